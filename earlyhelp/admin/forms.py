@@ -1,0 +1,62 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField, validators
+
+from earlyhelp.auth.forms import MIN_PASSWORD_LENGTH
+from earlyhelp.forms import max_length, required
+
+NO_TEAM = ""
+
+
+class UserRoleTeamMixin:
+    # validate_choice is off so that an unknown value gets our message, not WTForms' "Not a valid choice".
+    role = SelectField("Role", widget=GovSelect(), validate_choice=False, validators=[required("Select a role")])
+    team = SelectField("Team", widget=GovSelect(), validate_choice=False, description="Administrators may have no team.")
+
+    def set_choices(self, roles, teams):
+        self.role.choices = [("", "Select a role")] + [(str(r.id), r.name) for r in roles]
+        self.team.choices = [(NO_TEAM, "No team")] + [(str(t.id), f"{t.name} ({t.service.name})") for t in teams]
+
+    def validate_role(self, field):
+        if field.data not in {value for value, _ in field.choices if value}:
+            raise validators.ValidationError("Select a role from the list")
+
+    def validate_team(self, field):
+        if field.data not in {value for value, _ in field.choices}:
+            raise validators.ValidationError("Select a team from the list")
+
+
+class CreateUserForm(UserRoleTeamMixin, FlaskForm):
+    name = StringField("Full name", widget=GovTextInput(), validators=[required("Enter their full name"), max_length(120, "Full name")])
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            required("Enter their email address"),
+            max_length(254, "Email address"),
+            validators.Email(message="Enter an email address in the correct format, like name@example.org"),
+        ],
+    )
+    password = PasswordField(
+        "Temporary password",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Tell them to change it when they first sign in.",
+        widget=GovPasswordInput(),
+        validators=[
+            required("Enter a temporary password"),
+            validators.Length(
+                min=MIN_PASSWORD_LENGTH, max=200, message=f"Password must be between {MIN_PASSWORD_LENGTH} and 200 characters"
+            ),
+        ],
+    )
+    submit = SubmitField("Add user", widget=GovSubmitInput())
+
+
+class UpdateUserForm(UserRoleTeamMixin, FlaskForm):
+    active = BooleanField("Account is active", description="Untick to disable the account and end its sessions.", widget=GovCheckboxInput())
+    submit = SubmitField("Save changes", widget=GovSubmitInput())

@@ -1,0 +1,76 @@
+"""flask commands: create-user for the first administrator, seed-demo for a realistic demo."""
+
+import secrets
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from earlyhelp.extensions import db
+from earlyhelp.models import Role, Team, User
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "role_code", default="administrator", show_default=True, help="Role code, e.g. administrator")
+@click.option("--team", "team_name", default=None, help="Team name (optional for administrators)")
+@click.password_option(help="Prompted for when not given")
+def create_user_command(email: str, name: str, role_code: str, team_name: str | None, password: str) -> None:
+    """Add a user, usually the first administrator."""
+    from earlyhelp.auth.forms import MIN_PASSWORD_LENGTH
+    from earlyhelp.services.accounts import create_user
+
+    role = db.session.scalar(select(Role).where(Role.code == role_code))
+    if role is None:
+        codes = ", ".join(db.session.scalars(select(Role.code).order_by(Role.code)))
+        raise click.UsageError(f"No role '{role_code}'. Choose one of: {codes}")
+    team = None
+    if team_name:
+        team = db.session.scalar(select(Team).where(Team.name == team_name))
+        if team is None:
+            raise click.UsageError(f"No team named '{team_name}'")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.UsageError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if User.by_email(email):
+        raise click.UsageError(f"A user with the email address {email} already exists")
+    user = create_user(email=email, name=name, password=password, role=role, team=team)
+    db.session.commit()
+    click.echo(f"Added {user.name} <{user.email}> as {role.name}.")
+
+
+@click.command("seed-demo")
+@click.option("--password", default=None, help="Shared password for the demo accounts (random if omitted)")
+@click.option("--families", "family_count", default=60, show_default=True, type=click.IntRange(0, 200_000))
+@click.option("--if-empty", is_flag=True, help="Do nothing, successfully, when demo data is already loaded")
+@click.option("--seed", "random_seed", default=None, type=int, help="Random seed, for repeatable data")
+def seed_demo_command(password: str | None, family_count: int, if_empty: bool, random_seed: int | None) -> None:
+    """Fill an empty database with fictional demo data and one account per role."""
+    from earlyhelp.services import demo
+
+    if demo.is_loaded():
+        if if_empty:
+            click.echo("Demo data is already loaded.")
+            return
+        raise click.ClickException("Demo data is already loaded. Use a fresh database to seed again.")
+    if not demo.database_is_empty():
+        raise click.ClickException(
+            "This database holds records that seed-demo did not create. It will not add demo data to it."
+        )
+    password = password or secrets.token_urlsafe(12)
+    accounts = demo.seed(password=password, family_count=family_count, random_seed=random_seed)
+    click.echo(f"Loaded demo data: {family_count} fictional families.\n")
+    click.echo("Demo accounts (all fictional). Password for every account: " + password)
+    width = max(len(a.email) for a in accounts)
+    for account in accounts:
+        team = account.team.name if account.team else "no team"
+        click.echo(f"  {account.email.ljust(width)}  {account.role.name} ({team})")
+    sys.stdout.flush()
+
+

@@ -1,0 +1,69 @@
+"""Configuration read from the environment.
+
+Every timescale and security limit is a setting so that a council can change it without a code change.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    REQUIRE_SECRET_KEY = False
+    SERVICE_NAME = os.environ.get("SERVICE_NAME", "Early help coordination")
+    COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Northshire Council")
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'earlyhelp.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Sessions end on the server (see earlyhelp.auth.sessions): these are the limits it enforces.
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_HOURS = _int("SESSION_ABSOLUTE_HOURS", 12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_ABSOLUTE_HOURS)
+    SESSION_COOKIE_NAME = "earlyhelp_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "false").lower() == "true"
+
+    # Failed sign-ins: at most this many per account and per address within the window.
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT = _int("SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 5)
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS = _int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", 20)
+    SIGN_IN_THROTTLE_MINUTES = _int("SIGN_IN_THROTTLE_MINUTES", 15)
+
+    # The CSRF token lives as long as the session: a practitioner writing a long plan must not lose it
+    # to a one-hour token expiry. Ending the session on the server ends the token with it.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_ENABLED = True
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    MAX_FORM_PARTS = 2000
+
+    # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted (0: none).
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+    SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10000)
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-only-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")  # tests/conftest.py sets a file when unset
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS = 1000
+
+
+class ProductionConfig(Config):
+    REQUIRE_SECRET_KEY = True
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() == "true"
+
+
+CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

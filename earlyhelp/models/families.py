@@ -1,0 +1,60 @@
+"""Families and the people in their household."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from earlyhelp.extensions import db
+from earlyhelp.models.base import UTCDateTime, utcnow
+
+
+class Family(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    address: Mapped[str] = mapped_column(String(400))
+    postcode: Mapped[str] = mapped_column(String(10), index=True)
+    languages: Mapped[str] = mapped_column(String(200), default="English")
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    culture_and_identity: Mapped[str] = mapped_column(Text, default="")
+    # Only named staff may open a restricted family (a staff member's relative, a public figure).
+    restricted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["Person"]] = relationship(
+        back_populates="family", order_by="(Person.is_child.desc(), Person.date_of_birth)"
+    )
+
+    @property
+    def children(self) -> list["Person"]:
+        return [m for m in self.members if m.is_child]
+
+    @property
+    def name(self) -> str:
+        """How staff refer to a family: the surnames in the household."""
+        surnames = dict.fromkeys(m.last_name for m in self.members)
+        return " / ".join(surnames) or self.reference
+
+
+class Person(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
+    relationship_to_child: Mapped[str] = mapped_column(String(60))
+    is_child: Mapped[bool] = mapped_column(default=False)
+    school_or_setting: Mapped[str] = mapped_column(String(200), default="")
+    # Working Together 2023: the child's own words, recorded as they said them.
+    child_words: Mapped[str] = mapped_column(Text, default="")
+
+    family: Mapped[Family] = relationship(back_populates="members")
+
+    __table_args__ = (
+        Index("ix_person_last_name_lower", func.lower(last_name)),
+        Index("ix_person_first_name_lower", func.lower(first_name)),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
