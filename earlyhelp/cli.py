@@ -1,7 +1,6 @@
 """flask commands: create-user for the first administrator, seed-demo for a realistic demo."""
 
 import secrets
-import sys
 
 import click
 from flask import Flask
@@ -56,7 +55,8 @@ def seed_demo_command(password: str | None, family_count: int, if_empty: bool, r
 
     if demo.is_loaded():
         if if_empty:
-            click.echo("Demo data is already loaded.")
+            click.echo("Demo data is already loaded. Demo accounts:")
+            _print_accounts(demo.accounts())
             return
         raise click.ClickException("Demo data is already loaded. Use a fresh database to seed again.")
     if not demo.database_is_empty():
@@ -67,10 +67,13 @@ def seed_demo_command(password: str | None, family_count: int, if_empty: bool, r
     accounts = demo.seed(password=password, family_count=family_count, random_seed=random_seed)
     click.echo(f"Loaded demo data: {family_count} fictional families.\n")
     click.echo("Demo accounts (all fictional). Password for every account: " + password)
-    width = max(len(a.email) for a in accounts)
+    _print_accounts(accounts)
+
+
+def _print_accounts(accounts) -> None:
+    width = max((len(a.email) for a in accounts), default=0)
     for account in accounts:
         team = account.team.name if account.team else "no team"
         click.echo(f"  {account.email.ljust(width)}  {account.role.name} ({team})")
-    sys.stdout.flush()
 
 

@@ -21,7 +21,8 @@ def _page(status: int, heading: str, body: str):
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(_error):
+    def csrf_error(error: CSRFError):
+        app.logger.warning("CSRF check failed: %s", error.description)
         db.session.rollback()
         return _page(
             400,

@@ -38,6 +38,10 @@ def is_loaded() -> bool:
     return db.session.get(Setting, MARKER) is not None
 
 
+def accounts() -> list[User]:
+    return db.session.scalars(select(User).where(User.email.endswith("@" + DEMO_DOMAIN)).order_by(User.id)).all()
+
+
 def database_is_empty() -> bool:
     return not db.session.scalar(select(exists().where(User.id.isnot(None)))) and not db.session.scalar(
         select(exists().where(Family.id.isnot(None)))
