@@ -4,6 +4,7 @@ import secrets
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from earlyhelp.extensions import db
@@ -16,6 +17,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", "role_code", default="administrator", show_default=True, help="Role code, e.g. administrator")
@@ -45,6 +47,7 @@ def create_user_command(email: str, name: str, role_code: str, team_name: str | 
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--password", default=None, help="Shared password for the demo accounts (random if omitted)")
 @click.option("--families", "family_count", default=60, show_default=True, type=click.IntRange(0, 200_000))
 @click.option("--if-empty", is_flag=True, help="Do nothing, successfully, when demo data is already loaded")

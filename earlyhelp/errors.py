@@ -47,5 +47,9 @@ def init_app(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return error
         app.logger.exception("Unhandled error")
-        # Rendered without the signed-in layout: it must work when the database is the thing that failed.
-        return render_template("errors/500.html"), 500
+        # Rendered without Flask's context processors (Flask-Login's loads the user from the database) and
+        # without the signed-in layout: this page must work when the database is the thing that failed.
+        page = app.jinja_env.get_template("errors/500.html").render(
+            service_name=app.config["SERVICE_NAME"], council_name=app.config["COUNCIL_NAME"]
+        )
+        return page, 500

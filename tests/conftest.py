@@ -171,6 +171,10 @@ def text_of(soup: BeautifulSoup, selector: str) -> str:
     return " ".join(element.get_text(" ").split())
 
 
+def soup_of(response) -> BeautifulSoup:
+    return BeautifulSoup(response.data, "html.parser")
+
+
 def error_messages(soup: BeautifulSoup) -> list[str]:
     """The messages in the GOV.UK error summary, as a person reads them."""
     return [" ".join(a.get_text().split()) for a in soup.select(".govuk-error-summary__list a")]

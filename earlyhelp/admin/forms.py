@@ -14,10 +14,17 @@ from earlyhelp.forms import max_length, required
 NO_TEAM = ""
 
 
+# validate_choice is off so that an unknown value gets our message, not WTForms' "Not a valid choice".
+def role_field() -> SelectField:
+    return SelectField("Role", widget=GovSelect(), validate_choice=False, validators=[required("Select a role")])
+
+
+def team_field() -> SelectField:
+    return SelectField("Team", widget=GovSelect(), validate_choice=False, description="Administrators may have no team.")
+
+
 class UserRoleTeamMixin:
-    # validate_choice is off so that an unknown value gets our message, not WTForms' "Not a valid choice".
-    role = SelectField("Role", widget=GovSelect(), validate_choice=False, validators=[required("Select a role")])
-    team = SelectField("Team", widget=GovSelect(), validate_choice=False, description="Administrators may have no team.")
+    """Fields are declared on each form, in page order, so the error summary follows the page."""
 
     def set_choices(self, roles, teams):
         self.role.choices = [("", "Select a role")] + [(str(r.id), r.name) for r in roles]
@@ -43,6 +50,8 @@ class CreateUserForm(UserRoleTeamMixin, FlaskForm):
             validators.Email(message="Enter an email address in the correct format, like name@example.org"),
         ],
     )
+    role = role_field()
+    team = team_field()
     password = PasswordField(
         "Temporary password",
         description=f"At least {MIN_PASSWORD_LENGTH} characters. Tell them to change it when they first sign in.",
@@ -58,5 +67,7 @@ class CreateUserForm(UserRoleTeamMixin, FlaskForm):
 
 
 class UpdateUserForm(UserRoleTeamMixin, FlaskForm):
+    role = role_field()
+    team = team_field()
     active = BooleanField("Account is active", description="Untick to disable the account and end its sessions.", widget=GovCheckboxInput())
     submit = SubmitField("Save changes", widget=GovSubmitInput())

@@ -1,0 +1,101 @@
+"""flask create-user and flask seed-demo, run as an administrator would run them."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from earlyhelp.config import ProductionConfig
+from earlyhelp.extensions import db
+from earlyhelp.models import Family, Person, User
+from tests.conftest import fresh_database, make_app
+
+
+@pytest.fixture
+def empty_app():
+    with fresh_database("cli") as url:
+        app = make_app(url)
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args), catch_exceptions=False)
+
+
+def test_seed_demo_fills_an_empty_database_and_prints_one_account_per_role(empty_app):
+    result = run(empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "12", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert "Password for every account: a shared demo phrase" in result.output
+    for role in ["Early help practitioner", "Social worker", "Front door officer", "Team manager", "Administrator"]:
+        assert re.search(rf"@northshire\.example\s+{role} \(", result.output), role
+    with empty_app.app_context():
+        assert db.session.scalar(select(func.count(Family.id))) == 12
+        assert db.session.scalar(select(func.count(Person.id)).where(Person.is_child)) >= 12
+        assert db.session.scalar(select(func.count(User.id))) == 5
+        assert User.by_email("practitioner@northshire.example").check_password("a shared demo phrase")
+
+
+def test_seed_demo_makes_a_random_password_when_none_is_given(empty_app):
+    result = run(empty_app, "seed-demo", "--families", "1")
+    password = re.search(r"Password for every account: (\S+)", result.output).group(1)
+    assert len(password) >= 12
+    with empty_app.app_context():
+        assert User.by_email("admin@northshire.example").check_password(password)
+
+
+def test_seed_demo_will_not_run_twice_but_if_empty_says_so_kindly(empty_app):
+    run(empty_app, "seed-demo", "--families", "1")
+    again = empty_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert again.exit_code == 1
+    assert "already loaded" in again.output
+    kindly = run(empty_app, "seed-demo", "--if-empty")
+    assert kindly.exit_code == 0
+    assert "practitioner@northshire.example" in kindly.output
+
+
+def test_seed_demo_refuses_a_database_holding_data_it_did_not_create(empty_app):
+    run(empty_app, "create-user", "--email", "real.admin@test.example", "--name", "Real Admin",
+        "--password", "a real long password")
+    result = empty_app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 1
+    assert "holds records that seed-demo did not create" in result.output
+    with empty_app.app_context():
+        assert db.session.scalar(select(func.count(Family.id))) == 0
+
+
+def test_create_user_adds_the_first_administrator(empty_app):
+    result = run(empty_app, "create-user", "--email", "First.Admin@test.example", "--name", "First Admin",
+                 "--password", "a real long password")
+    assert result.exit_code == 0, result.output
+    with empty_app.app_context():
+        user = User.by_email("first.admin@test.example")
+        assert user.role.code == "administrator"
+        assert user.check_password("a real long password")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "wizard"], "No role 'wizard'"),
+        (["--team", "Nowhere"], "No team named 'Nowhere'"),
+        (["--password", "short"], "at least 12 characters"),
+    ],
+)
+def test_create_user_explains_what_is_wrong(empty_app, args, message):
+    base = {"--email": "x@test.example", "--name": "X", "--password": "a real long password"}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    result = empty_app.test_cli_runner().invoke(args=["create-user", *sum(base.items(), ())])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    from earlyhelp import create_app
+
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+        create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
