@@ -78,5 +78,3 @@ def _print_accounts(accounts) -> None:
     for account in accounts:
         team = account.team.name if account.team else "no team"
         click.echo(f"  {account.email.ljust(width)}  {account.role.name} ({team})")
-
-

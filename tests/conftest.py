@@ -184,7 +184,8 @@ PDF_CHECK_TEMPLATE = """{% extends "pdf/base.html" %}
 {% block title %}Print check{% endblock %}
 {% block reference %}REF-PRINT-CHECK{% endblock %}
 {% block heading %}Print check{% endblock %}
-{% block body %}<p>{{ text }}</p>{% for n in range(paragraphs) %}<p>Paragraph {{ n }} of the print check.</p>{% endfor %}
+{% block body %}<p>{{ text }}</p>
+{% for n in range(paragraphs) %}<p>Paragraph {{ n }} of the print check.</p>{% endfor %}
 {% endblock %}"""
 
 

@@ -57,8 +57,16 @@ def test_seed_demo_will_not_run_twice_but_if_empty_says_so_kindly(empty_app):
 
 
 def test_seed_demo_refuses_a_database_holding_data_it_did_not_create(empty_app):
-    run(empty_app, "create-user", "--email", "real.admin@test.example", "--name", "Real Admin",
-        "--password", "a real long password")
+    run(
+        empty_app,
+        "create-user",
+        "--email",
+        "real.admin@test.example",
+        "--name",
+        "Real Admin",
+        "--password",
+        "a real long password",
+    )
     result = empty_app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 1
     assert "holds records that seed-demo did not create" in result.output
@@ -67,8 +75,16 @@ def test_seed_demo_refuses_a_database_holding_data_it_did_not_create(empty_app):
 
 
 def test_create_user_adds_the_first_administrator(empty_app):
-    result = run(empty_app, "create-user", "--email", "First.Admin@test.example", "--name", "First Admin",
-                 "--password", "a real long password")
+    result = run(
+        empty_app,
+        "create-user",
+        "--email",
+        "First.Admin@test.example",
+        "--name",
+        "First Admin",
+        "--password",
+        "a real long password",
+    )
     assert result.exit_code == 0, result.output
     with empty_app.app_context():
         user = User.by_email("first.admin@test.example")

@@ -98,7 +98,8 @@ def test_migrations_build_the_schema_from_empty_and_match_the_models():
                 differences = compare_metadata(context, db.metadata)
             assert differences == []
             index_query = (
-                "SELECT indexname FROM pg_indexes" if db.engine.dialect.name == "postgresql"
+                "SELECT indexname FROM pg_indexes"
+                if db.engine.dialect.name == "postgresql"
                 else "SELECT name FROM sqlite_master WHERE type = 'index'"
             )
             indexes = set(db.session.scalars(text(index_query)))

@@ -29,7 +29,7 @@ def test_a_printed_document_has_its_reference_and_page_numbers(pdf_client):
 
 
 def test_text_typed_by_a_person_prints_literally(pdf_client):
-    typed = '<b>bold?</b> {{ 7*7 }} <script>alert(1)</script>'
+    typed = "<b>bold?</b> {{ 7*7 }} <script>alert(1)</script>"
     text = pdf_text(pdf_client.get("/print-check.pdf", query_string={"text": typed}).data)
     assert "<b>bold?</b> {{ 7*7 }} <script>alert(1)</script>" in " ".join(text.split())
 
@@ -40,8 +40,12 @@ def test_the_renderer_fetches_nothing_but_the_apps_static_files(pdf_app, pdf_cli
     from earlyhelp.pdf import StaticOnlyFetcher
 
     fetcher = StaticOnlyFetcher(pdf_app.static_folder)
-    for url in ["file:///etc/passwd", "http://127.0.0.1:9/x.css", "app://earlyhelp/static/../../pyproject.toml",
-                "app://elsewhere/static/pdf/print.css"]:
+    for url in [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.css",
+        "app://earlyhelp/static/../../pyproject.toml",
+        "app://elsewhere/static/pdf/print.css",
+    ]:
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert fetcher.fetch("app://earlyhelp/static/pdf/print.css").status == 200

@@ -20,7 +20,9 @@ def role_field() -> SelectField:
 
 
 def team_field() -> SelectField:
-    return SelectField("Team", widget=GovSelect(), validate_choice=False, description="Administrators may have no team.")
+    return SelectField(
+        "Team", widget=GovSelect(), validate_choice=False, description="Administrators may have no team."
+    )
 
 
 class UserRoleTeamMixin:
@@ -40,7 +42,9 @@ class UserRoleTeamMixin:
 
 
 class CreateUserForm(UserRoleTeamMixin, FlaskForm):
-    name = StringField("Full name", widget=GovTextInput(), validators=[required("Enter their full name"), max_length(120, "Full name")])
+    name = StringField(
+        "Full name", widget=GovTextInput(), validators=[required("Enter their full name"), max_length(120, "Full name")]
+    )
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -59,7 +63,9 @@ class CreateUserForm(UserRoleTeamMixin, FlaskForm):
         validators=[
             required("Enter a temporary password"),
             validators.Length(
-                min=MIN_PASSWORD_LENGTH, max=200, message=f"Password must be between {MIN_PASSWORD_LENGTH} and 200 characters"
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Password must be between {MIN_PASSWORD_LENGTH} and 200 characters",
             ),
         ],
     )
@@ -69,5 +75,9 @@ class CreateUserForm(UserRoleTeamMixin, FlaskForm):
 class UpdateUserForm(UserRoleTeamMixin, FlaskForm):
     role = role_field()
     team = team_field()
-    active = BooleanField("Account is active", description="Untick to disable the account and end its sessions.", widget=GovCheckboxInput())
+    active = BooleanField(
+        "Account is active",
+        description="Untick to disable the account and end its sessions.",
+        widget=GovCheckboxInput(),
+    )
     submit = SubmitField("Save changes", widget=GovSubmitInput())

@@ -43,7 +43,11 @@ def new_user():
         else:
             role, team = _role_and_team(form)
             user = accounts.create_user(
-                email=form.email.data, name=form.name.data, password=form.password.data, role=role, team=team,
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                role=role,
+                team=team,
                 actor=current_user,
             )
             db.session.commit()
@@ -56,9 +60,7 @@ def new_user():
 @roles("administrator")
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
-    form = UpdateUserForm(
-        data={"role": str(user.role_id), "team": str(user.team_id or NO_TEAM), "active": user.active}
-    )
+    form = UpdateUserForm(data={"role": str(user.role_id), "team": str(user.team_id or NO_TEAM), "active": user.active})
     _choices(form)
     if form.validate_on_submit():
         if user.id == current_user.id and not form.active.data:

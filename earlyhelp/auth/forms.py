@@ -30,7 +30,9 @@ class ChangePasswordForm(FlaskForm):
         validators=[
             required("Enter a new password"),
             validators.Length(
-                min=MIN_PASSWORD_LENGTH, max=200, message=f"Password must be between {MIN_PASSWORD_LENGTH} and 200 characters"
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Password must be between {MIN_PASSWORD_LENGTH} and 200 characters",
             ),
         ],
     )

@@ -57,8 +57,13 @@ def sign_in(email: str, password: str, *, source_address: str, now: datetime | N
     user = None if throttled else User.by_email(email)
     succeeded = user is not None and user.active and user.check_password(password)
     db.session.add(SignInAttempt(email=email, source_address=source_address, at=now, succeeded=succeeded))
-    record_event("sign_in", "user", user.id if user else None, outcome=Outcome.OK if succeeded else Outcome.DENIED,
-                 user=user if succeeded else None)
+    record_event(
+        "sign_in",
+        "user",
+        user.id if user else None,
+        outcome=Outcome.OK if succeeded else Outcome.DENIED,
+        user=user if succeeded else None,
+    )
     if not succeeded:
         db.session.commit()
         raise SignInThrottled() if throttled else SignInError()

@@ -14,7 +14,9 @@ def test_only_administrators_can_see_the_users_page(client, make_user):
     response = client.get("/admin/users")
     assert response.status_code == 403
     assert "You do not have permission to see this page" in response.text
-    denied = db.session.scalar(select(AuditEvent).where(AuditEvent.user_id == practitioner.id, AuditEvent.outcome == "denied"))
+    denied = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.user_id == practitioner.id, AuditEvent.outcome == "denied")
+    )
     assert denied.record_id == "admin.users"
     assert denied.role == "practitioner"
 
@@ -34,8 +36,13 @@ def test_an_administrator_adds_a_user_who_can_then_sign_in(client, make_user):
     team_value = next(o["value"] for o in soup.select("#team option") if o.get_text().startswith("Social care team"))
     response = client.post(
         "/admin/users/new",
-        {"name": "Jo Newstarter", "email": "Jo.Newstarter@test.example", "role": role_value, "team": team_value,
-         "password": "a long temporary phrase"},
+        {
+            "name": "Jo Newstarter",
+            "email": "Jo.Newstarter@test.example",
+            "role": role_value,
+            "team": team_value,
+            "password": "a long temporary phrase",
+        },
     )
     assert response.headers["Location"] == "/admin/users"
     assert "Jo Newstarter has been added." in client.get("/admin/users").text
@@ -66,7 +73,13 @@ def test_adding_a_user_with_mistakes_explains_each_and_keeps_what_was_typed(clie
     role_value = str(factories.role("practitioner").id)
     response = client.post(
         "/admin/users/new",
-        {"name": "Jo Twin", "email": existing.email.upper(), "role": role_value, "team": "", "password": "long enough phrase"},
+        {
+            "name": "Jo Twin",
+            "email": existing.email.upper(),
+            "role": role_value,
+            "team": "",
+            "password": "long enough phrase",
+        },
     )
     assert error_messages(soup_of(response)) == ["A user with this email address already exists"]
 
@@ -75,8 +88,13 @@ def test_overlong_text_is_refused_with_its_limit(client, make_user):
     client.sign_in(make_user("administrator", team_name=None))
     response = client.post(
         "/admin/users/new",
-        {"name": "x" * 121, "email": "ok@test.example", "role": str(factories.role("practitioner").id), "team": "",
-         "password": "long enough phrase"},
+        {
+            "name": "x" * 121,
+            "email": "ok@test.example",
+            "role": str(factories.role("practitioner").id),
+            "team": "",
+            "password": "long enough phrase",
+        },
     )
     assert error_messages(soup_of(response)) == ["Full name must be 120 characters or fewer"]
 
@@ -86,7 +104,11 @@ def test_an_administrator_changes_a_role_and_team(client, make_user):
     client.sign_in(make_user("administrator", team_name=None))
     response = client.post(
         f"/admin/users/{person.id}",
-        {"role": str(factories.role("team_manager").id), "team": str(factories.team("Social care team").id), "active": "y"},
+        {
+            "role": str(factories.role("team_manager").id),
+            "team": str(factories.team("Social care team").id),
+            "active": "y",
+        },
     )
     assert response.status_code == 302
     db.session.refresh(person)

@@ -29,13 +29,15 @@ def test_signing_in_returns_to_the_page_asked_for_but_never_to_another_site(clie
     user = make_user()
     token = client.csrf_token("/sign-in")
     response = client.http.post(
-        "/sign-in?next=/account/password", data={"csrf_token": token, "email": user.email, "password": "correct horse battery staple"}
+        "/sign-in?next=/account/password",
+        data={"csrf_token": token, "email": user.email, "password": "correct horse battery staple"},
     )
     assert response.headers["Location"] == "/account/password"
     client.sign_out()
     token = client.csrf_token("/sign-in")
     response = client.http.post(
-        "/sign-in?next=//evil.example/", data={"csrf_token": token, "email": user.email, "password": "correct horse battery staple"}
+        "/sign-in?next=//evil.example/",
+        data={"csrf_token": token, "email": user.email, "password": "correct horse battery staple"},
     )
     assert response.headers["Location"] == "/"
 
@@ -71,7 +73,9 @@ def _fail(client, email, times):
 def test_repeated_failures_for_one_account_are_throttled_even_with_the_right_password(client, make_user):
     user = make_user()
     _fail(client, user.email, 5)
-    response = client.post("/sign-in", {"email": user.email, "password": "correct horse battery staple"}, csrf_from="/sign-in")
+    response = client.post(
+        "/sign-in", {"email": user.email, "password": "correct horse battery staple"}, csrf_from="/sign-in"
+    )
     assert response.status_code == 200
     assert "too many failed attempts to sign in" in response.text
     assert client.get("/").status_code == 302
@@ -93,7 +97,9 @@ def test_repeated_failures_from_one_address_are_throttled_across_accounts(client
         for n in range(6):
             _fail(client, f"nobody{n}@test.example", 1)
         user = make_user()
-        response = client.post("/sign-in", {"email": user.email, "password": "correct horse battery staple"}, csrf_from="/sign-in")
+        response = client.post(
+            "/sign-in", {"email": user.email, "password": "correct horse battery staple"}, csrf_from="/sign-in"
+        )
         assert "too many failed attempts" in response.text
     finally:
         app.config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"] = 1000
@@ -132,7 +138,9 @@ def test_disabling_an_account_ends_its_sessions_at_the_next_request(client, make
 
 def test_a_disabled_account_cannot_sign_in(client, make_user):
     user = make_user(active=False)
-    response = client.post("/sign-in", {"email": user.email, "password": "correct horse battery staple"}, csrf_from="/sign-in")
+    response = client.post(
+        "/sign-in", {"email": user.email, "password": "correct horse battery staple"}, csrf_from="/sign-in"
+    )
     assert "Enter a correct email address and password" in response.text
 
 
@@ -162,8 +170,11 @@ def test_changing_the_password_ends_every_other_session_but_keeps_this_one(app, 
     elsewhere.sign_in(user)
     response = here.post(
         "/account/password",
-        {"current_password": "correct horse battery staple", "new_password": "a brand new passphrase",
-         "confirm_password": "a brand new passphrase"},
+        {
+            "current_password": "correct horse battery staple",
+            "new_password": "a brand new passphrase",
+            "confirm_password": "a brand new passphrase",
+        },
     )
     assert response.status_code == 302
     assert here.get("/").status_code == 200
@@ -184,7 +195,11 @@ def test_changing_the_password_explains_each_mistake(client, make_user):
     ]
     response = client.post(
         "/account/password",
-        {"current_password": "nope", "new_password": "long enough passphrase", "confirm_password": "long enough passphrase"},
+        {
+            "current_password": "nope",
+            "new_password": "long enough passphrase",
+            "confirm_password": "long enough passphrase",
+        },
     )
     assert "Your current password is not correct" in response.text
 
