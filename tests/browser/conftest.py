@@ -20,8 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_SOURCE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text()
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DEMO_PASSWORD = "browser demo passphrase"
 
 
@@ -104,7 +111,8 @@ def check_page(page, name: str | None = None) -> None:
     ]
     assert violations == [], f"{page.url}\n" + json.dumps(violations, indent=2)
     assert page.evaluate("window.__cspViolations") == [], page.url
-    assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')"), "GOV.UK Frontend JS did not start"
+    started = page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
+    assert started, "GOV.UK Frontend's JavaScript did not start"
     if name:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
