@@ -106,11 +106,15 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from earlyhelp.admin import bp as admin_bp
     from earlyhelp.auth import bp as auth_bp
+    from earlyhelp.families import bp as families_bp
     from earlyhelp.main import bp as main_bp
+    from earlyhelp.referrals import bp as referrals_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(families_bp, url_prefix="/families")
+    app.register_blueprint(referrals_bp, url_prefix="/referrals")
 
 
 __all__ = ["create_app"]

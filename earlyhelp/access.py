@@ -46,6 +46,12 @@ def roles(*codes: str) -> Callable:
     return _mark(Policy("roles: " + ", ".join(codes), roles=frozenset(codes)))
 
 
+# Everyone whose work is with families. Administrators run the system and do not read case records.
+CASE_ROLES = ("practitioner", "social_worker", "front_door", "team_manager")
+case_worker = roles(*CASE_ROLES)
+front_door = roles("front_door", "team_manager")
+
+
 def policy_for(endpoint: str) -> Policy | None:
     if endpoint == "static":
         return Policy("public", public=True)

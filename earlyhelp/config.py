@@ -4,8 +4,10 @@ Every timescale and security limit is a setting so that a council can change it 
 """
 
 import os
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
+
+from earlyhelp.domain.timescales import DEFAULT_TIMESCALES
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -44,6 +46,19 @@ class Config:
     WTF_CSRF_ENABLED = True
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     MAX_FORM_PARTS = 2000
+
+    # Working days for each timescale; override one with e.g. TIMESCALE_REFERRAL_DECISION=2.
+    TIMESCALES = {name: _int(f"TIMESCALE_{name.upper()}", days) for name, days in DEFAULT_TIMESCALES.items()}
+    # Something received after this local time counts as received on the next working day.
+    WORKING_DAY_ENDS = time.fromisoformat(os.environ.get("WORKING_DAY_ENDS", "17:00"))
+    # Shown first, before anything else, when a referrer says a child is in immediate danger.
+    IMMEDIATE_DANGER_ADVICE = os.environ.get(
+        "IMMEDIATE_DANGER_ADVICE",
+        "If a child is in immediate danger, call the police on 999 now. Then tell the front door team "
+        "manager straight away and request a strategy discussion. Finish this record afterwards.",
+    )
+    FAMILIES_PER_PAGE = 20
+    TIMELINE_PER_PAGE = 15
 
     # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted (0: none).
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)

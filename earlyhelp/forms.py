@@ -1,8 +1,13 @@
-"""Shared form pieces: GOV.UK widgets and the messages every form uses."""
+"""Shared form pieces: GOV.UK widgets, messages, and fields every area uses."""
 
-from wtforms import validators
+from datetime import date, datetime, time
+
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import Field, validators
+from wtforms.fields import DateField
 
 MAX_SHORT_TEXT = 200
+MAX_LONG_TEXT = 5000
 
 
 def required(message: str) -> validators.InputRequired:
@@ -12,3 +17,62 @@ def required(message: str) -> validators.InputRequired:
 
 def max_length(limit: int, what: str) -> validators.Length:
     return validators.Length(max=limit, message=f"{what} must be {limit} characters or fewer")
+
+
+class GovDateField(DateField):
+    """A GOV.UK day / month / year date input.
+
+    Each message names the date ("Date received must be a real date"). A request that leaves the three
+    parts out altogether (a crafted post, an htmx request) counts as empty instead of crashing the widget.
+    """
+
+    widget = GovDateInput()
+
+    def __init__(self, label: str, *, what: str | None = None, required_message: str | None = None, **kwargs):
+        self.what = what or label
+        self.required_message = required_message
+        super().__init__(label, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) != 3:
+            self.raw_data = ["", "", ""]
+            self.data = None
+            return
+        if not any(part.strip() for part in valuelist):
+            self.data = None
+            return
+        day, month, year = (part.strip() for part in valuelist)
+        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        if missing:
+            self.data = None
+            raise ValueError(f"{self.what} must include a {' and '.join(missing)}")
+        try:
+            if len(year) != 4:
+                raise ValueError
+            self.data = date(int(year), int(month), int(day))
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.what} must be a real date") from None
+
+    def pre_validate(self, form):
+        if self.data is None and not self.process_errors and self.required_message:
+            raise validators.StopValidation(self.required_message)
+
+
+def not_in_future(what: str):
+    def check(form, field: Field):
+        if field.data and field.data > date.today():
+            raise validators.ValidationError(f"{what} must be today or in the past")
+
+    return check
+
+
+def parse_time(text: str) -> time | None:
+    """'9:05', '09:05', '14.30' or '2:30pm' as a time; None if it is not one."""
+    cleaned = text.strip().lower().replace(".", ":").replace(" ", "")
+    for pattern in ("%H:%M", "%I:%M%p", "%I%p"):
+        try:
+            return datetime.strptime(cleaned, pattern).time()
+        except ValueError:
+            continue
+    return None

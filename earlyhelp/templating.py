@@ -39,6 +39,8 @@ def format_datetime(value: datetime | None) -> str:
 # (text, endpoint, role codes allowed, or None for everyone signed in)
 NAVIGATION = [
     ("Home", "main.home", None),
+    ("Families", "families.search", {"practitioner", "social_worker", "front_door", "team_manager"}),
+    ("Front door", "referrals.queue", {"front_door", "team_manager"}),
     ("Users", "admin.users", {"administrator"}),
 ]
 

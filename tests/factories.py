@@ -46,3 +46,58 @@ def make_family(**overrides) -> Family:
     db.session.add(family)
     db.session.commit()
     return family
+
+
+def make_household(children: int = 2, **overrides) -> Family:
+    """A family with one parent and `children` children, all fictional."""
+    from datetime import date
+
+    family = make_family(**overrides)
+    surname = family.members[0].last_name
+    for number in range(children):
+        family.members.append(
+            Person(
+                first_name=["Ash", "Bo", "Cal", "Dee"][number % 4],
+                last_name=surname,
+                is_child=True,
+                date_of_birth=date(2015 + number, 3, 1),
+                relationship_to_child="Son",
+            )
+        )
+    db.session.commit()
+    return family
+
+
+def reference(model, **where):
+    return db.session.scalar(select(model).filter_by(**where))
+
+
+def make_referral(family: Family, *, actor: User, received_at=None, agency_name="School", level_number=2, **fields):
+    """A complete referral recorded through the service, every child included."""
+    from earlyhelp.models import Agency, LevelOfNeed
+    from earlyhelp.models.base import utcnow
+    from earlyhelp.services.referrals import ChildInput, record_referral
+
+    values = {
+        "received_at": received_at or utcnow(),
+        "agency_id": reference(Agency, name=agency_name).id,
+        "referrer_name": "Pat Teacher",
+        "referrer_role": "Designated safeguarding lead",
+        "referrer_phone": "01632 960000",
+        "referrer_email": "",
+        "level_id": reference(LevelOfNeed, number=level_number).id,
+        "worries": "Attendance has dropped to 60% and the children arrive hungry.",
+        "what_has_been_tried": "Two meetings with mum; breakfast club offered.",
+        "if_nothing_changes": "The children will fall further behind and stay hungry.",
+        "immediate_danger": False,
+        "family_knows": "yes",
+        "family_agrees": "yes",
+        "family_agreement_note": "",
+    } | fields
+    children = [
+        ChildInput(person_id=c.id, included=True, impact="Tired and hungry in class", reason_not_included="")
+        for c in family.children
+    ]
+    referral = record_referral(family, fields=values, children=children, actor=actor)
+    db.session.commit()
+    return referral

@@ -36,6 +36,20 @@ class Family(db.Model):
         return " / ".join(surnames) or self.reference
 
 
+class TimelineEntry(db.Model):
+    """One line of a family's story, newest first on the family page. Written by the service that acted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    summary: Mapped[str] = mapped_column(String(300))
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int | None]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (Index("ix_timeline_entry_family_at", "family_id", "at"),)
+
+
 class Person(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)

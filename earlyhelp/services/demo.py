@@ -60,13 +60,127 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
         )
         for local, name, role, team in DEMO_ACCOUNTS
     ]
+    families = []
     for number in range(1, family_count + 1):
-        db.session.add(_family(number, fake, rng))
+        family = _family(number, fake, rng)
+        db.session.add(family)
+        families.append(family)
         if number % 1000 == 0:
             db.session.flush()
+    db.session.flush()
+    by_role = {account.role.code: account for account in accounts}
+    _front_door_history(families, by_role, rng)
     db.session.add(Setting(key=MARKER, value=f"loaded {utcnow().isoformat()}"))
     db.session.commit()
     return accounts
+
+
+REFERRALS = [
+    (
+        "School",
+        "Attendance has fallen to 70% this term and {child} often arrives hungry and tired.",
+        "Meetings with the parent, a place at breakfast club.",
+        "{child} will fall further behind and stay hungry.",
+    ),
+    (
+        "Health visitor",
+        "The baby has not gained weight for six weeks and mum says she feels very low.",
+        "Weekly weigh-ins, a referral to the GP for mum.",
+        "The baby's health and mum's mental health will get worse.",
+    ),
+    (
+        "Police",
+        "Officers attended a loud argument at the home at night; {child} was awake and upset.",
+        "Advice to both adults at the time.",
+        "The arguments may escalate and {child} will keep seeing them.",
+    ),
+    (
+        "Housing",
+        "The family has rent arrears and a notice to leave; the home is damp and overcrowded.",
+        "Referral to the council's money advice service.",
+        "The family may become homeless.",
+    ),
+    (
+        "GP",
+        "{child} has missed three hospital appointments for asthma.",
+        "Reminder letters and a call from the practice nurse.",
+        "{child}'s asthma will not be controlled.",
+    ),
+]
+
+
+def _front_door_history(families: list[Family], users: dict[str, User], rng: random.Random) -> None:
+    """Referrals in every state: waiting (some overdue), decided on time and late, with episodes and ratings."""
+    from earlyhelp.models import Agency, DecisionOutcome, LevelOfNeed
+    from earlyhelp.services import referrals
+    from earlyhelp.services.families import add_to_timeline
+
+    now = utcnow()
+    agencies = {a.name: a for a in db.session.scalars(select(Agency))}
+    levels = {level.number: level for level in db.session.scalars(select(LevelOfNeed))}
+    outcomes = {o.code: o for o in db.session.scalars(select(DecisionOutcome))}
+    officer, lead, social_worker = users["front_door"], users["practitioner"], users["social_worker"]
+    for index, family in enumerate(families):
+        created = now - timedelta(days=200 + rng.randint(0, 300))
+        add_to_timeline(family.id, "Family record created", "family", family.id, actor=None, at=created)
+        kind = index % 10
+        if kind >= 8:
+            continue
+        waiting = kind <= 2
+        if waiting:
+            received = now - timedelta(hours=[60, 30, 1][kind] + rng.randint(0, 3))
+        else:
+            received = now - timedelta(days=rng.randint(3, 175), hours=rng.randint(0, 6))
+        agency_name, worries, tried, if_not = rng.choice(REFERRALS)
+        child = family.children[0].first_name
+        referral = referrals.record_referral(
+            family,
+            fields={
+                "received_at": received,
+                "agency_id": agencies[agency_name].id,
+                "referrer_name": f"{rng.choice(['Alex', 'Chris', 'Jo', 'Sam'])} {rng.choice(['Reed', 'Hart', 'Shaw'])}",
+                "referrer_role": agency_name,
+                "referrer_phone": "01632 960" + f"{rng.randint(0, 999):03d}",
+                "referrer_email": "",
+                "level_id": levels[rng.choice([2, 2, 3, 3, 4])].id,
+                "worries": worries.format(child=child),
+                "what_has_been_tried": tried,
+                "if_nothing_changes": if_not.format(child=child),
+                "immediate_danger": index == 1,
+                "family_knows": "yes",
+                "family_agrees": "yes" if index % 7 else "not_asked",
+                "family_agreement_note": "" if index % 7 else "Asking would alert the person causing harm.",
+            },
+            children=[referrals.ChildInput(c.id, True, "Affected by the worries above.", "") for c in family.children],
+            actor=officer,
+        )
+        if waiting:
+            continue
+        code = {3: "early_help", 4: "early_help", 5: "early_help", 6: "social_care_assessment"}.get(
+            kind, rng.choice(["no_further_action", "information_and_advice", "universal_services"])
+        )
+        late = kind == 7 and index % 3 == 0
+        decided_at = received + timedelta(days=4 if late else 0, hours=3)
+        referrals.decide_referral(
+            referral.id,
+            outcome=outcomes[code],
+            decided_level=levels[2 if code == "early_help" else 3],
+            rationale="Needs can be met with a coordinated plan agreed with the family."
+            if code == "early_help"
+            else "The information shared shows needs that the family and universal services can meet.",
+            decided_at=decided_at,
+            late_reason="Waiting for information from the school." if late else "",
+            lead={"early_help": lead, "social_care_assessment": social_worker}.get(code),
+            actor=officer,
+            now=decided_at,
+        )
+        if index % 4:
+            referrals.record_feedback(
+                referral, method=rng.choice(["phone", "email"]), at=decided_at + timedelta(hours=1), actor=officer
+            )
+        referrals.rate_clarity(
+            referral, clarity=rng.choice(["yes", "yes", "partly", "no"]), note="", actor=officer, now=decided_at
+        )
 
 
 def _teams() -> dict[str, Team]:

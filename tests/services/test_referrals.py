@@ -1,0 +1,130 @@
+"""The referral and decision use cases, against the real database."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from earlyhelp.domain.referrals import DecisionRefused
+from earlyhelp.domain.timescales import LONDON
+from earlyhelp.extensions import db
+from earlyhelp.models import AuditEvent, DecisionOutcome, Episode, LevelOfNeed, TimelineEntry
+from earlyhelp.services.referrals import agency_quality, clock, decide_referral, rate_clarity
+from tests.factories import make_household, make_referral, make_user, reference
+
+
+def london(*args) -> datetime:
+    return datetime(*args, tzinfo=LONDON).astimezone(UTC)
+
+
+def outcome(code):
+    return reference(DecisionOutcome, code=code)
+
+
+def level(number):
+    return reference(LevelOfNeed, number=number)
+
+
+def decide(referral, code, *, actor, lead=None, decided_at=None, late_reason="", now=None):
+    return decide_referral(
+        referral.id,
+        outcome=outcome(code),
+        decided_level=level(2),
+        rationale="Needs a coordinated plan.",
+        decided_at=decided_at or referral.received_at + timedelta(hours=2),
+        late_reason=late_reason,
+        lead=lead,
+        actor=actor,
+        now=now or referral.received_at + timedelta(days=30),
+    )
+
+
+def test_recording_a_referral_sets_its_decision_clock_and_audits_it(app):
+    officer = make_user("front_door", team_name="Front door")
+    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    assert referral.decision_due_on.isoformat() == "2025-12-02"
+    assert referral.decision_due_explanation.startswith("Decision due Tue 2 Dec 2025")
+    assert len(referral.children) == 2
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.record_type == "referral", AuditEvent.action == "create")
+    )
+
+
+def test_an_early_help_decision_opens_an_episode_with_the_lead_practitioner(app):
+    officer = make_user("front_door", team_name="Front door")
+    lead = make_user("practitioner")
+    family = make_household()
+    referral = make_referral(family, actor=officer, received_at=london(2025, 12, 1, 10))
+    decide(referral, "early_help", actor=officer, lead=lead)
+    episode = db.session.scalar(select(Episode).where(Episode.family_id == family.id))
+    assert (episode.service.code, episode.lead_id, episode.ended_on) == ("early_help", lead.id, None)
+    summaries = db.session.scalars(select(TimelineEntry.summary).where(TimelineEntry.family_id == family.id)).all()
+    assert f"Early help involvement began, lead {lead.name}" in summaries
+
+
+def test_an_early_help_decision_needs_a_lead_practitioner(app):
+    officer = make_user("front_door", team_name="Front door")
+    referral = make_referral(make_household(), actor=officer)
+    with pytest.raises(DecisionRefused, match="Select the lead practitioner") as refused:
+        decide(referral, "early_help", actor=officer)
+    assert refused.value.field == "lead_practitioner"
+
+
+def test_a_social_care_decision_sets_the_assessment_due_45_working_days_after_the_referral(app):
+    officer = make_user("front_door", team_name="Front door")
+    family = make_household()
+    referral = make_referral(family, actor=officer, received_at=london(2025, 12, 1, 10))
+    decide(referral, "social_care_assessment", actor=officer)
+    episode = db.session.scalar(select(Episode).where(Episode.family_id == family.id))
+    assert episode.service.code == "social_care"
+    assert episode.assessment_due_on.isoformat() == "2026-02-05"
+
+
+def test_a_family_already_open_to_early_help_keeps_its_lead(app):
+    officer = make_user("front_door", team_name="Front door")
+    first_lead, second_lead = make_user("practitioner"), make_user("practitioner")
+    family = make_household()
+    decide(make_referral(family, actor=officer), "early_help", actor=officer, lead=first_lead)
+    decide(make_referral(family, actor=officer), "early_help", actor=officer, lead=second_lead)
+    episodes = db.session.scalars(select(Episode).where(Episode.family_id == family.id)).all()
+    assert [e.lead_id for e in episodes] == [first_lead.id]
+
+
+def test_a_decision_before_the_referral_was_received_is_refused(app):
+    officer = make_user("front_door", team_name="Front door")
+    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    with pytest.raises(DecisionRefused, match=r"on or after the referral was received \(Mon 1 Dec 2025 at 10:00\)"):
+        decide(referral, "no_further_action", actor=officer, decided_at=london(2025, 12, 1, 9))
+
+
+def test_a_late_decision_needs_a_reason_and_keeps_it(app):
+    officer = make_user("front_door", team_name="Front door")
+    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    late = london(2025, 12, 4, 11)
+    with pytest.raises(DecisionRefused, match=r"The decision was due on Tue 2 Dec 2025\. Enter the reason"):
+        decide(referral, "no_further_action", actor=officer, decided_at=late)
+    decide(referral, "no_further_action", actor=officer, decided_at=late, late_reason="Waiting for police checks")
+    assert referral.late_reason == "Waiting for police checks"
+    assert clock(referral).summary == "Done late, by 2 working days"
+
+
+def test_a_referral_cannot_be_decided_twice_and_the_second_person_is_told_who_decided(app):
+    officer = make_user("front_door", team_name="Front door", name="Frankie First")
+    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    decide(referral, "no_further_action", actor=officer, decided_at=london(2025, 12, 1, 14, 5))
+    db.session.commit()
+    with pytest.raises(DecisionRefused, match="This referral was decided by Frankie First on 1 December 2025 at 14:05"):
+        decide(referral, "early_help", actor=make_user("team_manager"))
+
+
+def test_clarity_ratings_add_up_per_agency_and_month(app):
+    officer = make_user("front_door", team_name="Front door")
+    for clarity, agency in [("yes", "School"), ("no", "School"), ("partly", "Police")]:
+        referral = make_referral(
+            make_household(1), actor=officer, agency_name=agency, received_at=london(2025, 11, 10, 10)
+        )
+        rate_clarity(referral, clarity=clarity, note="", actor=officer)
+    db.session.commit()
+    ratings = agency_quality(since=london(2025, 11, 1, 0))
+    assert ratings["School"]["2025-11"] == {"yes": 1, "partly": 0, "no": 1}
+    assert ratings["Police"]["2025-11"] == {"yes": 0, "partly": 1, "no": 0}
