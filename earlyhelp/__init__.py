@@ -57,6 +57,8 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     register_commands(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
+    # WeasyPrint logs every rendering step at INFO: too much for a server log.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
     return app
 
 

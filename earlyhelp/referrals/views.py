@@ -97,6 +97,8 @@ def new():
         if request.method == "GET":
             now = utcnow().astimezone(LONDON)
             form.received_on.data, form.received_time.data = now.date(), now.strftime("%H:%M")
+            record_event("view", "family", family.id, family_id=family.id)
+            db.session.commit()
     if request.method == "POST" and form.validate_on_submit():
         received_at = _moment(form.received_on.data, form.received_time.data)
         if received_at > utcnow():
@@ -140,7 +142,7 @@ def new():
         form=form,
         family=family,
         rows=list(zip(children, form.children.entries, strict=True)),
-        levels=levels,
+        level_items=[{"hint": {"text": level.descriptor}} for level in levels],
         advice=current_app.config["IMMEDIATE_DANGER_ADVICE"],
     )
 
@@ -229,6 +231,8 @@ def decide(referral_id: int):
         now = utcnow().astimezone(LONDON)
         form.decided_on.data, form.decided_time.data = now.date(), now.strftime("%H:%M")
         form.decided_level.data = str(referral.level_id)
+        record_event("view", "referral", referral.id, family_id=referral.family_id)
+        db.session.commit()
     refused = None
     if form.validate_on_submit():
         outcome = db.session.get(DecisionOutcome, int(form.outcome.data))

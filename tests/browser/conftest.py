@@ -45,6 +45,15 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(skip)
 
 
+live_apps = []
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server):
+    """The app behind the live server, for looking things up in its database."""
+    return live_apps[0]
+
+
 @pytest.fixture(scope="session")
 def live_server():
     """The app with demo data, served on a free port on 127.0.0.1 by a background thread."""
@@ -53,12 +62,14 @@ def live_server():
     with fresh_database("browser") as url:
         app = make_app(url)
         with app.app_context():
-            demo.seed(password=DEMO_PASSWORD, family_count=8, random_seed=7)
+            demo.seed(password=DEMO_PASSWORD, family_count=12, random_seed=7)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
+        app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+        live_apps.append(app)
         try:
-            yield f"http://127.0.0.1:{server.server_port}"
+            yield app.config["LIVE_URL"]
         finally:
             server.shutdown()
             with app.app_context():
@@ -116,6 +127,11 @@ def check_page(page, name: str | None = None) -> None:
     if name:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def choose(page, question: str, answer: str) -> None:
+    """Pick a radio button by its question (the fieldset legend) and answer."""
+    page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
 
 
 def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:

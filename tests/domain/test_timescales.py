@@ -28,7 +28,10 @@ def decision_due(received: datetime) -> Deadline:
 def test_a_monday_referral_is_due_on_tuesday_and_says_why():
     deadline = decision_due(at(2025, 12, 1))
     assert deadline.due == date(2025, 12, 2)
-    assert deadline.explanation == "Decision due Tue 2 Dec 2025: 1 working day after the referral received on Mon 1 Dec 2025"
+    assert (
+        deadline.explanation
+        == "Decision due Tue 2 Dec 2025: 1 working day after the referral received on Mon 1 Dec 2025"
+    )
 
 
 def test_a_friday_morning_referral_is_due_on_monday():
@@ -84,7 +87,10 @@ def test_forty_five_working_days_for_an_assessment_skip_weekends_and_holidays():
 
 def test_a_deadline_counted_from_a_day_explains_itself():
     deadline = deadline_after_day(date(2025, 12, 1), 10, what="Handover meeting", of_what="acceptance")
-    assert deadline.explanation == "Handover meeting due Mon 15 Dec 2025: 10 working days after acceptance on Mon 1 Dec 2025"
+    assert (
+        deadline.explanation
+        == "Handover meeting due Mon 15 Dec 2025: 10 working days after acceptance on Mon 1 Dec 2025"
+    )
 
 
 def test_the_clock_says_due_due_today_overdue_on_time_and_late():
@@ -94,7 +100,9 @@ def test_the_clock_says_due_due_today_overdue_on_time_and_late():
     assert deadline.status(today=date(2025, 12, 5)).summary == "Overdue by 3 working days"
     assert deadline.status(today=date(2025, 12, 9), done_on=date(2025, 12, 2)).summary == "Done on time"
     assert deadline.status(today=date(2025, 12, 9), done_on=date(2025, 12, 3)).state == "late"
-    assert Clock.of(deadline, today=date(2025, 12, 9), done_on=date(2025, 12, 8)).summary == "Done late, by 4 working days"
+    assert (
+        Clock.of(deadline, today=date(2025, 12, 9), done_on=date(2025, 12, 8)).summary == "Done late, by 4 working days"
+    )
 
 
 days = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))

@@ -55,7 +55,7 @@ def test_a_front_door_officer_records_a_complete_referral_and_sees_its_clock(cli
     family = make_household(children=2)
     soup = client.page(f"/referrals/new?family_id={family.id}")
     assert soup.select_one(".app-child-row h3").get_text().startswith(family.children[0].full_name)
-    assert "Additional needs that one or more services can meet" in text_of(soup, "form")
+    assert "Additional needs that one or more services can meet" in text_of(soup, "main form")
 
     response = client.post(f"/referrals/new?family_id={family.id}", referral_form(family))
     assert response.status_code == 302
@@ -148,9 +148,9 @@ def test_immediate_danger_puts_what_to_do_now_first(client):
     family = make_household(children=1)
     response = client.post(f"/referrals/new?family_id={family.id}", referral_form(family, immediate_danger="yes"))
     soup = client.page(response.headers["Location"])
-    first = soup.select_one("main > *")
-    assert first["id"] == "immediate-danger"
-    assert "call the police on 999 now" in first.get_text()
+    danger, heading = soup.select_one("#immediate-danger"), soup.select_one("main h1")
+    assert "call the police on 999 now" in danger.get_text()
+    assert danger in heading.find_all_previous()
 
 
 def test_a_referral_for_an_unknown_family_or_an_unknown_referral_is_not_found(client):

@@ -1,0 +1,83 @@
+"""A referral from receipt to a decision that opens early help, as front door staff work it."""
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from earlyhelp.extensions import db
+from earlyhelp.models import Family, Referral
+from tests.browser.conftest import check_page, choose, sign_in
+
+
+def a_family_with_no_referral(app) -> tuple[int, str, list[str]]:
+    with app.app_context():
+        family = db.session.scalar(select(Family).where(~Family.id.in_(select(Referral.family_id))).order_by(Family.id))
+        return family.id, family.reference, [child.first_name for child in family.children]
+
+
+def test_a_referral_from_receipt_to_an_early_help_decision(page, live_app):
+    family_id, reference, children = a_family_with_no_referral(live_app)
+    sign_in(page, "front.door@northshire.example")
+
+    page.goto(f"/families/{family_id}")
+    check_page(page, "front-door-family")
+    page.get_by_role("link", name="Record a referral").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record a referral")
+    check_page(page, "front-door-record-referral")
+
+    # Saving too early explains exactly what is missing.
+    page.get_by_role("button", name="Save referral").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select yes if any child is in immediate danger")
+    check_page(page, "front-door-record-referral-errors")
+
+    choose(page, "Is any child in immediate danger?", "No")
+    page.get_by_label("Referring agency").select_option(label="School")
+    page.get_by_label("Referrer's name").fill("Robin Headteacher")
+    page.get_by_label("Referrer's phone number").fill("01632 960999")
+    choose(page, "What level of need does the referrer believe applies?", "Level 2: Early help")
+    page.get_by_label("What are they worried about?").fill("Attendance has dropped and the children seem hungry.")
+    page.get_by_label("What has been tried so far?").fill("A meeting with the parent and breakfast club.")
+    page.get_by_label("What will happen if nothing changes?").fill("They will fall behind at school.")
+    for name in children:
+        choose(page, f"Is {name} part of the referral?", "Yes")
+        page.get_by_label(f"If yes: what is the impact on {name}?").fill(f"{name} is tired in class.")
+    choose(page, "Does the family know about this referral?", "Yes")
+    choose(page, "Does the family agree to it?", "Yes")
+    page.get_by_role("button", name="Save referral").click()
+
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Referral recorded. Decision due")
+    expect(page.locator("#decision-clock")).to_contain_text("1 working day after the referral received on")
+    check_page(page, "front-door-referral")
+    referral_url = page.url
+
+    page.get_by_role("link", name="Front door").click()
+    row = page.locator("#referral-queue tbody tr", has_text=reference)
+    expect(row).to_contain_text("School")
+    expect(row.locator(".govuk-tag")).to_have_text(re.compile(r"Due (today|\w{3} \d+ \w{3} \d{4})"))
+    check_page(page, "front-door-queue")
+
+    # Filtering in place with htmx keeps the page and swaps the list.
+    page.evaluate("window.__notReloaded = true")
+    page.get_by_label("Agency").select_option(label="School")
+    expect(page).to_have_url(re.compile(r"agency=\d+"))
+    expect(page.locator("#referral-queue tbody tr", has_text=reference)).to_be_visible()
+    assert page.evaluate("window.__notReloaded") is True
+    check_page(page, "front-door-queue-filtered")
+
+    page.goto(referral_url)
+    page.get_by_role("link", name="Record the decision").click()
+    check_page(page, "front-door-decide")
+    choose(page, "Decision", "Early help")
+    page.get_by_label("Lead practitioner").select_option(label="Robin Practitioner (Early help north)")
+    page.get_by_label("Reasons for the decision").fill("A coordinated early help plan will meet these needs.")
+    page.get_by_role("button", name="Record decision").click()
+
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Decision recorded: Early help")
+    expect(page.locator("#decision")).to_contain_text("Early help")
+    expect(page.locator("#decision-clock")).to_contain_text("Done on time")
+    check_page(page, "front-door-decided")
+
+    page.goto(f"/families/{family_id}")
+    expect(page.locator("main")).to_contain_text("Robin Practitioner")
+    check_page(page, "front-door-family-after")
