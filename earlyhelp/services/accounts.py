@@ -5,11 +5,14 @@ changed, after inactivity, and after an absolute lifetime. A signed cookie alone
 cookie carries only a random token naming a UserSession row, and the row decides.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app, request, session
 from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from earlyhelp.extensions import db
 from earlyhelp.models import SignInAttempt, User, UserSession
@@ -35,6 +38,11 @@ class SessionCheck:
     ended_reason: str | None = None
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def _failures_since(column, value, since: datetime) -> int:
     return db.session.scalar(
         select(func.count(SignInAttempt.id)).where(
@@ -55,6 +63,9 @@ def sign_in(email: str, password: str, *, source_address: str, now: datetime | N
         >= config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"]
     )
     user = None if throttled else User.by_email(email)
+    if user is None:
+        # Spend the same time as a real check, so response times do not reveal which emails have accounts.
+        check_password_hash(_dummy_hash(), password)
     succeeded = user is not None and user.active and user.check_password(password)
     db.session.add(SignInAttempt(email=email, source_address=source_address, at=now, succeeded=succeeded))
     record_event(
