@@ -37,15 +37,15 @@ ALLOWED_ACTOR = {
 
 
 def facts(state: TransferState, **overrides) -> TransferFacts:
-    return TransferFacts(
-        state=state,
-        requested_by_id=requester.id,
-        sending_team_id=SENDING_TEAM,
-        receiving_team_id=RECEIVING_TEAM,
-        last_changed_by="Morgan Manager",
-        last_changed_at=datetime(2025, 12, 1, 14, 5, tzinfo=UTC),
-        **overrides,
-    )
+    values = {
+        "state": state,
+        "requested_by_id": requester.id,
+        "sending_team_id": SENDING_TEAM,
+        "receiving_team_id": RECEIVING_TEAM,
+        "last_changed_by": "Morgan Manager",
+        "last_changed_at": datetime(2025, 12, 1, 14, 5, tzinfo=UTC),
+    }
+    return TransferFacts(**(values | overrides))
 
 
 @pytest.mark.parametrize(("state", "action"), list(product(TransferState, TransferAction)))
