@@ -10,9 +10,12 @@ MAX_SHORT_TEXT = 200
 MAX_LONG_TEXT = 5000
 
 
-def required(message: str) -> validators.InputRequired:
-    """A required field whose message says exactly what to enter (GOV.UK error message guidance)."""
-    return validators.InputRequired(message=message)
+def required(message: str) -> validators.DataRequired:
+    """A required field whose message says exactly what to enter (GOV.UK error message guidance).
+
+    DataRequired, not InputRequired: a field of spaces counts as empty.
+    """
+    return validators.DataRequired(message=message)
 
 
 def max_length(limit: int, what: str) -> validators.Length:
@@ -22,8 +25,9 @@ def max_length(limit: int, what: str) -> validators.Length:
 class GovDateField(DateField):
     """A GOV.UK day / month / year date input.
 
-    Each message names the date ("Date received must be a real date"). A request that leaves the three
-    parts out altogether (a crafted post, an htmx request) counts as empty instead of crashing the widget.
+    Each message names the date ("Date received must be a real date"). A blank date is an error only when
+    `required_message` is given. A request that leaves the three parts out altogether (a crafted post, an
+    htmx request) counts as blank, because GovDateInput unpacks exactly three parts and would otherwise fail.
     """
 
     widget = GovDateInput()
@@ -34,29 +38,30 @@ class GovDateField(DateField):
         super().__init__(label, format="%d %m %Y", **kwargs)
 
     def process_formdata(self, valuelist):
-        if len(valuelist) != 3:
-            self.raw_data = ["", "", ""]
-            self.data = None
+        parts = [str(part).strip() for part in valuelist[:3]]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        self.data = None
+        if not any(parts):
             return
-        if not any(part.strip() for part in valuelist):
-            self.data = None
-            return
-        day, month, year = (part.strip() for part in valuelist)
-        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+        missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
         if missing:
-            self.data = None
             raise ValueError(f"{self.what} must include a {' and '.join(missing)}")
+        day, month, year = parts
+        if not (day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+            raise ValueError(f"{self.what} must be a real date")
         try:
-            if len(year) != 4:
-                raise ValueError
             self.data = date(int(year), int(month), int(day))
         except ValueError:
-            self.data = None
             raise ValueError(f"{self.what} must be a real date") from None
 
     def pre_validate(self, form):
         if self.data is None and not self.process_errors and self.required_message:
             raise validators.StopValidation(self.required_message)
+
+    @property
+    def was_typed(self) -> bool:
+        return any(self.raw_data or [])
 
 
 def not_in_future(what: str):
