@@ -160,3 +160,12 @@ def next_state(
 def responsible(state: TransferState) -> str:
     """Who holds the case: the sender until the receiving side accepts and names its lead (no gap)."""
     return "receiving" if state in (TransferState.ACCEPTED, TransferState.HANDOVER_COMPLETE) else "sending"
+
+
+def allowed(facts: TransferFacts, action: TransferAction, actor: Actor) -> bool:
+    """Whether to offer `action` to this person now (the evidence is checked when they use it)."""
+    try:
+        next_state(facts, action, actor, Evidence(reason="-", receiving_lead_named=True, meeting_held=True))
+    except TransitionRefused:
+        return False
+    return True

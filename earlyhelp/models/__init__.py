@@ -3,9 +3,11 @@
 from earlyhelp.models.audit import AuditEvent
 from earlyhelp.models.episodes import Episode
 from earlyhelp.models.families import Family, Person, TimelineEntry
+from earlyhelp.models.next_steps import NextStep, NextStepStatus, OwnerKind
 from earlyhelp.models.people import Role, Service, Setting, SignInAttempt, Team, User, UserSession
 from earlyhelp.models.reference import Agency, DecisionOutcome, LevelOfNeed
 from earlyhelp.models.referrals import Referral, ReferralChild, ReferralStatus
+from earlyhelp.models.transfers import HandoverPlan, Transfer, TransferChild, TransferEvent
 
 __all__ = [
     "Agency",
@@ -13,7 +15,11 @@ __all__ = [
     "DecisionOutcome",
     "Episode",
     "Family",
+    "HandoverPlan",
     "LevelOfNeed",
+    "NextStep",
+    "NextStepStatus",
+    "OwnerKind",
     "Person",
     "Referral",
     "ReferralChild",
@@ -24,6 +30,9 @@ __all__ = [
     "SignInAttempt",
     "Team",
     "TimelineEntry",
+    "Transfer",
+    "TransferChild",
+    "TransferEvent",
     "User",
     "UserSession",
 ]

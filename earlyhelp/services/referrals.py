@@ -109,7 +109,12 @@ def decide_referral(
     """Record the front door's decision. Exactly one of two people deciding at once wins."""
     now = now or utcnow()
     # Locks the row on PostgreSQL; on SQLite the transaction already holds the write lock.
-    referral = db.session.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
+    referral = db.session.scalar(
+        select(Referral)
+        .where(Referral.id == referral_id)
+        .with_for_update(of=Referral)
+        .execution_options(populate_existing=True)
+    )
     if referral.is_decided:
         when = referral.decided_at.astimezone(LONDON)
         raise DecisionRefused(

@@ -1,0 +1,147 @@
+"""Step-up and step-down requests, the children they include, their history, and their handover plans."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from earlyhelp.domain.transfers import Direction, TransferState
+from earlyhelp.extensions import db
+from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.episodes import Episode
+from earlyhelp.models.families import Family, Person
+from earlyhelp.models.people import Service, Team, User
+from earlyhelp.models.reference import LevelOfNeed
+
+
+class Transfer(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(30), default=TransferState.DRAFT)
+    from_episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"))
+    to_service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    sending_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    receiving_team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # A form's one-time key: submitting the same request twice creates one transfer.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Why
+    what_has_changed: Mapped[str] = mapped_column(Text, default="")  # step-up: the new information
+    why_now: Mapped[str] = mapped_column(Text, default="")  # step-down
+    worries: Mapped[str] = mapped_column(Text)
+    level_id: Mapped[int] = mapped_column(ForeignKey("level_of_need.id"))
+    immediate_danger: Mapped[bool] = mapped_column(default=False)
+    # The family's agreement to the move (not the lawful basis for sharing information)
+    family_told: Mapped[bool] = mapped_column(default=False)
+    family_agrees: Mapped[bool] = mapped_column(default=False)
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    override_authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    override_authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_to_share: Mapped[str] = mapped_column(Text, default="")
+    # Step-down suitability checklist
+    threshold_reviewed: Mapped[bool] = mapped_column(default=False)
+    clear_outcomes: Mapped[bool] = mapped_column(default=False)
+    outstanding_tasks_listed: Mapped[bool] = mapped_column(default=False)
+    # Leads
+    proposed_lead_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    receiving_lead_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The receiving team's decision and its clock
+    decision_due_on: Mapped[date | None] = mapped_column(Date)
+    decision_due_explanation: Mapped[str] = mapped_column(String(300), default="")
+    decision_rationale: Mapped[str] = mapped_column(Text, default="")
+    decline_advice: Mapped[str] = mapped_column(Text, default="")
+    previous_transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
+    # Who moved it to its current state, and when: the message for whoever arrives too late.
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state_changed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    family: Mapped[Family] = relationship()
+    from_episode: Mapped[Episode] = relationship(foreign_keys=[from_episode_id])
+    to_service: Mapped[Service] = relationship(lazy="joined")
+    sending_team: Mapped[Team | None] = relationship(foreign_keys=[sending_team_id], lazy="joined")
+    receiving_team: Mapped[Team] = relationship(foreign_keys=[receiving_team_id], lazy="joined")
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id], lazy="joined")
+    proposed_lead: Mapped[User | None] = relationship(foreign_keys=[proposed_lead_id])
+    receiving_lead: Mapped[User | None] = relationship(foreign_keys=[receiving_lead_id])
+    override_authorised_by: Mapped[User | None] = relationship(foreign_keys=[override_authorised_by_id])
+    state_changed_by: Mapped[User] = relationship(foreign_keys=[state_changed_by_id])
+    level: Mapped[LevelOfNeed] = relationship()
+    children: Mapped[list["TransferChild"]] = relationship(cascade="all, delete-orphan", order_by="TransferChild.id")
+    events: Mapped[list["TransferEvent"]] = relationship(cascade="all, delete-orphan", order_by="TransferEvent.id")
+    handover_plan: Mapped["HandoverPlan"] = relationship(back_populates="transfer", uselist=False)
+
+    __table_args__ = (
+        Index("ix_transfer_receiving_state", "receiving_team_id", "state"),
+        Index("ix_transfer_sending_state", "sending_team_id", "state"),
+        Index("ix_transfer_requested_by_state", "requested_by_id", "state"),
+    )
+
+    @property
+    def is_step_up(self) -> bool:
+        return self.direction == Direction.STEP_UP
+
+    @property
+    def title(self) -> str:
+        return "Step-up" if self.is_step_up else "Step-down"
+
+    @property
+    def needs_override_authorisation(self) -> bool:
+        return self.is_step_up and not self.family_agrees
+
+
+class TransferChild(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfer.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    included: Mapped[bool]
+    reason_not_included: Mapped[str] = mapped_column(Text, default="")
+    # Working Together 2023: the child's own views, in their words.
+    child_views: Mapped[str] = mapped_column(Text, default="")
+
+    person: Mapped[Person] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("transfer_id", "person_id"),)
+
+
+class TransferEvent(db.Model):
+    """Every transition, with who, when and why."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfer.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User] = relationship(lazy="joined")
+
+
+class HandoverPlan(db.Model):
+    """Begun with the request, completed after acceptance. Edited by several people: versioned."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfer.id"), unique=True)
+    meeting_kind: Mapped[str] = mapped_column(String(20), default="meeting")  # meeting or joint_visit
+    meeting_on: Mapped[date | None] = mapped_column(Date)
+    meeting_place: Mapped[str] = mapped_column(String(200), default="")
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    family_attending: Mapped[bool] = mapped_column(default=False)
+    meeting_held: Mapped[bool] = mapped_column(default=False)
+    information_shared: Mapped[str] = mapped_column(Text, default="")
+    family_told_what: Mapped[str] = mapped_column(Text, default="")
+    children_views: Mapped[str] = mapped_column(Text, default="")
+    contingency: Mapped[str] = mapped_column(Text, default="")
+    step_up_contact: Mapped[str] = mapped_column(Text, default="")
+    meeting_due_on: Mapped[date | None] = mapped_column(Date)
+    meeting_due_explanation: Mapped[str] = mapped_column(String(300), default="")
+    # Optimistic locking across a GET and a later POST: the version the editor saw travels in the form.
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    transfer: Mapped[Transfer] = relationship(back_populates="handover_plan")
+    updated_by: Mapped[User | None] = relationship()
