@@ -111,12 +111,14 @@ def _register_blueprints(app: Flask) -> None:
     from earlyhelp.families import bp as families_bp
     from earlyhelp.main import bp as main_bp
     from earlyhelp.referrals import bp as referrals_bp
+    from earlyhelp.transfers import bp as transfers_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(families_bp, url_prefix="/families")
     app.register_blueprint(referrals_bp, url_prefix="/referrals")
+    app.register_blueprint(transfers_bp)
 
 
 __all__ = ["create_app"]

@@ -41,6 +41,7 @@ NAVIGATION = [
     ("Home", "main.home", None),
     ("Families", "families.search", {"practitioner", "social_worker", "front_door", "team_manager"}),
     ("Front door", "referrals.queue", {"front_door", "team_manager"}),
+    ("Step-up and step-down", "transfers.queues", {"practitioner", "social_worker", "team_manager"}),
     ("Users", "admin.users", {"administrator"}),
 ]
 

@@ -101,3 +101,76 @@ def make_referral(family: Family, *, actor: User, received_at=None, agency_name=
     referral = record_referral(family, fields=values, children=children, actor=actor)
     db.session.commit()
     return referral
+
+
+def make_episode(family: Family, *, service_code: str = "early_help", lead: User | None = None, **overrides):
+    from datetime import date
+
+    from earlyhelp.models import Episode, Service
+
+    service = reference(Service, code=service_code)
+    episode = Episode(
+        family_id=family.id,
+        service=service,
+        lead=lead,
+        team_id=lead.team_id if lead else None,
+        started_on=overrides.pop("started_on", date(2025, 9, 1)),
+        **overrides,
+    )
+    db.session.add(episode)
+    db.session.commit()
+    return episode
+
+
+def make_transfer(
+    episode,
+    *,
+    actor: User,
+    direction: str = "step_up",
+    receiving_team: str = "Social care team",
+    family_agrees: bool = True,
+    **fields,
+):
+    """A draft step-up (or step-down) through the service, every child included with their views."""
+    import uuid
+
+    from earlyhelp.domain.transfers import Direction
+    from earlyhelp.models import LevelOfNeed
+    from earlyhelp.services.transfers import ChildChoice, start
+
+    values = {
+        "worries": "Mum's drinking has increased and the children are left alone at night.",
+        "level_id": reference(LevelOfNeed, number=3).id,
+        "receiving_team_id": team(receiving_team).id,
+        "family_told": True,
+        "family_agrees": family_agrees,
+        "not_to_share": "",
+    }
+    if direction == "step_up":
+        values |= {
+            "what_has_changed": "Police were called twice this week.",
+            "immediate_danger": False,
+            "override_reason": "" if family_agrees else "Asking would put the children at risk.",
+        }
+    else:
+        values |= {
+            "why_now": "The child protection plan has ended and things are steadier.",
+            "threshold_reviewed": True,
+            "clear_outcomes": True,
+            "outstanding_tasks_listed": True,
+        }
+    family = db.session.get(Family, episode.family_id)
+    transfer = start(
+        episode,
+        direction=Direction(direction),
+        submission_key=uuid.uuid4().hex,
+        fields=values | fields,
+        children=[
+            ChildChoice(person_id=c.id, included=True, child_views="I want things to be calmer.")
+            for c in family.children
+        ],
+        outstanding=[],
+        actor=actor,
+    )
+    db.session.commit()
+    return transfer

@@ -7,23 +7,30 @@ from sqlalchemy import func, select
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
 from tests.conftest import TestClient
-from tests.factories import make_household, make_referral, make_user
+from tests.factories import make_episode, make_household, make_referral, make_transfer, make_user
 
 
 def _records(app):
     officer = make_user("front_door", team_name="Front door")
     family = make_household(children=1)
     referral = make_referral(family, actor=officer)
+    practitioner = make_user("practitioner", team_name="Early help team")
+    episode = make_episode(family, lead=practitioner)
+    transfer = make_transfer(episode, actor=practitioner)
+    social_worker = make_user("social_worker", team_name="Social care team")
+    social_care = make_episode(make_household(children=1), service_code="social_care", lead=social_worker)
     return {
+        "episode_id": episode.id,
+        "transfer_id": transfer.id,
         "family_id": family.id,
         "person_id": family.children[0].id,
         "referral_id": referral.id,
         "user_id": officer.id,
-    }
+    }, {"step-up": (practitioner, episode.id), "step-down": (social_worker, social_care.id)}
 
 
 def test_every_record_scoped_page_writes_an_audit_event(app):
-    ids = _records(app)
+    ids, starters = _records(app)
     manager = make_user("team_manager", team_name="Front door")
     admin = make_user("administrator", team_name=None)
     unchecked = []
@@ -33,9 +40,12 @@ def test_every_record_scoped_page_writes_an_audit_event(app):
             continue
         unknown = params - ids.keys()
         assert not unknown, f"{rule.rule}: add a record for {unknown} to this test"
-        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
+        # Starting a step-up or step-down needs the episode's own lead and an episode of the right service.
+        starter, episode_id = next((v for k, v in starters.items() if k in rule.rule), (None, None))
+        values = ids | ({"episode_id": episode_id} if episode_id else {})
+        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
         client = TestClient(app)
-        client.sign_in(admin if rule.endpoint.startswith("admin.") else manager)
+        client.sign_in(admin if rule.endpoint.startswith("admin.") else starter or manager)
         before = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.endpoint == rule.endpoint))
         response = client.get(url)
         after = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.endpoint == rule.endpoint))

@@ -80,6 +80,11 @@ def facts_of(transfer: Transfer) -> TransferFacts:
     )
 
 
+def may_start_from(episode: Episode, user: User) -> bool:
+    """The episode's lead, or a team manager of its team, may ask to move the family."""
+    return user.id == episode.lead_id or (user.role.code == "team_manager" and user.team_id == episode.team_id)
+
+
 def teams_of(service_code: str) -> list[Team]:
     return db.session.scalars(select(Team).join(Service).where(Service.code == service_code).order_by(Team.name)).all()
 

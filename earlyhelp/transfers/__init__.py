@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("transfers", __name__)
+
+from earlyhelp.transfers import views  # noqa: E402, F401

@@ -1,0 +1,262 @@
+"""One form per use case for step-up and step-down requests and their handover plans."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
+
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def text(label: str, message: str | None = None, what: str = "This", description: str = "") -> TextAreaField:
+    checks = [required(message)] if message else []
+    return TextAreaField(
+        label,
+        description=description,
+        widget=GovCharacterCount(),
+        validators=[*checks, max_length(MAX_LONG_TEXT, what)],
+    )
+
+
+def yes_no(label: str, message: str) -> RadioField:
+    def check(form, field):
+        if field.data not in ("yes", "no"):
+            raise ValidationError(message)
+
+    return RadioField(label, choices=YES_NO, widget=GovRadioInput(), validate_choice=False, validators=[check])
+
+
+def choice_check(field, message: str):
+    if field.data not in {value for value, _ in field.choices if value}:
+        raise ValidationError(message)
+
+
+class ChildInTransferForm(Form):
+    person_id = HiddenField()
+    included = RadioField(
+        "Is this child part of the request?", choices=YES_NO, widget=GovRadioInput(), validate_choice=False
+    )
+    child_views = TextAreaField(
+        "Their views, in their own words", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "Their views")]
+    )
+    reason_not_included = TextAreaField(
+        "If not: why not?", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")]
+    )
+
+    def validate_included(self, field):
+        if field.data not in ("yes", "no"):
+            raise ValidationError("Select yes if this child is part of the request")
+
+    def validate_child_views(self, field):
+        if self.included.data == "yes" and not (field.data or "").strip():
+            raise ValidationError("Enter this child's views, or say why they could not be asked")
+
+    def validate_reason_not_included(self, field):
+        if self.included.data == "no" and not (field.data or "").strip():
+            raise ValidationError("Explain why this child is not part of the request")
+
+
+class OutstandingActionForm(Form):
+    """A step-down's outstanding task, carried into early help with an owner and a due date."""
+
+    what = StringField(
+        "What needs to happen", widget=GovTextInput(), validators=[max_length(500, "What needs to happen")]
+    )
+    owner = SelectField("Who will do it", widget=GovSelect(), validate_choice=False)
+    due_on = GovDateField("Due by")
+
+    def is_blank(self) -> bool:
+        return not (self.what.data or "").strip() and not self.owner.data and not self.due_on.was_typed
+
+
+class TransferForm(FlaskForm):
+    """What both directions ask. The step-up and step-down forms add their own questions."""
+
+    submission_key = HiddenField()
+    worries = text("What are we worried about?", "Enter what you are worried about", "The worries")
+    level = RadioField("Level of need now", widget=GovRadioInput(), validate_choice=False)
+    receiving_team = SelectField("Receiving team", widget=GovSelect(), validate_choice=False)
+    family_told = yes_no("Has the family been told about this request?", "Select yes if the family has been told")
+    not_to_share = text(
+        "What does the family not want shared, and with whom?",
+        None,
+        "What not to share",
+        "Leave blank if there is nothing",
+    )
+    children = FieldList(FormField(ChildInTransferForm))
+    submit = SubmitField("Save request as a draft", widget=GovSubmitInput())
+
+    def set_choices(self, levels, teams):
+        self.level.choices = [(str(level.id), level.label) for level in levels]
+        self.receiving_team.choices = [("", "Select a team")] + [(str(t.id), t.name) for t in teams]
+
+    def validate_level(self, field):
+        choice_check(field, "Select the level of need now")
+
+    def validate_receiving_team(self, field):
+        choice_check(field, "Select the receiving team")
+
+    def validate_children(self, field):
+        if not any(entry.included.data == "yes" for entry in field.entries):
+            raise ValidationError("Include at least one child in the request")
+
+
+class StepUpForm(TransferForm):
+    immediate_danger = yes_no("Is any child in immediate danger?", "Select yes if any child is in immediate danger")
+    what_has_changed = text(
+        "What has changed?",
+        "Enter what has changed: the new information",
+        "What has changed",
+        "The new information that means early help is no longer enough",
+    )
+    family_agrees = yes_no("Does the family agree to the request?", "Select yes if the family agrees")
+    override_reason = text(
+        "Why go ahead without the family's agreement?",
+        None,
+        "The reason",
+        "A safeguarding reason. A team manager must authorise it before the request is sent",
+    )
+
+    def validate_override_reason(self, field):
+        if self.family_agrees.data == "no" and not (field.data or "").strip():
+            raise ValidationError("Enter the safeguarding reason for going ahead without the family's agreement")
+
+
+class StepDownForm(TransferForm):
+    why_now = text("Why step down now?", "Enter why the family can step down now", "Why now")
+    threshold_reviewed = BooleanField(
+        "The level of need has been reviewed against the threshold", widget=GovCheckboxInput()
+    )
+    clear_outcomes = BooleanField(
+        "There are clear outcomes for early help to work towards, not just monitoring", widget=GovCheckboxInput()
+    )
+    outstanding_tasks_listed = BooleanField(
+        "Outstanding tasks are listed below, each with an owner and a date", widget=GovCheckboxInput()
+    )
+    proposed_lead = SelectField(
+        "Proposed lead practitioner", description="If already known", widget=GovSelect(), validate_choice=False
+    )
+    outstanding = FieldList(FormField(OutstandingActionForm), min_entries=3)
+
+    def validate_threshold_reviewed(self, field):
+        if not field.data:
+            raise ValidationError("Confirm the level of need has been reviewed against the threshold")
+
+    def validate_clear_outcomes(self, field):
+        if not field.data:
+            raise ValidationError("Confirm there are clear outcomes for early help, not just monitoring")
+
+    def validate_outstanding_tasks_listed(self, field):
+        if not field.data:
+            raise ValidationError("Confirm the outstanding tasks are listed")
+
+    def validate_proposed_lead(self, field):
+        if field.data:
+            choice_check(field, "Select a lead practitioner from the list")
+
+
+class FamilyDeclinedStepDownForm(FlaskForm):
+    note = text("What did the family say?", "Enter what the family said about early help", "What the family said")
+    submit_declined = SubmitField("Record that the family said no", widget=GovSubmitInput())
+
+
+class ActionForm(FlaskForm):
+    """The reason, lead and advice any action may carry; the state machine says which it needs."""
+
+    reason = TextAreaField("Reason", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")])
+    advice = TextAreaField(
+        "Advice for the sending team", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The advice")]
+    )
+    lead = SelectField("Receiving lead", widget=GovSelect(), validate_choice=False)
+
+
+class HandoverPlanForm(FlaskForm):
+    version = IntegerField(widget=HiddenInput())
+    meeting_kind = RadioField(
+        "Handover meeting or joint visit?",
+        choices=[("meeting", "Handover meeting"), ("joint_visit", "Joint visit to the family")],
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    meeting_on = GovDateField("Date")
+    meeting_place = StringField("Place", widget=GovTextInput(), validators=[max_length(200, "Place")])
+    attendees = text("Who will attend", None, "Who will attend", "Names and roles. Include the family")
+    family_attending = BooleanField("The family will attend", widget=GovCheckboxInput())
+    meeting_held = BooleanField("The meeting or visit has happened", widget=GovCheckboxInput())
+    information_shared = text("What information was shared", None, "The information shared")
+    family_told_what = text("What the family has been told", None, "What the family has been told")
+    children_views = text("The children's views", None, "The children's views")
+    contingency = text("If things get worse", None, "The contingency", "What will happen, and who will do it")
+    step_up_contact = text(
+        "Who to contact to step back up",
+        None,
+        "Who to contact",
+        "For a step-down: the social care contact if worries increase",
+    )
+    submit = SubmitField("Save handover plan", widget=GovSubmitInput())
+
+    def validate_meeting_kind(self, field):
+        if field.data not in ("meeting", "joint_visit"):
+            raise ValidationError("Select a handover meeting or a joint visit")
+
+    def validate_meeting_held(self, field):
+        if field.data and not self.meeting_on.data:
+            raise ValidationError("Enter the date of the meeting or visit that happened")
+
+
+class NextStepForm(FlaskForm):
+    what = StringField(
+        "What needs to happen",
+        widget=GovTextInput(),
+        validators=[required("Enter what needs to happen"), max_length(500, "What needs to happen")],
+    )
+    owner_kind = RadioField(
+        "Who will do it?",
+        choices=[
+            ("user", "Someone in the service"),
+            ("family_member", "A family member"),
+            ("partner", "A named person at a partner agency"),
+        ],
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    owner_user = SelectField("Person in the service", widget=GovSelect(), validate_choice=False)
+    owner_name = StringField(
+        "Their name",
+        description="For a family member or a partner",
+        widget=GovTextInput(),
+        validators=[max_length(120, "Their name")],
+    )
+    owner_agency = StringField(
+        "Their agency", description="For a partner", widget=GovTextInput(), validators=[max_length(120, "Their agency")]
+    )
+    due_on = GovDateField("Due by", required_message="Enter the date it needs to be done by")
+    family_facing = BooleanField("The family will see this step", widget=GovCheckboxInput())
+    submit_step = SubmitField("Add next step", widget=GovSubmitInput())
+
+    def validate_owner_kind(self, field):
+        if field.data not in ("user", "family_member", "partner"):
+            raise ValidationError("Select who will do it")
