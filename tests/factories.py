@@ -163,7 +163,7 @@ def make_transfer(
     transfer = start(
         episode,
         direction=Direction(direction),
-        submission_key=uuid.uuid4().hex,
+        submission_key=fields.pop("submission_key", uuid.uuid4().hex),
         fields=values | fields,
         children=[
             ChildChoice(person_id=c.id, included=True, child_views="I want things to be calmer.")
