@@ -43,7 +43,7 @@ def test_every_record_scoped_page_writes_an_audit_event(app):
         # Starting a step-up or step-down needs the episode's own lead and an episode of the right service.
         starter, episode_id = next((v for k, v in starters.items() if k in rule.rule), (None, None))
         values = ids | ({"episode_id": episode_id} if episode_id else {})
-        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, values=values: str(values[m.group(1)]), rule.rule)
         client = TestClient(app)
         client.sign_in(admin if rule.endpoint.startswith("admin.") else starter or manager)
         before = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.endpoint == rule.endpoint))
