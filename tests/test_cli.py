@@ -34,7 +34,7 @@ def test_seed_demo_fills_an_empty_database_and_prints_one_account_per_role(empty
     with empty_app.app_context():
         assert db.session.scalar(select(func.count(Family.id))) == 12
         assert db.session.scalar(select(func.count(Person.id)).where(Person.is_child)) >= 12
-        assert db.session.scalar(select(func.count(User.id))) == 5
+        assert db.session.scalar(select(func.count(User.id))) == 6
         assert User.by_email("practitioner@northshire.example").check_password("a shared demo phrase")
 
 

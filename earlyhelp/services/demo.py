@@ -27,6 +27,8 @@ DEMO_ACCOUNTS = [
     ("front.door", "Frankie Frontdoor", "front_door", "Front door"),
     ("team.manager", "Morgan Manager", "team_manager", "Early help north"),
     ("admin", "Ash Administrator", "administrator", None),
+    # A second manager, so that step-downs from social care have someone to approve them.
+    ("social.care.manager", "Casey Carelead", "team_manager", "Social care team"),
 ]
 
 CHILD_RELATIONSHIPS = ["Son", "Daughter", "Stepson", "Stepdaughter", "Grandson", "Granddaughter"]
@@ -68,8 +70,10 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
         if number % 1000 == 0:
             db.session.flush()
     db.session.flush()
-    by_role = {account.role.code: account for account in accounts}
+    by_role = {account.role.code: account for account in reversed(accounts)}
     _front_door_history(families, by_role, rng)
+    db.session.flush()
+    _transfer_history(accounts)
     db.session.add(Setting(key=MARKER, value=f"loaded {utcnow().isoformat()}"))
     db.session.commit()
     return accounts
@@ -181,6 +185,88 @@ def _front_door_history(families: list[Family], users: dict[str, User], rng: ran
         referrals.rate_clarity(
             referral, clarity=rng.choice(["yes", "yes", "partly", "no"]), note="", actor=officer, now=decided_at
         )
+
+
+def _transfer_history(accounts: list[User]) -> None:
+    """Step-ups and step-downs at every stage, made through the same services people use."""
+    import uuid
+
+    from earlyhelp.domain.transfers import Direction, TransferAction
+    from earlyhelp.models import Episode, LevelOfNeed
+    from earlyhelp.services import transfers
+    from earlyhelp.services.next_steps import NextStepInput
+
+    people = {a.email.split("@")[0]: a for a in accounts}
+    practitioner, social_worker = people["practitioner"], people["social.worker"]
+    eh_manager, sc_manager = people["team.manager"], people["social.care.manager"]
+    level = db.session.scalar(select(LevelOfNeed).where(LevelOfNeed.number == 3))
+    now = utcnow()
+    # (direction, episode lead, actions after submit, whether the plan is filled in)
+    journeys = {
+        "early_help": [
+            ("awaiting_approval", []),
+            ("sent", [TransferAction.APPROVE]),
+            ("accepted", [TransferAction.APPROVE, TransferAction.ACCEPT]),
+            ("declined", [TransferAction.APPROVE, TransferAction.DECLINE]),
+            ("handover_complete", [TransferAction.APPROVE, TransferAction.ACCEPT, TransferAction.COMPLETE_HANDOVER]),
+        ],
+        "social_care": [
+            ("sent", [TransferAction.APPROVE]),
+            ("accepted", [TransferAction.APPROVE, TransferAction.ACCEPT]),
+        ],
+    }
+    for service_code, stages in journeys.items():
+        episodes = db.session.scalars(
+            select(Episode).join(Service).where(Service.code == service_code, Episode.ended_on.is_(None))
+            .order_by(Episode.id)
+        ).all()
+        for episode, (_, actions) in zip(episodes, stages, strict=False):
+            step_up = service_code == "early_help"
+            requester = practitioner if step_up else social_worker
+            manager, receiver = (eh_manager, social_worker) if step_up else (sc_manager, practitioner)
+            receiving_team = receiver.team
+            episode.lead, episode.team_id = requester, requester.team_id
+            family_children = episode_children(episode)
+            transfer = transfers.start(
+                episode, direction=Direction.STEP_UP if step_up else Direction.STEP_DOWN,
+                submission_key=uuid.uuid4().hex,
+                fields={
+                    "worries": "Dad has moved back in and the police have been called twice this month."
+                    if step_up else "Things are steadier, but the children still miss school when mum is unwell.",
+                    "what_has_changed": "Two police call-outs to the home in a fortnight." if step_up else "",
+                    "why_now": "" if step_up else "The child protection plan ended; the family want to keep support.",
+                    "level_id": level.id, "receiving_team_id": receiving_team.id, "family_told": True,
+                    "family_agrees": True, "immediate_danger": False,
+                    "threshold_reviewed": not step_up, "clear_outcomes": not step_up,
+                    "outstanding_tasks_listed": not step_up,
+                },
+                children=[transfers.ChildChoice(c.id, True, child_views="I want everyone to stop shouting.")
+                          for c in family_children],
+                outstanding=[] if step_up else [NextStepInput(
+                    what="Check school attendance each week", owner_kind="user", owner_user_id=practitioner.id,
+                    due_on=now.date() + timedelta(days=10))],
+                actor=requester, now=now - timedelta(days=3),
+            )
+            transfers.act(transfer.id, TransferAction.SUBMIT, actor=requester, now=now - timedelta(days=3))
+            for action in actions:
+                if action is TransferAction.COMPLETE_HANDOVER:
+                    transfers.save_handover_plan(
+                        transfer, expected_version=transfer.handover_plan.version, actor=receiver,
+                        changes={"meeting_on": now.date() - timedelta(days=1), "meeting_held": True,
+                                 "meeting_place": "Family home", "attendees": f"{requester.name}, {receiver.name}, mum",
+                                 "contingency": "If the police are called again, social care visits the same day."},
+                    )
+                transfers.act(
+                    transfer.id, action, actor={TransferAction.APPROVE: manager}.get(action, receiver),
+                    lead=receiver if action is TransferAction.ACCEPT else None,
+                    reason="Early help can meet these needs with a family plan."
+                    if action is TransferAction.DECLINE else "",
+                    now=now - timedelta(days=2 if action is TransferAction.APPROVE else 1),
+                )
+
+
+def episode_children(episode) -> list[Person]:
+    return db.session.get(Family, episode.family_id).children
 
 
 def _teams() -> dict[str, Team]:
