@@ -126,14 +126,20 @@ def clock_start(received: datetime, *, working_day_ends: time = DEFAULT_WORKING_
 
 
 def deadline_after_receipt(
-    received: datetime, days: int, *, what: str, of_what: str, working_day_ends: time = DEFAULT_WORKING_DAY_ENDS
+    received: datetime,
+    days: int,
+    *,
+    what: str,
+    of_what: str,
+    verb: str = "received",
+    working_day_ends: time = DEFAULT_WORKING_DAY_ENDS,
 ) -> Deadline:
     """'Decision due Tue 2 Dec 2025: 1 working day after the referral received on Mon 1 Dec 2025'."""
     start, moved = clock_start(received, working_day_ends=working_day_ends)
     due = add_working_days(start, days)
     local = received.astimezone(LONDON)
     unit = f"{days} working day{'s' if days != 1 else ''}"
-    explanation = f"{what} due {format_day(due)}: {unit} after the {of_what} received on {format_day(local.date())}"
+    explanation = f"{what} due {format_day(due)}: {unit} after the {of_what} {verb} on {format_day(local.date())}"
     if moved:
         reason = "out of hours" if is_working_day(local.date()) else "not a working day"
         explanation += f" at {local:%H:%M} ({reason}, so counted from {format_day(start)})"

@@ -24,6 +24,7 @@ class Episode(db.Model):
     assessment_due_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    family: Mapped["Family"] = relationship()  # noqa: F821  (models/families.py; resolved by name)
     service: Mapped[Service] = relationship(lazy="joined")
     team: Mapped[Team | None] = relationship(lazy="joined")
     lead: Mapped[User | None] = relationship(lazy="joined")

@@ -226,7 +226,6 @@ def _transfer_history(accounts: list[User]) -> None:
             manager, receiver = (eh_manager, social_worker) if step_up else (sc_manager, practitioner)
             receiving_team = receiver.team
             episode.lead, episode.team_id = requester, requester.team_id
-            family_children = episode_children(episode)
             transfer = transfers.start(
                 episode, direction=Direction.STEP_UP if step_up else Direction.STEP_DOWN,
                 submission_key=uuid.uuid4().hex,
@@ -241,7 +240,7 @@ def _transfer_history(accounts: list[User]) -> None:
                     "outstanding_tasks_listed": not step_up,
                 },
                 children=[transfers.ChildChoice(c.id, True, child_views="I want everyone to stop shouting.")
-                          for c in family_children],
+                          for c in episode.family.children],
                 outstanding=[] if step_up else [NextStepInput(
                     what="Check school attendance each week", owner_kind="user", owner_user_id=practitioner.id,
                     due_on=now.date() + timedelta(days=10))],
@@ -263,10 +262,6 @@ def _transfer_history(accounts: list[User]) -> None:
                     if action is TransferAction.DECLINE else "",
                     now=now - timedelta(days=2 if action is TransferAction.APPROVE else 1),
                 )
-
-
-def episode_children(episode) -> list[Person]:
-    return db.session.get(Family, episode.family_id).children
 
 
 def _teams() -> dict[str, Team]:

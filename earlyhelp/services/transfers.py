@@ -127,7 +127,7 @@ def start(
         raise TransitionRefused(
             f"A {direction.replace('_', '-')} starts from an open {from_code.replace('_', ' ')} episode"
         )
-    household = {child.id for child in episode_family_children(episode)}
+    household = {child.id for child in episode.family.children}
     if {c.person_id for c in children} != household:
         raise TransitionRefused("Every child in the household must be included or left out with a reason")
     transfer = Transfer(
@@ -179,12 +179,6 @@ def start(
     return transfer
 
 
-def episode_family_children(episode: Episode):
-    from earlyhelp.models import Family
-
-    return db.session.get(Family, episode.family_id).children
-
-
 def act(
     transfer_id: int,
     action: TransferAction,
@@ -216,6 +210,7 @@ def act(
                 config["TIMESCALES"]["transfer_decision"],
                 what="Decision",
                 of_what="request",
+                verb="sent",
                 working_day_ends=config["WORKING_DAY_ENDS"],
             )
             transfer.decision_due_on, transfer.decision_due_explanation = deadline.due, deadline.explanation

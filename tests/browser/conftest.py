@@ -30,6 +30,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DEMO_PASSWORD = "browser demo passphrase"
+CSP_LISTENER = (
+    "window.__cspViolations = [];"
+    "document.addEventListener('securitypolicyviolation',"
+    " e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -62,7 +67,7 @@ def live_server():
     with fresh_database("browser") as url:
         app = make_app(url)
         with app.app_context():
-            demo.seed(password=DEMO_PASSWORD, family_count=12, random_seed=7)
+            demo.seed(password=DEMO_PASSWORD, family_count=30, random_seed=7)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -92,11 +97,7 @@ def page(browser, live_server, request):
     context.set_default_timeout(10_000)
     page = context.new_page()
     # Any Content-Security-Policy violation (an inline style or script that slipped in) fails the test.
-    page.add_init_script(
-        "window.__cspViolations = [];"
-        "document.addEventListener('securitypolicyviolation',"
-        " e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
-    )
+    page.add_init_script(CSP_LISTENER)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
@@ -127,6 +128,27 @@ def check_page(page, name: str | None = None) -> None:
     if name:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def person(browser, live_server, request):
+    """Open a fresh browser for one person, signed in: person("team.manager") for team.manager@northshire.example."""
+    contexts = []
+
+    def open_as(name: str):
+        context = browser.new_context(base_url=live_server, viewport={"width": 1200, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.add_init_script(CSP_LISTENER)
+        sign_in(page, f"{name}@northshire.example")
+        return page
+
+    yield open_as
+    for index, context in enumerate(contexts):
+        for number, page in enumerate(context.pages):
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}-{number}-last.png"), full_page=True)
+        context.close()
 
 
 def choose(page, question: str, answer: str) -> None:
