@@ -68,6 +68,7 @@ class Transfer(db.Model):
     override_authorised_by: Mapped[User | None] = relationship(foreign_keys=[override_authorised_by_id])
     state_changed_by: Mapped[User] = relationship(foreign_keys=[state_changed_by_id])
     level: Mapped[LevelOfNeed] = relationship()
+    previous_transfer: Mapped["Transfer | None"] = relationship(remote_side=[id])
     children: Mapped[list["TransferChild"]] = relationship(cascade="all, delete-orphan", order_by="TransferChild.id")
     events: Mapped[list["TransferEvent"]] = relationship(cascade="all, delete-orphan", order_by="TransferEvent.id")
     handover_plan: Mapped["HandoverPlan"] = relationship(back_populates="transfer", uselist=False)

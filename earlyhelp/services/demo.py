@@ -194,6 +194,7 @@ def _transfer_history(accounts: list[User]) -> None:
     from earlyhelp.domain.transfers import Direction, TransferAction
     from earlyhelp.models import Episode, LevelOfNeed
     from earlyhelp.services import transfers
+    from earlyhelp.domain.timescales import add_working_days
     from earlyhelp.services.next_steps import NextStepInput
 
     people = {a.email.split("@")[0]: a for a in accounts}
@@ -217,7 +218,9 @@ def _transfer_history(accounts: list[User]) -> None:
     }
     for service_code, stages in journeys.items():
         episodes = db.session.scalars(
-            select(Episode).join(Service).where(Service.code == service_code, Episode.ended_on.is_(None))
+            select(Episode)
+            .join(Service)
+            .where(Service.code == service_code, Episode.ended_on.is_(None))
             .order_by(Episode.id)
         ).all()
         for episode, (_, actions) in zip(episodes, stages, strict=False):
@@ -227,39 +230,64 @@ def _transfer_history(accounts: list[User]) -> None:
             receiving_team = receiver.team
             episode.lead, episode.team_id = requester, requester.team_id
             transfer = transfers.start(
-                episode, direction=Direction.STEP_UP if step_up else Direction.STEP_DOWN,
+                episode,
+                direction=Direction.STEP_UP if step_up else Direction.STEP_DOWN,
                 submission_key=uuid.uuid4().hex,
                 fields={
                     "worries": "Dad has moved back in and the police have been called twice this month."
-                    if step_up else "Things are steadier, but the children still miss school when mum is unwell.",
+                    if step_up
+                    else "Things are steadier, but the children still miss school when mum is unwell.",
                     "what_has_changed": "Two police call-outs to the home in a fortnight." if step_up else "",
                     "why_now": "" if step_up else "The child protection plan ended; the family want to keep support.",
-                    "level_id": level.id, "receiving_team_id": receiving_team.id, "family_told": True,
-                    "family_agrees": True, "immediate_danger": False,
-                    "threshold_reviewed": not step_up, "clear_outcomes": not step_up,
+                    "level_id": level.id,
+                    "receiving_team_id": receiving_team.id,
+                    "family_told": True,
+                    "family_agrees": True,
+                    "immediate_danger": False,
+                    "threshold_reviewed": not step_up,
+                    "clear_outcomes": not step_up,
                     "outstanding_tasks_listed": not step_up,
                 },
-                children=[transfers.ChildChoice(c.id, True, child_views="I want everyone to stop shouting.")
-                          for c in episode.family.children],
-                outstanding=[] if step_up else [NextStepInput(
-                    what="Check school attendance each week", owner_kind="user", owner_user_id=practitioner.id,
-                    due_on=now.date() + timedelta(days=10))],
-                actor=requester, now=now - timedelta(days=3),
+                children=[
+                    transfers.ChildChoice(c.id, True, child_views="I want everyone to stop shouting.")
+                    for c in episode.family.children
+                ],
+                outstanding=[]
+                if step_up
+                else [
+                    NextStepInput(
+                        what="Check school attendance each week",
+                        owner_kind="user",
+                        owner_user_id=practitioner.id,
+                        due_on=add_working_days(now.date(), 7),
+                    )
+                ],
+                actor=requester,
+                now=now - timedelta(days=3),
             )
             transfers.act(transfer.id, TransferAction.SUBMIT, actor=requester, now=now - timedelta(days=3))
             for action in actions:
                 if action is TransferAction.COMPLETE_HANDOVER:
                     transfers.save_handover_plan(
-                        transfer, expected_version=transfer.handover_plan.version, actor=receiver,
-                        changes={"meeting_on": now.date() - timedelta(days=1), "meeting_held": True,
-                                 "meeting_place": "Family home", "attendees": f"{requester.name}, {receiver.name}, mum",
-                                 "contingency": "If the police are called again, social care visits the same day."},
+                        transfer,
+                        expected_version=transfer.handover_plan.version,
+                        actor=receiver,
+                        changes={
+                            "meeting_on": now.date() - timedelta(days=1),
+                            "meeting_held": True,
+                            "meeting_place": "Family home",
+                            "attendees": f"{requester.name}, {receiver.name}, mum",
+                            "contingency": "If the police are called again, social care visits the same day.",
+                        },
                     )
                 transfers.act(
-                    transfer.id, action, actor={TransferAction.APPROVE: manager}.get(action, receiver),
+                    transfer.id,
+                    action,
+                    actor={TransferAction.APPROVE: manager}.get(action, receiver),
                     lead=receiver if action is TransferAction.ACCEPT else None,
                     reason="Early help can meet these needs with a family plan."
-                    if action is TransferAction.DECLINE else "",
+                    if action is TransferAction.DECLINE
+                    else "",
                     now=now - timedelta(days=2 if action is TransferAction.APPROVE else 1),
                 )
 

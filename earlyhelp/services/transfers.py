@@ -130,6 +130,16 @@ def start(
     household = {child.id for child in episode.family.children}
     if {c.person_id for c in children} != household:
         raise TransitionRefused("Every child in the household must be included or left out with a reason")
+    # A new request after a declined one follows on from it, so the receiving team sees the history.
+    fields.setdefault(
+        "previous_transfer_id",
+        db.session.scalar(
+            select(Transfer.id)
+            .where(Transfer.from_episode_id == episode.id, Transfer.state == TransferState.DECLINED)
+            .order_by(Transfer.id.desc())
+            .limit(1)
+        ),
+    )
     transfer = Transfer(
         family_id=episode.family_id,
         direction=direction,

@@ -83,8 +83,7 @@ def test_a_declined_request_leaves_the_family_with_the_sender_and_a_new_one_can_
     transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
     transfers.act(transfer.id, TransferAction.DECLINE, actor=receiver, reason="Below threshold", advice="Try a TAF")
     assert [e.service.code for e in families.open_episodes(episode.family_id)] == ["early_help"]
-    again = make_transfer(episode, actor=practitioner, previous_transfer_id=transfer.id)
-    assert again.previous_transfer_id == transfer.id
+    assert transfer.state == TransferState.DECLINED
 
 
 def test_the_same_submission_key_makes_one_transfer(app):
@@ -226,3 +225,12 @@ def test_a_double_click_posting_the_same_request_twice_at_once_creates_one_trans
         count = db.session.scalar(select(db.func.count(Transfer.id)).where(Transfer.submission_key == key))
     assert count == 1
     assert any(isinstance(r, int) for r in results)
+
+
+def test_a_new_request_after_a_declined_one_links_to_it(app):
+    transfer, practitioner, manager, receiver, episode = step_up_ready_to_decide()
+    transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
+    transfers.act(transfer.id, TransferAction.DECLINE, actor=receiver, reason="Below threshold")
+    db.session.commit()
+    again = make_transfer(episode, actor=practitioner)
+    assert again.previous_transfer_id == transfer.id
