@@ -191,10 +191,10 @@ def _transfer_history(accounts: list[User]) -> None:
     """Step-ups and step-downs at every stage, made through the same services people use."""
     import uuid
 
+    from earlyhelp.domain.timescales import add_working_days
     from earlyhelp.domain.transfers import Direction, TransferAction
     from earlyhelp.models import Episode, LevelOfNeed
     from earlyhelp.services import transfers
-    from earlyhelp.domain.timescales import add_working_days
     from earlyhelp.services.next_steps import NextStepInput
 
     people = {a.email.split("@")[0]: a for a in accounts}
