@@ -110,7 +110,9 @@ def _register_blueprints(app: Flask) -> None:
     from earlyhelp.auth import bp as auth_bp
     from earlyhelp.families import bp as families_bp
     from earlyhelp.main import bp as main_bp
+    from earlyhelp.next_steps import bp as next_steps_bp
     from earlyhelp.referrals import bp as referrals_bp
+    from earlyhelp.supervision import bp as supervision_bp
     from earlyhelp.transfers import bp as transfers_bp
 
     app.register_blueprint(main_bp)
@@ -119,6 +121,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(families_bp, url_prefix="/families")
     app.register_blueprint(referrals_bp, url_prefix="/referrals")
     app.register_blueprint(transfers_bp)
+    app.register_blueprint(next_steps_bp)
+    app.register_blueprint(supervision_bp, url_prefix="/supervision")
 
 
 __all__ = ["create_app"]

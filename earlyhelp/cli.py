@@ -14,6 +14,7 @@ from earlyhelp.models import Role, Team, User
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(raise_overdue_command)
 
 
 @click.command("create-user")
@@ -78,3 +79,15 @@ def _print_accounts(accounts) -> None:
     for account in accounts:
         team = account.team.name if account.team else "no team"
         click.echo(f"  {account.email.ljust(width)}  {account.role.name} ({team})")
+
+
+@click.command("raise-overdue")
+@with_appcontext
+def raise_overdue_command() -> None:
+    """Notify the owners of next steps that have become overdue. Run once a day, for example from cron."""
+    from earlyhelp.services.notifications import raise_overdue
+    from earlyhelp.services.transfers import today
+
+    raised = raise_overdue(today())
+    db.session.commit()
+    click.echo(f"Raised {raised} overdue notification{'s' if raised != 1 else ''}.")

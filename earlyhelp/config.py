@@ -57,6 +57,17 @@ class Config:
         "If a child is in immediate danger, call the police on 999 now. Then tell the front door team "
         "manager straight away and request a strategy discussion. Finish this record afterwards.",
     )
+    # Local practice: case supervision at least every 4 weeks.
+    SUPERVISION_INTERVAL_WEEKS = _int("SUPERVISION_INTERVAL_WEEKS", 4)
+    # Notices are also emailed when SMTP_HOST is set; without it nothing tries to send.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _int("SMTP_PORT", 25)
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "false").lower() == "true"
+    # Where people reach the service, for links in emails.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "early-help-no-reply@council.example")
     FAMILIES_PER_PAGE = 20
     TIMELINE_PER_PAGE = 15
 

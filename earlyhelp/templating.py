@@ -38,10 +38,12 @@ def format_datetime(value: datetime | None) -> str:
 
 # (text, endpoint, role codes allowed, or None for everyone signed in)
 NAVIGATION = [
-    ("Home", "main.home", None),
+    ("My work", "main.home", {"practitioner", "social_worker", "front_door", "team_manager"}),
+    ("Home", "main.home", {"administrator"}),
     ("Families", "families.search", {"practitioner", "social_worker", "front_door", "team_manager"}),
     ("Front door", "referrals.queue", {"front_door", "team_manager"}),
     ("Step-up and step-down", "transfers.queues", {"practitioner", "social_worker", "team_manager"}),
+    ("Supervision", "supervision.index", {"practitioner", "social_worker", "team_manager"}),
     ("Users", "admin.users", {"administrator"}),
 ]
 
@@ -58,6 +60,13 @@ def navigation_items() -> list[dict]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(navigation_items)
+
+    @app.template_global()
+    def unread_notifications() -> int:
+        from earlyhelp.services.notifications import unread_count
+
+        return unread_count(current_user)
+
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
 

@@ -1,11 +1,14 @@
 """Every route that shows or changes one record writes an audit event, so a new route cannot forget to."""
 
 import re
+from datetime import date
 
 from sqlalchemy import func, select
 
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
+from earlyhelp.services.next_steps import NextStepInput, add_next_step
+from earlyhelp.services.supervision import record_supervision
 from tests.conftest import TestClient
 from tests.factories import make_episode, make_household, make_referral, make_transfer, make_user
 
@@ -19,14 +22,32 @@ def _records(app):
     transfer = make_transfer(episode, actor=practitioner)
     social_worker = make_user("social_worker", team_name="Social care team")
     social_care = make_episode(make_household(children=1), service_code="social_care", lead=social_worker)
+    step = add_next_step(
+        family.id, NextStepInput(what="Ring the school", owner_kind="user", owner_user_id=practitioner.id,
+                                 due_on=date(2099, 1, 1)),
+        source_type="handover_plan", source_id=transfer.handover_plan.id, actor=practitioner, today=date(2025, 1, 1),
+    )
+    manager = make_user("team_manager", team_name="Early help team")
+    record = record_supervision(
+        kind="general", family=None, supervisor=manager, practitioner=practitioner, held_on=date(2025, 1, 1),
+        discussion="Workload", decisions=[("Fewer cases", "Too many")], steps=[], next_supervision_on=date(2025, 2, 1),
+        today=date(2025, 1, 1),
+    )
+    db.session.commit()
     return {
+        "step_id": step.id,
+        "supervision_id": record.id,
         "episode_id": episode.id,
         "transfer_id": transfer.id,
         "family_id": family.id,
         "person_id": family.children[0].id,
         "referral_id": referral.id,
         "user_id": officer.id,
-    }, {"step-up": (practitioner, episode.id), "step-down": (social_worker, social_care.id)}
+    }, {
+        "step-up": (practitioner, episode.id),
+        "step-down": (social_worker, social_care.id),
+        "/supervision/": (manager, None),
+    }
 
 
 def test_every_record_scoped_page_writes_an_audit_event(app):

@@ -7,6 +7,7 @@ from earlyhelp.models.next_steps import NextStep, NextStepStatus, OwnerKind
 from earlyhelp.models.people import Role, Service, Setting, SignInAttempt, Team, User, UserSession
 from earlyhelp.models.reference import Agency, DecisionOutcome, LevelOfNeed
 from earlyhelp.models.referrals import Referral, ReferralChild, ReferralStatus
+from earlyhelp.models.supervision import NextStepChange, Notification, Supervision, SupervisionDecision
 from earlyhelp.models.transfers import HandoverPlan, Transfer, TransferChild, TransferEvent
 
 __all__ = [
@@ -18,7 +19,9 @@ __all__ = [
     "HandoverPlan",
     "LevelOfNeed",
     "NextStep",
+    "NextStepChange",
     "NextStepStatus",
+    "Notification",
     "OwnerKind",
     "Person",
     "Referral",
@@ -28,6 +31,8 @@ __all__ = [
     "Service",
     "Setting",
     "SignInAttempt",
+    "Supervision",
+    "SupervisionDecision",
     "Team",
     "TimelineEntry",
     "Transfer",

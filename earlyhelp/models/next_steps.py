@@ -47,6 +47,7 @@ class NextStep(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id], lazy="joined")
+    family: Mapped["Family"] = relationship(lazy="joined")  # noqa: F821  (models/families.py; resolved by name)
 
     __table_args__ = (
         Index("ix_next_step_owner_status_due", "owner_user_id", "status", "due_on"),

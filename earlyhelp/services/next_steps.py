@@ -1,13 +1,14 @@
 """Next steps: the one way an action with an owner and a due date is written, wherever it comes from."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, select
 
 from earlyhelp.extensions import db
-from earlyhelp.models import NextStep, NextStepStatus, OwnerKind, User
+from earlyhelp.models import NextStep, NextStepChange, NextStepStatus, OwnerKind, User
 from earlyhelp.services.audit import record_event
+from earlyhelp.services.notifications import notify
 
 
 class NextStepRefused(ValueError):
@@ -63,7 +64,95 @@ def add_next_step(
     db.session.add(next_step)
     db.session.flush()
     record_event("create", "next_step", next_step.id, family_id=family_id, user=actor)
+    if next_step.owner_user_id and next_step.owner_user_id != actor.id:
+        notify(
+            db.session.get(User, next_step.owner_user_id),
+            kind="next_step_assigned",
+            message=f"{actor.name} gave you a next step, due {next_step.due_on:%-d %B}: {next_step.what}",
+            link=f"/families/{family_id}",
+            dedupe_key=f"assigned:{next_step.id}",
+        )
     return next_step
+
+
+def _change(step: NextStep, kind: str, *, actor: User, reason: str = "", to_due_on: date | None = None) -> None:
+    db.session.add(
+        NextStepChange(
+            next_step_id=step.id,
+            actor_id=actor.id,
+            kind=kind,
+            from_due_on=step.due_on,
+            to_due_on=to_due_on,
+            reason=reason.strip(),
+        )
+    )
+    record_event(kind, "next_step", step.id, family_id=step.family_id, user=actor)
+
+
+def _still_open(step: NextStep) -> None:
+    if step.status != NextStepStatus.OPEN:
+        raise NextStepRefused(f"This next step is already {step.status.replace('_', ' ')}", "status")
+
+
+def complete(step: NextStep, *, actor: User, on: date) -> None:
+    _still_open(step)
+    step.status, step.status_on = NextStepStatus.DONE, on
+    _change(step, "done", actor=actor)
+
+
+def close_undone(step: NextStep, status: NextStepStatus, *, reason: str, actor: User, on: date) -> None:
+    """Not done, or cancelled: either way the reason is required."""
+    _still_open(step)
+    if not reason.strip():
+        word = "was not done" if status == NextStepStatus.NOT_DONE else "is cancelled"
+        raise NextStepRefused(f"Enter the reason it {word}", "reason")
+    step.status, step.status_on, step.status_reason = status, on, reason.strip()
+    _change(step, str(status), actor=actor, reason=reason)
+
+
+def reschedule(step: NextStep, *, due_on: date | None, reason: str, actor: User, today: date) -> None:
+    """A new due date, with the reason, keeping every earlier date in the history."""
+    _still_open(step)
+    if due_on is None:
+        raise NextStepRefused("Enter the new date it needs to be done by", "due_on")
+    if due_on < today:
+        raise NextStepRefused("The new date must be today or in the future", "due_on")
+    if not reason.strip():
+        raise NextStepRefused("Enter the reason for the new date", "reason")
+    _change(step, "rescheduled", actor=actor, reason=reason, to_due_on=due_on)
+    step.due_on = due_on
+
+
+def history(step: NextStep) -> list[NextStepChange]:
+    return db.session.scalars(
+        select(NextStepChange).where(NextStepChange.next_step_id == step.id).order_by(NextStepChange.id)
+    ).all()
+
+
+@dataclass(frozen=True)
+class WorkList:
+    overdue: list[NextStep]
+    this_week: list[NextStep]
+    later: list[NextStep]
+
+    @property
+    def count(self) -> int:
+        return len(self.overdue) + len(self.this_week) + len(self.later)
+
+
+def work_list(owner_ids: list[int], today: date) -> WorkList:
+    """Open next steps owned by these people: overdue first, then due by Sunday, then later."""
+    steps = db.session.scalars(
+        select(NextStep)
+        .where(NextStep.owner_user_id.in_(owner_ids), NextStep.status == NextStepStatus.OPEN)
+        .order_by(NextStep.due_on, NextStep.id)
+    ).all()
+    end_of_week = today + timedelta(days=6 - today.weekday())
+    return WorkList(
+        overdue=[s for s in steps if s.due_on < today],
+        this_week=[s for s in steps if today <= s.due_on <= end_of_week],
+        later=[s for s in steps if s.due_on > end_of_week],
+    )
 
 
 def for_source(source_type: str, source_id: int) -> Select:

@@ -42,6 +42,7 @@ from earlyhelp.models.base import utcnow
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
+from earlyhelp.services.notifications import notify
 
 SERVICE_FOR = {Direction.STEP_UP: ("early_help", "social_care"), Direction.STEP_DOWN: ("social_care", "early_help")}
 OPEN_STATES = (TransferState.DRAFT, TransferState.AWAITING_APPROVAL, TransferState.SENT, TransferState.ACCEPTED)
@@ -248,6 +249,7 @@ def act(
         )
     )
     transfer.state, transfer.state_changed_by, transfer.state_changed_at = target, actor, now
+    _notify(transfer, action, actor)
     add_to_timeline(
         transfer.family_id,
         f"{transfer.title} request {_past(action)} by {actor.name}",
@@ -258,6 +260,41 @@ def act(
     )
     record_event(str(action), "transfer", transfer.id, family_id=transfer.family_id, user=actor)
     return transfer
+
+
+def _notify(transfer: Transfer, action: TransferAction, actor: User) -> None:
+    """Tell the people who now have something to do, or whose request came back."""
+    link = f"/transfers/{transfer.id}"
+    reference = transfer.family.reference
+    if action is TransferAction.SUBMIT:
+        people = _team(transfer.sending_team_id, role="team_manager")
+        message = f"{transfer.title} request for {reference} is waiting for your approval"
+    elif action is TransferAction.APPROVE:
+        people = _team(transfer.receiving_team_id)
+        message = f"{transfer.title} request for {reference} is waiting for your team's decision"
+    elif action in (TransferAction.RETURN, TransferAction.DECLINE):
+        people = [transfer.requested_by]
+        message = f"Your {transfer.title.lower()} request for {reference} was {_past(action)} by {actor.name}"
+    else:
+        return
+    for person in people:
+        if person.id != actor.id:
+            notify(
+                person,
+                kind=f"transfer_{action}",
+                message=message,
+                link=link,
+                dedupe_key=f"transfer:{transfer.id}:{action}:{len(transfer.events)}:{person.id}",
+            )
+
+
+def _team(team_id: int | None, *, role: str | None = None) -> list[User]:
+    from earlyhelp.models import Role
+
+    query = select(User).where(User.team_id == team_id, User.active)
+    if role:
+        query = query.join(Role).where(Role.code == role)
+    return db.session.scalars(query).all()
 
 
 def _past(action: TransferAction) -> str:

@@ -225,38 +225,3 @@ class HandoverPlanForm(FlaskForm):
     def validate_meeting_held(self, field):
         if field.data and not self.meeting_on.data:
             raise ValidationError("Enter the date of the meeting or visit that happened")
-
-
-class NextStepForm(FlaskForm):
-    what = StringField(
-        "What needs to happen",
-        widget=GovTextInput(),
-        validators=[required("Enter what needs to happen"), max_length(500, "What needs to happen")],
-    )
-    owner_kind = RadioField(
-        "Who will do it?",
-        choices=[
-            ("user", "Someone in the service"),
-            ("family_member", "A family member"),
-            ("partner", "A named person at a partner agency"),
-        ],
-        widget=GovRadioInput(),
-        validate_choice=False,
-    )
-    owner_user = SelectField("Person in the service", widget=GovSelect(), validate_choice=False)
-    owner_name = StringField(
-        "Their name",
-        description="For a family member or a partner",
-        widget=GovTextInput(),
-        validators=[max_length(120, "Their name")],
-    )
-    owner_agency = StringField(
-        "Their agency", description="For a partner", widget=GovTextInput(), validators=[max_length(120, "Their agency")]
-    )
-    due_on = GovDateField("Due by", required_message="Enter the date it needs to be done by")
-    family_facing = BooleanField("The family will see this step", widget=GovCheckboxInput())
-    submit_step = SubmitField("Add next step", widget=GovSubmitInput())
-
-    def validate_owner_kind(self, field):
-        if field.data not in ("user", "family_member", "partner"):
-            raise ValidationError("Select who will do it")

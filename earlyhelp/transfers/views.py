@@ -12,6 +12,7 @@ from earlyhelp.access import case_worker, roles
 from earlyhelp.domain.transfers import Direction, TransferAction, TransferState, TransitionRefused, allowed, responsible
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, LevelOfNeed, NextStep, Transfer, User
+from earlyhelp.next_steps.forms import NextStepForm
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.audit import record_event
@@ -23,7 +24,6 @@ from earlyhelp.transfers.forms import (
     ActionForm,
     FamilyDeclinedStepDownForm,
     HandoverPlanForm,
-    NextStepForm,
     StepDownForm,
     StepUpForm,
 )
@@ -419,7 +419,7 @@ def add_next_step(transfer_id: int):
                     owner_user_id=int(form.owner_user.data) if (form.owner_user.data or "").isdigit() else None,
                     owner_name=form.owner_name.data or "",
                     owner_agency=form.owner_agency.data or "",
-                    due_on=form.due_on.data,
+                    due_on=form.due_date(transfers.today()),
                     family_facing=form.family_facing.data,
                 ),
                 source_type="handover_plan",

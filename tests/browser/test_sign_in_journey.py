@@ -13,7 +13,7 @@ def test_sign_in_see_home_sign_out_and_the_old_session_is_refused(page, browser,
     check_page(page, "sign-in")
 
     sign_in(page, "practitioner@northshire.example")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Robin")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My work")
     expect(page.locator(".app-account-bar")).to_contain_text("Signed in as Robin Practitioner")
     font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
     assert font.lower().startswith("arial")

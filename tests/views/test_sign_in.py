@@ -21,7 +21,7 @@ def test_signing_in_shows_the_home_page_with_who_is_signed_in(client, make_user)
     response = client.sign_in(user)
     assert response.headers["Location"] == "/"
     soup = client.page("/")
-    assert text_of(soup, "h1") == "Hello, Robin"
+    assert text_of(soup, "h1") == "My work"
     assert "Signed in as Robin Example" in text_of(soup, ".app-account-bar")
 
 

@@ -1,0 +1,127 @@
+"""Forms for next steps: the same questions wherever a next step is written."""
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, Form, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import ValidationError
+
+from earlyhelp.domain.timescales import add_working_days
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
+
+# Quick picks, counted in working days, beside a date of one's own.
+DUE_IN = [
+    ("1", "Next working day"),
+    ("5", "In 5 working days"),
+    ("10", "In 10 working days"),
+    ("20", "In 20 working days"),
+    ("date", "On a date"),
+]
+
+
+class DueDateMixin:
+    """`due_in` quick picks plus a date; due_date() resolves them."""
+
+    def due_date(self, today: date) -> date | None:
+        if self.due_in.data == "date":
+            return self.due_on.data
+        if (self.due_in.data or "").isdigit():
+            return add_working_days(today, int(self.due_in.data))
+        return None
+
+    def validate_due_in(self, field):
+        if field.data not in {value for value, _ in DUE_IN}:
+            raise ValidationError("Choose when it needs to be done by")
+
+    def validate_due_on(self, field):
+        if self.due_in.data == "date" and field.data is None and not field.errors:
+            raise ValidationError("Enter the date it needs to be done by")
+
+
+class NextStepForm(DueDateMixin, FlaskForm):
+    what = StringField(
+        "What needs to happen",
+        widget=GovTextInput(),
+        validators=[required("Enter what needs to happen"), max_length(500, "What needs to happen")],
+    )
+    owner_kind = RadioField(
+        "Who will do it?",
+        choices=[
+            ("user", "Someone in the service"),
+            ("family_member", "A family member"),
+            ("partner", "A named person at a partner agency"),
+        ],
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    owner_user = SelectField("Person in the service", widget=GovSelect(), validate_choice=False)
+    owner_name = StringField(
+        "Their name",
+        description="For a family member or a partner",
+        widget=GovTextInput(),
+        validators=[max_length(120, "Their name")],
+    )
+    owner_agency = StringField(
+        "Their agency", description="For a partner", widget=GovTextInput(), validators=[max_length(120, "Their agency")]
+    )
+    due_in = RadioField(
+        "When does it need to be done by?", choices=DUE_IN, widget=GovRadioInput(), validate_choice=False
+    )
+    due_on = GovDateField("Date", description="If you chose 'On a date'")
+    family_facing = BooleanField("The family will see this step", widget=GovCheckboxInput())
+    submit_step = SubmitField("Add next step", widget=GovSubmitInput())
+
+    def validate_owner_kind(self, field):
+        if field.data not in ("user", "family_member", "partner"):
+            raise ValidationError("Select who will do it")
+
+
+class NextStepRowForm(DueDateMixin, Form):
+    """One row of next steps inside a bigger form (supervision): a person in the service owns it."""
+
+    what = StringField(
+        "What needs to happen", widget=GovTextInput(), validators=[max_length(500, "What needs to happen")]
+    )
+    owner_user = SelectField("Who will do it", widget=GovSelect(), validate_choice=False)
+    due_in = SelectField("Due", choices=[("", "Choose"), *DUE_IN], widget=GovSelect(), validate_choice=False)
+    due_on = GovDateField("Date", description="If you chose 'On a date'")
+
+    def is_blank(self) -> bool:
+        return not (self.what.data or "").strip() and not self.owner_user.data and not self.due_on.was_typed
+
+    def validate_due_in(self, field):
+        if not self.is_blank():
+            super().validate_due_in(field)
+
+
+class RescheduleForm(FlaskForm):
+    due_on = GovDateField("New date", required_message="Enter the new date it needs to be done by")
+    reason = TextAreaField(
+        "Why is the date changing?",
+        widget=GovTextArea(),
+        validators=[required("Enter the reason for the new date"), max_length(MAX_LONG_TEXT, "The reason")],
+    )
+    submit = SubmitField("Change the date", widget=GovSubmitInput())
+
+
+class CloseForm(FlaskForm):
+    status = RadioField(
+        "What happened?",
+        choices=[("not_done", "It was not done"), ("cancelled", "It is no longer needed")],
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    reason = TextAreaField("Why?", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")])
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def validate_status(self, field):
+        if field.data not in ("not_done", "cancelled"):
+            raise ValidationError("Select whether it was not done or is no longer needed")

@@ -1,0 +1,75 @@
+"""Notices in the app, and by email when SMTP is configured. Each event notifies a person once."""
+
+import smtplib
+from datetime import date
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from earlyhelp.extensions import db
+from earlyhelp.models import NextStep, NextStepStatus, Notification, OwnerKind, User
+
+
+def notify(user: User, *, kind: str, message: str, link: str, dedupe_key: str) -> Notification | None:
+    """Add a notice unless this exact event was already notified; email it too when SMTP is set."""
+    if not user.active or db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+        return None
+    notice = Notification(user_id=user.id, kind=kind, message=message[:300], link=link, dedupe_key=dedupe_key)
+    db.session.add(notice)
+    _email(user, message, link)
+    return notice
+
+
+def _email(user: User, message: str, link: str) -> None:
+    config = current_app.config
+    if not config["SMTP_HOST"]:
+        return
+    email = EmailMessage()
+    email["From"], email["To"] = config["MAIL_FROM"], user.email
+    email["Subject"] = f"{config['SERVICE_NAME']}: {message[:80]}"
+    # No personal details by email: the message names a family only by its reference, and the link leads
+    # back to the service where access is checked.
+    email.set_content(f"{message}\n\nSign in to see it: {config['PUBLIC_URL']}{link}\n")
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+            smtp.send_message(email)
+    except (OSError, smtplib.SMTPException):
+        # The notice is in the app whatever happens to the email.
+        current_app.logger.exception("could not email notification to user %s", user.id)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def for_user(user: User, limit: int = 50) -> list[Notification]:
+    return db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+    ).all()
+
+
+def raise_overdue(today: date) -> int:
+    """One notice per next step that has become overdue (again, if it was rescheduled). Run daily."""
+    overdue = db.session.scalars(
+        select(NextStep).where(
+            NextStep.status == NextStepStatus.OPEN, NextStep.due_on < today, NextStep.owner_kind == OwnerKind.USER
+        )
+    ).all()
+    raised = 0
+    for step in overdue:
+        notice = notify(
+            step.owner_user,
+            kind="next_step_overdue",
+            message=f"Overdue since {step.due_on:%-d %B}: {step.what}",
+            link=f"/families/{step.family_id}",
+            dedupe_key=f"overdue:{step.id}:{step.due_on.isoformat()}",
+        )
+        raised += notice is not None
+    return raised
