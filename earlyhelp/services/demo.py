@@ -74,6 +74,7 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     _front_door_history(families, by_role, rng)
     db.session.flush()
     _transfer_history(accounts)
+    _supervision_history(accounts)
     db.session.add(Setting(key=MARKER, value=f"loaded {utcnow().isoformat()}"))
     db.session.commit()
     return accounts
@@ -290,6 +291,68 @@ def _transfer_history(accounts: list[User]) -> None:
                     else "",
                     now=now - timedelta(days=2 if action is TransferAction.APPROVE else 1),
                 )
+
+
+def _supervision_history(accounts: list[User]) -> None:
+    """Supervision held weeks ago (so some is due or overdue), with next steps overdue, due and later."""
+    from earlyhelp.models import Episode
+    from earlyhelp.services.next_steps import NextStepInput
+    from earlyhelp.services.notifications import raise_overdue
+    from earlyhelp.services.supervision import record_supervision
+
+    people = {a.email.split("@")[0]: a for a in accounts}
+    manager, practitioner = people["team.manager"], people["practitioner"]
+    today = utcnow().date()
+    record_supervision(
+        kind="general",
+        family=None,
+        supervisor=manager,
+        practitioner=practitioner,
+        held_on=today - timedelta(weeks=5),
+        discussion="Workload, training and wellbeing.",
+        decisions=[("Robin takes no new families this month", "Caseload is at the agreed maximum")],
+        steps=[],
+        next_supervision_on=today - timedelta(weeks=1),
+        today=today - timedelta(weeks=5),
+    )
+    episodes = db.session.scalars(
+        select(Episode).where(Episode.lead_id == practitioner.id, Episode.ended_on.is_(None)).order_by(Episode.id)
+    ).all()
+    for number, episode in enumerate(episodes[:3]):
+        held = today - timedelta(weeks=3 - number)
+        record_supervision(
+            kind="case",
+            family=episode.family,
+            supervisor=manager,
+            practitioner=practitioner,
+            held_on=held,
+            discussion="School attendance, the children's views, and whether the plan is working.",
+            decisions=[("Keep the family in early help", "Things are improving and the family are engaged")],
+            steps=[
+                NextStepInput(
+                    what="Visit the family at home",
+                    owner_kind="user",
+                    owner_user_id=practitioner.id,
+                    due_on=held + timedelta(days=7),
+                ),
+                NextStepInput(
+                    what="Ask the school for attendance figures",
+                    owner_kind="user",
+                    owner_user_id=practitioner.id,
+                    due_on=held + timedelta(days=20 + 3 * number),
+                ),
+                NextStepInput(
+                    what="Mum to book the GP appointment",
+                    owner_kind="family_member",
+                    owner_name="Mum",
+                    due_on=held + timedelta(days=28),
+                    family_facing=True,
+                ),
+            ],
+            next_supervision_on=held + timedelta(weeks=4),
+            today=held,
+        )
+    raise_overdue(today)
 
 
 def _teams() -> dict[str, Team]:

@@ -55,6 +55,10 @@ class RecordSupervisionForm(FlaskForm):
         if self.kind.data == "case" and field.data not in {value for value, _ in field.choices if value}:
             raise ValidationError("Select the family this case supervision is about")
 
+    def validate_decisions(self, field):
+        if all(row.is_blank() for row in field.entries) and all(row.is_blank() for row in self.steps.entries):
+            raise ValidationError("Record at least one decision or one next step")
+
     def validate_next_supervision_on(self, field):
         if field.data and self.held_on.data and field.data <= self.held_on.data:
             raise ValidationError("The next supervision must be after this one")

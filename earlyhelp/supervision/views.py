@@ -94,6 +94,7 @@ def _steps(form: RecordSupervisionForm) -> list[NextStepInput] | None:
 def new():
     form = RecordSupervisionForm()
     _choices(form)
+    refused = None
     if request.method == "GET":
         form.kind.data = request.args.get("kind", "case")
         form.practitioner.data = request.args.get("practitioner", "")
@@ -116,9 +117,9 @@ def new():
                     next_supervision_on=form.next_supervision_on.data,
                     today=today(),
                 )
-            except (SupervisionRefused, NextStepRefused) as refused:
+            except (SupervisionRefused, NextStepRefused) as error:
                 db.session.rollback()
-                form.decisions.entries[0].decision.errors = [str(refused)]
+                refused = str(error)
             else:
                 db.session.commit()
                 flash(
@@ -126,7 +127,7 @@ def new():
                     f"{supervision.next_supervision_on:%-d %B %Y}."
                 )
                 return redirect(url_for("supervision.show", supervision_id=supervision.id))
-    return render_template("supervision/new.html", form=form)
+    return render_template("supervision/new.html", form=form, refused=refused)
 
 
 @bp.get("/<int:supervision_id>")
