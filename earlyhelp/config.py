@@ -68,6 +68,13 @@ class Config:
     # Where people reach the service, for links in emails.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     MAIL_FROM = os.environ.get("MAIL_FROM", "early-help-no-reply@council.example")
+    # Printed documents: a render that takes longer is stopped; renderer processes per app process.
+    PDF_TIMEOUT_SECONDS = float(os.environ.get("PDF_TIMEOUT_SECONDS", "30"))
+    PDF_RENDERERS = _int("PDF_RENDERERS", 2)
+    # Local protocol: review a family plan 6 weeks on (6 to 12 is usual).
+    PLAN_REVIEW_WEEKS = _int("PLAN_REVIEW_WEEKS", 6)
+    # Extra jargon for the plain-language check, as "TERM=plain words;TERM2=plain words".
+    PLAIN_LANGUAGE_JARGON = os.environ.get("PLAIN_LANGUAGE_JARGON", "")
     FAMILIES_PER_PAGE = 20
     TIMELINE_PER_PAGE = 15
 

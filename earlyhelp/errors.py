@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from earlyhelp.extensions import db
+from earlyhelp.pdf import RenderTimeout
 
 MESSAGES = {
     400: ("Sorry, there is a problem with that request", "The request could not be understood. Go back and try again."),
@@ -29,6 +30,16 @@ def init_app(app: Flask) -> None:
             "Your page was out of date",
             "For your security, forms stop working when you sign out or your session ends. "
             "Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(RenderTimeout)
+    def render_timeout(_error):
+        db.session.rollback()
+        app.logger.warning("PDF render stopped: too slow")
+        return _page(
+            503,
+            "The document took too long to print",
+            "Nothing was lost. Try again in a minute; if it happens again, tell your service desk.",
         )
 
     @app.errorhandler(HTTPException)

@@ -5,7 +5,10 @@ Families read these at a kitchen table, so the defaults are for them: A4, tagged
 WeasyPrint would otherwise follow http:// and file:// URLs found in the HTML.
 """
 
+import atexit
 import mimetypes
+import multiprocessing
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,11 +42,70 @@ class StaticOnlyFetcher(URLFetcher):
         raise RefusedResource(f"PDF renderer refused to fetch {url}")
 
 
+class RenderTimeout(Exception):
+    """A document took longer than PDF_TIMEOUT_SECONDS to render; its renderer was stopped."""
+
+
+def html_to_pdf(html: str, static_folder: str) -> bytes:
+    """The render itself: tagged PDF/UA-1, fetching only static files. Runs in a renderer process."""
+    fetcher = StaticOnlyFetcher(static_folder)
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
+
+
+class _Renderers:
+    """A small pool of renderer processes, so that a render can be stopped when it runs too long.
+
+    A thread cannot be killed; a process can. The processes come from a forkserver with WeasyPrint
+    already imported, so a render costs little more than rendering in this process.
+    """
+
+    def __init__(self):
+        self._pool = None
+        self._lock = threading.Lock()
+
+    def _get(self, processes: int):
+        with self._lock:
+            if self._pool is None:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["weasyprint", "earlyhelp.pdf"])
+                self._pool = context.Pool(processes)
+            return self._pool
+
+    def render(self, html: str, *, static_folder: str, timeout: float, processes: int) -> bytes:
+        pool = self._get(processes)
+        result = pool.apply_async(html_to_pdf, (html, static_folder))
+        try:
+            return result.get(timeout=timeout)
+        except multiprocessing.TimeoutError:
+            with self._lock:
+                pool.terminate()
+                if self._pool is pool:
+                    self._pool = None
+            raise RenderTimeout(f"rendering took longer than {timeout} seconds") from None
+
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.terminate()
+                self._pool.join()
+                self._pool = None
+
+
+renderers = _Renderers()
+atexit.register(renderers.close)
+
+
 def render_pdf(template: str, *, large_print: bool = False, **context) -> bytes:
     """Render a template under templates/pdf/ to PDF bytes. Text typed by people is escaped like any page."""
     html = render_template(template, large_print=large_print, **context)
-    fetcher = StaticOnlyFetcher(current_app.static_folder)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
+    config = current_app.config
+    return renderers.render(
+        html,
+        static_folder=current_app.static_folder,
+        timeout=config["PDF_TIMEOUT_SECONDS"],
+        processes=config["PDF_RENDERERS"],
+    )
 
 
 def pdf_response(data: bytes, filename: str, *, download: bool = True) -> Response:

@@ -77,3 +77,14 @@ def test_body_text_is_at_least_12_point_and_large_print_at_least_16(pdf_client):
     # DejaVu Sans's box is about 1.16 times its point size.
     assert normal >= 12 * 1.1
     assert large >= 16 * 1.1
+
+
+def test_a_render_that_runs_too_long_is_stopped_with_a_clear_page_and_the_next_one_works(pdf_app, pdf_client):
+    pdf_app.config["PDF_TIMEOUT_SECONDS"] = 0.001
+    try:
+        response = pdf_client.get("/print-check.pdf?paragraphs=500")
+    finally:
+        pdf_app.config["PDF_TIMEOUT_SECONDS"] = 30
+    assert response.status_code == 503
+    assert "The document took too long to print" in response.text
+    assert pdf_client.get("/print-check.pdf?text=again").data.startswith(b"%PDF-")
