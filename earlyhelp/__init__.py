@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from earlyhelp.admin import bp as admin_bp
     from earlyhelp.auth import bp as auth_bp
     from earlyhelp.families import bp as families_bp
+    from earlyhelp.family_plans import bp as family_plans_bp
     from earlyhelp.main import bp as main_bp
     from earlyhelp.next_steps import bp as next_steps_bp
     from earlyhelp.referrals import bp as referrals_bp
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp, url_prefix="/referrals")
     app.register_blueprint(transfers_bp)
     app.register_blueprint(next_steps_bp)
+    app.register_blueprint(family_plans_bp)
     app.register_blueprint(supervision_bp, url_prefix="/supervision")
 
 

@@ -83,7 +83,6 @@ class _Renderers:
                     self._pool = None
             raise RenderTimeout(f"rendering took longer than {timeout} seconds") from None
 
-
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
+from earlyhelp.services.family_plans import issue, plans, start_draft
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.supervision import record_supervision
 from tests.conftest import TestClient
@@ -33,8 +34,15 @@ def _records(app):
         discussion="Workload", decisions=[("Fewer cases", "Too many")], steps=[], next_supervision_on=date(2025, 2, 1),
         today=date(2025, 1, 1),
     )
+    plan_family = make_household(children=1)
+    for _ in range(2):
+        issue(start_draft(plan_family, actor=practitioner, today=date(2025, 1, 1)), actor=practitioner, confirmed=True)
+    issued = plans(plan_family.id)[0]
+    draft = start_draft(plan_family, actor=practitioner, today=date(2025, 1, 1))
     db.session.commit()
     return {
+        "plan_id": draft.id,
+        "kind": "family",
         "step_id": step.id,
         "supervision_id": record.id,
         "episode_id": episode.id,
@@ -47,11 +55,11 @@ def _records(app):
         "step-up": (practitioner, episode.id),
         "step-down": (social_worker, social_care.id),
         "/supervision/": (manager, None),
-    }
+    }, issued.id
 
 
 def test_every_record_scoped_page_writes_an_audit_event(app):
-    ids, starters = _records(app)
+    ids, starters, issued_plan = _records(app)
     manager = make_user("team_manager", team_name="Front door")
     admin = make_user("administrator", team_name=None)
     unchecked = []
@@ -64,6 +72,8 @@ def test_every_record_scoped_page_writes_an_audit_event(app):
         # Starting a step-up or step-down needs the episode's own lead and an episode of the right service.
         starter, episode_id = next((v for k, v in starters.items() if k in rule.rule), (None, None))
         values = ids | ({"episode_id": episode_id} if episode_id else {})
+        if rule.rule.endswith((".pdf", "/changes")) and "plan_id" in values:
+            values["plan_id"] = issued_plan  # documents and comparisons exist only for issued versions
         url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, values=values: str(values[m.group(1)]), rule.rule)
         client = TestClient(app)
         client.sign_in(admin if rule.endpoint.startswith("admin.") else starter or manager)

@@ -12,7 +12,7 @@ from earlyhelp.extensions import db
 from earlyhelp.families import bp
 from earlyhelp.families.forms import CreateFamilyForm, SearchFamiliesForm, UpdatePersonForm
 from earlyhelp.models import Family, Person, Referral, ReferralStatus, User
-from earlyhelp.services import families, transfers
+from earlyhelp.services import families, family_plans, transfers
 from earlyhelp.services.audit import record_event
 from earlyhelp.templating import render_page, wants_fragment
 
@@ -144,6 +144,7 @@ def show(family_id: int):
         context["episodes"] = families.open_episodes(family.id)
         context["referrals"] = _awaiting_decision(family.id)
         context["transfers"] = transfers.open_for_family(family.id)
+        context["plan"] = next((p for p in family_plans.plans(family.id) if p.is_issued), None)
         context["can_move"] = {e.id for e in context["episodes"] if transfers.may_start_from(e, current_user)}
     record_event("view", "family", family.id, family_id=family.id)
     # Rendered before the commit: committing expires every loaded row, and reloading them would cost a

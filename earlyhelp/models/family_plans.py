@@ -48,8 +48,9 @@ class FamilyPlan(db.Model):
     family: Mapped[Family] = relationship()
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], lazy="joined")
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
-    children_words: Mapped[list["FamilyPlanChild"]] = relationship(cascade="all, delete-orphan",
-                                                                   order_by="FamilyPlanChild.id")
+    children_words: Mapped[list["FamilyPlanChild"]] = relationship(
+        cascade="all, delete-orphan", order_by="FamilyPlanChild.id"
+    )
     documents: Mapped[list["IssuedDocument"]] = relationship(cascade="all, delete-orphan")
 
     __table_args__ = (UniqueConstraint("family_id", "version"),)

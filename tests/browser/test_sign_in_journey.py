@@ -45,7 +45,7 @@ def test_a_wrong_password_shows_an_accessible_error_summary(page):
 
 def test_an_administrator_adds_a_user_after_fixing_a_mistake(page):
     sign_in(page, "admin@northshire.example")
-    page.get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Users", exact=True).click()
     check_page(page, "admin-users")
     page.get_by_role("link", name="Add a user").click()
     check_page(page, "admin-new-user")

@@ -61,6 +61,7 @@ def test_supervision_next_steps_are_worked_from_my_work_and_the_manager_sees_it(
     check_page(practitioner, "my-work-rescheduled")
 
     manager.get_by_role("link", name="My work").click()
+    check_page(manager)  # also waits until the page, and htmx, are ready
     manager.get_by_label("Show the work of").select_option(label="Robin Practitioner")
     expect(manager.locator("#my-work h2").first).to_have_text("Robin Practitioner's next steps")
     later = manager.locator("#steps-later")
