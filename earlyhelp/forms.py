@@ -81,3 +81,19 @@ def parse_time(text: str) -> time | None:
         except ValueError:
             continue
     return None
+
+
+def household_rows(rows, children, *, fresh: bool) -> tuple[list, bool]:
+    """Pair each child in the household with the form row posted for them: by person id, never by position.
+
+    Returns the (child, row) pairs and whether the posted rows matched the household. When they did not (the
+    page is new, or the household changed while someone was writing), the rows are rebuilt, one per child.
+    """
+    posted = {row.person_id.data: row for row in rows.entries}
+    if not fresh and set(posted) == {str(child.id) for child in children}:
+        return [(child, posted[str(child.id)]) for child in children], True
+    while rows.entries:
+        rows.pop_entry()
+    for child in children:
+        rows.append_entry({"person_id": str(child.id)})
+    return list(zip(children, rows.entries, strict=True)), fresh

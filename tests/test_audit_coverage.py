@@ -55,6 +55,7 @@ def _records(app):
         "step-up": (practitioner, episode.id),
         "step-down": (social_worker, social_care.id),
         "/supervision/": (manager, None),
+        "/handover-plan": (practitioner, None),
     }, issued.id
 
 

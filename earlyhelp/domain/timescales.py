@@ -34,6 +34,11 @@ def _bank_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("GB", subdiv="ENG", years=[year - 1, year, year + 1])
 
 
+def today_in_london() -> date:
+    """Today's date where the service works: the one impure function here, read from the clock."""
+    return datetime.now(LONDON).date()
+
+
 def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 

@@ -145,7 +145,10 @@ def show(family_id: int):
         context["referrals"] = _awaiting_decision(family.id)
         context["transfers"] = transfers.open_for_family(family.id)
         context["plan"] = next((p for p in family_plans.plans(family.id) if p.is_issued), None)
-        context["can_move"] = {e.id for e in context["episodes"] if transfers.may_start_from(e, current_user)}
+        moving = {t.from_episode_id for t in context["transfers"]}
+        context["can_move"] = {
+            e.id for e in context["episodes"] if e.id not in moving and transfers.may_start_from(e, current_user)
+        }
     record_event("view", "family", family.id, family_id=family.id)
     # Rendered before the commit: committing expires every loaded row, and reloading them would cost a
     # query each.

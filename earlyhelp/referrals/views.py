@@ -11,7 +11,7 @@ from earlyhelp.access import case_worker, front_door
 from earlyhelp.domain.referrals import DecisionRefused
 from earlyhelp.domain.timescales import LONDON
 from earlyhelp.extensions import db
-from earlyhelp.forms import parse_time
+from earlyhelp.forms import household_rows, parse_time
 from earlyhelp.models import Agency, DecisionOutcome, Family, LevelOfNeed, Referral, ReferralStatus, Role, User
 from earlyhelp.models.base import utcnow
 from earlyhelp.pdf import pdf_response, render_pdf
@@ -88,18 +88,14 @@ def new():
     children = family.children
     form = RecordReferralForm()
     form.set_choices(_active(Agency, Agency.name), _active(LevelOfNeed, LevelOfNeed.number))
-    if request.method == "GET" or len(form.children.entries) != len(children):
-        # One row per child in the household, always: the page never lets a brother or sister drop off.
-        while form.children.entries:
-            form.children.pop_entry()
-        for child in children:
-            form.children.append_entry({"person_id": str(child.id)})
-        if request.method == "GET":
-            now = utcnow().astimezone(LONDON)
-            form.received_on.data, form.received_time.data = now.date(), now.strftime("%H:%M")
-            record_event("view", "family", family.id, family_id=family.id)
-            db.session.commit()
-    if request.method == "POST" and form.validate_on_submit():
+    # One row per child in the household, always: the page never lets a brother or sister drop off.
+    rows, matched = household_rows(form.children, children, fresh=request.method == "GET")
+    if request.method == "GET":
+        now = utcnow().astimezone(LONDON)
+        form.received_on.data, form.received_time.data = now.date(), now.strftime("%H:%M")
+        record_event("view", "family", family.id, family_id=family.id)
+        db.session.commit()
+    if matched and form.validate_on_submit():
         received_at = _moment(form.received_on.data, form.received_time.data)
         if received_at > utcnow():
             form.received_time.errors.append("Time received must be now or in the past")
@@ -129,7 +125,7 @@ def new():
                         impact=entry.impact.data or "",
                         reason_not_included=entry.reason_not_included.data or "",
                     )
-                    for child, entry in zip(children, form.children.entries, strict=True)
+                    for child, entry in rows
                 ],
                 actor=current_user,
             )
@@ -141,7 +137,8 @@ def new():
         "referrals/new.html",
         form=form,
         family=family,
-        rows=list(zip(children, form.children.entries, strict=True)),
+        rows=rows,
+        household_changed=request.method == "POST" and not matched,
         level_items=[{"hint": {"text": level.descriptor}} for level in levels],
         advice=current_app.config["IMMEDIATE_DANGER_ADVICE"],
     )

@@ -16,6 +16,7 @@ from earlyhelp.domain.timescales import (
     Deadline,
     deadline_after_day,
     deadline_after_receipt,
+    today_in_london,
 )
 from earlyhelp.domain.transfers import (
     Actor,
@@ -60,8 +61,7 @@ class ChildChoice:
     child_views: str = ""
 
 
-def today() -> date:
-    return utcnow().astimezone(LONDON).date()
+today = today_in_london
 
 
 def actor_of(user: User) -> Actor:
@@ -124,6 +124,13 @@ def start(
         return existing
     now = now or utcnow()
     from_code, to_code = SERVICE_FOR[direction]
+    already = db.session.scalar(
+        select(Transfer).where(Transfer.from_episode_id == episode.id, Transfer.state.in_(OPEN_STATES))
+    )
+    if already and already.submission_key == submission_key:
+        return already  # the same form, posted twice
+    if already:
+        raise TransitionRefused(f"A {already.title.lower()} request for this family is already open")
     if not episode.is_open or episode.service.code != from_code:
         raise TransitionRefused(
             f"A {direction.replace('_', '-')} starts from an open {from_code.replace('_', ' ')} episode"
@@ -332,9 +339,16 @@ def _open_receiving_episode(transfer: Transfer, lead: User, *, started_on: date)
 
 
 def authorise_override(transfer: Transfer, *, actor: User, now: datetime | None = None) -> None:
-    """A manager of the sending team authorises a step-up without the family's agreement."""
+    """A manager of the sending team authorises a step-up without the family's agreement, once, before approval."""
     if not transfer.needs_override_authorisation:
         raise TransitionRefused("This request does not need a manager's authorisation")
+    if transfer.override_authorised_at is not None:
+        when = transfer.override_authorised_at.astimezone(LONDON)
+        raise TransitionRefused(
+            f"This was already authorised by {transfer.override_authorised_by.name} on {when:%-d %B %Y} at {when:%H:%M}"
+        )
+    if transfer.state != TransferState.AWAITING_APPROVAL:
+        raise TransitionRefused("Only a request awaiting approval can be authorised")
     if actor.role.code != "team_manager" or actor.team_id != transfer.sending_team_id:
         raise TransitionRefused("Only a team manager of the sending team can authorise this")
     if actor.id == transfer.requested_by_id:
@@ -365,6 +379,15 @@ HANDOVER_FIELDS = (
 )
 
 
+def may_work_on(transfer: Transfer, user: User) -> bool:
+    """The handover plan belongs to the sending and receiving teams."""
+    return user.team_id in (transfer.sending_team_id, transfer.receiving_team_id)
+
+
+def plan_is_closed(transfer: Transfer) -> bool:
+    return transfer.state in (TransferState.WITHDRAWN, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE)
+
+
 def save_handover_plan(
     transfer: Transfer, *, expected_version: int, changes: dict, actor: User, now: datetime | None = None
 ) -> HandoverPlan:
@@ -381,7 +404,7 @@ def save_handover_plan(
             f"{plan.updated_by.name} saved this handover plan at {when:%H:%M} on {when:%-d %B %Y}, after you opened "
             "it. Your changes are below but have not been saved. Check what they changed, then save again"
         )
-    if transfer.state in (TransferState.WITHDRAWN, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE):
+    if plan_is_closed(transfer):
         raise TransitionRefused(f"This request is {transfer.state.replace('_', ' ')}: its handover plan is closed")
     for name in HANDOVER_FIELDS:
         if name in changes:
@@ -399,8 +422,12 @@ def queue(name: str, user: User) -> Select:
         case "decide":
             query = query.where(Transfer.receiving_team_id == user.team_id, Transfer.state == TransferState.SENT)
         case "approve":
+            # Only managers approve, and never their own requests.
             query = query.where(
-                Transfer.sending_team_id == user.team_id, Transfer.state == TransferState.AWAITING_APPROVAL
+                Transfer.sending_team_id == user.team_id,
+                Transfer.state == TransferState.AWAITING_APPROVAL,
+                Transfer.requested_by_id != user.id,
+                user.role.code == "team_manager",
             )
         case "mine":
             query = query.where(

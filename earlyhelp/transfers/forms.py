@@ -26,6 +26,7 @@ from wtforms import (
 )
 from wtforms.widgets import HiddenInput
 
+from earlyhelp.domain.timescales import today_in_london
 from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -91,27 +92,65 @@ class OutstandingActionForm(Form):
     def is_blank(self) -> bool:
         return not (self.what.data or "").strip() and not self.owner.data and not self.due_on.was_typed
 
+    def validate(self, extra_validators=None):
+        """A started row needs all three parts; an empty row is simply not a task."""
+        if self.is_blank():
+            return True
+        valid = super().validate(extra_validators)
+        for field, message, ok in (
+            (self.what, "Enter what needs to happen", (self.what.data or "").strip()),
+            (self.owner, "Select who will do it", self.owner.data),
+            (self.due_on, "Enter the date it needs to be done by", self.due_on.data or self.due_on.errors),
+        ):
+            if not ok:
+                field.errors.append(message)
+                valid = False
+        if self.owner.data and self.owner.data not in {value for value, _ in self.owner.choices if value}:
+            self.owner.errors.append("Select who will do it from the list")
+            valid = False
+        if self.due_on.data and self.due_on.data < today_in_london():
+            self.due_on.errors.append("The date it needs to be done by must be today or later")
+            valid = False
+        return valid
 
-class TransferForm(FlaskForm):
-    """What both directions ask. The step-up and step-down forms add their own questions."""
 
-    submission_key = HiddenField()
-    worries = text("What are we worried about?", "Enter what you are worried about", "The worries")
-    level = RadioField("Level of need now", widget=GovRadioInput(), validate_choice=False)
-    receiving_team = SelectField("Receiving team", widget=GovSelect(), validate_choice=False)
-    family_told = yes_no("Has the family been told about this request?", "Select yes if the family has been told")
-    not_to_share = text(
+# Each field is made by a function, so that each form declares its fields in page order: WTForms orders the
+# error summary by declaration, and shared fields declared on a base class would always come first.
+def worries_field():
+    return text("What are we worried about?", "Enter what you are worried about", "The worries")
+
+
+def level_field():
+    return RadioField("Level of need now", widget=GovRadioInput(), validate_choice=False)
+
+
+def receiving_team_field():
+    return SelectField("Receiving team", widget=GovSelect(), validate_choice=False)
+
+
+def family_told_field():
+    return yes_no("Has the family been told about this request?", "Select yes if the family has been told")
+
+
+def not_to_share_field():
+    return text(
         "What does the family not want shared, and with whom?",
         None,
         "What not to share",
         "Leave blank if there is nothing",
     )
-    children = FieldList(FormField(ChildInTransferForm))
-    submit = SubmitField("Save request as a draft", widget=GovSubmitInput())
+
+
+def children_field():
+    return FieldList(FormField(ChildInTransferForm))
+
+
+class TransferForm(FlaskForm):
+    """What both directions check. Fields are declared by each direction's form, in the order of its page."""
 
     def set_choices(self, levels, teams):
         self.level.choices = [(str(level.id), level.label) for level in levels]
-        self.receiving_team.choices = [("", "Select a team")] + [(str(t.id), t.name) for t in teams]
+        self.receiving_team.choices = [("", "Select a team"), *[(str(t.id), t.name) for t in teams]]
 
     def validate_level(self, field):
         choice_check(field, "Select the level of need now")
@@ -125,6 +164,7 @@ class TransferForm(FlaskForm):
 
 
 class StepUpForm(TransferForm):
+    submission_key = HiddenField()
     immediate_danger = yes_no("Is any child in immediate danger?", "Select yes if any child is in immediate danger")
     what_has_changed = text(
         "What has changed?",
@@ -132,6 +172,11 @@ class StepUpForm(TransferForm):
         "What has changed",
         "The new information that means early help is no longer enough",
     )
+    worries = worries_field()
+    level = level_field()
+    receiving_team = receiving_team_field()
+    children = children_field()
+    family_told = family_told_field()
     family_agrees = yes_no("Does the family agree to the request?", "Select yes if the family agrees")
     override_reason = text(
         "Why go ahead without the family's agreement?",
@@ -139,6 +184,8 @@ class StepUpForm(TransferForm):
         "The reason",
         "A safeguarding reason. A team manager must authorise it before the request is sent",
     )
+    not_to_share = not_to_share_field()
+    submit = SubmitField("Save request as a draft", widget=GovSubmitInput())
 
     def validate_override_reason(self, field):
         if self.family_agrees.data == "no" and not (field.data or "").strip():
@@ -146,6 +193,7 @@ class StepUpForm(TransferForm):
 
 
 class StepDownForm(TransferForm):
+    submission_key = HiddenField()
     why_now = text("Why step down now?", "Enter why the family can step down now", "Why now")
     threshold_reviewed = BooleanField(
         "The level of need has been reviewed against the threshold", widget=GovCheckboxInput()
@@ -156,10 +204,17 @@ class StepDownForm(TransferForm):
     outstanding_tasks_listed = BooleanField(
         "Outstanding tasks are listed below, each with an owner and a date", widget=GovCheckboxInput()
     )
+    worries = worries_field()
+    level = level_field()
+    receiving_team = receiving_team_field()
     proposed_lead = SelectField(
         "Proposed lead practitioner", description="If already known", widget=GovSelect(), validate_choice=False
     )
+    children = children_field()
+    family_told = family_told_field()
+    not_to_share = not_to_share_field()
     outstanding = FieldList(FormField(OutstandingActionForm), min_entries=3)
+    submit = SubmitField("Save request as a draft", widget=GovSubmitInput())
 
     def validate_threshold_reviewed(self, field):
         if not field.data:
@@ -225,3 +280,5 @@ class HandoverPlanForm(FlaskForm):
     def validate_meeting_held(self, field):
         if field.data and not self.meeting_on.data:
             raise ValidationError("Enter the date of the meeting or visit that happened")
+        if field.data and self.meeting_on.data > today_in_london():
+            raise ValidationError("A meeting that has happened cannot have a date in the future")

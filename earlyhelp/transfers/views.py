@@ -11,11 +11,12 @@ from sqlalchemy.orm import selectinload
 from earlyhelp.access import case_worker, roles
 from earlyhelp.domain.transfers import Direction, TransferAction, TransferState, TransitionRefused, allowed, responsible
 from earlyhelp.extensions import db
+from earlyhelp.forms import household_rows
 from earlyhelp.models import Episode, Family, LevelOfNeed, NextStep, Transfer, User
 from earlyhelp.next_steps.forms import NextStepForm
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.services import next_steps, transfers
-from earlyhelp.services.audit import record_event
+from earlyhelp.services.audit import Outcome, record_event
 from earlyhelp.services.next_steps import NextStepInput, NextStepRefused
 from earlyhelp.services.referrals import lead_practitioners
 from earlyhelp.templating import render_page
@@ -76,87 +77,64 @@ def _start(episode: Episode, direction: Direction, form_class):
         form.proposed_lead.choices = [("", "Not yet known")] + [(str(u.id), u.name) for u in owners]
         for entry in form.outstanding.entries:
             entry.owner.choices = [("", "Select a person")] + [(str(u.id), u.name) for u in owners]
-    if request.method == "GET" or len(form.children.entries) != len(children):
-        while form.children.entries:
-            form.children.pop_entry()
-        for child in children:
-            form.children.append_entry({"person_id": str(child.id)})
-        if request.method == "GET":
-            form.submission_key.data = uuid.uuid4().hex
-            record_event("view", "family", family.id, family_id=family.id)
-            db.session.commit()
-    if request.method == "POST" and form.validate_on_submit():
+    rows, matched = household_rows(form.children, children, fresh=request.method == "GET")
+    if request.method == "GET":
+        form.submission_key.data = uuid.uuid4().hex
+        record_event("view", "family", family.id, family_id=family.id)
+        db.session.commit()
+    if matched and form.validate_on_submit():
         outstanding = _outstanding(form) if direction is Direction.STEP_DOWN else []
-        if outstanding is not None:
-            try:
-                transfer = transfers.start(
-                    episode,
-                    direction=direction,
-                    submission_key=form.submission_key.data or uuid.uuid4().hex,
-                    fields=_fields(form, direction),
-                    children=[
-                        transfers.ChildChoice(
-                            person_id=child.id,
-                            included=entry.included.data == "yes",
-                            reason_not_included=entry.reason_not_included.data or "",
-                            child_views=entry.child_views.data or "",
-                        )
-                        for child, entry in zip(children, form.children.entries, strict=True)
-                    ],
-                    outstanding=outstanding,
-                    actor=current_user,
-                )
-                db.session.commit()
-            except IntegrityError:
-                # The same form posted twice at once: the other request created it.
-                db.session.rollback()
-                transfer = db.session.scalar(
-                    select(Transfer).where(Transfer.submission_key == form.submission_key.data)
-                ) or abort(409)
-            else:
-                flash(f"{transfer.title} request saved as a draft. Send it for manager approval when it is ready.")
-                return redirect(url_for("transfers.show", transfer_id=transfer.id))
+        try:
+            transfer = transfers.start(
+                episode,
+                direction=direction,
+                submission_key=form.submission_key.data or uuid.uuid4().hex,
+                fields=_fields(form, direction),
+                children=[
+                    transfers.ChildChoice(
+                        person_id=child.id,
+                        included=entry.included.data == "yes",
+                        reason_not_included=entry.reason_not_included.data or "",
+                        child_views=entry.child_views.data or "",
+                    )
+                    for child, entry in rows
+                ],
+                outstanding=outstanding,
+                actor=current_user,
+            )
+            db.session.commit()
+        except IntegrityError:
+            # The same form posted twice at once: the other request created it.
+            db.session.rollback()
+            transfer = db.session.scalar(
+                select(Transfer).where(Transfer.submission_key == form.submission_key.data)
+            ) or abort(409)
+            return redirect(url_for("transfers.show", transfer_id=transfer.id))
+        except TransitionRefused as refused:
+            db.session.rollback()
+            flash(str(refused))
+            return redirect(url_for("families.show", family_id=family.id))
+        flash(f"{transfer.title} request saved as a draft. Send it for manager approval when it is ready.")
+        return redirect(url_for("transfers.show", transfer_id=transfer.id))
     return render_template(
         "transfers/new.html",
         form=form,
         family=family,
         episode=episode,
         direction=direction,
-        rows=list(zip(children, form.children.entries, strict=True)),
+        rows=rows,
+        household_changed=request.method == "POST" and not matched,
         declined_form=FamilyDeclinedStepDownForm(formdata=None) if direction is Direction.STEP_DOWN else None,
     )
 
 
-def _outstanding(form: StepDownForm) -> list[NextStepInput] | None:
-    """The step-down's outstanding tasks, or None when one is half filled in (its errors are set)."""
-    steps, complete = [], True
-    for entry in form.outstanding.entries:
-        if entry.is_blank():
-            continue
-        for field, message in (
-            (entry.what, "Enter what needs to happen"),
-            (entry.owner, "Select who will do it"),
-            (entry.due_on, "Enter the date it needs to be done by"),
-        ):
-            if not field.data:
-                field.errors = [*field.errors, message]
-                complete = False
-        if entry.due_on.data and entry.due_on.data < transfers.today():
-            entry.due_on.errors = [*entry.due_on.errors, "The date it needs to be done by must be today or later"]
-            complete = False
-        if entry.owner.data and entry.owner.data not in {value for value, _ in entry.owner.choices if value}:
-            entry.owner.errors = [*entry.owner.errors, "Select who will do it from the list"]
-            complete = False
-        if complete:
-            steps.append(
-                NextStepInput(
-                    what=entry.what.data,
-                    owner_kind="user",
-                    owner_user_id=int(entry.owner.data),
-                    due_on=entry.due_on.data,
-                )
-            )
-    return steps if complete else None
+def _outstanding(form: StepDownForm) -> list[NextStepInput]:
+    """The step-down's outstanding tasks: the started rows, each already checked by the form."""
+    return [
+        NextStepInput(what=row.what.data, owner_kind="user", owner_user_id=int(row.owner.data), due_on=row.due_on.data)
+        for row in form.outstanding.entries
+        if not row.is_blank()
+    ]
 
 
 def _fields(form, direction: Direction) -> dict:
@@ -212,12 +190,14 @@ def step_down_refused(episode_id: int):
         step_form.set_choices(_levels(), transfers.teams_of("early_help"))
         return render_template(
             "transfers/new.html",
-            form=step_form,
+            form=form,
+            step_form=step_form,
             family=family,
             episode=episode,
             direction=Direction.STEP_DOWN,
             rows=[],
             declined_form=form,
+            household_changed=False,
             declined_errors=True,
         )
     transfers.record_step_down_refused(episode, note=form.note.data, actor=current_user)
@@ -339,6 +319,15 @@ def authorise_override(transfer_id: int):
     return redirect(url_for("transfers.show", transfer_id=transfer.id))
 
 
+def _check_plan_access(transfer: Transfer) -> None:
+    if not transfers.may_work_on(transfer, current_user):
+        record_event(
+            "view", "handover_plan", transfer.handover_plan.id, family_id=transfer.family_id, outcome=Outcome.DENIED
+        )
+        db.session.commit()
+        abort(403)
+
+
 def _plan_form_defaults(plan) -> dict:
     return {name: getattr(plan, name) for name in transfers.HANDOVER_FIELDS} | {"version": plan.version}
 
@@ -347,6 +336,7 @@ def _plan_form_defaults(plan) -> dict:
 @case_worker
 def edit_plan(transfer_id: int):
     transfer = _transfer_or_404(transfer_id)
+    _check_plan_access(transfer)
     plan = transfer.handover_plan
     form = HandoverPlanForm(data=_plan_form_defaults(plan))
     stale = None
@@ -367,6 +357,8 @@ def edit_plan(transfer_id: int):
             db.session.rollback()
             stale = str(error)
             db.session.refresh(plan)
+            # What they typed stays; saving again now, after reading the other changes, is deliberate.
+            form.version.data, form.version.raw_data = plan.version, [str(plan.version)]
         except TransitionRefused as error:
             db.session.rollback()
             stale = str(error)
@@ -408,6 +400,10 @@ def _step_form(form: NextStepForm | None = None) -> NextStepForm:
 @case_worker
 def add_next_step(transfer_id: int):
     transfer = _transfer_or_404(transfer_id)
+    _check_plan_access(transfer)
+    if transfers.plan_is_closed(transfer):
+        flash(f"This request is {transfer.state.replace('_', ' ')}: its handover plan is closed.")
+        return redirect(url_for("transfers.show", transfer_id=transfer.id))
     form = _step_form(NextStepForm())
     if form.validate_on_submit():
         try:
