@@ -6,8 +6,11 @@ WeasyPrint would otherwise follow http:// and file:// URLs found in the HTML.
 """
 
 import atexit
+import json
 import mimetypes
-import multiprocessing
+import struct
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,43 +55,81 @@ def html_to_pdf(html: str, static_folder: str) -> bytes:
     return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
 
 
-class _Renderers:
-    """A small pool of renderer processes, so that a render can be stopped when it runs too long.
+class RenderFailed(Exception):
+    pass
 
-    A thread cannot be killed; a process can. The processes come from a forkserver with WeasyPrint
-    already imported, so a render costs little more than rendering in this process.
+
+class _Renderers:
+    """Renderer processes (earlyhelp.pdf_worker), kept warm and reused, so that a render can be stopped.
+
+    A thread cannot be killed; a process can. Each render borrows an idle process, or starts one while
+    fewer than `processes` exist; a render that outlives the time limit has its process killed.
     """
 
     def __init__(self):
-        self._pool = None
-        self._lock = threading.Lock()
+        self._idle: list[subprocess.Popen] = []
+        self._count = 0
+        self._lock = threading.Condition()
 
-    def _get(self, processes: int):
+    def _borrow(self, processes: int) -> subprocess.Popen:
         with self._lock:
-            if self._pool is None:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["weasyprint", "earlyhelp.pdf"])
-                self._pool = context.Pool(processes)
-            return self._pool
+            while not self._idle and self._count >= processes:
+                self._lock.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._count += 1
+        return subprocess.Popen(
+            [sys.executable, "-m", "earlyhelp.pdf_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            cwd=str(Path(__file__).resolve().parent.parent),
+        )
+
+    def _give_back(self, worker: subprocess.Popen, *, healthy: bool) -> None:
+        with self._lock:
+            if healthy:
+                self._idle.append(worker)
+            else:
+                self._count -= 1
+            self._lock.notify()
 
     def render(self, html: str, *, static_folder: str, timeout: float, processes: int) -> bytes:
-        pool = self._get(processes)
-        result = pool.apply_async(html_to_pdf, (html, static_folder))
+        worker = self._borrow(processes)
+        request = json.dumps({"html": html, "static_folder": static_folder}).encode()
+        stopped = threading.Event()
+
+        def stop():
+            stopped.set()
+            worker.kill()
+
+        timer = threading.Timer(timeout, stop)
+        timer.start()
         try:
-            return result.get(timeout=timeout)
-        except multiprocessing.TimeoutError:
-            with self._lock:
-                pool.terminate()
-                if self._pool is pool:
-                    self._pool = None
-            raise RenderTimeout(f"rendering took longer than {timeout} seconds") from None
+            worker.stdin.write(struct.pack(">I", len(request)) + request)
+            worker.stdin.flush()
+            head = worker.stdout.read(5)
+            if len(head) < 5:
+                raise BrokenPipeError
+            body = worker.stdout.read(struct.unpack(">I", head[1:])[0])
+        except (OSError, struct.error):
+            timer.cancel()
+            worker.kill()
+            worker.wait()
+            self._give_back(worker, healthy=False)
+            if stopped.is_set():
+                raise RenderTimeout(f"rendering took longer than {timeout} seconds") from None
+            raise RenderFailed("the renderer stopped unexpectedly") from None
+        timer.cancel()
+        self._give_back(worker, healthy=True)
+        if head[:1] != b"K":
+            raise RenderFailed(body.decode(errors="replace"))
+        return body
 
     def close(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                self._pool.terminate()
-                self._pool.join()
-                self._pool = None
+            for worker in self._idle:
+                worker.kill()
+                worker.wait()
+            self._count -= len(self._idle)
+            self._idle.clear()
 
 
 renderers = _Renderers()
