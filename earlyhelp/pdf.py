@@ -79,7 +79,9 @@ class _Renderers:
                 return self._idle.pop()
             self._count += 1
         return subprocess.Popen(
-            [sys.executable, "-m", "earlyhelp.pdf_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, "-m", "earlyhelp.pdf_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             cwd=str(Path(__file__).resolve().parent.parent),
         )
 

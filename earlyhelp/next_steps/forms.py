@@ -14,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, Form, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
-from earlyhelp.domain.timescales import add_working_days
+from earlyhelp.domain.timescales import add_working_days, today_in_london
 from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
 
 # Quick picks, counted in working days, beside a date of one's own.
@@ -97,9 +97,24 @@ class NextStepRowForm(DueDateMixin, Form):
     def is_blank(self) -> bool:
         return not (self.what.data or "").strip() and not self.owner_user.data and not self.due_on.was_typed
 
-    def validate_due_in(self, field):
-        if not self.is_blank():
-            super().validate_due_in(field)
+    def validate(self, extra_validators=None):
+        """A started row needs what, who and when, all said at once; an empty row is not a next step."""
+        if self.is_blank():
+            return True
+        valid = super().validate(extra_validators)
+        owners = {value for value, _ in self.owner_user.choices if value}
+        for field, message, ok in (
+            (self.what, "Enter what needs to happen", (self.what.data or "").strip()),
+            (self.owner_user, "Select who will do it", self.owner_user.data in owners),
+        ):
+            if not ok:
+                field.errors.append(message)
+                valid = False
+        due = self.due_date(today_in_london())
+        if due is not None and due < today_in_london():
+            self.due_on.errors.append("The date it needs to be done by must be today or in the future")
+            valid = False
+        return valid
 
 
 class RescheduleForm(FlaskForm):

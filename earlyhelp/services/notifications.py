@@ -5,7 +5,8 @@ from datetime import date
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepStatus, Notification, OwnerKind, User
@@ -17,17 +18,28 @@ def notify(user: User, *, kind: str, message: str, link: str, dedupe_key: str) -
         return None
     notice = Notification(user_id=user.id, kind=kind, message=message[:300], link=link, dedupe_key=dedupe_key)
     db.session.add(notice)
-    _email(user, message, link)
+    if current_app.config["SMTP_HOST"]:
+        # Sent only once the notice is saved: a change that is refused and rolled back emails nobody.
+        db.session.info.setdefault("pending_emails", []).append((user.email, user.id, message, link))
     return notice
 
 
-def _email(user: User, message: str, link: str) -> None:
+@event.listens_for(Session, "after_commit")
+def _send_pending_emails(session: Session) -> None:
+    for email, user_id, message, link in session.info.pop("pending_emails", []):
+        _email(email, user_id, message, link)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending_emails(session: Session) -> None:
+    session.info.pop("pending_emails", None)
+
+
+def _email(address: str, user_id: int, message: str, link: str) -> None:
     config = current_app.config
-    if not config["SMTP_HOST"]:
-        return
     email = EmailMessage()
-    email["From"], email["To"] = config["MAIL_FROM"], user.email
-    email["Subject"] = f"{config['SERVICE_NAME']}: {message[:80]}"
+    email["From"], email["To"] = config["MAIL_FROM"], address
+    email["Subject"] = f"{config['SERVICE_NAME']}: {' '.join(message.split())[:80]}"
     # No personal details by email: the message names a family only by its reference, and the link leads
     # back to the service where access is checked.
     email.set_content(f"{message}\n\nSign in to see it: {config['PUBLIC_URL']}{link}\n")
@@ -38,9 +50,9 @@ def _email(user: User, message: str, link: str) -> None:
             if config["SMTP_USER"]:
                 smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
             smtp.send_message(email)
-    except (OSError, smtplib.SMTPException):
+    except (OSError, ValueError, smtplib.SMTPException):
         # The notice is in the app whatever happens to the email.
-        current_app.logger.exception("could not email notification to user %s", user.id)
+        current_app.logger.exception("could not email notification to user %s", user_id)
 
 
 def unread_count(user: User) -> int:

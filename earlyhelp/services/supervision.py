@@ -136,20 +136,19 @@ def due_for_team(team_id: int, today: date) -> tuple[list[tuple[User, Due]], lis
 
 
 def due_for(user: User, today: date) -> list[Supervision]:
-    """Supervisions this person holds or receives whose next date has come or comes within a week."""
-    latest = (
-        select(Supervision.practitioner_id, func.max(Supervision.held_on).label("held"))
-        .group_by(Supervision.practitioner_id)
-        .subquery()
-    )
-    return db.session.scalars(
+    """Supervisions this person holds or receives that are due within a week or overdue.
+
+    What is due is the latest supervision for each thing supervised: each family's case supervision, and
+    each practitioner's general supervision. A later supervision about one family does not hide another.
+    """
+    records = db.session.scalars(
         select(Supervision)
-        .join(
-            latest, (Supervision.practitioner_id == latest.c.practitioner_id) & (Supervision.held_on == latest.c.held)
-        )
-        .where(
-            (Supervision.supervisor_id == user.id) | (Supervision.practitioner_id == user.id),
-            Supervision.next_supervision_on <= today + timedelta(days=7),
-        )
-        .order_by(Supervision.next_supervision_on)
+        .where((Supervision.supervisor_id == user.id) | (Supervision.practitioner_id == user.id))
+        .order_by(Supervision.held_on, Supervision.id)
     ).all()
+    latest = {}
+    for record in records:
+        key = ("case", record.family_id) if record.kind == "case" else ("general", record.practitioner_id)
+        latest[key] = record
+    soon = today + timedelta(days=7)
+    return sorted((r for r in latest.values() if r.next_supervision_on <= soon), key=lambda r: r.next_supervision_on)

@@ -63,30 +63,15 @@ def _choices(form: RecordSupervisionForm) -> None:
         row.owner_user.choices = owners
 
 
-def _steps(form: RecordSupervisionForm) -> list[NextStepInput] | None:
-    """The started next step rows, or None when one is incomplete (its messages are set)."""
-    steps, complete = [], True
-    for row in form.steps.entries:
-        if row.is_blank():
-            continue
-        due = row.due_date(today())
-        for field, message, ok in (
-            (row.what, "Enter what needs to happen", (row.what.data or "").strip()),
-            (
-                row.owner_user,
-                "Select who will do it",
-                row.owner_user.data in {v for v, _ in row.owner_user.choices if v},
-            ),
-            (row.due_in, "Choose when it needs to be done by", due is not None or row.due_in.errors),
-        ):
-            if not ok:
-                field.errors = [*field.errors, message]
-                complete = False
-        if complete:
-            steps.append(
-                NextStepInput(what=row.what.data, owner_kind="user", owner_user_id=int(row.owner_user.data), due_on=due)
-            )
-    return steps if complete else None
+def _steps(form: RecordSupervisionForm) -> list[NextStepInput]:
+    """The started next step rows, each already checked by the form."""
+    return [
+        NextStepInput(
+            what=row.what.data, owner_kind="user", owner_user_id=int(row.owner_user.data), due_on=row.due_date(today())
+        )
+        for row in form.steps.entries
+        if not row.is_blank()
+    ]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -102,31 +87,30 @@ def new():
         form.held_on.data, form.next_supervision_on.data = today(), default_next_date(today())
     if request.method == "POST" and form.validate_on_submit():
         steps = _steps(form)
-        if steps is not None:
-            family = db.session.get(Family, int(form.family.data)) if form.kind.data == "case" else None
-            try:
-                supervision = record_supervision(
-                    kind=form.kind.data,
-                    family=family,
-                    supervisor=current_user,
-                    practitioner=db.session.get(User, int(form.practitioner.data)),
-                    held_on=form.held_on.data,
-                    discussion=form.discussion.data,
-                    decisions=[(r.decision.data, r.rationale.data) for r in form.decisions.entries if not r.is_blank()],
-                    steps=steps,
-                    next_supervision_on=form.next_supervision_on.data,
-                    today=today(),
-                )
-            except (SupervisionRefused, NextStepRefused) as error:
-                db.session.rollback()
-                refused = str(error)
-            else:
-                db.session.commit()
-                flash(
-                    f"Supervision with {supervision.practitioner.name} recorded. Next supervision "
-                    f"{supervision.next_supervision_on:%-d %B %Y}."
-                )
-                return redirect(url_for("supervision.show", supervision_id=supervision.id))
+        family = db.session.get(Family, int(form.family.data)) if form.kind.data == "case" else None
+        try:
+            supervision = record_supervision(
+                kind=form.kind.data,
+                family=family,
+                supervisor=current_user,
+                practitioner=db.session.get(User, int(form.practitioner.data)),
+                held_on=form.held_on.data,
+                discussion=form.discussion.data,
+                decisions=[(r.decision.data, r.rationale.data) for r in form.decisions.entries if not r.is_blank()],
+                steps=steps,
+                next_supervision_on=form.next_supervision_on.data,
+                today=today(),
+            )
+        except (SupervisionRefused, NextStepRefused) as error:
+            db.session.rollback()
+            refused = str(error)
+        else:
+            db.session.commit()
+            flash(
+                f"Supervision with {supervision.practitioner.name} recorded. Next supervision "
+                f"{supervision.next_supervision_on:%-d %B %Y}."
+            )
+            return redirect(url_for("supervision.show", supervision_id=supervision.id))
     return render_template("supervision/new.html", form=form, refused=refused)
 
 

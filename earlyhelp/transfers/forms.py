@@ -109,7 +109,7 @@ class OutstandingActionForm(Form):
             self.owner.errors.append("Select who will do it from the list")
             valid = False
         if self.due_on.data and self.due_on.data < today_in_london():
-            self.due_on.errors.append("The date it needs to be done by must be today or later")
+            self.due_on.errors.append("The date it needs to be done by must be today or in the future")
             valid = False
         return valid
 

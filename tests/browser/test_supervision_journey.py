@@ -27,14 +27,21 @@ def test_supervision_next_steps_are_worked_from_my_work_and_the_manager_sees_it(
     first = manager.locator(".app-child-row", has_text="Decision 1")
     first.get_by_label("Decision").fill("Keep working with the family in early help")
     first.get_by_label("Why").fill("Attendance is improving")
-    for number, (what, due) in enumerate([("Phone Oakfield School about attendance", "In 5 working days"),
-                                          ("Visit the family with the interpreter", "In 10 working days")], start=1):
+    for number, (what, due) in enumerate(
+        [
+            ("Phone Oakfield School about attendance", "In 5 working days"),
+            ("Visit the family with the interpreter", "In 10 working days"),
+        ],
+        start=1,
+    ):
         row = manager.locator(".app-child-row", has_text=f"Next step {number}")
         row.get_by_label("What needs to happen").fill(what)
         row.get_by_label("Who will do it").select_option(label="Robin Practitioner")
         row.get_by_label("Due").select_option(label=due)
     manager.get_by_role("button", name="Save supervision record").click()
-    expect(manager.locator(".govuk-notification-banner")).to_contain_text("Supervision with Robin Practitioner recorded")
+    expect(manager.locator(".govuk-notification-banner")).to_contain_text(
+        "Supervision with Robin Practitioner recorded"
+    )
     expect(manager.locator("main table").last).to_contain_text("Visit the family with the interpreter")
     check_page(manager, "supervision-record")
 
@@ -56,7 +63,9 @@ def test_supervision_next_steps_are_worked_from_my_work_and_the_manager_sees_it(
     form_row.get_by_label("Year").fill(str(new_date.year))
     form_row.get_by_label("Why is the date changing?").fill("The family are away until then")
     form_row.get_by_role("button", name="Change the date").click()
-    expect(practitioner.locator("tr", has_text="Visit the family with the interpreter").first).to_contain_text("New date")
+    expect(practitioner.locator("tr", has_text="Visit the family with the interpreter").first).to_contain_text(
+        "New date"
+    )
     assert practitioner.evaluate("window.__notReloaded") is True, "the changes should swap in place"
     check_page(practitioner, "my-work-rescheduled")
 

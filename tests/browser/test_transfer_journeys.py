@@ -15,10 +15,15 @@ def free_episode(app, service_code: str, lead_email: str) -> tuple[int, int, lis
     with app.app_context():
         lead = db.session.scalar(select(User).where(User.email == lead_email))
         episode = db.session.scalar(
-            select(Episode).join(Service).where(
-                Service.code == service_code, Episode.ended_on.is_(None), Episode.lead_id == lead.id,
+            select(Episode)
+            .join(Service)
+            .where(
+                Service.code == service_code,
+                Episode.ended_on.is_(None),
+                Episode.lead_id == lead.id,
                 ~Episode.family_id.in_(select(Transfer.family_id)),
-            ).order_by(Episode.id)
+            )
+            .order_by(Episode.id)
         )
         return episode.family_id, episode.id, [c.first_name for c in episode.family.children]
 

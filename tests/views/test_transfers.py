@@ -537,7 +537,7 @@ def test_a_task_due_in_the_past_is_refused(client):
         },
     )
     soup = soup_of(client.post(f"/episodes/{episode.id}/step-down", data))
-    assert "The date it needs to be done by must be today or later" in text_of(
+    assert "The date it needs to be done by must be today or in the future" in text_of(
         soup, ".app-child-row:has(#outstanding-0-what)"
     )
     assert transfers_of(family) == []

@@ -1,0 +1,347 @@
+"""Next steps worked from a page: done, a new date, not done, in place with htmx or as plain pages.
+All names are fictional."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from earlyhelp.extensions import db
+from earlyhelp.models import AuditEvent, NextStep
+from earlyhelp.services import next_steps
+from earlyhelp.services.next_steps import NextStepInput, add_next_step
+from earlyhelp.services.transfers import today
+from tests.conftest import error_messages, soup_of, text_of
+from tests.factories import make_household, make_user
+
+HTMX = {"HX-Request": "true"}
+
+
+def date_parts(day):
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def long_date(day) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def robin():
+    return make_user("practitioner", team_name="Early help team", name="Robin Quillfeather")
+
+
+def a_step(owner, *, what="Phone Oakfield School about attendance", due_on=None, added_on=None):
+    family = make_household(children=1)
+    step = add_next_step(
+        family.id,
+        NextStepInput(what=what, owner_kind="user", owner_user_id=owner.id, due_on=due_on or today()),
+        source_type="supervision",
+        source_id=None,
+        actor=owner,
+        today=added_on or today(),
+    )
+    db.session.commit()
+    return step
+
+
+def fresh(step) -> NextStep:
+    db.session.expire_all()
+    return db.session.get(NextStep, step.id)
+
+
+def events_for(step) -> list[tuple]:
+    db.session.expire_all()
+    return [
+        (e.action, e.user_id, e.family_id, e.outcome)
+        for e in db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.record_type == "next_step", AuditEvent.record_id == str(step.id))
+            .order_by(AuditEvent.id)
+        )
+    ]
+
+
+def only_row(response, step):
+    """An htmx answer: exactly the one table row that replaces the step's row, and nothing else."""
+    assert response.status_code == 200
+    soup = soup_of(response)
+    assert soup.find("html") is None
+    rows = [element for element in soup.find_all(recursive=False) if element.name]
+    assert [(row.name, row.get("id")) for row in rows] == [("tr", f"next-step-{step.id}")]
+    return rows[0]
+
+
+# Done
+
+
+def test_done_without_javascript_goes_back_to_the_page_it_came_from_and_says_so(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    response = client.post(f"/next-steps/{step.id}/done", {"next": "/?who=me"})
+    assert (response.status_code, response.headers["Location"]) == (302, "/?who=me")
+    page = client.page(response.headers["Location"])
+    assert "Marked done: Phone Oakfield School about attendance" in text_of(page, ".govuk-notification-banner")
+    assert fresh(step).status == "done"
+    assert fresh(step).status_on == today()
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://elsewhere.example/phish",
+        "//elsewhere.example/phish",
+        "/\\elsewhere.example/phish",
+        "/\t/elsewhere.example/phish",
+        "javascript:alert(1)",
+        "",
+    ],
+    ids=["absolute", "scheme-relative", "backslash", "tab", "javascript", "none"],
+)
+def test_done_never_sends_anyone_to_another_site(client, target):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    location = client.post(f"/next-steps/{step.id}/done", {"next": target}).headers["Location"]
+    parts = urlsplit(location.replace("\\", "/"))
+    assert parts.scheme in ("", "http") and parts.netloc in ("", "localhost"), location
+    assert not location.startswith(("//", "/\\", "/\t"))
+    assert fresh(step).status == "done"
+
+
+def test_done_with_htmx_swaps_in_the_row_saying_it_is_done(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    response = client.post(f"/next-steps/{step.id}/done", {"next": "/"}, headers=HTMX)
+    row = only_row(response, step)
+    assert text_of(row, "[role=status]") == "Marked done: Phone Oakfield School about attendance"
+    assert text_of(row, ".govuk-tag") == "Done"
+    assert row.find("button") is None, "a done step offers no more actions"
+    assert fresh(step).status == "done"
+
+
+def test_done_twice_says_it_is_already_done_and_changes_nothing(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    client.post(f"/next-steps/{step.id}/done", {"next": "/"}, headers=HTMX)
+    row = only_row(client.post(f"/next-steps/{step.id}/done", {"next": "/"}, headers=HTMX), step)
+    assert text_of(row, "[role=status]") == "This next step is already done"
+    assert [change.kind for change in next_steps.history(fresh(step))] == ["done"]
+
+
+def test_an_overdue_step_says_so_in_its_row(client):
+    owner = robin()
+    step = a_step(owner, due_on=today() - timedelta(days=2), added_on=today() - timedelta(days=9))
+    client.sign_in(owner)
+    assert text_of(client.page("/"), f"#next-step-{step.id} .govuk-tag") == "Overdue"
+    assert fresh(step).status == "open"
+
+
+# A new date
+
+
+def test_the_change_date_page_shows_the_history_of_dates(client):
+    owner = robin()
+    first_due = today() + timedelta(days=3)
+    step = a_step(owner, due_on=first_due)
+    next_steps.reschedule(
+        step, due_on=today() + timedelta(days=10), reason="The family are away", actor=owner, today=today()
+    )
+    db.session.commit()
+    client.sign_in(owner)
+    page = client.page(f"/next-steps/{step.id}/reschedule?next=/families/{step.family_id}")
+    assert page.h1.get_text(strip=True) == "Change the date"
+    history = text_of(page, "#next-step-history")
+    assert "Robin Quillfeather: rescheduled" in history
+    assert f"from {first_due:%a} {first_due.day} {first_due:%b %Y}" in history
+    assert "(The family are away)" in history
+    assert page.select_one(".govuk-back-link")["href"] == f"/families/{step.family_id}"
+    assert events_for(step)[-1] == ("view", owner.id, step.family_id, "ok")
+
+
+def test_a_new_date_is_saved_with_its_reason_and_the_old_date_kept(client):
+    owner = robin()
+    first_due = today() + timedelta(days=1)
+    new_due = today() + timedelta(days=30)
+    step = a_step(owner, due_on=first_due)
+    client.sign_in(owner)
+    response = client.post(
+        f"/next-steps/{step.id}/reschedule",
+        {"next": "/", "due_on": date_parts(new_due), "reason": "The family are away until then"},
+    )
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+    banner = text_of(client.page("/"), ".govuk-notification-banner")
+    assert f"New date {long_date(new_due)}: Phone Oakfield School about attendance" in banner
+    saved = fresh(step)
+    assert saved.due_on == new_due
+    assert [(c.kind, c.from_due_on, c.to_due_on, c.reason) for c in next_steps.history(saved)] == [
+        ("rescheduled", first_due, new_due, "The family are away until then")
+    ]
+    assert events_for(step)[-1] == ("rescheduled", owner.id, step.family_id, "ok")
+
+
+def test_a_new_date_without_a_reason_says_so_and_keeps_the_date_typed(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    new_due = today() + timedelta(days=12)
+    soup = soup_of(client.post(f"/next-steps/{step.id}/reschedule", {"next": "/", "due_on": date_parts(new_due)}))
+    assert error_messages(soup) == ["Enter the reason for the new date"]
+    assert [field["value"] for field in soup.select("input[name=due_on]")] == date_parts(new_due)
+    assert soup.title.get_text().startswith("Error:")
+    assert fresh(step).due_on == today()
+
+
+def test_a_new_date_in_the_past_says_so_and_keeps_the_reason_typed(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    past = today() - timedelta(days=1)
+    soup = soup_of(
+        client.post(
+            f"/next-steps/{step.id}/reschedule",
+            {"next": "/", "due_on": date_parts(past), "reason": "Waiting for CAMHS"},
+        )
+    )
+    assert error_messages(soup) == ["The new date must be today or in the future"]
+    assert soup.select_one("textarea[name=reason]").get_text(strip=True) == "Waiting for CAMHS"
+    assert [field["value"] for field in soup.select("input[name=due_on]")] == date_parts(past)
+    assert fresh(step).due_on == today()
+    assert next_steps.history(fresh(step)) == []
+
+
+def test_a_new_date_that_is_not_a_real_date_or_is_missing_says_so(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    nonsense = client.post(f"/next-steps/{step.id}/reschedule", {"due_on": ["31", "2", "2099"], "reason": "Away"})
+    assert error_messages(soup_of(nonsense)) == ["New date must be a real date"]
+    missing = client.post(f"/next-steps/{step.id}/reschedule", {"due_on": ["", "", ""], "reason": ""})
+    assert error_messages(soup_of(missing)) == [
+        "Enter the new date it needs to be done by",
+        "Enter the reason for the new date",
+    ]
+
+
+def test_with_htmx_the_row_becomes_the_change_date_form_then_the_updated_row(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    form_row = only_row(client.get(f"/next-steps/{step.id}/reschedule?next=/", headers=HTMX), step)
+    form = form_row.find("form")
+    assert form["hx-post"] == f"/next-steps/{step.id}/reschedule"
+    assert form["hx-target"] == f"#next-step-{step.id}"
+    assert "Change the date: Phone Oakfield School about attendance" in form_row.get_text(" ", strip=True)
+    assert form.select_one("input[name=next]")["value"] == "/"
+
+    refused = only_row(
+        client.post(f"/next-steps/{step.id}/reschedule", {"next": "/", "reason": "Away"}, headers=HTMX), step
+    )
+    assert text_of(refused, "[role=alert]") == "Error: Enter the new date it needs to be done by"
+    assert refused.select_one("textarea[name=reason]").get_text(strip=True) == "Away"
+
+    new_due = today() + timedelta(days=21)
+    updated = only_row(
+        client.post(
+            f"/next-steps/{step.id}/reschedule",
+            {"next": "/", "due_on": date_parts(new_due), "reason": "The family are away"},
+            headers=HTMX,
+        ),
+        step,
+    )
+    assert text_of(updated, "[role=status]") == f"New date {long_date(new_due)}: Phone Oakfield School about attendance"
+    assert updated.find("form") is not None, "the step is still open, so its Done button is back"
+    assert fresh(step).due_on == new_due
+
+
+def test_a_done_step_cannot_be_given_a_new_date(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    client.post(f"/next-steps/{step.id}/done", {"next": "/"})
+    soup = soup_of(
+        client.post(
+            f"/next-steps/{step.id}/reschedule",
+            {"due_on": date_parts(today() + timedelta(days=5)), "reason": "Changed mind"},
+        )
+    )
+    assert error_messages(soup) == ["This next step is already done"]
+    assert fresh(step).due_on == today()
+
+
+# Not done, or no longer needed
+
+
+def test_the_close_page_asks_what_happened_and_why(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    page = client.page(f"/next-steps/{step.id}/close?next=/")
+    assert page.h1.get_text(strip=True) == "It will not be done"
+    assert "Phone Oakfield School about attendance. Robin Quillfeather, due" in text_of(page, "main")
+    assert [label.get_text(strip=True) for label in page.select(".govuk-radios__label")] == [
+        "It was not done",
+        "It is no longer needed",
+    ]
+    assert error_messages(soup_of(client.post(f"/next-steps/{step.id}/close", {"reason": "Because"}))) == [
+        "Select whether it was not done or is no longer needed"
+    ]
+    soup = soup_of(client.post(f"/next-steps/{step.id}/close", {"status": "not_done", "reason": " "}))
+    assert error_messages(soup) == ["Enter the reason it was not done"]
+    assert soup.select_one("input[name=status][value=not_done]").has_attr("checked")
+    assert fresh(step).status == "open"
+
+
+def test_a_step_no_longer_needed_is_closed_with_its_reason(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    response = client.post(
+        f"/next-steps/{step.id}/close", {"next": "/", "status": "cancelled", "reason": "The school closed for good"}
+    )
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+    assert "Closed: Phone Oakfield School about attendance" in text_of(client.page("/"), ".govuk-notification-banner")
+    saved = fresh(step)
+    assert (saved.status, saved.status_reason, saved.status_on) == ("cancelled", "The school closed for good", today())
+    assert events_for(step)[-1] == ("cancelled", owner.id, step.family_id, "ok")
+    page = client.page(f"/next-steps/{step.id}/close")
+    assert "Robin Quillfeather: cancelled (The school closed for good)" in text_of(page, "#next-step-history")
+
+
+def test_marking_done_is_audited_with_who_and_which_family(client):
+    owner = robin()
+    step = a_step(owner)
+    client.sign_in(owner)
+    client.post(f"/next-steps/{step.id}/done", {"next": "/"}, headers=HTMX)
+    assert events_for(step) == [("create", owner.id, step.family_id, "ok"), ("done", owner.id, step.family_id, "ok")]
+
+
+# Not found, not allowed
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/next-steps/{}/done"), ("get", "/next-steps/{}/reschedule"), ("get", "/next-steps/{}/close")],
+)
+def test_an_unknown_next_step_is_not_found(client, method, path):
+    client.sign_in(robin())
+    url = path.format(987654)
+    response = client.post(url, {}) if method == "post" else client.get(url)
+    assert response.status_code == 404
+
+
+def test_an_administrator_cannot_work_next_steps(client):
+    step = a_step(robin())
+    client.sign_in(make_user("administrator", team_name=None, name="Ada Admin"))
+    assert client.post(f"/next-steps/{step.id}/done", {"next": "/"}).status_code == 403
+    assert fresh(step).status == "open"
+
+
+def test_signed_out_nobody_can_mark_a_step_done(client):
+    step = a_step(robin())
+    response = client.post(f"/next-steps/{step.id}/done", {"next": "/"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+    assert fresh(step).status == "open"
