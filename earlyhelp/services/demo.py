@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from faker import Faker
 from sqlalchemy import exists, select
 
+from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, Person, Role, Service, Setting, Team, User
 from earlyhelp.models.base import utcnow
@@ -75,6 +76,7 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     db.session.flush()
     _transfer_history(accounts)
     _supervision_history(accounts)
+    _family_plan_history(accounts)
     db.session.add(Setting(key=MARKER, value=f"loaded {utcnow().isoformat()}"))
     db.session.commit()
     return accounts
@@ -192,7 +194,6 @@ def _transfer_history(accounts: list[User]) -> None:
     """Step-ups and step-downs at every stage, made through the same services people use."""
     import uuid
 
-    from earlyhelp.domain.timescales import add_working_days
     from earlyhelp.domain.transfers import Direction, TransferAction
     from earlyhelp.models import Episode, LevelOfNeed
     from earlyhelp.services import transfers
@@ -353,6 +354,61 @@ def _supervision_history(accounts: list[User]) -> None:
             today=held,
         )
     raise_overdue(today)
+
+
+def _family_plan_history(accounts: list[User]) -> None:
+    """Issued family plans (with their PDFs): one due for review, one with a second version being written."""
+    from earlyhelp.models import Episode
+    from earlyhelp.services import family_plans
+    from earlyhelp.services.next_steps import NextStepInput, add_next_step
+
+    practitioner = next(a for a in accounts if a.email.startswith("practitioner@"))
+    today = utcnow().date()
+    episodes = db.session.scalars(
+        select(Episode).where(Episode.lead_id == practitioner.id, Episode.ended_on.is_(None)).order_by(Episode.id)
+    ).all()
+    for number, episode in enumerate(episodes[:2]):
+        family = episode.family
+        plan = family_plans.start_draft(family, actor=practitioner, today=today - timedelta(weeks=7))
+        plan.worries = "We are worried that the children often miss school and that mornings are very hard."
+        plan.working_well = "Mum gets the younger children to school most days. Gran helps on Fridays."
+        plan.needs_to_happen = "Everyone gets to school on time. Mum gets help with her own health."
+        plan.goals = "We want calmer mornings, and for the children to see their friends."
+        plan.contingency = f"If things get worse, call {practitioner.name} the same day on 01632 960111."
+        plan.lead_contact = "01632 960111, Monday to Friday, 9am to 5pm"
+        plan.agreed_by, plan.agreed_on, plan.signed_paper_copy = "Mum", today - timedelta(weeks=7), True
+        for child in plan.children_words:
+            child.words = child.words or "I like my teacher. I want to play football after school."
+        add_next_step(
+            family.id,
+            NextStepInput(
+                "Set two alarms for school mornings",
+                "family_member",
+                add_working_days(today, 5),
+                owner_name="Mum",
+                family_facing=True,
+            ),
+            source_type="family_plan",
+            source_id=plan.id,
+            actor=practitioner,
+            today=today,
+        )
+        add_next_step(
+            family.id,
+            NextStepInput(
+                "Ask the school nurse to see Mum", "user", add_working_days(today, 8), owner_user_id=practitioner.id
+            ),
+            source_type="family_plan",
+            source_id=plan.id,
+            actor=practitioner,
+            today=today,
+        )
+        # The first plan's review is already overdue; the second is due in a few weeks.
+        plan.review_on = today - timedelta(days=3) if number == 0 else today + timedelta(weeks=3)
+        family_plans.issue(plan, actor=practitioner, confirmed=True)
+        if number == 1:
+            draft = family_plans.start_draft(family, actor=practitioner, today=today)
+            draft.working_well = "Mum now gets all the children to school. Gran helps on Fridays."
 
 
 def _teams() -> dict[str, Team]:
