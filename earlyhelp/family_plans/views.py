@@ -8,12 +8,11 @@ from earlyhelp.access import case_worker
 from earlyhelp.extensions import db
 from earlyhelp.family_plans import bp
 from earlyhelp.family_plans.forms import FamilyPlanForm, IssuePlanForm
-from earlyhelp.models import Family, FamilyPlan, User
-from earlyhelp.next_steps.forms import NextStepForm
+from earlyhelp.models import Family, FamilyPlan
+from earlyhelp.next_steps.forms import NextStepForm, new_step_form, save_step
 from earlyhelp.pdf import pdf_response
 from earlyhelp.services import family_plans as service
 from earlyhelp.services.audit import record_event
-from earlyhelp.services.next_steps import NextStepInput, NextStepRefused, add_next_step
 from earlyhelp.services.transfers import today
 
 
@@ -53,23 +52,16 @@ def start(family_id: int):
     return redirect(url_for("family_plans.edit", plan_id=plan.id))
 
 
-def _step_form(form: NextStepForm | None = None) -> NextStepForm:
-    form = form or NextStepForm(formdata=None)
-    people = db.session.scalars(select(User).where(User.active, User.team_id.is_not(None)).order_by(User.name)).all()
-    form.owner_user.choices = [("", "Select a person"), *[(str(u.id), f"{u.name} ({u.team.name})") for u in people]]
-    return form
-
-
-def _edit_page(plan: FamilyPlan, form: FamilyPlanForm, step_form: NextStepForm):
+def _edit_page(plan: FamilyPlan, form: FamilyPlanForm, new_step: NextStepForm):
     family_steps, professional_steps = service.steps(plan)
     rows = list(zip(plan.children_words, form.children.entries, strict=False))
     return render_template(
         "family_plans/edit.html",
         plan=plan,
         family=plan.family,
-        form=step_form if step_form.errors else form,
+        form=new_step if new_step.errors else form,
         plan_form=form,
-        step_form=step_form,
+        step_form=new_step,
         rows=rows,
         family_steps=family_steps,
         professional_steps=professional_steps,
@@ -108,7 +100,7 @@ def edit(plan_id: int):
         db.session.commit()
         flash("Family plan saved.")
         return redirect(url_for("family_plans.edit", plan_id=plan.id))
-    return _edit_page(plan, form, _step_form())
+    return _edit_page(plan, form, new_step_form(formdata=None))
 
 
 @bp.post("/family-plans/<int:plan_id>/next-steps")
@@ -117,38 +109,16 @@ def add_step(plan_id: int):
     plan = _plan_or_404(plan_id)
     if redirect_response := _draft_or_redirect(plan):
         return redirect_response
-    step_form = _step_form(NextStepForm())
-    if step_form.validate_on_submit():
-        try:
-            add_next_step(
-                plan.family_id,
-                NextStepInput(
-                    what=step_form.what.data,
-                    owner_kind=step_form.owner_kind.data,
-                    owner_user_id=int(step_form.owner_user.data)
-                    if (step_form.owner_user.data or "").isdigit()
-                    else None,
-                    owner_name=step_form.owner_name.data or "",
-                    owner_agency=step_form.owner_agency.data or "",
-                    due_on=step_form.due_date(today()),
-                    family_facing=step_form.family_facing.data,
-                ),
-                source_type="family_plan",
-                source_id=plan.id,
-                actor=current_user,
-                today=today(),
-            )
-        except NextStepRefused as refused:
-            db.session.rollback()
-            step_form[refused.field].errors = [*step_form[refused.field].errors, str(refused)]
-        else:
-            db.session.commit()
-            flash("Next step added to the plan.")
-            return redirect(url_for("family_plans.edit", plan_id=plan.id) + "#next-steps")
+    form_for_step = new_step_form()
+    if save_step(
+        form_for_step, family_id=plan.family_id, source_type="family_plan", source_id=plan.id, actor=current_user
+    ):
+        flash("Next step added to the plan.")
+        return redirect(url_for("family_plans.edit", plan_id=plan.id) + "#next-steps")
     form = FamilyPlanForm(formdata=None, obj=plan)
     for child in plan.children_words:
         form.children.append_entry({"person_id": str(child.person_id), "words": child.words})
-    return _edit_page(plan, form, step_form)
+    return _edit_page(plan, form, form_for_step)
 
 
 @bp.route("/family-plans/<int:plan_id>/issue", methods=["GET", "POST"])

@@ -17,6 +17,8 @@ from wtforms.validators import ValidationError
 from earlyhelp.domain.timescales import add_working_days, today_in_london
 from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
 
+_UNSET = object()
+
 # Quick picks, counted in working days, beside a date of one's own.
 DUE_IN = [
     ("1", "Next working day"),
@@ -82,6 +84,51 @@ class NextStepForm(DueDateMixin, FlaskForm):
     def validate_owner_kind(self, field):
         if field.data not in ("user", "family_member", "partner"):
             raise ValidationError("Select who will do it")
+
+
+def new_step_form(formdata=_UNSET) -> "NextStepForm":
+    """The add-a-next-step form with everyone who can own a step to choose from."""
+    from sqlalchemy import select
+
+    from earlyhelp.extensions import db
+    from earlyhelp.models import User
+
+    form = NextStepForm() if formdata is _UNSET else NextStepForm(formdata=formdata)
+    people = db.session.scalars(select(User).where(User.active, User.team_id.is_not(None)).order_by(User.name)).all()
+    form.owner_user.choices = [("", "Select a person"), *[(str(u.id), f"{u.name} ({u.team.name})") for u in people]]
+    return form
+
+
+def save_step(form: "NextStepForm", *, family_id: int, source_type: str, source_id: int, actor) -> bool:
+    """Add the posted next step; on a refusal put its message on the right field and return False."""
+    from earlyhelp.extensions import db
+    from earlyhelp.services.next_steps import NextStepInput, NextStepRefused, add_next_step
+
+    if not form.validate_on_submit():
+        return False
+    try:
+        add_next_step(
+            family_id,
+            NextStepInput(
+                what=form.what.data,
+                owner_kind=form.owner_kind.data,
+                owner_user_id=int(form.owner_user.data) if (form.owner_user.data or "").isdigit() else None,
+                owner_name=form.owner_name.data or "",
+                owner_agency=form.owner_agency.data or "",
+                due_on=form.due_date(today_in_london()),
+                family_facing=form.family_facing.data,
+            ),
+            source_type=source_type,
+            source_id=source_id,
+            actor=actor,
+            today=today_in_london(),
+        )
+    except NextStepRefused as refused:
+        db.session.rollback()
+        form[refused.field].errors = [*form[refused.field].errors, str(refused)]
+        return False
+    db.session.commit()
+    return True
 
 
 class NextStepRowForm(DueDateMixin, Form):

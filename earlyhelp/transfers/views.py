@@ -13,11 +13,11 @@ from earlyhelp.domain.transfers import Direction, TransferAction, TransferState,
 from earlyhelp.extensions import db
 from earlyhelp.forms import household_rows
 from earlyhelp.models import Episode, Family, LevelOfNeed, NextStep, Transfer, User
-from earlyhelp.next_steps.forms import NextStepForm
+from earlyhelp.next_steps.forms import NextStepForm, new_step_form, save_step
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.audit import Outcome, record_event
-from earlyhelp.services.next_steps import NextStepInput, NextStepRefused
+from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.referrals import lead_practitioners
 from earlyhelp.templating import render_page
 from earlyhelp.transfers import bp
@@ -369,7 +369,7 @@ def edit_plan(transfer_id: int):
     elif request.method == "GET":
         record_event("view", "handover_plan", plan.id, family_id=transfer.family_id)
         db.session.commit()
-    return _plan_page(transfer, plan_form=form, step_form=_step_form(), stale=stale)
+    return _plan_page(transfer, plan_form=form, step_form=new_step_form(formdata=None), stale=stale)
 
 
 def _plan_page(transfer: Transfer, *, plan_form: HandoverPlanForm, step_form: NextStepForm, stale: str | None = None):
@@ -389,13 +389,6 @@ def _plan_page(transfer: Transfer, *, plan_form: HandoverPlanForm, step_form: Ne
     )
 
 
-def _step_form(form: NextStepForm | None = None) -> NextStepForm:
-    form = form or NextStepForm(formdata=None)
-    people = db.session.scalars(select(User).where(User.active, User.team_id.is_not(None)).order_by(User.name)).all()
-    form.owner_user.choices = [("", "Select a person")] + [(str(u.id), f"{u.name} ({u.team.name})") for u in people]
-    return form
-
-
 @bp.post("/transfers/<int:transfer_id>/next-steps")
 @case_worker
 def add_next_step(transfer_id: int):
@@ -404,32 +397,16 @@ def add_next_step(transfer_id: int):
     if transfers.plan_is_closed(transfer):
         flash(f"This request is {transfer.state.replace('_', ' ')}: its handover plan is closed.")
         return redirect(url_for("transfers.show", transfer_id=transfer.id))
-    form = _step_form(NextStepForm())
-    if form.validate_on_submit():
-        try:
-            next_steps.add_next_step(
-                transfer.family_id,
-                NextStepInput(
-                    what=form.what.data,
-                    owner_kind=form.owner_kind.data,
-                    owner_user_id=int(form.owner_user.data) if (form.owner_user.data or "").isdigit() else None,
-                    owner_name=form.owner_name.data or "",
-                    owner_agency=form.owner_agency.data or "",
-                    due_on=form.due_date(transfers.today()),
-                    family_facing=form.family_facing.data,
-                ),
-                source_type="handover_plan",
-                source_id=transfer.handover_plan.id,
-                actor=current_user,
-                today=transfers.today(),
-            )
-        except NextStepRefused as refused:
-            db.session.rollback()
-            form[refused.field].errors = [*form[refused.field].errors, str(refused)]
-        else:
-            db.session.commit()
-            flash("Next step added to the handover plan.")
-            return redirect(url_for("transfers.edit_plan", transfer_id=transfer.id) + "#next-steps")
+    form = new_step_form()
+    if save_step(
+        form,
+        family_id=transfer.family_id,
+        source_type="handover_plan",
+        source_id=transfer.handover_plan.id,
+        actor=current_user,
+    ):
+        flash("Next step added to the handover plan.")
+        return redirect(url_for("transfers.edit_plan", transfer_id=transfer.id) + "#next-steps")
     plan_form = HandoverPlanForm(formdata=None, data=_plan_form_defaults(transfer.handover_plan))
     return _plan_page(transfer, plan_form=plan_form, step_form=form)
 
