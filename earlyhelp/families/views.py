@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from earlyhelp.access import case_worker
+from earlyhelp.domain.timescales import today_in_london
 from earlyhelp.extensions import db
 from earlyhelp.families import bp
 from earlyhelp.families.forms import CreateFamilyForm, SearchFamiliesForm, UpdatePersonForm
-from earlyhelp.models import Family, Person, Referral, ReferralStatus, User
-from earlyhelp.services import families, family_plans, transfers
+from earlyhelp.models import Family, NextStep, NextStepStatus, Person, Referral, ReferralStatus, User
+from earlyhelp.services import families, family_plans, next_steps, transfers
 from earlyhelp.services.audit import record_event
 from earlyhelp.templating import render_page, wants_fragment
 
@@ -145,6 +146,10 @@ def show(family_id: int):
         context["referrals"] = _awaiting_decision(family.id)
         context["transfers"] = transfers.open_for_family(family.id)
         context["plan"] = next((p for p in family_plans.plans(family.id) if p.is_issued), None)
+        context["next_steps"] = db.session.scalars(
+            next_steps.for_family(family.id).where(NextStep.status == NextStepStatus.OPEN)
+        ).all()
+        context["today"] = today_in_london()
         moving = {t.from_episode_id for t in context["transfers"]}
         context["can_move"] = {
             e.id for e in context["episodes"] if e.id not in moving and transfers.may_start_from(e, current_user)
