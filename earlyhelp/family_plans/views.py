@@ -26,7 +26,9 @@ def _plan_or_404(plan_id: int) -> FamilyPlan:
 
 def _draft_or_redirect(plan: FamilyPlan):
     if plan.is_issued:
-        flash(f"Version {plan.version} has been issued and cannot change. Start a new version to make changes.")
+        flash(
+            f"Version {plan.version} has been issued and cannot change. Start a new version to make changes.", "error"
+        )
         return redirect(url_for("family_plans.overview", family_id=plan.family_id))
     return None
 
@@ -141,7 +143,7 @@ def issue(plan_id: int):
             ]
         except service.PlanRefused as refused:
             db.session.rollback()
-            flash(str(refused))
+            flash(str(refused), "error")
             return redirect(url_for("family_plans.overview", family_id=plan.family_id))
         else:
             db.session.commit()

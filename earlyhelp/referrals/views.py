@@ -191,7 +191,7 @@ def record_feedback(referral_id: int):
     referral = _referral_or_404(referral_id)
     form = RecordFeedbackForm()
     if not referral.is_decided:
-        flash("Record the decision before recording feedback to the referrer.")
+        flash("Record the decision before recording feedback to the referrer.", "error")
         return redirect(url_for("referrals.show", referral_id=referral.id))
     if not form.validate_on_submit():
         return _show(referral, form=form, feedback_form=form)
@@ -273,7 +273,7 @@ def decide(referral_id: int):
 def feedback_letter(referral_id: int):
     referral = _referral_or_404(referral_id)
     if not referral.is_decided:
-        flash("Record the decision before printing the feedback letter.")
+        flash("Record the decision before printing the feedback letter.", "error")
         return redirect(url_for("referrals.show", referral_id=referral.id))
     pdf = render_pdf("pdf/referral_feedback.html", referral=referral, today=_today())
     record_event("print", "referral", referral.id, family_id=referral.family_id)

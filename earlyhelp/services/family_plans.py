@@ -77,7 +77,8 @@ def start_draft(family: Family, *, actor: User, today: date) -> FamilyPlan:
         status="draft",
         created_by_id=actor.id,
         review_on=today + timedelta(weeks=current_app.config["PLAN_REVIEW_WEEKS"]),
-        lead_id=(previous.lead_id if previous else None) or (lead.id if lead else actor.id),
+        # The family's current early help lead, who may have changed since the last version.
+        lead_id=lead.id if lead else (previous.lead_id if previous else actor.id),
     )
     if previous:
         for name in (*TEXT_FIELDS, "signed_paper_copy"):
@@ -116,15 +117,24 @@ def save_draft(plan: FamilyPlan, *, changes: dict, child_words: dict[int, str], 
 
 
 def steps(plan: FamilyPlan) -> tuple[list[NextStep], list[NextStep]]:
-    """(family-facing, professional-only) next steps of this version."""
-    all_steps = db.session.scalars(for_source("family_plan", plan.id)).all()
+    """(family-facing, professional-only) next steps of this version: open or done, never cancelled ones."""
+    all_steps = [
+        step
+        for step in db.session.scalars(for_source("family_plan", plan.id))
+        if step.status in (NextStepStatus.OPEN, NextStepStatus.DONE)
+    ]
     return [s for s in all_steps if s.family_facing], [s for s in all_steps if not s.family_facing]
 
 
 def findings(plan: FamilyPlan) -> list[Finding]:
     family_steps, _ = steps(plan)
     sections = {title: getattr(plan, name) for name, title in SECTIONS.items()}
-    sections |= {f"{c.person.first_name}'s words": c.words for c in plan.children_words}
+    sections["Who else gets a copy"] = plan.copies_to
+    for child in plan.children_words:
+        title, number = f"{child.person.first_name}'s words", 2
+        while title in sections:  # two children with one name are each checked
+            title, number = f"{child.person.first_name}'s words ({number})", number + 1
+        sections[title] = child.words
     return check(
         sections, [PlanStep(s.what, s.owner, s.due_on) for s in family_steps], review_on=plan.review_on, jargon=jargon()
     )

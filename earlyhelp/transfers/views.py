@@ -63,7 +63,7 @@ def _levels():
 
 def _start(episode: Episode, direction: Direction, form_class):
     if not episode.is_open:
-        flash("This involvement has ended, so no request can start from it.")
+        flash("This involvement has ended, so no request can start from it.", "error")
         return redirect(url_for("families.show", family_id=episode.family_id))
     if not transfers.may_start_from(episode, current_user):
         abort(403)
@@ -112,7 +112,7 @@ def _start(episode: Episode, direction: Direction, form_class):
             return redirect(url_for("transfers.show", transfer_id=transfer.id))
         except TransitionRefused as refused:
             db.session.rollback()
-            flash(str(refused))
+            flash(str(refused), "error")
             return redirect(url_for("families.show", family_id=family.id))
         flash(f"{transfer.title} request saved as a draft. Send it for manager approval when it is ready.")
         return redirect(url_for("transfers.show", transfer_id=transfer.id))
@@ -395,7 +395,7 @@ def add_next_step(transfer_id: int):
     transfer = _transfer_or_404(transfer_id)
     _check_plan_access(transfer)
     if transfers.plan_is_closed(transfer):
-        flash(f"This request is {transfer.state.replace('_', ' ')}: its handover plan is closed.")
+        flash(f"This request is {transfer.state.replace('_', ' ')}: its handover plan is closed.", "error")
         return redirect(url_for("transfers.show", transfer_id=transfer.id))
     form = new_step_form()
     if save_step(
@@ -456,7 +456,7 @@ def handover_summary(transfer_id: int):
 def family_letter(transfer_id: int):
     transfer = _transfer_or_404(transfer_id)
     if transfer.state not in (TransferState.ACCEPTED, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE):
-        flash("The letter to the family can be printed once the receiving team has decided.")
+        flash("The letter to the family can be printed once the receiving team has decided.", "error")
         return redirect(url_for("transfers.show", transfer_id=transfer.id))
     steps = db.session.scalars(
         select(NextStep).where(

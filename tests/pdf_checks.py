@@ -1,0 +1,105 @@
+"""Machine checks of printed PDFs, for tests: the structure PDF/UA-1 asks of a tagged, accessible document.
+
+This is not a full PDF/UA validator (veraPDF is). It checks the things a renderer most often leaves out,
+each as a readable problem, so a test can say `assert pdfua_problems(pdf) == []` and show what is wrong
+when it is not.
+"""
+
+import io
+
+import pikepdf
+
+PDFUA_PART = "{http://www.aiim.org/pdfua/ns/id/}part"
+DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
+FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
+
+
+def pdfua_problems(pdf: bytes) -> list[str]:
+    """Every PDF/UA-1 structure problem found, as sentences; an empty list when there are none."""
+    try:
+        document = pikepdf.open(io.BytesIO(pdf))
+    except pikepdf.PdfError as error:
+        return [f"It is not a readable PDF: {error}"]
+    with document:
+        return _catalog_problems(document.Root) + _metadata_problems(document) + _font_problems(document)
+
+
+def _is_true(value) -> bool:
+    return isinstance(value, bool) and value
+
+
+def _catalog_problems(root: pikepdf.Dictionary) -> list[str]:
+    problems = []
+    mark_info = root.get("/MarkInfo")
+    if not isinstance(mark_info, pikepdf.Dictionary):
+        problems.append("The catalog has no /MarkInfo, so the PDF does not say it is tagged")
+    elif not _is_true(mark_info.get("/Marked")):
+        problems.append("The catalog's /MarkInfo does not have /Marked true")
+    tree = root.get("/StructTreeRoot")
+    if not isinstance(tree, pikepdf.Dictionary):
+        problems.append("The catalog has no /StructTreeRoot: the document has no structure tree (tags)")
+    elif "/K" not in tree:
+        problems.append("The /StructTreeRoot has no elements (/K)")
+    lang = root.get("/Lang")
+    if lang is None or not str(lang).strip():
+        problems.append("The catalog has no /Lang: the document's language is not set")
+    preferences = root.get("/ViewerPreferences")
+    if not isinstance(preferences, pikepdf.Dictionary) or not _is_true(preferences.get("/DisplayDocTitle")):
+        problems.append("The catalog's /ViewerPreferences does not have /DisplayDocTitle true")
+    return problems
+
+
+def _metadata_problems(document: pikepdf.Pdf) -> list[str]:
+    if not isinstance(document.Root.get("/Metadata"), pikepdf.Stream):
+        return ["The catalog has no XMP /Metadata stream"]
+    problems = []
+    metadata = document.open_metadata()
+    part = metadata.get(PDFUA_PART)
+    if str(part or "").strip() != "1":
+        problems.append(f"The XMP metadata does not have pdfuaid:part = 1 (it has {part!r})")
+    title = metadata.get(DC_TITLE)
+    if not str(title or "").strip():
+        problems.append("The XMP metadata has no dc:title")
+    return problems
+
+
+def _font_problems(document: pikepdf.Pdf) -> list[str]:
+    problems = []
+    for number, page in enumerate(document.pages, start=1):
+        seen: set = set()
+        for name, font in _fonts(page.obj.get("/Resources"), seen):
+            if not _embedded(font):
+                base = str(font.get("/BaseFont", name)).lstrip("/")
+                problem = f"Page {number}: the font {base} is not embedded"
+                if problem not in problems:
+                    problems.append(problem)
+    return problems
+
+
+def _fonts(resources, seen: set):
+    """(resource name, font) for every font in these resources and in the form XObjects they draw."""
+    if not isinstance(resources, pikepdf.Dictionary):
+        return
+    key = resources.objgen if resources.is_indirect else id(resources)
+    if key in seen:
+        return
+    seen.add(key)
+    fonts = resources.get("/Font")
+    if isinstance(fonts, pikepdf.Dictionary):
+        yield from fonts.items()
+    xobjects = resources.get("/XObject")
+    if isinstance(xobjects, pikepdf.Dictionary):
+        for xobject in xobjects.values():
+            if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form":
+                yield from _fonts(xobject.get("/Resources"), seen)
+
+
+def _embedded(font) -> bool:
+    subtype = font.get("/Subtype")
+    if subtype == "/Type3":  # its glyphs are drawn by the PDF itself
+        return True
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        return isinstance(descendants, pikepdf.Array) and len(descendants) > 0 and all(map(_embedded, descendants))
+    descriptor = font.get("/FontDescriptor")
+    return isinstance(descriptor, pikepdf.Dictionary) and any(key in descriptor for key in FONT_FILES)
