@@ -24,14 +24,26 @@ def _records(app):
     social_worker = make_user("social_worker", team_name="Social care team")
     social_care = make_episode(make_household(children=1), service_code="social_care", lead=social_worker)
     step = add_next_step(
-        family.id, NextStepInput(what="Ring the school", owner_kind="user", owner_user_id=practitioner.id,
-                                 due_on=date(2099, 1, 1)),
-        source_type="handover_plan", source_id=transfer.handover_plan.id, actor=practitioner, today=date(2025, 1, 1),
+        family.id,
+        NextStepInput(
+            what="Ring the school", owner_kind="user", owner_user_id=practitioner.id, due_on=date(2099, 1, 1)
+        ),
+        source_type="handover_plan",
+        source_id=transfer.handover_plan.id,
+        actor=practitioner,
+        today=date(2025, 1, 1),
     )
     manager = make_user("team_manager", team_name="Early help team")
     record = record_supervision(
-        kind="general", family=None, supervisor=manager, practitioner=practitioner, held_on=date(2025, 1, 1),
-        discussion="Workload", decisions=[("Fewer cases", "Too many")], steps=[], next_supervision_on=date(2025, 2, 1),
+        kind="general",
+        family=None,
+        supervisor=manager,
+        practitioner=practitioner,
+        held_on=date(2025, 1, 1),
+        discussion="Workload",
+        decisions=[("Fewer cases", "Too many")],
+        steps=[],
+        next_supervision_on=date(2025, 2, 1),
         today=date(2025, 1, 1),
     )
     plan_family = make_household(children=1)
@@ -40,23 +52,27 @@ def _records(app):
     issued = plans(plan_family.id)[0]
     draft = start_draft(plan_family, actor=practitioner, today=date(2025, 1, 1))
     db.session.commit()
-    return {
-        "plan_id": draft.id,
-        "kind": "family",
-        "step_id": step.id,
-        "supervision_id": record.id,
-        "episode_id": episode.id,
-        "transfer_id": transfer.id,
-        "family_id": family.id,
-        "person_id": family.children[0].id,
-        "referral_id": referral.id,
-        "user_id": officer.id,
-    }, {
-        "step-up": (practitioner, episode.id),
-        "step-down": (social_worker, social_care.id),
-        "/supervision/": (manager, None),
-        "/handover-plan": (practitioner, None),
-    }, issued.id
+    return (
+        {
+            "plan_id": draft.id,
+            "kind": "family",
+            "step_id": step.id,
+            "supervision_id": record.id,
+            "episode_id": episode.id,
+            "transfer_id": transfer.id,
+            "family_id": family.id,
+            "person_id": family.children[0].id,
+            "referral_id": referral.id,
+            "user_id": officer.id,
+        },
+        {
+            "step-up": (practitioner, episode.id),
+            "step-down": (social_worker, social_care.id),
+            "/supervision/": (manager, None),
+            "/handover-plan": (practitioner, None),
+        },
+        issued.id,
+    )
 
 
 def test_every_record_scoped_page_writes_an_audit_event(app):

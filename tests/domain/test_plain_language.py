@@ -19,7 +19,10 @@ def test_acronyms_and_jargon_are_named_with_a_plain_alternative():
     sections = READY | {"What needs to happen": "The TAF will meet. If it gets worse we escalate under s47."}
     found = messages(check(sections, [], review_on=date(2026, 2, 1)))
     assert 'What needs to happen: Replace "TAF" with plain words, such as "team around the family"' in found
-    assert 'What needs to happen: Replace "s47" with plain words, such as "section 47 (a child protection enquiry)"' in found
+    assert (
+        'What needs to happen: Replace "s47" with plain words, such as "section 47 (a child protection enquiry)"'
+        in found
+    )
     assert 'What needs to happen: Replace "escalate" with plain words, such as "step up"' in found
 
 
@@ -53,4 +56,6 @@ def test_a_missing_review_date_or_contingency_plan_is_flagged():
 def test_very_long_sentences_are_flagged_with_where_they_start():
     long = " ".join(["word"] * 30) + "."
     found = messages(check(READY | {"Goals": f"Short one. {long}"}, [], review_on=date(2026, 2, 1)))
-    assert found == ['Goals: Split the sentence starting "word word word word word word..." (30 words; aim for 25 or fewer)']
+    assert found == [
+        'Goals: Split the sentence starting "word word word word word word..." (30 words; aim for 25 or fewer)'
+    ]

@@ -1220,7 +1220,9 @@ def test_a_withdrawn_requests_handover_plan_takes_no_more_next_steps(client):
     client.sign_in(lead)
     response = client.post(f"/transfers/{transfer.id}/next-steps", next_step_form())
     assert response.headers["Location"] == f"/transfers/{transfer.id}"
-    assert "its handover plan is closed" in text_of(client.page(f"/transfers/{transfer.id}"), ".govuk-notification-banner")
+    assert "its handover plan is closed" in text_of(
+        client.page(f"/transfers/{transfer.id}"), ".govuk-notification-banner"
+    )
     assert db.session.scalar(select(func.count()).select_from(NextStep).where(NextStep.family_id == family.id)) == 0
 
 
