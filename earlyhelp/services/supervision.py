@@ -94,16 +94,20 @@ class Due:
         return cls(label, last_held, next_due, state)
 
 
-def _latest(column, ids) -> dict:
-    """For each id: (last held, next due) from its most recent supervision."""
+def _latest(column, ids, kind: str | None = None) -> dict:
+    """For each id: (last held, next due) from its most recent supervision (of this kind, if given)."""
     if not ids:
         return {}
     latest = (
-        select(column, func.max(Supervision.held_on).label("held")).where(column.in_(ids)).group_by(column).subquery()
+        select(column, func.max(Supervision.held_on).label("held"))
+        .where(column.in_(ids), Supervision.kind == kind if kind else True)
+        .group_by(column)
+        .subquery()
     )
     rows = db.session.execute(
         select(column, Supervision.held_on, func.max(Supervision.next_supervision_on))
         .join(latest, (column == latest.c[0]) & (Supervision.held_on == latest.c.held))
+        .where(Supervision.kind == kind if kind else True)
         .group_by(column, Supervision.held_on)
     ).all()
     return {key: (held, next_due) for key, held, next_due in rows}
@@ -113,11 +117,12 @@ def due_for_team(team_id: int, today: date) -> tuple[list[tuple[User, Due]], lis
     """Practitioners in the team, and the families they lead, each with their supervision clock."""
     members = db.session.scalars(select(User).where(User.team_id == team_id, User.active).order_by(User.name)).all()
     practitioners = [m for m in members if m.role.code != "team_manager"]
+    # A practitioner is supervised by any supervision; each family's case by case supervision about it.
     people = _latest(Supervision.practitioner_id, [m.id for m in practitioners])
     episodes = db.session.scalars(
         select(Episode).where(Episode.lead_id.in_([m.id for m in practitioners]), Episode.ended_on.is_(None))
     ).all()
-    cases = _latest(Supervision.family_id, [e.family_id for e in episodes])
+    cases = _latest(Supervision.family_id, [e.family_id for e in episodes], "case")
     by_family = {e.family_id: e for e in episodes}
     families = {f.id: f for f in db.session.scalars(select(Family).where(Family.id.in_(by_family)))}
     order = {"overdue": 0, "never": 1, "due_soon": 2, "ok": 3}
@@ -138,8 +143,8 @@ def due_for_team(team_id: int, today: date) -> tuple[list[tuple[User, Due]], lis
 def due_for(user: User, today: date) -> list[Supervision]:
     """Supervisions this person holds or receives that are due within a week or overdue.
 
-    What is due is the latest supervision for each thing supervised: each family's case supervision, and
-    each practitioner's general supervision. A later supervision about one family does not hide another.
+    The same rule as the team's page: for each practitioner their latest supervision of any kind, and for
+    each family its latest case supervision. A later supervision about one family does not hide another.
     """
     records = db.session.scalars(
         select(Supervision)
@@ -148,7 +153,9 @@ def due_for(user: User, today: date) -> list[Supervision]:
     ).all()
     latest = {}
     for record in records:
-        key = ("case", record.family_id) if record.kind == "case" else ("general", record.practitioner_id)
-        latest[key] = record
+        latest[("practitioner", record.practitioner_id)] = record
+        if record.kind == "case":
+            latest[("family", record.family_id)] = record
     soon = today + timedelta(days=7)
-    return sorted((r for r in latest.values() if r.next_supervision_on <= soon), key=lambda r: r.next_supervision_on)
+    due = {r.id: r for r in latest.values() if r.next_supervision_on <= soon}
+    return sorted(due.values(), key=lambda r: r.next_supervision_on)
