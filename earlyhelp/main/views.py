@@ -29,6 +29,15 @@ def _whose_work(who: str) -> tuple[str, list[User]]:
     return who, [member]
 
 
+def _each(people: list[User], rows_for) -> list:
+    """Everyone's rows together, each record once, in the order first met."""
+    seen = {}
+    for person in people:
+        for row in rows_for(person):
+            seen.setdefault(row.id, row)
+    return list(seen.values())
+
+
 @bp.get("/")
 @signed_in
 def home():
@@ -46,11 +55,10 @@ def home():
         "episodes": db.session.scalars(
             select(Episode).where(Episode.lead_id.in_(ids), Episode.ended_on.is_(None)).order_by(Episode.started_on)
         ).all(),
-        "to_decide": db.session.scalars(transfers.queue("decide", current_user)).all(),
-        "to_approve": db.session.scalars(transfers.queue("approve", current_user)).all()
-        if current_user.role.code == "team_manager"
-        else [],
-        "supervisions": supervision.due_for(current_user, today),
+        # Requests and supervisions for whoever's work is shown: a manager sees a member's, or the team's.
+        "to_decide": _each(people, lambda p: db.session.scalars(transfers.queue("decide", p)).all()),
+        "to_approve": _each(people, lambda p: db.session.scalars(transfers.queue("approve", p)).all()),
+        "supervisions": _each(people, lambda p: supervision.due_for(p, today)),
     }
     families = db.session.scalars(select(Family).where(Family.id.in_([e.family_id for e in context["episodes"]])))
     context["families"] = {f.id: f for f in families}
