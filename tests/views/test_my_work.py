@@ -249,15 +249,10 @@ def test_administrators_get_their_own_home_page(client):
 
 
 def test_a_manager_looking_at_a_members_work_sees_the_requests_waiting_for_that_member_too(client):
-    from tests.factories import make_episode, make_transfer
-
     manager = make_user("team_manager", team_name="Social care team", name="Mo Overseer-Example")
     member = make_user("social_worker", team_name="Social care team", name="Sol Member-Example")
     lead = make_user("practitioner", team_name="Early help team")
     approver = make_user("team_manager", team_name="Early help team")
-    from earlyhelp.domain.transfers import TransferAction
-    from earlyhelp.services import transfers
-
     transfer = make_transfer(make_episode(make_household(children=1), lead=lead), actor=lead)
     transfers.act(transfer.id, TransferAction.SUBMIT, actor=lead)
     transfers.act(transfer.id, TransferAction.APPROVE, actor=approver)
