@@ -41,13 +41,13 @@ def done(step_id: int):
         next_steps.complete(step, actor=current_user, on=today())
     except next_steps.NextStepRefused as refused:
         db.session.rollback()
-        message = str(refused)
+        message, category = str(refused), "error"
     else:
         db.session.commit()
-        message = f"Marked done: {step.what}"
+        message, category = f"Marked done: {step.what}", "message"
     if wants_fragment():
         return _row(step, message)
-    flash(message)
+    flash(message, category)
     return redirect(_back())
 
 

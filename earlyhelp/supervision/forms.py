@@ -3,7 +3,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput,
 from wtforms import FieldList, Form, FormField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, not_in_future, required
 from earlyhelp.next_steps.forms import NextStepRowForm
 
 
@@ -32,7 +32,9 @@ class RecordSupervisionForm(FlaskForm):
     )
     practitioner = SelectField("Practitioner", widget=GovSelect(), validate_choice=False)
     family = SelectField("Family", description="For case supervision", widget=GovSelect(), validate_choice=False)
-    held_on = GovDateField("Date held", required_message="Enter the date the supervision was held")
+    held_on = GovDateField(
+        "Date held", required_message="Enter the date the supervision was held", validators=[not_in_future("Date held")]
+    )
     discussion = TextAreaField(
         "Discussion",
         widget=GovCharacterCount(),
@@ -40,7 +42,8 @@ class RecordSupervisionForm(FlaskForm):
     )
     decisions = FieldList(FormField(DecisionRowForm), min_entries=2)
     steps = FieldList(FormField(NextStepRowForm), min_entries=3)
-    next_supervision_on = GovDateField("Next supervision", required_message="Enter the date of the next supervision")
+    # Left blank, it is the usual interval after the date held.
+    next_supervision_on = GovDateField("Next supervision")
     submit = SubmitField("Save supervision record", widget=GovSubmitInput())
 
     def validate_kind(self, field):

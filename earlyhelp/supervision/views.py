@@ -98,7 +98,7 @@ def new():
                 discussion=form.discussion.data,
                 decisions=[(r.decision.data, r.rationale.data) for r in form.decisions.entries if not r.is_blank()],
                 steps=steps,
-                next_supervision_on=form.next_supervision_on.data,
+                next_supervision_on=form.next_supervision_on.data or default_next_date(form.held_on.data),
                 today=today(),
             )
         except (SupervisionRefused, NextStepRefused) as error:

@@ -243,10 +243,24 @@ def test_the_next_supervision_must_come_after_this_one(client):
     assert error_messages(soup_of(client.post("/supervision/new", data))) == [
         "The next supervision must be after this one"
     ]
-    missing = supervision_form(robin, family, **a_decision(), next_supervision_on=["", "", ""])
-    assert error_messages(soup_of(client.post("/supervision/new", missing))) == [
-        "Enter the date of the next supervision"
-    ]
+    assert supervisions() == 0
+
+
+def test_a_blank_next_supervision_date_is_four_weeks_after_the_date_held(client):
+    morgan, robin, family = a_case()
+    client.sign_in(morgan)
+    held = today() - timedelta(days=10)
+    data = supervision_form(robin, family, **a_decision(), held_on=date_parts(held), next_supervision_on=["", "", ""])
+    assert client.post("/supervision/new", data).status_code == 302
+    record = db.session.scalar(select(Supervision).where(Supervision.practitioner_id == robin.id))
+    assert record.next_supervision_on == held + timedelta(weeks=4)
+
+
+def test_a_supervision_cannot_be_held_in_the_future(client):
+    morgan, robin, family = a_case()
+    client.sign_in(morgan)
+    data = supervision_form(robin, family, **a_decision(), held_on=date_parts(today() + timedelta(days=2)))
+    assert error_messages(soup_of(client.post("/supervision/new", data))) == ["Date held must be today or in the past"]
     assert supervisions() == 0
 
 
