@@ -56,30 +56,40 @@ def _form_page(template: str, step: NextStep, form, history=None):
     return render_template(template if not wants_fragment() else template.replace("/", "/_", 1), **context)
 
 
-@bp.route("/next-steps/<int:step_id>/reschedule", methods=["GET", "POST"])
-@case_worker
-def reschedule(step_id: int):
-    step = _step_or_404(step_id)
-    form = RescheduleForm()
+def _change(step: NextStep, form, template: str, apply, message):
+    """A change made through a form: refused with its message on the field, or saved and shown in place."""
     if form.validate_on_submit():
         try:
-            next_steps.reschedule(
-                step, due_on=form.due_on.data, reason=form.reason.data, actor=current_user, today=today()
-            )
+            apply()
         except next_steps.NextStepRefused as refused:
             db.session.rollback()
             getattr(form, refused.field, form.reason).errors.append(str(refused))
         else:
             db.session.commit()
-            message = f"New date {step.due_on:%-d %B %Y}: {step.what}"
             if wants_fragment():
-                return _row(step, message)
-            flash(message)
+                return _row(step, message())
+            flash(message())
             return redirect(_back())
     elif request.method == "GET":
         record_event("view", "next_step", step.id, family_id=step.family_id)
         db.session.commit()
-    return _form_page("next_steps/reschedule.html", step, form, next_steps.history(step))
+    return _form_page(template, step, form, next_steps.history(step))
+
+
+@bp.route("/next-steps/<int:step_id>/reschedule", methods=["GET", "POST"])
+@case_worker
+def reschedule(step_id: int):
+    step = _step_or_404(step_id)
+    form = RescheduleForm()
+    return _change(
+        step,
+        form,
+        "next_steps/reschedule.html",
+        lambda: next_steps.reschedule(
+            step, due_on=form.due_on.data, reason=form.reason.data, actor=current_user, today=today()
+        ),
+        lambda: f"New date {step.due_on:%-d %B %Y}: {step.what}",
+    )
 
 
 @bp.route("/next-steps/<int:step_id>/close", methods=["GET", "POST"])
@@ -87,22 +97,12 @@ def reschedule(step_id: int):
 def close(step_id: int):
     step = _step_or_404(step_id)
     form = CloseForm()
-    if form.validate_on_submit():
-        try:
-            next_steps.close_undone(
-                step, NextStepStatus(form.status.data), reason=form.reason.data or "", actor=current_user, on=today()
-            )
-        except next_steps.NextStepRefused as refused:
-            db.session.rollback()
-            getattr(form, refused.field, form.reason).errors.append(str(refused))
-        else:
-            db.session.commit()
-            message = f"Closed: {step.what}"
-            if wants_fragment():
-                return _row(step, message)
-            flash(message)
-            return redirect(_back())
-    elif request.method == "GET":
-        record_event("view", "next_step", step.id, family_id=step.family_id)
-        db.session.commit()
-    return _form_page("next_steps/close.html", step, form, next_steps.history(step))
+    return _change(
+        step,
+        form,
+        "next_steps/close.html",
+        lambda: next_steps.close_undone(
+            step, NextStepStatus(form.status.data), reason=form.reason.data or "", actor=current_user, on=today()
+        ),
+        lambda: f"Closed: {step.what}",
+    )
