@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from earlyhelp.extensions import db, htmx
-from earlyhelp.services.audit import Outcome, record_event
+from earlyhelp.extensions import htmx
+from earlyhelp.services.audit import Outcome, record_read
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,6 @@ def enforce_access_policy():
         return redirect(target)
     if policy is None or not policy.allows(current_user):
         current_app.logger.warning("access denied to %s for user %s", request.endpoint, current_user.id)
-        record_event("access", "endpoint", request.endpoint, outcome=Outcome.DENIED)
-        db.session.commit()
+        record_read("access", "endpoint", request.endpoint, outcome=Outcome.DENIED)
         abort(403)
     return None

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
 from earlyhelp.models import Role, Team, User
 
@@ -86,8 +87,7 @@ def _print_accounts(accounts) -> None:
 def raise_overdue_command() -> None:
     """Notify the owners of next steps that have become overdue. Run once a day, for example from cron."""
     from earlyhelp.services.notifications import raise_overdue
-    from earlyhelp.services.transfers import today
 
-    raised = raise_overdue(today())
+    raised = raise_overdue(clock.today())
     db.session.commit()
     click.echo(f"Raised {raised} overdue notification{'s' if raised != 1 else ''}.")

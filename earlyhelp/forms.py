@@ -6,6 +6,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import Field, validators
 from wtforms.fields import DateField
 
+from earlyhelp import clock
+
 MAX_SHORT_TEXT = 200
 MAX_LONG_TEXT = 5000
 
@@ -66,7 +68,7 @@ class GovDateField(DateField):
 
 def not_in_future(what: str):
     def check(form, field: Field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise validators.ValidationError(f"{what} must be today or in the past")
 
     return check

@@ -1,40 +1,10 @@
-"""Template helpers: the one place that decides whether a request gets a whole page or a fragment."""
+"""Template globals and filters: navigation, notifications, dates, the error summary."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from earlyhelp.extensions import htmx
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def wants_fragment() -> bool:
-    """An htmx request that swaps one region, not a boosted navigation or a history restore."""
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
-def render_page(template: str, partial: str, **context):
-    """Same URL, two shapes: the full page, or only its partial for an htmx swap."""
-    return render_template(partial if wants_fragment() else template, **context)
-
-
-def format_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(LONDON)
-    return f"{value:%a} {value.day} {value:%b %Y}"
-
-
-def format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(LONDON)
-    return f"{format_date(local)} at {local:%H:%M}"
-
+from earlyhelp import clock
+from earlyhelp.web import error_summary
 
 # (text, endpoint, role codes allowed, or None for everyone signed in)
 NAVIGATION = [
@@ -60,6 +30,7 @@ def navigation_items() -> list[dict]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(navigation_items)
+    app.add_template_global(error_summary)
 
     @app.template_global()
     def unread_notifications() -> int:
@@ -67,8 +38,9 @@ def init_app(app: Flask) -> None:
 
         return unread_count(current_user)
 
-    app.add_template_filter(format_date, "date")
-    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(clock.day, "date")
+    app.add_template_filter(clock.moment, "datetime")
+    app.add_template_filter(clock.long_day, "long_date")
 
     @app.context_processor
     def service_context():

@@ -1,56 +1,51 @@
-"""Fixtures shared by every layer.
+"""Fixtures shared by every layer. Helpers that are not fixtures live in tests/helpers.
 
 Tests run on real databases: a SQLite file by default, or the PostgreSQL database named by
 TEST_DATABASE_URL. The schema comes from the migrations, as in production. Each test runs inside a
 transaction that is rolled back afterwards, so the app's own commits become savepoints.
+
+The suite passes on any day. To prove it, EARLYHELP_TEST_DATE (an ISO date and time in London, such as
+2027-08-27T17:30) moves the whole run to that moment, with the clock ticking on from there; .ci/run uses
+it for the PostgreSQL pass. Tests that depend on the date freeze it themselves with time-machine.
 """
 
 import os
-import re
-import tempfile
 import uuid
-from contextlib import contextmanager
-from pathlib import Path
+from datetime import datetime
 
 import pytest
-from bs4 import BeautifulSoup
-from flask_migrate import upgrade
+import time_machine
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from hypothesis import settings
 
-from earlyhelp import create_app
+from earlyhelp.clock import LONDON
 from earlyhelp.extensions import db
 from tests import factories
+from tests.helpers import TestClient, fresh_database, make_app
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# The machine's speed is no part of a test: Hypothesis gets no deadline.
+settings.register_profile("earlyhelp", deadline=None)
+settings.load_profile("earlyhelp")
 
-
-@contextmanager
-def fresh_database(label: str):
-    """A new, empty database on the engine under test; dropped afterwards."""
-    if TEST_DATABASE_URL:
-        url = make_url(TEST_DATABASE_URL)
-        name = f"{url.database}_{label}_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-    else:
-        with tempfile.TemporaryDirectory(prefix=f"earlyhelp-{label}-") as folder:
-            yield f"sqlite:///{Path(folder) / 'test.db'}"
+_travel = None
 
 
-def make_app(database_url: str, **overrides):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, **overrides)
-    with app.app_context():
-        upgrade()
-    return app
+def pytest_configure(config):
+    global _travel
+    moment = os.environ.get("EARLYHELP_TEST_DATE")
+    if moment:
+        _travel = time_machine.travel(datetime.fromisoformat(moment).replace(tzinfo=LONDON), tick=True)
+        _travel.start()
+
+
+def pytest_unconfigure(config):
+    if _travel is not None:
+        _travel.stop()
+
+
+def pytest_report_header(config):
+    moment = os.environ.get("EARLYHELP_TEST_DATE")
+    return f"earlyhelp: the clock is moved to {moment} (Europe/London)" if moment else None
 
 
 @pytest.fixture(scope="session")
@@ -93,91 +88,9 @@ def client(app):
     return TestClient(app)
 
 
-class _FreshContextClient:
-    """Each request gets its own app context (its own g and database session), as in production, even
-    though the test itself holds one open for its factories and assertions."""
-
-    def __init__(self, app):
-        self.app = app
-        self._client = app.test_client()
-
-    def open(self, *args, **kwargs):
-        with self.app.app_context():
-            return self._client.open(*args, **kwargs)
-
-    def get(self, *args, **kwargs):
-        return self.open(*args, method="GET", **kwargs)
-
-    def post(self, *args, **kwargs):
-        return self.open(*args, method="POST", **kwargs)
-
-    def session_transaction(self):
-        return self._client.session_transaction()
-
-    def __getattr__(self, name):
-        return getattr(self._client, name)
-
-
-class TestClient:
-    """The Flask test client, plus signing in, CSRF tokens and parsed pages, as a person would use them."""
-
-    __test__ = False
-
-    def __init__(self, app):
-        self.app = app
-        self.http = _FreshContextClient(app)
-
-    def get(self, url, **kwargs):
-        return self.http.get(url, **kwargs)
-
-    def page(self, url, expected_status=200, **kwargs) -> BeautifulSoup:
-        response = self.http.get(url, **kwargs)
-        assert response.status_code == expected_status, (response.status_code, response.headers.get("Location"))
-        return BeautifulSoup(response.data, "html.parser")
-
-    def csrf_token(self, url="/") -> str:
-        response = self.http.get(url)
-        if response.status_code == 302:
-            response = self.http.get(response.headers["Location"])
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text) or re.search(
-            r'name="csrf_token" value="([^"]+)"', response.text
-        )
-        assert match, "no CSRF token on the page"
-        return match.group(1)
-
-    def post(self, url, data=None, csrf_from="/", **kwargs):
-        data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf_token(csrf_from))
-        return self.http.post(url, data=data, **kwargs)
-
-    def sign_in(self, user, password=factories.PASSWORD):
-        email = user if isinstance(user, str) else user.email
-        response = self.post("/sign-in", {"email": email, "password": password}, csrf_from="/sign-in")
-        assert response.status_code == 302, response.text
-        return response
-
-    def sign_out(self):
-        return self.post("/sign-out")
-
-
 @pytest.fixture
 def make_user(app):
     return factories.make_user
-
-
-def text_of(soup: BeautifulSoup, selector: str) -> str:
-    element = soup.select_one(selector)
-    assert element is not None, f"nothing matches {selector}"
-    return " ".join(element.get_text(" ").split())
-
-
-def soup_of(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
-
-
-def error_messages(soup: BeautifulSoup) -> list[str]:
-    """The messages in the GOV.UK error summary, as a person reads them."""
-    return [" ".join(a.get_text().split()) for a in soup.select(".govuk-error-summary__list a")]
 
 
 PDF_CHECK_TEMPLATE = """{% extends "pdf/base.html" %}

@@ -74,8 +74,8 @@ def reference(model, **where):
 
 def make_referral(family: Family, *, actor: User, received_at=None, agency_name="School", level_number=2, **fields):
     """A complete referral recorded through the service, every child included."""
+    from earlyhelp.clock import now as utcnow
     from earlyhelp.models import Agency, LevelOfNeed
-    from earlyhelp.models.base import utcnow
     from earlyhelp.services.referrals import ChildInput, record_referral
 
     values = {

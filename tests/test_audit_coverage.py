@@ -10,8 +10,8 @@ from earlyhelp.models import AuditEvent
 from earlyhelp.services.family_plans import issue, plans, start_draft
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.supervision import record_supervision
-from tests.conftest import TestClient
 from tests.factories import make_episode, make_household, make_referral, make_transfer, make_user
+from tests.helpers import TestClient
 
 
 def _records(app):

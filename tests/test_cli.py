@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from earlyhelp.config import ProductionConfig
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, Person, User
-from tests.conftest import fresh_database, make_app
+from tests.helpers import fresh_database, make_app
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, Setting
 from earlyhelp.services.audit import record_event
-from tests.conftest import TEST_DATABASE_URL, fresh_database, make_app
+from tests.helpers import TEST_DATABASE_URL, fresh_database, make_app
 
 sqlite_only = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite engine settings")
 

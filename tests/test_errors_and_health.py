@@ -6,7 +6,7 @@ from flask import Flask
 from earlyhelp import create_app
 from earlyhelp.access import signed_in
 from tests import factories
-from tests.conftest import TestClient, fresh_database, make_app, text_of
+from tests.helpers import TestClient, fresh_database, make_app, text_of
 
 
 def test_an_unknown_page_is_a_styled_404(client, make_user):

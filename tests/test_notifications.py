@@ -11,14 +11,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from earlyhelp.clock import today
 from earlyhelp.domain.transfers import TransferAction
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, Notification
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
-from earlyhelp.services.transfers import today
-from tests.conftest import TestClient, soup_of, text_of
 from tests.factories import make_episode, make_household, make_transfer, make_user
+from tests.helpers import TestClient, soup_of, text_of
 
 
 def practitioner(name="Robin Quillfeather", team_name="Early help team"):

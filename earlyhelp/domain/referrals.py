@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from earlyhelp.domain.timescales import LONDON, format_day
+from earlyhelp import clock
+from earlyhelp.domain.timescales import format_day
 
 
 class DecisionRefused(Exception):
@@ -25,13 +26,13 @@ class ProposedDecision:
 
 
 def is_late(decided_at: datetime, due_on: date) -> bool:
-    return decided_at.astimezone(LONDON).date() > due_on
+    return clock.local_date(decided_at) > due_on
 
 
 def check_decision(proposal: ProposedDecision, *, now: datetime) -> None:
     """Raise DecisionRefused naming the field to fix, or return quietly."""
     if proposal.decided_at < proposal.received_at:
-        received = proposal.received_at.astimezone(LONDON)
+        received = clock.local(proposal.received_at)
         raise DecisionRefused(
             f"The decision date must be on or after the referral was received ({format_day(received.date())}"
             f" at {received:%H:%M})",

@@ -8,11 +8,11 @@ and their sources live in DEFAULT_TIMESCALES.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
-LONDON = ZoneInfo("Europe/London")
+from earlyhelp import clock
+from earlyhelp.clock import day as format_day
 
 # Working days unless the name says otherwise.
 DEFAULT_TIMESCALES = {
@@ -32,11 +32,6 @@ DEFAULT_WORKING_DAY_ENDS = time(17, 0)
 @lru_cache(maxsize=8)
 def _bank_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("GB", subdiv="ENG", years=[year - 1, year, year + 1])
-
-
-def today_in_london() -> date:
-    """Today's date where the service works: the one impure function here, read from the clock."""
-    return datetime.now(LONDON).date()
 
 
 def is_working_day(day: date) -> bool:
@@ -69,10 +64,6 @@ def working_days_between(start: date, end: date) -> int:
         day += timedelta(days=1)
         count += is_working_day(day)
     return count
-
-
-def format_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 @dataclass(frozen=True)
@@ -123,7 +114,7 @@ def clock_start(received: datetime, *, working_day_ends: time = DEFAULT_WORKING_
     Something received at a weekend, on a bank holiday or after the working day ends counts as received
     on the next working day: a Friday-evening referral is not due on Monday morning.
     """
-    local = received.astimezone(LONDON)
+    local = clock.local(received)
     day = local.date()
     if is_working_day(day) and local.time() < working_day_ends:
         return day, False
@@ -142,7 +133,7 @@ def deadline_after_receipt(
     """'Decision due Tue 2 Dec 2025: 1 working day after the referral received on Mon 1 Dec 2025'."""
     start, moved = clock_start(received, working_day_ends=working_day_ends)
     due = add_working_days(start, days)
-    local = received.astimezone(LONDON)
+    local = clock.local(received)
     unit = f"{days} working day{'s' if days != 1 else ''}"
     explanation = f"{what} due {format_day(due)}: {unit} after the {of_what} {verb} on {format_day(local.date())}"
     if moved:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from earlyhelp.domain.timescales import LONDON
+from earlyhelp import clock
 
 
 class TransferState(StrEnum):
@@ -103,7 +103,7 @@ class Evidence:
 
 
 def _too_late(facts: TransferFacts) -> TransitionRefused:
-    when = facts.last_changed_at.astimezone(LONDON)
+    when = clock.local(facts.last_changed_at)
     return TransitionRefused(
         f"This request was {PAST_TENSE[facts.state]} by {facts.last_changed_by} on {when:%-d %B %Y} at {when:%H:%M}"
     )

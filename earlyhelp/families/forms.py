@@ -26,6 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import ValidationError
 
+from earlyhelp import clock
 from earlyhelp.forms import GovDateField, max_length, required
 from earlyhelp.services.families import MemberInput, normalise_postcode
 
@@ -149,7 +150,7 @@ class PersonForm(Form):
     def validate_date_of_birth(self, field):
         if field.errors:
             return
-        if field.data is not None and field.data > date.today():
+        if field.data is not None and field.data > clock.today():
             raise ValidationError("Date of birth must be in the past")
         if field.data is not None and field.data < EARLIEST_BIRTH_DATE:
             raise ValidationError("Date of birth must be after 1 January 1900")

@@ -7,15 +7,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from earlyhelp import clock
 from earlyhelp.access import case_worker
-from earlyhelp.domain.timescales import today_in_london
 from earlyhelp.extensions import db
 from earlyhelp.families import bp
 from earlyhelp.families.forms import CreateFamilyForm, SearchFamiliesForm, UpdatePersonForm
 from earlyhelp.models import Family, NextStep, NextStepStatus, Person, Referral, ReferralStatus, User
 from earlyhelp.services import families, family_plans, next_steps, transfers
 from earlyhelp.services.audit import record_event
-from earlyhelp.templating import render_page, wants_fragment
+from earlyhelp.web import render_page, wants_fragment
 
 
 @bp.app_template_filter("age")
@@ -23,7 +23,7 @@ def age(born: date | None, today: date | None = None) -> str:
     """An age as people say it: weeks for a new baby, months under two, then years."""
     if born is None:
         return "Age not known"
-    today = today or date.today()
+    today = today or clock.today()
     months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
     if months < 1:
         weeks = (today - born).days // 7
@@ -149,7 +149,7 @@ def show(family_id: int):
         context["next_steps"] = db.session.scalars(
             next_steps.for_family(family.id).where(NextStep.status == NextStepStatus.OPEN)
         ).all()
-        context["today"] = today_in_london()
+        context["today"] = clock.today()
         moving = {t.from_episode_id for t in context["transfers"]}
         context["can_move"] = {
             e.id for e in context["episodes"] if e.id not in moving and transfers.may_start_from(e, current_user)

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from earlyhelp import clock
 from earlyhelp.access import case_worker
 from earlyhelp.extensions import db
 from earlyhelp.family_plans import bp
@@ -13,7 +14,6 @@ from earlyhelp.next_steps.forms import NextStepForm, new_step_form, save_step
 from earlyhelp.pdf import pdf_response
 from earlyhelp.services import family_plans as service
 from earlyhelp.services.audit import record_event
-from earlyhelp.services.transfers import today
 
 
 def _family_or_404(family_id: int) -> Family:
@@ -41,7 +41,7 @@ def overview(family_id: int):
     record_event("view", "family_plan", versions[0].id if versions else None, family_id=family.id)
     db.session.commit()
     return render_template(
-        "family_plans/overview.html", family=family, versions=versions, documents=service.DOCUMENTS, today=today()
+        "family_plans/overview.html", family=family, versions=versions, documents=service.DOCUMENTS, today=clock.today()
     )
 
 
@@ -49,7 +49,7 @@ def overview(family_id: int):
 @case_worker
 def start(family_id: int):
     family = _family_or_404(family_id)
-    plan = service.start_draft(family, actor=current_user, today=today())
+    plan = service.start_draft(family, actor=current_user, today=clock.today())
     db.session.commit()
     return redirect(url_for("family_plans.edit", plan_id=plan.id))
 
@@ -67,7 +67,7 @@ def _edit_page(plan: FamilyPlan, form: FamilyPlanForm, new_step: NextStepForm):
         rows=rows,
         family_steps=family_steps,
         professional_steps=professional_steps,
-        today=today(),
+        today=clock.today(),
     )
 
 

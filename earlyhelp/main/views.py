@@ -4,14 +4,14 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_login import current_user
 from sqlalchemy import func, select, text, update
 
+from earlyhelp import clock
 from earlyhelp.access import public, signed_in
 from earlyhelp.extensions import db
 from earlyhelp.main import bp
 from earlyhelp.models import Episode, Family, Notification, Referral, ReferralStatus, User
-from earlyhelp.models.base import utcnow
 from earlyhelp.services import next_steps, notifications, supervision, transfers
 from earlyhelp.services.audit import record_event
-from earlyhelp.templating import render_page
+from earlyhelp.web import render_page
 
 
 def _whose_work(who: str) -> tuple[str, list[User]]:
@@ -43,7 +43,7 @@ def _each(people: list[User], rows_for) -> list:
 def home():
     if current_user.role.code == "administrator":
         return render_template("main/admin_home.html")
-    today = transfers.today()
+    today = clock.today()
     who, people = _whose_work(request.args.get("who", "me"))
     ids = [p.id for p in people]
     context = {
@@ -84,7 +84,7 @@ def mark_notifications_read():
     db.session.execute(
         update(Notification)
         .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
+        .values(read_at=clock.now())
     )
     db.session.commit()
     return redirect(url_for("main.notifications_list"))

@@ -9,13 +9,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.base import UTCDateTime
 
 
 class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     role: Mapped[str | None] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40))

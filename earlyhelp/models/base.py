@@ -1,13 +1,9 @@
 """Column types shared by every model."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):

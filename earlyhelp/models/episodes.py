@@ -5,8 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.base import UTCDateTime
 from earlyhelp.models.people import Service, Team, User
 
 
@@ -22,7 +23,7 @@ class Episode(db.Model):
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
     # Working Together 2023: a child and family assessment within 45 working days of the referral.
     assessment_due_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     family: Mapped["Family"] = relationship()  # noqa: F821  (models/families.py; resolved by name)
     service: Mapped[Service] = relationship(lazy="joined")

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.base import UTCDateTime
 
 
 class Family(db.Model):
@@ -19,7 +20,7 @@ class Family(db.Model):
     culture_and_identity: Mapped[str] = mapped_column(Text, default="")
     # Only named staff may open a restricted family (a staff member's relative, a public figure).
     restricted: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     members: Mapped[list["Person"]] = relationship(
         back_populates="family", order_by="(Person.is_child.desc(), Person.date_of_birth)"
@@ -41,7 +42,7 @@ class TimelineEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     summary: Mapped[str] = mapped_column(String(300))
     record_type: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[int | None]

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.base import UTCDateTime
 from earlyhelp.models.families import Family, Person
 from earlyhelp.models.people import User
 
@@ -37,7 +38,7 @@ class FamilyPlan(db.Model):
     agreed_by: Mapped[str] = mapped_column(String(200), default="")
     agreed_on: Mapped[date | None] = mapped_column(Date)
     signed_paper_copy: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -80,6 +81,6 @@ class IssuedDocument(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     __table_args__ = (UniqueConstraint("plan_id", "kind"),)

@@ -9,8 +9,9 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.base import UTCDateTime
 from earlyhelp.models.people import User
 
 
@@ -44,7 +45,7 @@ class NextStep(db.Model):
     source_id: Mapped[int | None]
     family_facing: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id], lazy="joined")
     family: Mapped["Family"] = relationship(lazy="joined")  # noqa: F821  (models/families.py; resolved by name)

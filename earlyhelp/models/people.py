@@ -10,8 +10,9 @@ from sqlalchemy import ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.base import UTCDateTime
 
 
 class Service(db.Model):
@@ -45,8 +46,8 @@ class User(db.Model):
     role_id: Mapped[int] = mapped_column(ForeignKey("role.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     role: Mapped[Role] = relationship(lazy="joined")
     team: Mapped[Team | None] = relationship(lazy="joined")
@@ -70,7 +71,7 @@ class User(db.Model):
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard key-derivation function.
         self.password_hash = generate_password_hash(password)
-        self.password_changed_at = utcnow()
+        self.password_changed_at = clock.now()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -93,8 +94,8 @@ class UserSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_reason: Mapped[str | None] = mapped_column(String(40))
     source_address: Mapped[str | None] = mapped_column(String(64))
@@ -108,7 +109,7 @@ class SignInAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     source_address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     succeeded: Mapped[bool] = mapped_column(default=False)
 
 

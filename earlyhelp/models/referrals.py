@@ -10,8 +10,9 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.base import UTCDateTime
 from earlyhelp.models.families import Family, Person
 from earlyhelp.models.people import User
 from earlyhelp.models.reference import Agency, DecisionOutcome, LevelOfNeed
@@ -63,7 +64,7 @@ class Referral(db.Model):
     clarity_note: Mapped[str | None] = mapped_column(Text)
     clarity_rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     clarity_rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     family: Mapped[Family] = relationship()
     agency: Mapped[Agency] = relationship(lazy="joined")

@@ -9,8 +9,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.base import UTCDateTime
 from earlyhelp.models.families import Family
 from earlyhelp.models.people import User
 
@@ -24,7 +25,7 @@ class Supervision(db.Model):
     held_on: Mapped[date] = mapped_column(Date)
     discussion: Mapped[str] = mapped_column(Text)
     next_supervision_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     family: Mapped[Family | None] = relationship()
     supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id], lazy="joined")
@@ -51,7 +52,7 @@ class NextStepChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     next_step_id: Mapped[int] = mapped_column(ForeignKey("next_step.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     kind: Mapped[str] = mapped_column(String(20))  # rescheduled, done, not_done, cancelled
     from_due_on: Mapped[date | None] = mapped_column(Date)
@@ -71,7 +72,7 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(String(200))
     # The same event never notifies twice (the daily overdue run, a retried request).
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)

@@ -5,9 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from earlyhelp import clock
 from earlyhelp.domain.transfers import Direction, TransferState
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime, utcnow
+from earlyhelp.models.base import UTCDateTime
 from earlyhelp.models.episodes import Episode
 from earlyhelp.models.families import Family, Person
 from earlyhelp.models.people import Service, Team, User
@@ -53,9 +54,9 @@ class Transfer(db.Model):
     decline_advice: Mapped[str] = mapped_column(Text, default="")
     previous_transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
     # Who moved it to its current state, and when: the message for whoever arrives too late.
-    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     state_changed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     family: Mapped[Family] = relationship()
     from_episode: Mapped[Episode] = relationship(foreign_keys=[from_episode_id])
@@ -115,7 +116,7 @@ class TransferEvent(db.Model):
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     reason: Mapped[str] = mapped_column(Text, default="")
 
     actor: Mapped[User] = relationship(lazy="joined")
@@ -141,7 +142,7 @@ class HandoverPlan(db.Model):
     meeting_due_explanation: Mapped[str] = mapped_column(String(300), default="")
     # Optimistic locking across a GET and a later POST: the version the editor saw travels in the form.
     version: Mapped[int] = mapped_column(default=1)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     transfer: Mapped[Transfer] = relationship(back_populates="handover_plan")

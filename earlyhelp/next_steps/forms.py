@@ -14,7 +14,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, Form, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
-from earlyhelp.domain.timescales import add_working_days, today_in_london
+from earlyhelp import clock
+from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
 
 _UNSET = object()
@@ -115,13 +116,13 @@ def save_step(form: "NextStepForm", *, family_id: int, source_type: str, source_
                 owner_user_id=int(form.owner_user.data) if (form.owner_user.data or "").isdigit() else None,
                 owner_name=form.owner_name.data or "",
                 owner_agency=form.owner_agency.data or "",
-                due_on=form.due_date(today_in_london()),
+                due_on=form.due_date(clock.today()),
                 family_facing=form.family_facing.data,
             ),
             source_type=source_type,
             source_id=source_id,
             actor=actor,
-            today=today_in_london(),
+            today=clock.today(),
         )
     except NextStepRefused as refused:
         db.session.rollback()
@@ -157,8 +158,8 @@ class NextStepRowForm(DueDateMixin, Form):
             if not ok:
                 field.errors.append(message)
                 valid = False
-        due = self.due_date(today_in_london())
-        if due is not None and due < today_in_london():
+        due = self.due_date(clock.today())
+        if due is not None and due < clock.today():
             self.due_on.errors.append("The date it needs to be done by must be today or in the future")
             valid = False
         return valid

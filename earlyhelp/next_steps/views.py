@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from earlyhelp import clock
 from earlyhelp.access import case_worker
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepStatus
@@ -12,8 +13,7 @@ from earlyhelp.next_steps import bp
 from earlyhelp.next_steps.forms import CloseForm, RescheduleForm
 from earlyhelp.services import next_steps
 from earlyhelp.services.audit import record_event
-from earlyhelp.services.transfers import today
-from earlyhelp.templating import wants_fragment
+from earlyhelp.web import wants_fragment
 
 
 def _step_or_404(step_id: int) -> NextStep:
@@ -30,7 +30,7 @@ def _back() -> str:
 
 
 def _row(step: NextStep, message: str | None = None):
-    return render_template("next_steps/_row.html", step=step, today=today(), message=message, back=_back())
+    return render_template("next_steps/_row.html", step=step, today=clock.today(), message=message, back=_back())
 
 
 @bp.post("/next-steps/<int:step_id>/done")
@@ -38,7 +38,7 @@ def _row(step: NextStep, message: str | None = None):
 def done(step_id: int):
     step = _step_or_404(step_id)
     try:
-        next_steps.complete(step, actor=current_user, on=today())
+        next_steps.complete(step, actor=current_user, on=clock.today())
     except next_steps.NextStepRefused as refused:
         db.session.rollback()
         message, category = str(refused), "error"
@@ -52,7 +52,7 @@ def done(step_id: int):
 
 
 def _form_page(template: str, step: NextStep, form, history=None):
-    context = {"step": step, "form": form, "back": _back(), "history": history or [], "today": today()}
+    context = {"step": step, "form": form, "back": _back(), "history": history or [], "today": clock.today()}
     return render_template(template if not wants_fragment() else template.replace("/", "/_", 1), **context)
 
 
@@ -86,7 +86,7 @@ def reschedule(step_id: int):
         form,
         "next_steps/reschedule.html",
         lambda: next_steps.reschedule(
-            step, due_on=form.due_on.data, reason=form.reason.data, actor=current_user, today=today()
+            step, due_on=form.due_on.data, reason=form.reason.data, actor=current_user, today=clock.today()
         ),
         lambda: f"New date {step.due_on:%-d %B %Y}: {step.what}",
     )
@@ -102,7 +102,7 @@ def close(step_id: int):
         form,
         "next_steps/close.html",
         lambda: next_steps.close_undone(
-            step, NextStepStatus(form.status.data), reason=form.reason.data or "", actor=current_user, on=today()
+            step, NextStepStatus(form.status.data), reason=form.reason.data or "", actor=current_user, on=clock.today()
         ),
         lambda: f"Closed: {step.what}",
     )

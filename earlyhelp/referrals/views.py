@@ -1,19 +1,18 @@
 """The front door: record a clear referral, decide it within a working day, tell the referrer."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from earlyhelp import clock
 from earlyhelp.access import case_worker, front_door
 from earlyhelp.domain.referrals import DecisionRefused
-from earlyhelp.domain.timescales import LONDON
 from earlyhelp.extensions import db
 from earlyhelp.forms import household_rows, parse_time
 from earlyhelp.models import Agency, DecisionOutcome, Family, LevelOfNeed, Referral, ReferralStatus, Role, User
-from earlyhelp.models.base import utcnow
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.referrals import bp
 from earlyhelp.referrals.forms import (
@@ -25,7 +24,7 @@ from earlyhelp.referrals.forms import (
 )
 from earlyhelp.services import referrals as service
 from earlyhelp.services.audit import record_event
-from earlyhelp.templating import render_page
+from earlyhelp.web import render_page
 
 QUEUE_PAGE_SIZE = 25
 
@@ -39,11 +38,11 @@ def _active(model, order):
 
 
 def _moment(day: date, typed_time: str) -> datetime:
-    return datetime.combine(day, parse_time(typed_time), tzinfo=LONDON).astimezone(UTC)
+    return clock.at_london(day, parse_time(typed_time))
 
 
 def _today() -> date:
-    return utcnow().astimezone(LONDON).date()
+    return clock.local_date(clock.now())
 
 
 @bp.get("")
@@ -65,7 +64,7 @@ def queue():
     )
     page = db.paginate(query, per_page=QUEUE_PAGE_SIZE, error_out=False)
     today = _today()
-    clocks = {referral.id: service.clock(referral, today=today) for referral in page.items}
+    clocks = {referral.id: service.decision_clock(referral, today=today) for referral in page.items}
     record_event("list", "referral")
     db.session.commit()
     return render_page(
@@ -91,13 +90,13 @@ def new():
     # One row per child in the household, always: the page never lets a brother or sister drop off.
     rows, matched = household_rows(form.children, children, fresh=request.method == "GET")
     if request.method == "GET":
-        now = utcnow().astimezone(LONDON)
+        now = clock.local(clock.now())
         form.received_on.data, form.received_time.data = now.date(), now.strftime("%H:%M")
         record_event("view", "family", family.id, family_id=family.id)
         db.session.commit()
     if matched and form.validate_on_submit():
         received_at = _moment(form.received_on.data, form.received_time.data)
-        if received_at > utcnow():
+        if received_at > clock.now():
             form.received_time.errors.append("Time received must be now or in the past")
         else:
             referral = service.record_referral(
@@ -152,7 +151,7 @@ def _show(referral: Referral, *, form=None, clarity_form=None, feedback_form=Non
     return render_template(
         "referrals/show.html",
         referral=referral,
-        clock=service.clock(referral),
+        clock=service.decision_clock(referral),
         form=form,
         clarity_form=clarity_form,
         feedback_form=feedback_form,
@@ -195,8 +194,8 @@ def record_feedback(referral_id: int):
         return redirect(url_for("referrals.show", referral_id=referral.id))
     if not form.validate_on_submit():
         return _show(referral, form=form, feedback_form=form)
-    fed_back_at = datetime.combine(form.fed_back_on.data, utcnow().astimezone(LONDON).time(), tzinfo=LONDON)
-    service.record_feedback(referral, method=form.method.data, at=fed_back_at.astimezone(UTC), actor=current_user)
+    fed_back_at = clock.at_london(form.fed_back_on.data, clock.local(clock.now()).time())
+    service.record_feedback(referral, method=form.method.data, at=fed_back_at, actor=current_user)
     db.session.commit()
     flash("Feedback to the referrer recorded.")
     return redirect(url_for("referrals.show", referral_id=referral.id))
@@ -225,7 +224,7 @@ def decide(referral_id: int):
         outcomes, _active(LevelOfNeed, LevelOfNeed.number), service.lead_practitioners(), _users_with("social_worker")
     )
     if request.method == "GET":
-        now = utcnow().astimezone(LONDON)
+        now = clock.local(clock.now())
         form.decided_on.data, form.decided_time.data = now.date(), now.strftime("%H:%M")
         form.decided_level.data = str(referral.level_id)
         record_event("view", "referral", referral.id, family_id=referral.family_id)
@@ -256,14 +255,16 @@ def decide(referral_id: int):
             db.session.commit()
             flash(f"Decision recorded: {outcome.name}. Now tell the referrer.")
             return redirect(url_for("referrals.show", referral_id=referral.id))
-    clock = service.clock(referral)
+    decision_clock = service.decision_clock(referral)
     return render_template(
         "referrals/decide.html",
         form=form,
         referral=referral,
-        clock=clock,
+        clock=decision_clock,
         refused=refused,
-        ask_late_reason=clock.state == "overdue" or bool(form.late_reason.data) or bool(form.late_reason.errors),
+        ask_late_reason=decision_clock.state == "overdue"
+        or bool(form.late_reason.data)
+        or bool(form.late_reason.errors),
         level_descriptors={str(level.id): level.descriptor for level in _active(LevelOfNeed, LevelOfNeed.number)},
     )
 
@@ -285,7 +286,7 @@ def feedback_letter(referral_id: int):
 @front_door
 def quality():
     months = 6
-    since = utcnow() - timedelta(days=months * 31)
+    since = clock.now() - timedelta(days=months * 31)
     ratings = service.agency_quality(since=since)
     month_keys = sorted({month for per_agency in ratings.values() for month in per_agency})
     record_event("report", "referral_quality")

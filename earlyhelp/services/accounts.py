@@ -14,9 +14,9 @@ from flask import current_app, request, session
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
 from earlyhelp.models import SignInAttempt, User, UserSession
-from earlyhelp.models.base import utcnow
 from earlyhelp.services.audit import Outcome, record_event
 
 SESSION_KEY = "sid"
@@ -53,7 +53,7 @@ def _failures_since(column, value, since: datetime) -> int:
 
 def sign_in(email: str, password: str, *, source_address: str, now: datetime | None = None) -> User:
     """Check the credentials and start a session, or raise SignInError. Every attempt is recorded."""
-    now = now or utcnow()
+    now = now or clock.now()
     config = current_app.config
     email = email.strip().lower()
     since = now - timedelta(minutes=config["SIGN_IN_THROTTLE_MINUTES"])
@@ -84,7 +84,7 @@ def sign_in(email: str, password: str, *, source_address: str, now: datetime | N
 
 
 def start_session(user: User, *, now: datetime | None = None) -> UserSession:
-    now = now or utcnow()
+    now = now or clock.now()
     user_session = UserSession(user=user, created_at=now, last_seen_at=now, source_address=request.remote_addr)
     db.session.add(user_session)
     db.session.flush()
@@ -99,7 +99,7 @@ def check_session(token: str | None, *, now: datetime | None = None) -> SessionC
     """The user a session token belongs to, if that session may still be used."""
     if not token:
         return SessionCheck(None)
-    now = now or utcnow()
+    now = now or clock.now()
     user_session = db.session.scalar(select(UserSession).where(UserSession.token == token))
     if user_session is None or user_session.ended_at is not None:
         return SessionCheck(None, user_session.ended_reason if user_session else None)
@@ -127,7 +127,7 @@ def sign_out(*, now: datetime | None = None) -> None:
         db.session.execute(
             update(UserSession)
             .where(UserSession.token == token, UserSession.ended_at.is_(None))
-            .values(ended_at=now or utcnow(), ended_reason="signed out")
+            .values(ended_at=now or clock.now(), ended_reason="signed out")
         )
     session.clear()
 
@@ -136,7 +136,7 @@ def end_all_sessions(user: User, reason: str, *, now: datetime | None = None) ->
     db.session.execute(
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-        .values(ended_at=now or utcnow(), ended_reason=reason)
+        .values(ended_at=now or clock.now(), ended_reason=reason)
     )
 
 

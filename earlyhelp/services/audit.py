@@ -1,6 +1,10 @@
-"""The one audit helper. Every view or change of a record about a family calls record_event.
+"""The one audit helper. Every view or change of a record about a family is recorded.
 
-The event joins the caller's transaction, so a change and its audit row commit together.
+A change's event joins the use case's transaction (record_event), so a change and its audit row commit
+together, and a refused change is recorded too (earlyhelp.services.use_case). Seeing something writes
+nothing of its own, so a read's event (record_read) is kept until the response is ready and then
+written in a short transaction of its own (write_pending_reads). If that write fails, the person gets an
+error page instead of the record: nobody sees a family without it being recorded.
 """
 
 import uuid
@@ -27,18 +31,10 @@ def request_id() -> str:
     return g.request_id
 
 
-def record_event(
-    action: str,
-    record_type: str,
-    record_id: object = None,
-    *,
-    family_id: int | None = None,
-    outcome: Outcome = Outcome.OK,
-    user=None,
-) -> AuditEvent:
+def _event(action, record_type, record_id, *, family_id, outcome, user) -> AuditEvent:
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
-    event = AuditEvent(
+    return AuditEvent(
         user_id=getattr(user, "id", None),
         role=user.role.code if user is not None else None,
         action=action,
@@ -50,5 +46,43 @@ def record_event(
         request_id=request_id(),
         source_address=request.remote_addr if has_request_context() else None,
     )
+
+
+def record_event(
+    action: str,
+    record_type: str,
+    record_id: object = None,
+    *,
+    family_id: int | None = None,
+    outcome: Outcome = Outcome.OK,
+    user=None,
+) -> AuditEvent:
+    """A change (or a refused change), in the caller's transaction."""
+    event = _event(action, record_type, record_id, family_id=family_id, outcome=outcome, user=user)
     db.session.add(event)
     return event
+
+
+def record_read(
+    action: str,
+    record_type: str,
+    record_id: object = None,
+    *,
+    family_id: int | None = None,
+    outcome: Outcome = Outcome.OK,
+) -> None:
+    """Someone saw (listed, viewed, printed) a record, or was denied it: written when the response is ready."""
+    event = _event(action, record_type, record_id, family_id=family_id, outcome=outcome, user=None)
+    g.setdefault("pending_reads", []).append(event)
+
+
+def write_pending_reads(response):
+    """after_request: the request's read events, in their own short transaction."""
+    events = g.pop("pending_reads", None)
+    if events:
+        from earlyhelp.database import begin_writing
+
+        begin_writing()
+        db.session.add_all(events)
+        db.session.commit()
+    return response

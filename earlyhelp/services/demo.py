@@ -5,15 +5,15 @@ product in a realistic state.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from faker import Faker
 from sqlalchemy import exists, select
 
+from earlyhelp import clock
 from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, Person, Role, Service, Setting, Team, User
-from earlyhelp.models.base import utcnow
 from earlyhelp.services.accounts import create_user
 
 MARKER = "demo_data"
@@ -77,7 +77,7 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     _transfer_history(accounts)
     _supervision_history(accounts)
     _family_plan_history(accounts)
-    db.session.add(Setting(key=MARKER, value=f"loaded {utcnow().isoformat()}"))
+    db.session.add(Setting(key=MARKER, value=f"loaded {clock.now().isoformat()}"))
     db.session.commit()
     return accounts
 
@@ -122,7 +122,7 @@ def _front_door_history(families: list[Family], users: dict[str, User], rng: ran
     from earlyhelp.services import referrals
     from earlyhelp.services.families import add_to_timeline
 
-    now = utcnow()
+    now = clock.now()
     agencies = {a.name: a for a in db.session.scalars(select(Agency))}
     levels = {level.number: level for level in db.session.scalars(select(LevelOfNeed))}
     outcomes = {o.code: o for o in db.session.scalars(select(DecisionOutcome))}
@@ -203,7 +203,7 @@ def _transfer_history(accounts: list[User]) -> None:
     practitioner, social_worker = people["practitioner"], people["social.worker"]
     eh_manager, sc_manager = people["team.manager"], people["social.care.manager"]
     level = db.session.scalar(select(LevelOfNeed).where(LevelOfNeed.number == 3))
-    now = utcnow()
+    now = clock.now()
     # (direction, episode lead, actions after submit, whether the plan is filled in)
     journeys = {
         "early_help": [
@@ -303,7 +303,7 @@ def _supervision_history(accounts: list[User]) -> None:
 
     people = {a.email.split("@")[0]: a for a in accounts}
     manager, practitioner = people["team.manager"], people["practitioner"]
-    today = utcnow().date()
+    today = clock.now().date()
     record_supervision(
         kind="general",
         family=None,
@@ -363,7 +363,7 @@ def _family_plan_history(accounts: list[User]) -> None:
     from earlyhelp.services.next_steps import NextStepInput, add_next_step
 
     practitioner = next(a for a in accounts if a.email.startswith("practitioner@"))
-    today = utcnow().date()
+    today = clock.now().date()
     episodes = db.session.scalars(
         select(Episode).where(Episode.lead_id == practitioner.id, Episode.ended_on.is_(None)).order_by(Episode.id)
     ).all()
@@ -420,7 +420,7 @@ def _teams() -> dict[str, Team]:
 
 
 def _family(number: int, fake: Faker, rng: random.Random) -> Family:
-    today = date.today()
+    today = clock.today()
     surname = fake.last_name()
     family = Family(
         reference=f"FAM-{number:06d}",

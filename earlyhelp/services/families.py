@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Person, TimelineEntry, User
-from earlyhelp.models.base import utcnow
 from earlyhelp.services.audit import record_event
 
 # No 0/O or 1/I: references are read out over the phone.
@@ -115,7 +115,7 @@ def add_to_timeline(
             record_type=record_type,
             record_id=record_id,
             actor_id=actor.id if actor else None,
-            at=at or utcnow(),
+            at=at or clock.now(),
         )
     )
 

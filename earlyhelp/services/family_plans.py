@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from earlyhelp import clock
 from earlyhelp.domain.plain_language import DEFAULT_JARGON, Finding, PlanStep, check
-from earlyhelp.domain.timescales import LONDON
 from earlyhelp.extensions import db
 from earlyhelp.models import (
     Episode,
@@ -22,7 +22,6 @@ from earlyhelp.models import (
     Service,
     User,
 )
-from earlyhelp.models.base import utcnow
 from earlyhelp.models.family_plans import SECTIONS
 from earlyhelp.pdf import render_pdf
 from earlyhelp.services.audit import record_event
@@ -160,7 +159,7 @@ def snapshot(plan: FamilyPlan) -> dict:
 
 def issue(plan: FamilyPlan, *, actor: User, confirmed: bool, now: datetime | None = None) -> FamilyPlan:
     """Freeze this version and store the exact PDFs issued. Warnings left need a confirmation."""
-    now = now or utcnow()
+    now = now or clock.now()
     plan = db.session.scalar(
         select(FamilyPlan)
         .where(FamilyPlan.id == plan.id)
@@ -168,7 +167,7 @@ def issue(plan: FamilyPlan, *, actor: User, confirmed: bool, now: datetime | Non
         .execution_options(populate_existing=True)
     )
     if plan.is_issued:
-        when = plan.issued_at.astimezone(LONDON)
+        when = clock.local(plan.issued_at)
         raise PlanRefused(
             f"Version {plan.version} was issued by {plan.issued_by.name} on {when:%-d %B %Y} at {when:%H:%M}"
         )
@@ -185,7 +184,7 @@ def issue(plan: FamilyPlan, *, actor: User, confirmed: bool, now: datetime | Non
         "family": db.session.get(Family, plan.family_id),
         "family_steps": family_steps,
         "professional_steps": professional_steps,
-        "issued_on": now.astimezone(LONDON).date(),
+        "issued_on": clock.local_date(now),
     }
     for kind in DOCUMENTS:
         pdf = render_pdf(

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import Select, func, select
 
+from earlyhelp import clock
 from earlyhelp.domain.referrals import DecisionRefused, ProposedDecision, check_decision, is_late
-from earlyhelp.domain.timescales import LONDON, Clock, Deadline, add_working_days, deadline_after_receipt
+from earlyhelp.domain.timescales import Clock, Deadline, add_working_days, deadline_after_receipt
 from earlyhelp.extensions import db
 from earlyhelp.models import (
     Agency,
@@ -22,7 +23,6 @@ from earlyhelp.models import (
     Service,
     User,
 )
-from earlyhelp.models.base import utcnow
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 
@@ -50,9 +50,9 @@ def decision_deadline(received_at: datetime) -> Deadline:
     )
 
 
-def clock(referral: Referral, *, today: date | None = None) -> Clock:
-    today = today or utcnow().astimezone(LONDON).date()
-    decided_on = referral.decided_at.astimezone(LONDON).date() if referral.decided_at else None
+def decision_clock(referral: Referral, *, today: date | None = None) -> Clock:
+    today = today or clock.local_date(clock.now())
+    decided_on = clock.local_date(referral.decided_at) if referral.decided_at else None
     return Clock.of(
         Deadline(referral.decision_due_on, referral.decision_due_explanation), today=today, done_on=decided_on
     )
@@ -107,7 +107,7 @@ def decide_referral(
     now: datetime | None = None,
 ) -> Referral:
     """Record the front door's decision. Exactly one of two people deciding at once wins."""
-    now = now or utcnow()
+    now = now or clock.now()
     # Locks the row on PostgreSQL; on SQLite the transaction already holds the write lock.
     referral = db.session.scalar(
         select(Referral)
@@ -116,7 +116,7 @@ def decide_referral(
         .execution_options(populate_existing=True)
     )
     if referral.is_decided:
-        when = referral.decided_at.astimezone(LONDON)
+        when = clock.local(referral.decided_at)
         raise DecisionRefused(
             f"This referral was decided by {referral.decided_by.name} on {when:%-d %B %Y} at {when:%H:%M}"
         )
@@ -162,10 +162,10 @@ def _open_episode(referral: Referral, service_code: str, *, lead: User | None, a
             at=decided_at,
         )
         return existing
-    started_on = decided_at.astimezone(LONDON).date()
+    started_on = clock.local_date(decided_at)
     assessment_due = None
     if service_code == "social_care":
-        received_on = referral.received_at.astimezone(LONDON).date()
+        received_on = clock.local_date(referral.received_at)
         assessment_due = add_working_days(received_on, current_app.config["TIMESCALES"]["assessment"])
     episode = Episode(
         family_id=referral.family_id,
@@ -193,7 +193,7 @@ def _open_episode(referral: Referral, service_code: str, *, lead: User | None, a
 
 def rate_clarity(referral: Referral, *, clarity: str, note: str, actor: User, now: datetime | None = None) -> None:
     referral.clarity, referral.clarity_note = clarity, note.strip()
-    referral.clarity_rated_by_id, referral.clarity_rated_at = actor.id, now or utcnow()
+    referral.clarity_rated_by_id, referral.clarity_rated_at = actor.id, now or clock.now()
     record_event("rate", "referral", referral.id, family_id=referral.family_id, user=actor)
 
 

@@ -10,13 +10,12 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import Select, select
 
+from earlyhelp import clock
 from earlyhelp.domain.timescales import (
-    LONDON,
     Clock,
     Deadline,
     deadline_after_day,
     deadline_after_receipt,
-    today_in_london,
 )
 from earlyhelp.domain.transfers import (
     Actor,
@@ -39,7 +38,6 @@ from earlyhelp.models import (
     TransferEvent,
     User,
 )
-from earlyhelp.models.base import utcnow
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
@@ -59,9 +57,6 @@ class ChildChoice:
     included: bool
     reason_not_included: str = ""
     child_views: str = ""
-
-
-today = today_in_london
 
 
 def actor_of(user: User) -> Actor:
@@ -97,14 +92,16 @@ def decision_clock(transfer: Transfer, *, on: date | None = None) -> Clock | Non
     if transfer.state not in (TransferState.SENT, TransferState.DRAFT, TransferState.AWAITING_APPROVAL):
         decided = next((e.at for e in reversed(transfer.events) if e.action in ("accept", "decline")), None)
     deadline = Deadline(transfer.decision_due_on, transfer.decision_due_explanation)
-    return Clock.of(deadline, today=on or today(), done_on=decided.astimezone(LONDON).date() if decided else None)
+    return Clock.of(deadline, today=on or clock.today(), done_on=clock.local_date(decided) if decided else None)
 
 
 def meeting_clock(plan: HandoverPlan, *, on: date | None = None) -> Clock | None:
     if plan.meeting_due_on is None:
         return None
     held_on = plan.meeting_on if plan.meeting_held else None
-    return Clock.of(Deadline(plan.meeting_due_on, plan.meeting_due_explanation), today=on or today(), done_on=held_on)
+    return Clock.of(
+        Deadline(plan.meeting_due_on, plan.meeting_due_explanation), today=on or clock.today(), done_on=held_on
+    )
 
 
 def start(
@@ -122,7 +119,7 @@ def start(
     existing = db.session.scalar(select(Transfer).where(Transfer.submission_key == submission_key))
     if existing:
         return existing
-    now = now or utcnow()
+    now = now or clock.now()
     from_code, to_code = SERVICE_FOR[direction]
     already = db.session.scalar(
         select(Transfer).where(Transfer.from_episode_id == episode.id, Transfer.state.in_(OPEN_STATES))
@@ -183,7 +180,7 @@ def start(
             source_type="handover_plan",
             source_id=transfer.handover_plan.id,
             actor=actor,
-            today=now.astimezone(LONDON).date(),
+            today=clock.local_date(now),
         )
     add_to_timeline(
         transfer.family_id,
@@ -208,7 +205,7 @@ def act(
     now: datetime | None = None,
 ) -> Transfer:
     """Apply one action of the state machine. Of two people acting at once, exactly one wins."""
-    now = now or utcnow()
+    now = now or clock.now()
     transfer = db.session.scalar(
         select(Transfer)
         .where(Transfer.id == transfer_id)
@@ -219,7 +216,7 @@ def act(
     lead_named = lead is not None if action is TransferAction.ACCEPT else transfer.receiving_lead_id is not None
     evidence = Evidence(reason=reason, receiving_lead_named=lead_named, meeting_held=plan.meeting_held)
     target = next_state(facts_of(transfer), action, actor_of(actor), evidence)
-    local_today = now.astimezone(LONDON).date()
+    local_today = clock.local_date(now)
     config = current_app.config
     match action:
         case TransferAction.APPROVE:
@@ -343,7 +340,7 @@ def authorise_override(transfer: Transfer, *, actor: User, now: datetime | None 
     if not transfer.needs_override_authorisation:
         raise TransitionRefused("This request does not need a manager's authorisation")
     if transfer.override_authorised_at is not None:
-        when = transfer.override_authorised_at.astimezone(LONDON)
+        when = clock.local(transfer.override_authorised_at)
         raise TransitionRefused(
             f"This was already authorised by {transfer.override_authorised_by.name} on {when:%-d %B %Y} at {when:%H:%M}"
         )
@@ -353,7 +350,7 @@ def authorise_override(transfer: Transfer, *, actor: User, now: datetime | None 
         raise TransitionRefused("Only a team manager of the sending team can authorise this")
     if actor.id == transfer.requested_by_id:
         raise TransitionRefused("You cannot authorise your own request. Ask another manager")
-    transfer.override_authorised_by, transfer.override_authorised_at = actor, now or utcnow()
+    transfer.override_authorised_by, transfer.override_authorised_at = actor, now or clock.now()
     add_to_timeline(
         transfer.family_id,
         f"Going ahead without the family's agreement authorised by {actor.name}",
@@ -399,7 +396,7 @@ def save_handover_plan(
         .execution_options(populate_existing=True)
     )
     if plan.version != expected_version:
-        when = plan.updated_at.astimezone(LONDON)
+        when = clock.local(plan.updated_at)
         raise StaleEdit(
             f"{plan.updated_by.name} saved this handover plan at {when:%H:%M} on {when:%-d %B %Y}, after you opened "
             "it. Your changes are below but have not been saved. Check what they changed, then save again"
@@ -410,7 +407,7 @@ def save_handover_plan(
         if name in changes:
             setattr(plan, name, changes[name].strip() if isinstance(changes[name], str) else changes[name])
     plan.version += 1
-    plan.updated_by, plan.updated_at = actor, now or utcnow()
+    plan.updated_by, plan.updated_at = actor, now or clock.now()
     record_event("update", "handover_plan", plan.id, family_id=transfer.family_id, user=actor)
     return plan
 

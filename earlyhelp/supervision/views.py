@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from earlyhelp import clock
 from earlyhelp.access import case_worker, roles
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Supervision, User
@@ -11,7 +12,6 @@ from earlyhelp.services import next_steps
 from earlyhelp.services.audit import Outcome, record_event
 from earlyhelp.services.next_steps import NextStepInput, NextStepRefused
 from earlyhelp.services.supervision import SupervisionRefused, default_next_date, due_for_team, record_supervision
-from earlyhelp.services.transfers import today
 from earlyhelp.supervision import bp
 from earlyhelp.supervision.forms import RecordSupervisionForm
 
@@ -20,7 +20,7 @@ from earlyhelp.supervision.forms import RecordSupervisionForm
 @case_worker
 def index():
     people, families = (
-        due_for_team(current_user.team_id, today()) if current_user.role.code == "team_manager" else ([], [])
+        due_for_team(current_user.team_id, clock.today()) if current_user.role.code == "team_manager" else ([], [])
     )
     records = db.session.scalars(
         select(Supervision)
@@ -30,7 +30,9 @@ def index():
     ).all()
     record_event("list", "supervision")
     db.session.commit()
-    return render_template("supervision/index.html", people=people, families=families, records=records, today=today())
+    return render_template(
+        "supervision/index.html", people=people, families=families, records=records, today=clock.today()
+    )
 
 
 def _choices(form: RecordSupervisionForm) -> None:
@@ -67,7 +69,10 @@ def _steps(form: RecordSupervisionForm) -> list[NextStepInput]:
     """The started next step rows, each already checked by the form."""
     return [
         NextStepInput(
-            what=row.what.data, owner_kind="user", owner_user_id=int(row.owner_user.data), due_on=row.due_date(today())
+            what=row.what.data,
+            owner_kind="user",
+            owner_user_id=int(row.owner_user.data),
+            due_on=row.due_date(clock.today()),
         )
         for row in form.steps.entries
         if not row.is_blank()
@@ -84,7 +89,7 @@ def new():
         form.kind.data = request.args.get("kind", "case")
         form.practitioner.data = request.args.get("practitioner", "")
         form.family.data = request.args.get("family", "")
-        form.held_on.data, form.next_supervision_on.data = today(), default_next_date(today())
+        form.held_on.data, form.next_supervision_on.data = clock.today(), default_next_date(clock.today())
     if request.method == "POST" and form.validate_on_submit():
         steps = _steps(form)
         family = db.session.get(Family, int(form.family.data)) if form.kind.data == "case" else None
@@ -99,7 +104,7 @@ def new():
                 decisions=[(r.decision.data, r.rationale.data) for r in form.decisions.entries if not r.is_blank()],
                 steps=steps,
                 next_supervision_on=form.next_supervision_on.data or default_next_date(form.held_on.data),
-                today=today(),
+                today=clock.today(),
             )
         except (SupervisionRefused, NextStepRefused) as error:
             db.session.rollback()
@@ -128,4 +133,4 @@ def show(supervision_id: int):
     steps = db.session.scalars(next_steps.for_source("supervision", supervision.id)).all()
     record_event("view", "supervision", supervision.id, family_id=supervision.family_id)
     db.session.commit()
-    return render_template("supervision/show.html", supervision=supervision, steps=steps, today=today())
+    return render_template("supervision/show.html", supervision=supervision, steps=steps, today=clock.today())

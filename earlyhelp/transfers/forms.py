@@ -26,7 +26,7 @@ from wtforms import (
 )
 from wtforms.widgets import HiddenInput
 
-from earlyhelp.domain.timescales import today_in_london
+from earlyhelp import clock
 from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -108,7 +108,7 @@ class OutstandingActionForm(Form):
         if self.owner.data and self.owner.data not in {value for value, _ in self.owner.choices if value}:
             self.owner.errors.append("Select who will do it from the list")
             valid = False
-        if self.due_on.data and self.due_on.data < today_in_london():
+        if self.due_on.data and self.due_on.data < clock.today():
             self.due_on.errors.append("The date it needs to be done by must be today or in the future")
             valid = False
         return valid
@@ -280,5 +280,5 @@ class HandoverPlanForm(FlaskForm):
     def validate_meeting_held(self, field):
         if field.data and not self.meeting_on.data:
             raise ValidationError("Enter the date of the meeting or visit that happened")
-        if field.data and self.meeting_on.data > today_in_london():
+        if field.data and self.meeting_on.data > clock.today():
             raise ValidationError("A meeting that has happened cannot have a date in the future")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from earlyhelp import clock
 from earlyhelp.access import case_worker, roles
 from earlyhelp.domain.transfers import Direction, TransferAction, TransferState, TransitionRefused, allowed, responsible
 from earlyhelp.extensions import db
@@ -19,7 +20,6 @@ from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.audit import Outcome, record_event
 from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.referrals import lead_practitioners
-from earlyhelp.templating import render_page
 from earlyhelp.transfers import bp
 from earlyhelp.transfers.forms import (
     ActionForm,
@@ -28,6 +28,7 @@ from earlyhelp.transfers.forms import (
     StepDownForm,
     StepUpForm,
 )
+from earlyhelp.web import render_page
 
 QUEUES = {
     "decide": "Requests to decide",
@@ -245,7 +246,7 @@ def _show(transfer: Transfer, *, refused: str | None = None, forms: dict | None 
         plan_steps=plan_steps,
         tried=tried,
         can_authorise=can_authorise,
-        today=transfers.today(),
+        today=clock.today(),
     ), status
 
 
@@ -385,7 +386,7 @@ def _plan_page(transfer: Transfer, *, plan_form: HandoverPlanForm, step_form: Ne
         plan=plan,
         stale=stale,
         steps=db.session.scalars(next_steps.for_source("handover_plan", plan.id)).all(),
-        today=transfers.today(),
+        today=clock.today(),
     )
 
 
@@ -444,7 +445,7 @@ def handover_summary(transfer_id: int):
         transfer=transfer,
         plan=transfer.handover_plan,
         steps=steps,
-        today=transfers.today(),
+        today=clock.today(),
     )
     record_event("print", "transfer", transfer.id, family_id=transfer.family_id)
     db.session.commit()
@@ -470,7 +471,7 @@ def family_letter(transfer_id: int):
         transfer=transfer,
         plan=transfer.handover_plan,
         steps=steps,
-        today=transfers.today(),
+        today=clock.today(),
     )
     record_event("print", "transfer", transfer.id, family_id=transfer.family_id)
     db.session.commit()

@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from earlyhelp.extensions import db
-from tests.conftest import fresh_database, make_app
+from tests.helpers import fresh_database, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SOURCE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text()

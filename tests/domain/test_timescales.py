@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from earlyhelp.clock import LONDON
 from earlyhelp.domain.timescales import (
-    LONDON,
     Clock,
     Deadline,
     add_working_days,

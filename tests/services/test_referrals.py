@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from earlyhelp.clock import LONDON
 from earlyhelp.domain.referrals import DecisionRefused
-from earlyhelp.domain.timescales import LONDON
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, DecisionOutcome, Episode, LevelOfNeed, TimelineEntry
-from earlyhelp.services.referrals import agency_quality, clock, decide_referral, rate_clarity
+from earlyhelp.services.referrals import agency_quality, decide_referral, decision_clock, rate_clarity
 from tests.factories import make_household, make_referral, make_user, reference
 
 
@@ -105,7 +105,7 @@ def test_a_late_decision_needs_a_reason_and_keeps_it(app):
         decide(referral, "no_further_action", actor=officer, decided_at=late)
     decide(referral, "no_further_action", actor=officer, decided_at=late, late_reason="Waiting for police checks")
     assert referral.late_reason == "Waiting for police checks"
-    assert clock(referral).summary == "Done late, by 2 working days"
+    assert decision_clock(referral).summary == "Done late, by 2 working days"
 
 
 def test_a_referral_cannot_be_decided_twice_and_the_second_person_is_told_who_decided(app):

@@ -11,8 +11,8 @@ from earlyhelp.domain.transfers import TransferAction, TransferState, Transition
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, HandoverPlan, Transfer, TransferEvent, User
 from earlyhelp.services import families, transfers
-from tests.conftest import fresh_database, make_app
 from tests.factories import make_episode, make_household, make_transfer, make_user
+from tests.helpers import fresh_database, make_app
 
 
 def step_up_ready_to_decide(*, family_agrees=True):

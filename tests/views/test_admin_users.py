@@ -5,7 +5,7 @@ from sqlalchemy import select
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, User
 from tests import factories
-from tests.conftest import TestClient, error_messages, soup_of, text_of
+from tests.helpers import TestClient, error_messages, soup_of, text_of
 
 
 def test_only_administrators_can_see_the_users_page(client, make_user):

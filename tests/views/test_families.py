@@ -9,8 +9,8 @@ from sqlalchemy import event, select
 from earlyhelp.extensions import db
 from earlyhelp.families.views import age
 from earlyhelp.models import AuditEvent, Episode, Family, Person, ReferralStatus, Service, TimelineEntry
-from tests.conftest import error_messages, soup_of, text_of
 from tests.factories import make_family, make_household, make_referral
+from tests.helpers import error_messages, soup_of, text_of
 
 NEXT_YEAR = date.today().year + 1
 
@@ -308,7 +308,7 @@ def test_adding_a_family_with_mistakes_explains_each_and_keeps_what_was_typed(cl
         "In their own words must be 2000 characters or fewer",
     ]
     links = [a["href"] for a in soup.select(".govuk-error-summary__list a")]
-    assert links == ["#postcode", "#members-0-date_of_birth", "#members-1-first_name", "#members-1-child_words"]
+    assert links == ["#postcode", "#members-0-date_of_birth-day", "#members-1-first_name", "#members-1-child_words"]
     for href in links:
         assert soup.select_one(href) is not None, href
     assert soup.select_one("#postcode")["value"] == "XY1 234"

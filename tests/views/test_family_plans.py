@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from earlyhelp.clock import today
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, FamilyPlan, NextStep
 from earlyhelp.services import family_plans as service
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
-from earlyhelp.services.transfers import today
-from tests.conftest import error_messages, soup_of, text_of
 from tests.factories import make_episode, make_household, make_user
+from tests.helpers import error_messages, soup_of, text_of
 
 CLEAR = {
     "worries": "We are worried the children miss school.",

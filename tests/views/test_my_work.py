@@ -5,16 +5,16 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from earlyhelp.clock import now as utcnow
+from earlyhelp.clock import today
 from earlyhelp.domain.transfers import TransferAction
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
-from earlyhelp.models.base import utcnow
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.supervision import record_supervision
-from earlyhelp.services.transfers import today
-from tests.conftest import soup_of, text_of
 from tests.factories import make_episode, make_household, make_referral, make_transfer, make_user
+from tests.helpers import soup_of, text_of
 
 HTMX = {"HX-Request": "true"}
 

@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from earlyhelp.clock import today
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, NextStep
 from earlyhelp.services import next_steps
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
-from earlyhelp.services.transfers import today
-from tests.conftest import error_messages, soup_of, text_of
 from tests.factories import make_household, make_user
+from tests.helpers import error_messages, soup_of, text_of
 
 HTMX = {"HX-Request": "true"}
 

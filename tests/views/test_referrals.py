@@ -5,12 +5,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from earlyhelp.domain.timescales import LONDON
+from earlyhelp.clock import LONDON
+from earlyhelp.clock import now as utcnow
 from earlyhelp.extensions import db
 from earlyhelp.models import Agency, AuditEvent, DecisionOutcome, Episode, LevelOfNeed, Referral
-from earlyhelp.models.base import utcnow
-from tests.conftest import TestClient, error_messages, soup_of, text_of
 from tests.factories import make_household, make_referral, make_user, reference
+from tests.helpers import TestClient, error_messages, soup_of, text_of
 
 
 def officer_client(client, **overrides):

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from earlyhelp.clock import now as utcnow
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, SignInAttempt, UserSession
-from earlyhelp.models.base import utcnow
-from tests.conftest import TestClient, error_messages, soup_of, text_of
+from tests.helpers import TestClient, error_messages, soup_of, text_of
 
 
 def test_a_person_who_is_not_signed_in_is_sent_to_sign_in(client):

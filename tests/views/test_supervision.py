@@ -7,14 +7,14 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from earlyhelp.clock import today
 from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, NextStep, Notification, Supervision
 from earlyhelp.next_steps.forms import NextStepRowForm
 from earlyhelp.services.supervision import record_supervision
-from earlyhelp.services.transfers import today
-from tests.conftest import TestClient, error_messages, soup_of, text_of
 from tests.factories import make_episode, make_household, make_user
+from tests.helpers import TestClient, date_in, error_messages, soup_of, text_of
 
 
 def date_parts(day):
@@ -113,9 +113,8 @@ def test_the_form_lists_my_team_and_its_families_and_proposes_the_next_date_four
     assert people == ["Select a practitioner", "Kit Marrowby", "Robin Quillfeather"]
     assert page.select_one("#practitioner option[selected]")["value"] == str(robin.id)
     assert text_of(page, "#family option[selected]") == f"{family.reference} {family.name}, lead Robin Quillfeather"
-    assert [field["value"] for field in page.select("input[name=held_on]")] == date_parts(today())
-    proposed = [field["value"] for field in page.select("input[name=next_supervision_on]")]
-    assert proposed == date_parts(today() + timedelta(weeks=4))
+    assert date_in(page, "held_on") == today()
+    assert date_in(page, "next_supervision_on") == today() + timedelta(weeks=4)
     owners = [option.get_text(strip=True) for option in page.select("#steps-0-owner_user option")]
     assert owners == ["Select a person", "Kit Marrowby", "Morgan Thistlewhite", "Robin Quillfeather"]
 

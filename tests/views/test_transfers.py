@@ -9,14 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from earlyhelp.domain.timescales import LONDON
+from earlyhelp.clock import LONDON, today
 from earlyhelp.domain.transfers import TransferAction
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, Episode, HandoverPlan, LevelOfNeed, NextStep, TimelineEntry, Transfer
 from earlyhelp.services import transfers
-from earlyhelp.services.transfers import today
-from tests.conftest import TestClient, error_messages, soup_of, text_of
 from tests.factories import make_episode, make_household, make_transfer, make_user, reference, team
+from tests.helpers import TestClient, error_messages, soup_of, text_of
 
 # People
 
