@@ -2,6 +2,7 @@
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from earlyhelp import clock
 from earlyhelp.web import error_summary
@@ -31,6 +32,7 @@ def navigation_items() -> list[dict]:
 def init_app(app: Flask) -> None:
     app.add_template_global(navigation_items)
     app.add_template_global(error_summary)
+    app.jinja_env.tests["markup"] = lambda value: isinstance(value, Markup)
 
     @app.template_global()
     def unread_notifications() -> int:

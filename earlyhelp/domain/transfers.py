@@ -13,16 +13,17 @@ from datetime import datetime
 from enum import StrEnum
 
 from earlyhelp import clock
+from earlyhelp.domain.status import Status
 
 
-class TransferState(StrEnum):
-    DRAFT = "draft"
-    AWAITING_APPROVAL = "awaiting_approval"
-    SENT = "sent"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
-    HANDOVER_COMPLETE = "handover_complete"
+class TransferState(Status):
+    DRAFT = "draft", "Draft", "grey"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval", "yellow"
+    SENT = "sent", "Sent", "blue"
+    ACCEPTED = "accepted", "Accepted", "green"
+    DECLINED = "declined", "Declined", "red"
+    WITHDRAWN = "withdrawn", "Withdrawn", "grey"
+    HANDOVER_COMPLETE = "handover_complete", "Handover complete", "green"
 
 
 class TransferAction(StrEnum):

@@ -60,7 +60,7 @@ def search():
         "families/_results.html",
         form=form,
         results=results,
-        page_url=lambda number: url_for("families.search", **criteria, page=number),
+        criteria=criteria,
         fragment=wants_fragment(),
     )
     db.session.commit()
@@ -139,7 +139,6 @@ def show(family_id: int):
         "family": family,
         "timeline": timeline,
         "actors": _names_of(entry.actor_id for entry in timeline.items),
-        "timeline_url": lambda number: url_for("families.show", family_id=family.id, timeline_page=number),
     }
     if not wants_fragment():  # a swap of the timeline needs only the timeline
         context["episodes"] = families.open_episodes(family.id)

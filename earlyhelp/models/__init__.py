@@ -3,7 +3,7 @@
 from earlyhelp.models.audit import AuditEvent
 from earlyhelp.models.episodes import Episode
 from earlyhelp.models.families import Family, Person, TimelineEntry
-from earlyhelp.models.family_plans import FamilyPlan, FamilyPlanChild, IssuedDocument
+from earlyhelp.models.family_plans import FamilyPlan, FamilyPlanChild, FamilyPlanStatus, IssuedDocument
 from earlyhelp.models.next_steps import NextStep, NextStepStatus, OwnerKind
 from earlyhelp.models.people import Role, Service, Setting, SignInAttempt, Team, User, UserSession
 from earlyhelp.models.reference import Agency, DecisionOutcome, LevelOfNeed
@@ -19,6 +19,7 @@ __all__ = [
     "Family",
     "FamilyPlan",
     "FamilyPlanChild",
+    "FamilyPlanStatus",
     "HandoverPlan",
     "IssuedDocument",
     "LevelOfNeed",

@@ -6,8 +6,9 @@ from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, Unique
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from earlyhelp import clock
+from earlyhelp.domain.status import Status
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime
+from earlyhelp.models.base import StatusType, UTCDateTime
 from earlyhelp.models.families import Family, Person
 from earlyhelp.models.people import User
 
@@ -21,11 +22,16 @@ SECTIONS = {
 }
 
 
+class FamilyPlanStatus(Status):
+    DRAFT = "draft", "Draft", "grey"
+    ISSUED = "issued", "Issued", "green"
+
+
 class FamilyPlan(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
     version: Mapped[int]
-    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft or issued
+    status: Mapped[FamilyPlanStatus] = mapped_column(StatusType(FamilyPlanStatus, 20), default=FamilyPlanStatus.DRAFT)
     worries: Mapped[str] = mapped_column(Text, default="")
     working_well: Mapped[str] = mapped_column(Text, default="")
     needs_to_happen: Mapped[str] = mapped_column(Text, default="")

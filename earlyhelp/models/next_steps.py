@@ -10,16 +10,17 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from earlyhelp import clock
+from earlyhelp.domain.status import Status
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime
+from earlyhelp.models.base import StatusType, UTCDateTime
 from earlyhelp.models.people import User
 
 
-class NextStepStatus(StrEnum):
-    OPEN = "open"
-    DONE = "done"
-    NOT_DONE = "not_done"
-    CANCELLED = "cancelled"
+class NextStepStatus(Status):
+    OPEN = "open", "Open", "blue"
+    DONE = "done", "Done", "green"
+    NOT_DONE = "not_done", "Not done", "grey"
+    CANCELLED = "cancelled", "Cancelled", "grey"
 
 
 class OwnerKind(StrEnum):
@@ -37,7 +38,7 @@ class NextStep(db.Model):
     owner_name: Mapped[str] = mapped_column(String(120), default="")
     owner_agency: Mapped[str] = mapped_column(String(120), default="")
     due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default=NextStepStatus.OPEN)
+    status: Mapped[NextStepStatus] = mapped_column(StatusType(NextStepStatus, 20), default=NextStepStatus.OPEN)
     status_on: Mapped[date | None] = mapped_column(Date)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     # Where it came from: handover_plan, family_plan, supervision, referral_decision.

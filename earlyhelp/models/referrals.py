@@ -5,22 +5,22 @@ concern clear: every field a clear referral needs is required here, and its clar
 """
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from earlyhelp import clock
+from earlyhelp.domain.status import Status
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime
+from earlyhelp.models.base import StatusType, UTCDateTime
 from earlyhelp.models.families import Family, Person
 from earlyhelp.models.people import User
 from earlyhelp.models.reference import Agency, DecisionOutcome, LevelOfNeed
 
 
-class ReferralStatus(StrEnum):
-    AWAITING_DECISION = "awaiting_decision"
-    DECIDED = "decided"
+class ReferralStatus(Status):
+    AWAITING_DECISION = "awaiting_decision", "Awaiting decision", "yellow"
+    DECIDED = "decided", "Decided", "green"
 
 
 class Referral(db.Model):
@@ -45,7 +45,9 @@ class Referral(db.Model):
     family_agrees: Mapped[str] = mapped_column(String(10))
     family_agreement_note: Mapped[str] = mapped_column(Text, default="")
     # The clock
-    status: Mapped[str] = mapped_column(String(20), default=ReferralStatus.AWAITING_DECISION)
+    status: Mapped[ReferralStatus] = mapped_column(
+        StatusType(ReferralStatus, 20), default=ReferralStatus.AWAITING_DECISION
+    )
     decision_due_on: Mapped[date] = mapped_column(Date)
     decision_due_explanation: Mapped[str] = mapped_column(String(300))
     # The decision

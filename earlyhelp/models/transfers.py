@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from earlyhelp import clock
 from earlyhelp.domain.transfers import Direction, TransferState
 from earlyhelp.extensions import db
-from earlyhelp.models.base import UTCDateTime
+from earlyhelp.models.base import StatusType, UTCDateTime
 from earlyhelp.models.episodes import Episode
 from earlyhelp.models.families import Family, Person
 from earlyhelp.models.people import Service, Team, User
@@ -19,7 +19,7 @@ class Transfer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
     direction: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(30), default=TransferState.DRAFT)
+    state: Mapped[TransferState] = mapped_column(StatusType(TransferState), default=TransferState.DRAFT)
     from_episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"))
     to_service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     sending_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
@@ -113,8 +113,8 @@ class TransferEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("transfer.id"), index=True)
     action: Mapped[str] = mapped_column(String(30))
-    from_state: Mapped[str | None] = mapped_column(String(30))
-    to_state: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[TransferState | None] = mapped_column(StatusType(TransferState))
+    to_state: Mapped[TransferState] = mapped_column(StatusType(TransferState))
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     reason: Mapped[str] = mapped_column(Text, default="")
