@@ -19,6 +19,8 @@ from flask import Response, current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from earlyhelp.database import end_transaction
+
 BASE_URL = "app://earlyhelp/"
 
 
@@ -139,8 +141,14 @@ atexit.register(renderers.close)
 
 
 def render_pdf(template: str, *, large_print: bool = False, **context) -> bytes:
-    """Render a template under templates/pdf/ to PDF bytes. Text typed by people is escaped like any page."""
+    """Render a template under templates/pdf/ to PDF bytes. Text typed by people is escaped like any page.
+
+    The HTML is made from the records first; then the transaction ends, so that no lock or snapshot is
+    held while WeasyPrint works (a long document can take many seconds). Only a request that has changed
+    nothing may render: a use case that stores documents renders between its two transactions.
+    """
     html = render_template(template, large_print=large_print, **context)
+    end_transaction()
     config = current_app.config
     return renderers.render(
         html,

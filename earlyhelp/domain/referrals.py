@@ -4,15 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from earlyhelp import clock
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.timescales import format_day
-
-
-class DecisionRefused(Exception):
-    """A decision that cannot be recorded as it stands; the message says what to change."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -30,20 +23,20 @@ def is_late(decided_at: datetime, due_on: date) -> bool:
 
 
 def check_decision(proposal: ProposedDecision, *, now: datetime) -> None:
-    """Raise DecisionRefused naming the field to fix, or return quietly."""
+    """Raise Refused naming the field to fix, or return quietly."""
     if proposal.decided_at < proposal.received_at:
         received = clock.local(proposal.received_at)
-        raise DecisionRefused(
+        raise Refused(
             f"The decision date must be on or after the referral was received ({format_day(received.date())}"
             f" at {received:%H:%M})",
             "decided_on",
         )
     if proposal.decided_at > now:
-        raise DecisionRefused("The decision date must be today or in the past", "decided_on")
+        raise Refused("The decision date must be today or in the past", "decided_on")
     if is_late(proposal.decided_at, proposal.due_on) and not proposal.late_reason.strip():
-        raise DecisionRefused(
+        raise Refused(
             f"The decision was due on {format_day(proposal.due_on)}. Enter the reason it was made late",
             "late_reason",
         )
     if proposal.opens_service == "early_help" and not proposal.lead_chosen:
-        raise DecisionRefused("Select the lead practitioner who will work with the family", "lead_practitioner")
+        raise Refused("Select the lead practitioner who will work with the family", "lead_practitioner")

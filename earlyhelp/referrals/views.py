@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock
 from earlyhelp.access import case_worker, front_door
-from earlyhelp.domain.referrals import DecisionRefused
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.forms import household_rows, parse_time
 from earlyhelp.models import Agency, DecisionOutcome, Family, LevelOfNeed, Referral, ReferralStatus, Role, User
@@ -24,7 +24,7 @@ from earlyhelp.referrals.forms import (
 )
 from earlyhelp.services import referrals as service
 from earlyhelp.services.audit import record_event
-from earlyhelp.web import render_page
+from earlyhelp.web import render_page, show_refusal
 
 QUEUE_PAGE_SIZE = 25
 
@@ -229,7 +229,6 @@ def decide(referral_id: int):
         form.decided_level.data = str(referral.level_id)
         record_event("view", "referral", referral.id, family_id=referral.family_id)
         db.session.commit()
-    refused = None
     if form.validate_on_submit():
         outcome = db.session.get(DecisionOutcome, int(form.outcome.data))
         lead_field = form.lead_practitioner if outcome.opens_service == "early_help" else form.social_worker
@@ -245,14 +244,9 @@ def decide(referral_id: int):
                 lead=lead,
                 actor=current_user,
             )
-        except DecisionRefused as error:
-            db.session.rollback()
-            if error.field:
-                getattr(form, error.field).errors.append(str(error))
-            else:
-                refused = str(error)
+        except Refused as refusal:
+            show_refusal(form, refusal)
         else:
-            db.session.commit()
             flash(f"Decision recorded: {outcome.name}. Now tell the referrer.")
             return redirect(url_for("referrals.show", referral_id=referral.id))
     decision_clock = service.decision_clock(referral)
@@ -261,7 +255,6 @@ def decide(referral_id: int):
         form=form,
         referral=referral,
         clock=decision_clock,
-        refused=refused,
         ask_late_reason=decision_clock.state == "overdue"
         or bool(form.late_reason.data)
         or bool(form.late_reason.errors),

@@ -8,7 +8,8 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 
 from earlyhelp import clock
-from earlyhelp.domain.referrals import DecisionRefused, ProposedDecision, check_decision, is_late
+from earlyhelp.domain.referrals import ProposedDecision, check_decision, is_late
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.timescales import Clock, Deadline, add_working_days, deadline_after_receipt
 from earlyhelp.extensions import db
 from earlyhelp.models import (
@@ -25,6 +26,7 @@ from earlyhelp.models import (
 )
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
+from earlyhelp.services.use_case import use_case
 
 CLARITY_CHOICES = {"yes": "Yes, the level of concern was clear", "partly": "Partly clear", "no": "No, it was not clear"}
 FEEDBACK_METHODS = {"phone": "Phone call", "email": "Email", "letter": "Letter", "meeting": "In person"}
@@ -94,6 +96,7 @@ def record_referral(family: Family, *, fields: dict, children: list[ChildInput],
     return referral
 
 
+@use_case("decide", "referral")
 def decide_referral(
     referral_id: int,
     *,
@@ -116,9 +119,8 @@ def decide_referral(
         .execution_options(populate_existing=True)
     )
     if referral.is_decided:
-        when = clock.local(referral.decided_at)
-        raise DecisionRefused(
-            f"This referral was decided by {referral.decided_by.name} on {when:%-d %B %Y} at {when:%H:%M}"
+        raise Refused(
+            f"This referral was decided by {referral.decided_by.name} on {clock.long_moment(referral.decided_at)}"
         )
     check_decision(
         ProposedDecision(

@@ -15,7 +15,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from flask import url_for
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from earlyhelp import clock, create_app
@@ -155,6 +155,22 @@ class TestClient:
 
     def sign_out(self):
         return self.post("auth.sign_out")
+
+
+@contextmanager
+def counting_statements():
+    """Counts the SQL statements run inside the block: `with counting_statements() as count: ...; count()`."""
+    statements = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield lambda: len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
 
 
 def text_of(soup: BeautifulSoup, selector: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from earlyhelp.clock import LONDON
-from earlyhelp.domain.referrals import DecisionRefused
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, DecisionOutcome, Episode, LevelOfNeed, TimelineEntry
 from earlyhelp.services.referrals import agency_quality, decide_referral, decision_clock, rate_clarity
@@ -65,7 +65,7 @@ def test_an_early_help_decision_opens_an_episode_with_the_lead_practitioner(app)
 def test_an_early_help_decision_needs_a_lead_practitioner(app):
     officer = make_user("front_door", team_name="Front door")
     referral = make_referral(make_household(), actor=officer)
-    with pytest.raises(DecisionRefused, match="Select the lead practitioner") as refused:
+    with pytest.raises(Refused, match="Select the lead practitioner") as refused:
         decide(referral, "early_help", actor=officer)
     assert refused.value.field == "lead_practitioner"
 
@@ -93,7 +93,7 @@ def test_a_family_already_open_to_early_help_keeps_its_lead(app):
 def test_a_decision_before_the_referral_was_received_is_refused(app):
     officer = make_user("front_door", team_name="Front door")
     referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
-    with pytest.raises(DecisionRefused, match=r"on or after the referral was received \(Mon 1 Dec 2025 at 10:00\)"):
+    with pytest.raises(Refused, match=r"on or after the referral was received \(Mon 1 Dec 2025 at 10:00\)"):
         decide(referral, "no_further_action", actor=officer, decided_at=london(2025, 12, 1, 9))
 
 
@@ -101,7 +101,7 @@ def test_a_late_decision_needs_a_reason_and_keeps_it(app):
     officer = make_user("front_door", team_name="Front door")
     referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
     late = london(2025, 12, 4, 11)
-    with pytest.raises(DecisionRefused, match=r"The decision was due on Tue 2 Dec 2025\. Enter the reason"):
+    with pytest.raises(Refused, match=r"The decision was due on Tue 2 Dec 2025\. Enter the reason"):
         decide(referral, "no_further_action", actor=officer, decided_at=late)
     decide(referral, "no_further_action", actor=officer, decided_at=late, late_reason="Waiting for police checks")
     assert referral.late_reason == "Waiting for police checks"
@@ -113,7 +113,7 @@ def test_a_referral_cannot_be_decided_twice_and_the_second_person_is_told_who_de
     referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
     decide(referral, "no_further_action", actor=officer, decided_at=london(2025, 12, 1, 14, 5))
     db.session.commit()
-    with pytest.raises(DecisionRefused, match="This referral was decided by Frankie First on 1 December 2025 at 14:05"):
+    with pytest.raises(Refused, match="This referral was decided by Frankie First on 1 December 2025 at 14:05"):
         decide(referral, "early_help", actor=make_user("team_manager"))
 
 

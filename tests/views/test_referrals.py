@@ -284,7 +284,7 @@ def test_when_two_people_decide_at_once_the_second_sees_who_decided_and_keeps_th
     )
     assert response.status_code == 200
     soup = soup_of(response)
-    assert text_of(soup, "#refused").startswith("This referral was decided by Frankie First on")
+    assert error_messages(soup)[0].startswith("This referral was decided by Frankie First on")
     assert soup.select_one("#rationale").get_text() == "My own careful words"
     db.session.refresh(referral)
     assert referral.outcome.code == "no_further_action"
