@@ -166,7 +166,7 @@ def make_transfer(
         submission_key=fields.pop("submission_key", uuid.uuid4().hex),
         fields=values | fields,
         children=[
-            ChildChoice(person_id=c.id, included=True, child_views="I want things to be calmer.")
+            ChildChoice(person_id=c.id, included=True, child_words="I want things to be calmer.")
             for c in family.children
         ],
         outstanding=[],

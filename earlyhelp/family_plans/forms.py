@@ -23,7 +23,7 @@ def section(name: str, hint: str) -> TextAreaField:
 
 class ChildWordsForm(Form):
     person_id = HiddenField()
-    words = TextAreaField(
+    child_words = TextAreaField(
         "In their own words", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "Their words")]
     )
 

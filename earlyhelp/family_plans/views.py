@@ -80,7 +80,7 @@ def edit(plan_id: int):
     form = FamilyPlanForm(obj=plan if request.method == "GET" else None)
     if request.method == "GET":
         for child in plan.children_words:
-            form.children.append_entry({"person_id": str(child.person_id), "words": child.words})
+            form.children.append_entry({"person_id": str(child.person_id), "child_words": child.child_words})
         record_event("view", "family_plan", plan.id, family_id=plan.family_id)
         db.session.commit()
     elif form.validate_on_submit():
@@ -93,7 +93,7 @@ def edit(plan_id: int):
                 "signed_paper_copy": form.signed_paper_copy.data,
             },
             child_words={
-                int(e.person_id.data): e.words.data or ""
+                int(e.person_id.data): e.child_words.data or ""
                 for e in form.children.entries
                 if (e.person_id.data or "").isdigit()
             },
@@ -119,7 +119,7 @@ def add_step(plan_id: int):
         return redirect(url_for("family_plans.edit", plan_id=plan.id) + "#next-steps")
     form = FamilyPlanForm(formdata=None, obj=plan)
     for child in plan.children_words:
-        form.children.append_entry({"person_id": str(child.person_id), "words": child.words})
+        form.children.append_entry({"person_id": str(child.person_id), "child_words": child.child_words})
     return _edit_page(plan, form, form_for_step)
 
 

@@ -73,7 +73,7 @@ class FamilyPlanChild(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("family_plan.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    words: Mapped[str] = mapped_column(Text, default="")
+    child_words: Mapped[str] = mapped_column(Text, default="")
 
     person: Mapped[Person] = relationship(lazy="joined")
 

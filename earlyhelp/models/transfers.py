@@ -100,7 +100,7 @@ class TransferChild(db.Model):
     included: Mapped[bool]
     reason_not_included: Mapped[str] = mapped_column(Text, default="")
     # Working Together 2023: the child's own views, in their words.
-    child_views: Mapped[str] = mapped_column(Text, default="")
+    child_words: Mapped[str] = mapped_column(Text, default="")
 
     person: Mapped[Person] = relationship(lazy="joined")
 

@@ -251,7 +251,7 @@ def _transfer_history(accounts: list[User]) -> None:
                     "outstanding_tasks_listed": not step_up,
                 },
                 children=[
-                    transfers.ChildChoice(c.id, True, child_views="I want everyone to stop shouting.")
+                    transfers.ChildChoice(c.id, True, child_words="I want everyone to stop shouting.")
                     for c in episode.family.children
                 ],
                 outstanding=[]
@@ -378,7 +378,7 @@ def _family_plan_history(accounts: list[User]) -> None:
         plan.lead_contact = "01632 960111, Monday to Friday, 9am to 5pm"
         plan.agreed_by, plan.agreed_on, plan.signed_paper_copy = "Mum", today - timedelta(weeks=7), True
         for child in plan.children_words:
-            child.words = child.words or "I like my teacher. I want to play football after school."
+            child.child_words = child.child_words or "I like my teacher. I want to play football after school."
         add_next_step(
             family.id,
             NextStepInput(

@@ -83,9 +83,11 @@ def start_draft(family: Family, *, actor: User, today: date) -> FamilyPlan:
         for name in (*TEXT_FIELDS, "signed_paper_copy"):
             setattr(plan, name, getattr(previous, name))
         plan.agreed_by, plan.agreed_on, plan.signed_paper_copy = "", None, False
-    words = {c.person_id: c.words for c in previous.children_words} if previous else {}
+    words = {c.person_id: c.child_words for c in previous.children_words} if previous else {}
     for child in family.children:
-        plan.children_words.append(FamilyPlanChild(person_id=child.id, words=words.get(child.id, child.child_words)))
+        plan.children_words.append(
+            FamilyPlanChild(person_id=child.id, child_words=words.get(child.id, child.child_words))
+        )
     db.session.add(plan)
     db.session.flush()
     if previous:
@@ -111,7 +113,7 @@ def save_draft(plan: FamilyPlan, *, changes: dict, child_words: dict[int, str], 
         setattr(plan, name, value.strip() if isinstance(value, str) else value)
     for child in plan.children_words:
         if child.person_id in child_words:
-            child.words = child_words[child.person_id].strip()
+            child.child_words = child_words[child.person_id].strip()
     record_event("update", "family_plan", plan.id, family_id=plan.family_id, user=actor)
 
 
@@ -133,7 +135,7 @@ def findings(plan: FamilyPlan) -> list[Finding]:
         title, number = f"{child.person.first_name}'s words", 2
         while title in sections:  # two children with one name are each checked
             title, number = f"{child.person.first_name}'s words ({number})", number + 1
-        sections[title] = child.words
+        sections[title] = child.child_words
     return check(
         sections, [PlanStep(s.what, s.owner, s.due_on) for s in family_steps], review_on=plan.review_on, jargon=jargon()
     )
@@ -147,7 +149,7 @@ def snapshot(plan: FamilyPlan) -> dict:
         return [f"{s.what} | {s.owner} | {s.due_on:%-d %B %Y}" for s in items]
 
     return {title: getattr(plan, name) for name, title in SECTIONS.items()} | {
-        "Each child's words": "\n".join(f"{c.person.first_name}: {c.words}" for c in plan.children_words),
+        "Each child's words": "\n".join(f"{c.person.first_name}: {c.child_words}" for c in plan.children_words),
         "Next steps for the family": "\n".join(rows(family_steps)),
         "Professional-only next steps": "\n".join(rows(professional_steps)),
         "Review date": f"{plan.review_on:%-d %B %Y}" if plan.review_on else "",

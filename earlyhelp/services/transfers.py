@@ -56,7 +56,7 @@ class ChildChoice:
     person_id: int
     included: bool
     reason_not_included: str = ""
-    child_views: str = ""
+    child_words: str = ""
 
 
 def actor_of(user: User) -> Actor:
@@ -164,7 +164,7 @@ def start(
                 person_id=child.person_id,
                 included=child.included,
                 reason_not_included="" if child.included else child.reason_not_included.strip(),
-                child_views=child.child_views.strip(),
+                child_words=child.child_words.strip(),
             )
         )
     transfer.events.append(

@@ -60,7 +60,7 @@ class ChildInTransferForm(Form):
     included = RadioField(
         "Is this child part of the request?", choices=YES_NO, widget=GovRadioInput(), validate_choice=False
     )
-    child_views = TextAreaField(
+    child_words = TextAreaField(
         "Their views, in their own words", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "Their views")]
     )
     reason_not_included = TextAreaField(
@@ -71,7 +71,7 @@ class ChildInTransferForm(Form):
         if field.data not in ("yes", "no"):
             raise ValidationError("Select yes if this child is part of the request")
 
-    def validate_child_views(self, field):
+    def validate_child_words(self, field):
         if self.included.data == "yes" and not (field.data or "").strip():
             raise ValidationError("Enter this child's views, or say why they could not be asked")
 

@@ -96,7 +96,7 @@ def _start(episode: Episode, direction: Direction, form_class):
                         person_id=child.id,
                         included=entry.included.data == "yes",
                         reason_not_included=entry.reason_not_included.data or "",
-                        child_views=entry.child_views.data or "",
+                        child_words=entry.child_words.data or "",
                     )
                     for child, entry in rows
                 ],

@@ -46,7 +46,7 @@ def test_write_check_issue_print_and_revise_a_family_plan(person, live_app, live
     practitioner.get_by_label("What needs to happen", exact=True).fill("Everyone gets to school on time, every day.")
     practitioner.get_by_label("Our goals, in our own words").fill("We want mornings to be calmer.")
     for number, name in enumerate(children):
-        words = practitioner.locator(f"#children-{number}-words")
+        words = practitioner.locator(f"#children-{number}-child_words")
         expect(practitioner.locator(f"label[for='children-{number}-words']")).to_have_text(
             f"{name}, in their own words"
         )

@@ -154,7 +154,7 @@ def test_a_first_draft_is_version_1_reviewed_after_the_set_weeks_with_every_chil
     assert (plan.version, plan.status, plan.review_on) == (1, "draft", TODAY + timedelta(weeks=6))
     assert plan.lead.name == "Robin Quillfeather"
     assert plan.created_by_id == colleague.id
-    assert [(c.person.first_name, c.words) for c in plan.children_words] == [
+    assert [(c.person.first_name, c.child_words) for c in plan.children_words] == [
         ("Ash", "I like my teacher."),
         ("Bo", ""),
         ("Cal", "I want my own room."),
@@ -221,7 +221,7 @@ def test_a_new_version_copies_the_text_but_not_the_agreement_and_takes_over_the_
     for name in (*CLEAR, "lead_contact", "copies_to"):
         assert getattr(v2, name) == getattr(v1, name), name
     assert (v2.agreed_by, v2.agreed_on, v2.signed_paper_copy) == ("", None, False)
-    assert [(c.person_id, c.words) for c in v2.children_words] == [
+    assert [(c.person_id, c.child_words) for c in v2.children_words] == [
         (ash.id, "I like football."),
         (bo.id, "I like drawing."),
     ]

@@ -94,7 +94,7 @@ def plan_form(plan, **overrides) -> dict:
     }
     for index, child in enumerate(plan.children_words):
         data[f"children-{index}-person_id"] = str(child.person_id)
-        data[f"children-{index}-words"] = child.words
+        data[f"children-{index}-child_words"] = child.child_words
     return data | overrides
 
 
@@ -177,16 +177,16 @@ def test_the_edit_page_asks_for_each_childs_words_and_saving_keeps_what_was_type
     plan = a_draft(family, lead)
 
     soup = client.page(f"/family-plans/{plan.id}/edit")
-    assert text_of(soup, "label[for='children-0-words']") == "Ash, in their own words"
-    assert text_of(soup, "label[for='children-1-words']") == "Bo, in their own words"
-    assert soup.select_one("#children-0-words").get_text().strip() == "I like my teacher."
+    assert text_of(soup, "label[for='children-0-child_words']") == "Ash, in their own words"
+    assert text_of(soup, "label[for='children-1-child_words']") == "Bo, in their own words"
+    assert soup.select_one("#children-0-child_words").get_text().strip() == "I like my teacher."
     review = today() + timedelta(weeks=6)
     assert [int(i["value"]) for i in soup.select("input[name='review_on']")] == [review.day, review.month, review.year]
     assert text_of(soup, "label[for='lead_contact']") == "How the family can reach Robin Quillfeather"
 
     data = plan_form(
         plan,
-        **{"children-0-words": "  I like my teacher and football.  ", "children-1-words": "I want a dog."},
+        **{"children-0-child_words": "  I like my teacher and football.  ", "children-1-child_words": "I want a dog."},
         agreed_by="Alex and Ash",
         agreed_on=date_parts(today()),
         signed_paper_copy="y",
@@ -197,11 +197,11 @@ def test_the_edit_page_asks_for_each_childs_words_and_saving_keeps_what_was_type
     soup = follow(client, response)
     assert flash_of(soup) == "Family plan saved."
     assert soup.select_one("#working_well").get_text().strip() == CLEAR["working_well"]
-    assert soup.select_one("#children-0-words").get_text().strip() == "I like my teacher and football."
+    assert soup.select_one("#children-0-child_words").get_text().strip() == "I like my teacher and football."
 
     plan = fresh(plan)
     assert {name: getattr(plan, name) for name in CLEAR} == CLEAR
-    assert [(c.person_id, c.words) for c in plan.children_words] == [
+    assert [(c.person_id, c.child_words) for c in plan.children_words] == [
         (ash.id, "I like my teacher and football."),
         (bo.id, "I want a dog."),
     ]
@@ -221,7 +221,7 @@ def test_over_long_text_gets_its_limit_and_keeps_what_was_typed(client):
     too_long = "We are worried. " * 312 + "Still going."  # 5004 characters
     response = client.post(
         f"/family-plans/{plan.id}/edit",
-        plan_form(plan, worries=too_long, **{"children-0-words": "I said " + "a" * 4994}, lead_contact="0" * 201),
+        plan_form(plan, worries=too_long, **{"children-0-child_words": "I said " + "a" * 4994}, lead_contact="0" * 201),
     )
     assert response.status_code == 200
     soup = soup_of(response)
@@ -231,7 +231,7 @@ def test_over_long_text_gets_its_limit_and_keeps_what_was_typed(client):
         "The contact details must be 200 characters or fewer",
     ]
     assert soup.select_one("#worries").get_text().strip() == too_long.strip()
-    assert soup.select_one("#children-0-words").get_text().strip() == "I said " + "a" * 4994
+    assert soup.select_one("#children-0-child_words").get_text().strip() == "I said " + "a" * 4994
     assert soup.select_one("#lead_contact")["value"] == "0" * 201
     assert soup.select_one("#goals").get_text().strip() == CLEAR["goals"]
     assert soup.title.get_text().startswith("Error:")
@@ -468,7 +468,7 @@ def test_a_second_version_shows_what_changed_and_the_first_versions_downloads_ne
     new_working_well = "Mum walks all three children to school now.\nGran helps on Fridays.\nDad does Mondays."
     client.post(
         f"/family-plans/{v2.id}/edit",
-        plan_form(v2, working_well=new_working_well, **{"children-0-words": "Mornings are better."}),
+        plan_form(v2, working_well=new_working_well, **{"children-0-child_words": "Mornings are better."}),
     )
     client.post(f"/family-plans/{v2.id}/next-steps", step_form(what="Pack school bags the night before"))
     response = client.post(f"/family-plans/{v2.id}/issue", {"submit_issue": "y"})

@@ -56,7 +56,7 @@ def children_rows(family, **per_child):
         data |= {
             f"children-{index}-person_id": str(child.id),
             f"children-{index}-included": "yes",
-            f"children-{index}-child_views": f"{child.first_name} says: I want the shouting to stop.",
+            f"children-{index}-child_words": f"{child.first_name} says: I want the shouting to stop.",
             f"children-{index}-reason_not_included": "",
         }
     return data | per_child
@@ -269,7 +269,7 @@ def test_each_child_needs_their_views_or_a_reason_for_being_left_out_and_typed_v
     data = step_up_form(
         family,
         **{
-            "children-0-child_views": "  ",
+            "children-0-child_words": "  ",
             "children-1-included": "no",
             "children-1-reason_not_included": "",
             "what_has_changed": "A kept note about the new injury.",
@@ -300,7 +300,7 @@ def test_text_that_is_too_long_is_refused_with_its_limit(client):
     lead = early_help_lead()
     family, episode = step_up_case(lead)
     client.sign_in(lead)
-    data = step_up_form(family, worries="w" * 5001, **{"children-0-child_views": "v" * 5001})
+    data = step_up_form(family, worries="w" * 5001, **{"children-0-child_words": "v" * 5001})
     assert error_messages(soup_of(client.post(f"/episodes/{episode.id}/step-up", data))) == [
         "The worries must be 5000 characters or fewer",
         "Their views must be 5000 characters or fewer",
@@ -417,8 +417,8 @@ def test_each_childs_views_are_stored_against_that_child_even_if_the_household_o
     data = step_up_form(
         family,
         **{
-            "children-0-child_views": f"I am {older.first_name} and I want to stay at my school.",
-            "children-1-child_views": f"I am {younger.first_name} and I miss my nan.",
+            "children-0-child_words": f"I am {older.first_name} and I want to stay at my school.",
+            "children-1-child_words": f"I am {younger.first_name} and I miss my nan.",
         },
     )
     # Meanwhile a colleague corrects the older child's date of birth: they are in fact the youngest.
@@ -426,7 +426,7 @@ def test_each_childs_views_are_stored_against_that_child_even_if_the_household_o
     db.session.commit()
     assert client.post(f"/episodes/{episode.id}/step-up", data).status_code == 302
     [transfer] = transfers_of(family)
-    views = {child.person_id: child.child_views for child in transfer.children}
+    views = {child.person_id: child.child_words for child in transfer.children}
     assert views[older.id] == f"I am {older.first_name} and I want to stay at my school."
     assert views[younger.id] == f"I am {younger.first_name} and I miss my nan."
 
