@@ -3,13 +3,23 @@
 from datetime import date, datetime, time
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field, validators
+from wtforms import Field, SelectChoice, validators
 from wtforms.fields import DateField
 
 from earlyhelp import clock
 
 MAX_SHORT_TEXT = 200
 MAX_LONG_TEXT = 5000
+
+
+def options(pairs, *, blank: str | None = None) -> list[SelectChoice]:
+    """Choices for a select or radios, from (value, label) pairs or a dict, with an optional blank first option.
+
+    WTForms 3.3 deprecates tuple choices; this is the one place that builds them.
+    """
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    choices = [SelectChoice("", blank)] if blank is not None else []
+    return choices + [SelectChoice(str(value), label) for value, label in items]
 
 
 def required(message: str) -> validators.DataRequired:
