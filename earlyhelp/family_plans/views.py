@@ -6,14 +6,17 @@ from sqlalchemy import select
 
 from earlyhelp import clock
 from earlyhelp.access import case_worker
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.family_plans import bp
 from earlyhelp.family_plans.forms import FamilyPlanForm, IssuePlanForm
 from earlyhelp.models import Family, FamilyPlan
-from earlyhelp.next_steps.forms import NextStepForm, new_step_form, save_step
+from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response
 from earlyhelp.services import family_plans as service
 from earlyhelp.services.audit import record_event
+from earlyhelp.services.next_steps import add_next_step
+from earlyhelp.web import show_refusal
 
 
 def _family_or_404(family_id: int) -> Family:
@@ -112,11 +115,21 @@ def add_step(plan_id: int):
     if redirect_response := _draft_or_redirect(plan):
         return redirect_response
     form_for_step = new_step_form()
-    if save_step(
-        form_for_step, family_id=plan.family_id, source_type="family_plan", source_id=plan.id, actor=current_user
-    ):
-        flash("Next step added to the plan.")
-        return redirect(url_for("family_plans.edit", plan_id=plan.id) + "#next-steps")
+    if form_for_step.validate_on_submit():
+        try:
+            add_next_step(
+                plan.family_id,
+                step_input(form_for_step),
+                source_type="family_plan",
+                source_id=plan.id,
+                actor=current_user,
+                today=clock.today(),
+            )
+        except Refused as refusal:
+            show_refusal(form_for_step, refusal)
+        else:
+            flash("Next step added to the plan.")
+            return redirect(url_for("family_plans.edit", plan_id=plan.id, _anchor="next-steps"))
     form = FamilyPlanForm(formdata=None, obj=plan)
     for child in plan.children_words:
         form.children.append_entry({"person_id": str(child.person_id), "child_words": child.child_words})

@@ -100,36 +100,19 @@ def new_step_form(formdata=_UNSET) -> "NextStepForm":
     return form
 
 
-def save_step(form: "NextStepForm", *, family_id: int, source_type: str, source_id: int, actor) -> bool:
-    """Add the posted next step; on a refusal put its message on the right field and return False."""
-    from earlyhelp.extensions import db
-    from earlyhelp.services.next_steps import NextStepInput, NextStepRefused, add_next_step
+def step_input(form: "NextStepForm"):
+    """The posted next step, for earlyhelp.services.next_steps.add_next_step (which checks and saves it)."""
+    from earlyhelp.services.next_steps import NextStepInput
 
-    if not form.validate_on_submit():
-        return False
-    try:
-        add_next_step(
-            family_id,
-            NextStepInput(
-                what=form.what.data,
-                owner_kind=form.owner_kind.data,
-                owner_user_id=int(form.owner_user.data) if (form.owner_user.data or "").isdigit() else None,
-                owner_name=form.owner_name.data or "",
-                owner_agency=form.owner_agency.data or "",
-                due_on=form.due_date(clock.today()),
-                family_facing=form.family_facing.data,
-            ),
-            source_type=source_type,
-            source_id=source_id,
-            actor=actor,
-            today=clock.today(),
-        )
-    except NextStepRefused as refused:
-        db.session.rollback()
-        form[refused.field].errors = [*form[refused.field].errors, str(refused)]
-        return False
-    db.session.commit()
-    return True
+    return NextStepInput(
+        what=form.what.data,
+        owner_kind=form.owner_kind.data,
+        owner_user_id=int(form.owner_user.data) if (form.owner_user.data or "").isdigit() else None,
+        owner_name=form.owner_name.data or "",
+        owner_agency=form.owner_agency.data or "",
+        due_on=form.due_date(clock.today()),
+        family_facing=form.family_facing.data,
+    )
 
 
 class NextStepRowForm(DueDateMixin, Form):

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from earlyhelp import clock
 from earlyhelp.access import case_worker
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepStatus
 from earlyhelp.next_steps import bp
@@ -39,7 +40,7 @@ def done(step_id: int):
     step = _step_or_404(step_id)
     try:
         next_steps.complete(step, actor=current_user, on=clock.today())
-    except next_steps.NextStepRefused as refused:
+    except Refused as refused:
         db.session.rollback()
         message, category = str(refused), "error"
     else:
@@ -61,7 +62,7 @@ def _change(step: NextStep, form, template: str, apply, message):
     if form.validate_on_submit():
         try:
             apply()
-        except next_steps.NextStepRefused as refused:
+        except Refused as refused:
             db.session.rollback()
             getattr(form, refused.field, form.reason).errors.append(str(refused))
         else:

@@ -5,16 +5,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, select
 
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepChange, NextStepStatus, OwnerKind, User
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.notifications import notify
-
-
-class NextStepRefused(ValueError):
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
+from earlyhelp.services.use_case import use_case
 
 
 @dataclass(frozen=True)
@@ -28,25 +24,26 @@ class NextStepInput:
     family_facing: bool = False
 
 
+@use_case("create", "next_step")
 def add_next_step(
     family_id: int, step: NextStepInput, *, source_type: str, source_id: int | None, actor: User, today: date
 ) -> NextStep:
     """Refuses a next step without a what, an owner or a due date in the future, saying which is missing."""
     if not step.what.strip():
-        raise NextStepRefused("Enter what needs to happen", "what")
+        raise Refused("Enter what needs to happen", "what")
     if step.owner_kind == OwnerKind.USER:
         owner = db.session.get(User, step.owner_user_id) if step.owner_user_id else None
         if owner is None or not owner.active:
-            raise NextStepRefused("Select who will do it", "owner_user")
+            raise Refused("Select who will do it", "owner_user")
     elif step.owner_kind in (OwnerKind.FAMILY_MEMBER, OwnerKind.PARTNER):
         if not step.owner_name.strip():
-            raise NextStepRefused("Enter the name of the person who will do it", "owner_name")
+            raise Refused("Enter the name of the person who will do it", "owner_name")
     else:
-        raise NextStepRefused("Select who will do it", "owner_kind")
+        raise Refused("Select who will do it", "owner_kind")
     if step.due_on is None:
-        raise NextStepRefused("Enter the date it needs to be done by", "due_on")
+        raise Refused("Enter the date it needs to be done by", "due_on")
     if step.due_on < today:
-        raise NextStepRefused("The date it needs to be done by must be today or in the future", "due_on")
+        raise Refused("The date it needs to be done by must be today or in the future", "due_on")
     next_step = NextStep(
         family_id=family_id,
         what=step.what.strip(),
@@ -91,7 +88,7 @@ def _change(step: NextStep, kind: str, *, actor: User, reason: str = "", to_due_
 
 def _still_open(step: NextStep) -> None:
     if step.status != NextStepStatus.OPEN:
-        raise NextStepRefused(f"This next step is already {step.status.replace('_', ' ')}", "status")
+        raise Refused(f"This next step is already {step.status.replace('_', ' ')}", "status")
 
 
 def complete(step: NextStep, *, actor: User, on: date) -> None:
@@ -105,7 +102,7 @@ def close_undone(step: NextStep, status: NextStepStatus, *, reason: str, actor: 
     _still_open(step)
     if not reason.strip():
         word = "was not done" if status == NextStepStatus.NOT_DONE else "is cancelled"
-        raise NextStepRefused(f"Enter the reason it {word}", "reason")
+        raise Refused(f"Enter the reason it {word}", "reason")
     step.status, step.status_on, step.status_reason = status, on, reason.strip()
     _change(step, str(status), actor=actor, reason=reason)
 
@@ -114,11 +111,11 @@ def reschedule(step: NextStep, *, due_on: date | None, reason: str, actor: User,
     """A new due date, with the reason, keeping every earlier date in the history."""
     _still_open(step)
     if due_on is None:
-        raise NextStepRefused("Enter the new date it needs to be done by", "due_on")
+        raise Refused("Enter the new date it needs to be done by", "due_on")
     if due_on < today:
-        raise NextStepRefused("The new date must be today or in the future", "due_on")
+        raise Refused("The new date must be today or in the future", "due_on")
     if not reason.strip():
-        raise NextStepRefused("Enter the reason for the new date", "reason")
+        raise Refused("Enter the reason for the new date", "reason")
     _change(step, "rescheduled", actor=actor, reason=reason, to_due_on=due_on)
     step.due_on = due_on
 

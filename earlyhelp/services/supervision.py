@@ -6,11 +6,12 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Supervision, SupervisionDecision, User
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
-from earlyhelp.services.next_steps import NextStepInput, NextStepRefused, add_next_step
+from earlyhelp.services.next_steps import NextStepInput, add_next_step
 
 
 class SupervisionRefused(ValueError):
@@ -53,9 +54,7 @@ def record_supervision(
     db.session.add(supervision)
     db.session.flush()
     if steps and family is None:
-        raise NextStepRefused(
-            "Next steps from general supervision need a family: record them in case supervision", "what"
-        )
+        raise Refused("Next steps from general supervision need a family: record them in case supervision", "what")
     for step in steps:
         add_next_step(
             family.id, step, source_type="supervision", source_id=supervision.id, actor=supervisor, today=today

@@ -6,11 +6,12 @@ from sqlalchemy import select
 
 from earlyhelp import clock
 from earlyhelp.access import case_worker, roles
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Supervision, User
 from earlyhelp.services import next_steps
 from earlyhelp.services.audit import Outcome, record_event
-from earlyhelp.services.next_steps import NextStepInput, NextStepRefused
+from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.supervision import SupervisionRefused, default_next_date, due_for_team, record_supervision
 from earlyhelp.supervision import bp
 from earlyhelp.supervision.forms import RecordSupervisionForm
@@ -106,7 +107,7 @@ def new():
                 next_supervision_on=form.next_supervision_on.data or default_next_date(form.held_on.data),
                 today=clock.today(),
             )
-        except (SupervisionRefused, NextStepRefused) as error:
+        except (SupervisionRefused, Refused) as error:
             db.session.rollback()
             refused = str(error)
         else:

@@ -10,11 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock
 from earlyhelp.access import case_worker, roles
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import Direction, TransferAction, TransferState, TransitionRefused, allowed, responsible
 from earlyhelp.extensions import db
 from earlyhelp.forms import household_rows
 from earlyhelp.models import Episode, Family, LevelOfNeed, NextStep, Transfer, User
-from earlyhelp.next_steps.forms import NextStepForm, new_step_form, save_step
+from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.audit import Outcome, record_event
@@ -28,7 +29,7 @@ from earlyhelp.transfers.forms import (
     StepDownForm,
     StepUpForm,
 )
-from earlyhelp.web import render_page
+from earlyhelp.web import render_page, show_refusal
 
 QUEUES = {
     "decide": "Requests to decide",
@@ -399,15 +400,21 @@ def add_next_step(transfer_id: int):
         flash(f"This request is {transfer.state.replace('_', ' ')}: its handover plan is closed.", "error")
         return redirect(url_for("transfers.show", transfer_id=transfer.id))
     form = new_step_form()
-    if save_step(
-        form,
-        family_id=transfer.family_id,
-        source_type="handover_plan",
-        source_id=transfer.handover_plan.id,
-        actor=current_user,
-    ):
-        flash("Next step added to the handover plan.")
-        return redirect(url_for("transfers.edit_plan", transfer_id=transfer.id) + "#next-steps")
+    if form.validate_on_submit():
+        try:
+            next_steps.add_next_step(
+                transfer.family_id,
+                step_input(form),
+                source_type="handover_plan",
+                source_id=transfer.handover_plan.id,
+                actor=current_user,
+                today=clock.today(),
+            )
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            flash("Next step added to the handover plan.")
+            return redirect(url_for("transfers.edit_plan", transfer_id=transfer.id, _anchor="next-steps"))
     plan_form = HandoverPlanForm(formdata=None, data=_plan_form_defaults(transfer.handover_plan))
     return _plan_page(transfer, plan_form=plan_form, step_form=form)
 

@@ -6,10 +6,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, inspect, select
 
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, NextStep, NextStepChange, NextStepStatus
 from earlyhelp.services import next_steps
-from earlyhelp.services.next_steps import NextStepInput, NextStepRefused, add_next_step
+from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from tests.factories import make_household, make_user
 
 MONDAY = date(2026, 1, 5)
@@ -148,7 +149,7 @@ def test_a_next_step_missing_something_is_refused_saying_what_and_where(app, cha
     step = NextStepInput(
         **{"what": "Phone the school", "owner_kind": "user", "owner_user_id": owner_id, "due_on": TUESDAY} | change
     )
-    with pytest.raises(NextStepRefused) as refused:
+    with pytest.raises(Refused) as refused:
         add_next_step(family.id, step, source_type="supervision", source_id=None, actor=robin, today=MONDAY)
     assert (str(refused.value), refused.value.field) == (message, field)
     assert steps_of(family) == []
@@ -181,7 +182,7 @@ def test_a_step_not_done_or_cancelled_needs_a_reason(app, status, message):
     robin = lead()
     family = make_household(children=1)
     step = add(family, step_for(robin), actor=robin)
-    with pytest.raises(NextStepRefused) as refused:
+    with pytest.raises(Refused) as refused:
         next_steps.close_undone(step, status, reason="  ", actor=robin, on=TUESDAY)
     assert (str(refused.value), refused.value.field) == (message, "reason")
     db.session.rollback()
@@ -208,7 +209,7 @@ def test_a_new_date_needs_a_reason_and_a_date_that_has_not_passed(app):
         ({"due_on": MONDAY, "reason": "The family are away"}, "The new date must be today or in the future", "due_on"),
     ]
     for change, message, field in attempts:
-        with pytest.raises(NextStepRefused) as refused:
+        with pytest.raises(Refused) as refused:
             next_steps.reschedule(step, actor=robin, today=TUESDAY, **change)
         assert (str(refused.value), refused.value.field) == (message, field)
         db.session.rollback()
@@ -273,7 +274,7 @@ def test_a_closed_step_cannot_be_done_closed_or_given_a_new_date(app, close, wor
         lambda: next_steps.reschedule(step, due_on=SUNDAY, reason="Later", actor=robin, today=WEDNESDAY),
     ]
     for attempt in attempts:
-        with pytest.raises(NextStepRefused, match=f"^This next step is already {word}$"):
+        with pytest.raises(Refused, match=f"^This next step is already {word}$"):
             attempt()
     assert len(changes_of(step)) == 1
     assert db.session.get(NextStep, step.id).due_on == TUESDAY

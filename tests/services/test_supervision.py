@@ -6,9 +6,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, NextStep, Supervision, SupervisionDecision, TimelineEntry
-from earlyhelp.services.next_steps import NextStepInput, NextStepRefused
+from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.supervision import (
     SupervisionRefused,
     default_next_date,
@@ -84,7 +85,7 @@ def test_case_supervision_needs_a_family(app):
 def test_next_steps_from_general_supervision_need_a_family(app):
     morgan, robin = manager(), practitioner()
     step = NextStepInput(what="Book training", owner_kind="user", owner_user_id=robin.id, due_on=TODAY)
-    with pytest.raises(NextStepRefused, match=r"^Next steps from general supervision need a family"):
+    with pytest.raises(Refused, match=r"^Next steps from general supervision need a family"):
         supervise(morgan, robin, held_on=TODAY, kind="general", decisions=[], steps=[step])
     db.session.rollback()
     assert (count(Supervision), count(NextStep)) == (0, 0)
@@ -134,7 +135,7 @@ def test_a_refused_next_step_leaves_no_supervision_behind(app):
     morgan, robin = manager(), practitioner()
     family = make_household(children=1)
     late = NextStepInput(what="Phone", owner_kind="user", owner_user_id=robin.id, due_on=TODAY - timedelta(days=1))
-    with pytest.raises(NextStepRefused, match="must be today or in the future"):
+    with pytest.raises(Refused, match="must be today or in the future"):
         supervise(morgan, robin, held_on=TODAY, family=family, steps=[late])
     db.session.rollback()
     assert (count(Supervision), count(SupervisionDecision), count(NextStep)) == (0, 0, 0)
