@@ -21,7 +21,7 @@ from hypothesis import settings
 from earlyhelp.clock import LONDON
 from earlyhelp.extensions import db
 from tests import factories
-from tests.helpers import TestClient, fresh_database, make_app
+from tests.helpers import TestClient, app_on_fresh_database, fresh_database, make_app
 
 # The machine's speed is no part of a test: Hypothesis gets no deadline.
 settings.register_profile("earlyhelp", deadline=None)
@@ -111,8 +111,7 @@ def pdf_app():
     from earlyhelp.access import signed_in
     from earlyhelp.pdf import pdf_response, render_pdf
 
-    with fresh_database("pdf") as url:
-        app = make_app(url)
+    with app_on_fresh_database("pdf") as app:
         app.jinja_loader.loaders.append(DictLoader({"pdf/print_check.html": PDF_CHECK_TEMPLATE}))
 
         @signed_in
@@ -127,8 +126,6 @@ def pdf_app():
 
         app.add_url_rule("/print-check.pdf", "print_check", print_check)
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, Setting
 from earlyhelp.services.audit import record_event
-from tests.helpers import TEST_DATABASE_URL, fresh_database, make_app
+from tests.helpers import TEST_DATABASE_URL, app_on_fresh_database
 
 sqlite_only = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite engine settings")
 
@@ -20,11 +20,8 @@ sqlite_only = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite engine 
 @pytest.fixture(scope="module")
 def own_app():
     """An app with its own database, for tests that need real separate connections and commits."""
-    with fresh_database("engine") as url:
-        app = make_app(url)
+    with app_on_fresh_database("engine") as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @sqlite_only
@@ -90,29 +87,25 @@ def test_the_audit_trail_cannot_be_changed_or_deleted(app):
 
 
 def test_migrations_build_the_schema_from_empty_and_match_the_models():
-    with fresh_database("migrations") as url:
-        app = make_app(url)  # upgrade from an empty database
-        with app.app_context():
-            with db.engine.connect() as connection:
-                context = MigrationContext.configure(connection, opts={"compare_type": True})
-                differences = compare_metadata(context, db.metadata)
-            assert differences == []
-            index_query = (
-                "SELECT indexname FROM pg_indexes"
-                if db.engine.dialect.name == "postgresql"
-                else "SELECT name FROM sqlite_master WHERE type = 'index'"
-            )
-            indexes = set(db.session.scalars(text(index_query)))
-            assert {"uq_user_account_email_lower", "ix_person_last_name_lower", "ix_person_first_name_lower"} <= indexes
-            roles = db.session.scalars(text("SELECT code FROM role ORDER BY code")).all()
-            assert roles == ["administrator", "front_door", "practitioner", "social_worker", "team_manager"]
-            db.session.remove()
+    with app_on_fresh_database("migrations") as app, app.app_context():  # upgraded from an empty database
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        assert differences == []
+        index_query = (
+            "SELECT indexname FROM pg_indexes"
+            if db.engine.dialect.name == "postgresql"
+            else "SELECT name FROM sqlite_master WHERE type = 'index'"
+        )
+        indexes = set(db.session.scalars(text(index_query)))
+        assert {"uq_user_account_email_lower", "ix_person_last_name_lower", "ix_person_first_name_lower"} <= indexes
+        roles = db.session.scalars(text("SELECT code FROM role ORDER BY code")).all()
+        assert roles == ["administrator", "front_door", "practitioner", "social_worker", "team_manager"]
+        db.session.remove()
 
-            downgrade(revision="base")
-            with db.engine.connect() as connection:
-                tables = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
-            assert tables == set()
-            upgrade()
-            assert db.session.scalar(select(func.count()).select_from(text("service"))) == 3
-            db.session.remove()
-            db.engine.dispose()
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            tables = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
+        assert tables == set()
+        upgrade()
+        assert db.session.scalar(select(func.count()).select_from(text("service"))) == 3

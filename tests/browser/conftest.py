@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from earlyhelp.extensions import db
-from tests.helpers import fresh_database, make_app
+from tests.helpers import app_on_fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SOURCE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text()
@@ -64,8 +63,7 @@ def live_server():
     """The app with demo data, served on a free port on 127.0.0.1 by a background thread."""
     from earlyhelp.services import demo
 
-    with fresh_database("browser") as url:
-        app = make_app(url)
+    with app_on_fresh_database("browser") as app:
         with app.app_context():
             demo.seed(password=DEMO_PASSWORD, family_count=30, random_seed=7)
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -77,8 +75,6 @@ def live_server():
             yield app.config["LIVE_URL"]
         finally:
             server.shutdown()
-            with app.app_context():
-                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
