@@ -9,9 +9,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField, validators
 
 from earlyhelp.auth.forms import MIN_PASSWORD_LENGTH
-from earlyhelp.forms import max_length, required
+from earlyhelp.forms import max_length, options, required
 
-NO_TEAM = ""
+NO_TEAM = ""  # the blank choice: administrators may have no team
 
 
 # validate_choice is off so that an unknown value gets our message, not WTForms' "Not a valid choice".
@@ -29,15 +29,15 @@ class UserRoleTeamMixin:
     """Fields are declared on each form, in page order, so the error summary follows the page."""
 
     def set_choices(self, roles, teams):
-        self.role.choices = [("", "Select a role")] + [(str(r.id), r.name) for r in roles]
-        self.team.choices = [(NO_TEAM, "No team")] + [(str(t.id), f"{t.name} ({t.service.name})") for t in teams]
+        self.role.choices = options([(r.id, r.name) for r in roles], blank="Select a role")
+        self.team.choices = options([(t.id, f"{t.name} ({t.service.name})") for t in teams], blank="No team")
 
     def validate_role(self, field):
-        if field.data not in {value for value, _ in field.choices if value}:
+        if field.data not in {choice.value for choice in field.choices if choice.value}:
             raise validators.ValidationError("Select a role from the list")
 
     def validate_team(self, field):
-        if field.data not in {value for value, _ in field.choices}:
+        if field.data not in {choice.value for choice in field.choices}:
             raise validators.ValidationError("Select a team from the list")
 
 

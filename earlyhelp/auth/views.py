@@ -1,13 +1,12 @@
-from urllib.parse import urlsplit
-
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from earlyhelp.access import public, signed_in
 from earlyhelp.auth import bp
 from earlyhelp.auth.forms import ChangePasswordForm, SignInForm
-from earlyhelp.extensions import db
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.services import accounts
+from earlyhelp.web import safe_next, show_refusal
 
 ENDED_MESSAGES = {
     "inactive": "You were signed out because you had not done anything for a while. Sign in again to carry on.",
@@ -17,14 +16,15 @@ ENDED_MESSAGES = {
 }
 
 
-def _safe_next(target: str | None) -> str:
-    """Only ever redirect within this site after sign-in."""
-    if not target:
-        return url_for("main.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.home")
-    return target
+def _hold(user_session) -> None:
+    """A fresh cookie for a new session: nothing from before survives (session fixation)."""
+    session.clear()
+    session.permanent = True
+    session[accounts.SESSION_KEY] = user_session.token
+
+
+def _source_address() -> str:
+    return request.remote_addr or "unknown"
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -33,20 +33,14 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignInForm()
-    problem = None
     if form.validate_on_submit():
         try:
-            accounts.sign_in(form.email.data, form.password.data, source_address=request.remote_addr or "unknown")
-        except accounts.SignInThrottled:
-            problem = (
-                "There have been too many failed attempts to sign in. Wait 15 minutes and try again, "
-                "or ask an administrator to reset your password"
-            )
-        except accounts.SignInError:
-            problem = "Enter a correct email address and password"
+            user_session = accounts.sign_in(form.email.data, form.password.data, source_address=_source_address())
+        except Refused as refusal:
+            show_refusal(form, refusal)
         else:
-            return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append(problem)
+            _hold(user_session)
+            return redirect(safe_next(request.args.get("next")))
     ended = ENDED_MESSAGES.get(g.get("session_ended_reason"))
     return render_template("auth/sign_in.html", form=form, ended=ended)
 
@@ -54,8 +48,8 @@ def sign_in():
 @bp.post("/sign-out")
 @signed_in
 def sign_out():
-    accounts.sign_out()
-    db.session.commit()
+    accounts.sign_out(session.get(accounts.SESSION_KEY), actor=current_user)
+    session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in"))
 
@@ -65,10 +59,17 @@ def sign_out():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if accounts.change_password(
-            current_user, current_password=form.current_password.data, new_password=form.new_password.data
-        ):
+        try:
+            user_session = accounts.change_password(
+                current_user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+                source_address=_source_address(),
+            )
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            _hold(user_session)
             flash("Your password has been changed. You have been signed out everywhere else.")
             return redirect(url_for("main.home"))
-        form.current_password.errors.append("Your current password is not correct")
     return render_template("auth/change_password.html", form=form)

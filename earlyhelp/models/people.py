@@ -11,8 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from earlyhelp import clock
+from earlyhelp.domain.status import Status
 from earlyhelp.extensions import db
 from earlyhelp.models.base import UTCDateTime
+
+
+class AccountStatus(Status):
+    """Whether an account may sign in (stored as User.active; this is how it is shown)."""
+
+    ACTIVE = "active", "Active", "green"
+    DISABLED = "disabled", "Disabled", "grey"
 
 
 class Service(db.Model):
@@ -64,6 +72,10 @@ class User(db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def status(self) -> AccountStatus:
+        return AccountStatus.ACTIVE if self.active else AccountStatus.DISABLED
 
     def get_id(self) -> str:
         return str(self.id)

@@ -2,7 +2,8 @@
 
 ASVS 5.0 V7.4: a session must be refused once signed out, once its account is disabled or its password
 changed, after inactivity, and after an absolute lifetime. A signed cookie alone cannot do that, so the
-cookie carries only a random token naming a UserSession row, and the row decides.
+cookie carries only a random token naming a UserSession row, and the row decides. The views put the token
+in the cookie and take it out; these functions never read the request.
 """
 
 import secrets
@@ -10,32 +11,37 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from flask import current_app, request, session
+from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from earlyhelp import clock
+from earlyhelp.database import begin_writing, start_request
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
-from earlyhelp.models import SignInAttempt, User, UserSession
+from earlyhelp.models import Role, SignInAttempt, Team, User, UserSession
 from earlyhelp.services.audit import Outcome, record_event
+from earlyhelp.services.use_case import use_case
 
 SESSION_KEY = "sid"
 # last_seen_at is refreshed at most this often, so reading a page is not a database write every time.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
-
-class SignInError(Exception):
-    pass
-
-
-class SignInThrottled(SignInError):
-    pass
+WRONG_CREDENTIALS = "Enter a correct email address and password"
+DUPLICATE_EMAIL = "A user with this email address already exists"
 
 
 @dataclass(frozen=True)
 class SessionCheck:
     user: User | None
     ended_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SignInAttemptResult:
+    user_session: UserSession | None
+    refusal: str | None
 
 
 @lru_cache(maxsize=1)
@@ -51,12 +57,27 @@ def _failures_since(column, value, since: datetime) -> int:
     )
 
 
-def sign_in(email: str, password: str, *, source_address: str, now: datetime | None = None) -> User:
-    """Check the credentials and start a session, or raise SignInError. Every attempt is recorded."""
+def sign_in(email: str, password: str, *, source_address: str, now: datetime | None = None) -> UserSession:
+    """Check the credentials and start a session, or refuse. Every attempt is recorded, the refused ones too.
+
+    A failed attempt must outlive the refusal (it is what throttling counts), so the attempt is its own
+    use case, committed, and the refusal is raised after it.
+    """
+    attempt = record_sign_in_attempt(email, password, source_address=source_address, now=now)
+    if attempt.refusal:
+        raise Refused(attempt.refusal, field="password")
+    return attempt.user_session
+
+
+@use_case("sign_in", "user")
+def record_sign_in_attempt(
+    email: str, password: str, *, source_address: str, now: datetime | None = None
+) -> SignInAttemptResult:
     now = now or clock.now()
     config = current_app.config
     email = email.strip().lower()
-    since = now - timedelta(minutes=config["SIGN_IN_THROTTLE_MINUTES"])
+    minutes = config["SIGN_IN_THROTTLE_MINUTES"]
+    since = now - timedelta(minutes=minutes)
     throttled = (
         _failures_since(SignInAttempt.email, email, since) >= config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]
         or _failures_since(SignInAttempt.source_address, source_address, since)
@@ -75,28 +96,32 @@ def sign_in(email: str, password: str, *, source_address: str, now: datetime | N
         outcome=Outcome.OK if succeeded else Outcome.DENIED,
         user=user if succeeded else None,
     )
+    if throttled:
+        return SignInAttemptResult(
+            None,
+            f"There have been too many failed attempts to sign in. Wait {minutes} minutes and try again, "
+            "or ask an administrator to reset your password",
+        )
     if not succeeded:
-        db.session.commit()
-        raise SignInThrottled() if throttled else SignInError()
-    start_session(user, now=now)
-    db.session.commit()
-    return user
+        return SignInAttemptResult(None, WRONG_CREDENTIALS)
+    return SignInAttemptResult(_start_session(user, source_address=source_address, now=now), None)
 
 
-def start_session(user: User, *, now: datetime | None = None) -> UserSession:
+def _start_session(user: User, *, source_address: str | None, now: datetime | None = None) -> UserSession:
     now = now or clock.now()
-    user_session = UserSession(user=user, created_at=now, last_seen_at=now, source_address=request.remote_addr)
+    user_session = UserSession(user=user, created_at=now, last_seen_at=now, source_address=source_address)
     db.session.add(user_session)
     db.session.flush()
-    # A fresh cookie at sign-in: nothing from before survives (session fixation).
-    session.clear()
-    session.permanent = True
-    session[SESSION_KEY] = user_session.token
     return user_session
 
 
 def check_session(token: str | None, *, now: datetime | None = None) -> SessionCheck:
-    """The user a session token belongs to, if that session may still be used."""
+    """The user a session token belongs to, if that session may still be used.
+
+    Runs at the start of every request, GETs included. It writes only to end a session or to refresh
+    last_seen_at (once a minute); then it ends the read first (begin_writing), so a GET never upgrades a
+    read transaction, and afterwards the rest of a GET reads again without the write lock.
+    """
     if not token:
         return SessionCheck(None)
     now = now or clock.now()
@@ -112,24 +137,33 @@ def check_session(token: str | None, *, now: datetime | None = None) -> SessionC
     elif now - user_session.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
         reason = "inactive"
     if reason:
-        user_session.ended_at, user_session.ended_reason = now, reason
-        db.session.commit()
+        _write_session(user_session.id, ended_at=now, ended_reason=reason)
         return SessionCheck(None, reason)
     if now - user_session.last_seen_at > LAST_SEEN_RESOLUTION:
-        user_session.last_seen_at = now
-        db.session.commit()
+        _write_session(user_session.id, last_seen_at=now)
     return SessionCheck(user_session.user)
 
 
-def sign_out(*, now: datetime | None = None) -> None:
-    token = session.get(SESSION_KEY)
-    if token:
-        db.session.execute(
-            update(UserSession)
-            .where(UserSession.token == token, UserSession.ended_at.is_(None))
-            .values(ended_at=now or clock.now(), ended_reason="signed out")
-        )
-    session.clear()
+def _write_session(session_id: int, **values) -> None:
+    begin_writing()
+    db.session.execute(
+        update(UserSession).where(UserSession.id == session_id, UserSession.ended_at.is_(None)).values(**values)
+    )
+    db.session.commit()
+    start_request()  # what is left of a GET or HEAD reads again, in a deferred transaction
+
+
+@use_case("sign_out", "user")
+def sign_out(token: str | None, *, actor: User | None, now: datetime | None = None) -> None:
+    if not token:
+        return
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.token == token, UserSession.ended_at.is_(None))
+        .values(ended_at=now or clock.now(), ended_reason="signed out")
+    )
+    if actor is not None:
+        record_event("sign_out", "user", actor.id, user=actor)
 
 
 def end_all_sessions(user: User, reason: str, *, now: datetime | None = None) -> None:
@@ -140,29 +174,58 @@ def end_all_sessions(user: User, reason: str, *, now: datetime | None = None) ->
     )
 
 
-def change_password(user: User, *, current_password: str, new_password: str) -> bool:
-    """Change a person's own password. Every other session of theirs ends; this one carries on."""
+@use_case("change_password", "user")
+def change_password(
+    user: User, *, current_password: str, new_password: str, source_address: str | None, now: datetime | None = None
+) -> UserSession:
+    """Change a person's own password. Every other session of theirs ends; this one carries on, as a new session."""
     if not user.check_password(current_password):
-        return False
+        raise Refused("Your current password is not correct", field="current_password")
     user.set_password(new_password)
-    end_all_sessions(user, "password changed")
+    end_all_sessions(user, "password changed", now=now)
     record_event("change_password", "user", user.id, user=user)
-    start_session(user)
-    db.session.commit()
-    return True
+    return _start_session(user, source_address=source_address, now=now)
 
 
-def create_user(*, email: str, name: str, password: str, role, team=None, actor=None) -> User:
-    user = User(email=email.strip().lower(), name=name.strip(), role=role, team=team)
+# Managing accounts (administrators)
+
+
+def roles() -> list[Role]:
+    return db.session.scalars(select(Role).order_by(Role.name)).all()
+
+
+def teams() -> list[Team]:
+    return db.session.scalars(select(Team).order_by(Team.name)).all()
+
+
+def users() -> list[User]:
+    """Everyone who can sign in, active first. Role, team and service come in the same query."""
+    return db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
+
+
+@use_case("create", "user")
+def create_user(*, email: str, name: str, password: str, role: Role, team: Team | None = None, actor=None) -> User:
+    email = email.strip().lower()
+    if User.by_email(email):
+        raise Refused(DUPLICATE_EMAIL, field="email")
+    user = User(email=email, name=name.strip(), role=role, team=team)
     user.set_password(password)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # someone added the same address a moment ago
+        raise Refused(DUPLICATE_EMAIL, field="email") from None
     record_event("create", "user", user.id, user=actor)
     return user
 
 
-def update_user(user: User, *, role, team, active: bool, actor) -> None:
+@use_case("update", "user")
+def update_user(user: User, *, role: Role, team: Team | None, active: bool, actor: User) -> User:
+    """Change someone's role, team or whether they may sign in. Disabling an account ends its sessions."""
+    if user.id == actor.id and not active:
+        raise Refused("You cannot disable your own account. Ask another administrator", field="active")
     if user.active and not active:
         end_all_sessions(user, "account disabled")
     user.role, user.team, user.active = role, team, active
     record_event("update", "user", user.id, user=actor)
+    return user

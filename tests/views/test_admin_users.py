@@ -5,13 +5,17 @@ from sqlalchemy import select
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, User
 from tests import factories
-from tests.helpers import TestClient, error_messages, soup_of, text_of
+from tests.helpers import TestClient, error_messages, fresh, soup_of, text_of
+
+
+def _admin(make_user):
+    return make_user("administrator", team_name=None)
 
 
 def test_only_administrators_can_see_the_users_page(client, make_user):
     practitioner = make_user("practitioner")
     client.sign_in(practitioner)
-    response = client.get("/admin/users")
+    response = client.get("admin.users")
     assert response.status_code == 403
     assert "You do not have permission to see this page" in response.text
     denied = db.session.scalar(
@@ -23,19 +27,39 @@ def test_only_administrators_can_see_the_users_page(client, make_user):
 
 def test_the_users_link_shows_only_for_administrators(client, make_user):
     client.sign_in(make_user("team_manager"))
-    assert "Users" not in text_of(client.page("/"), "#navigation")
+    assert "Users" not in text_of(client.page("main.home"), "#navigation")
     client.sign_out()
-    client.sign_in(make_user("administrator", team_name=None))
-    assert "Users" in text_of(client.page("/"), "#navigation")
+    client.sign_in(_admin(make_user))
+    assert "Users" in text_of(client.page("main.home"), "#navigation")
+
+
+def test_the_users_page_lists_everyone_with_their_role_team_and_status_and_is_audited(client, make_user):
+    admin = _admin(make_user)
+    dana = make_user("social_worker", team_name="Social care team", name="Dana Disabled", active=False)
+    client.sign_in(admin)
+    soup = client.page("admin.users")
+    rows = {
+        " ".join(row.select_one("th").get_text(" ").split()): [
+            " ".join(c.get_text(" ").split()) for c in row.select("td")
+        ]
+        for row in soup.select("#users tbody tr")
+    }
+    assert rows["Dana Disabled (change role, team or status)"][1:] == ["Social worker", "Social care team", "Disabled"]
+    assert rows[f"{admin.name} (change role, team or status)"][1:] == ["Administrator", "No team", "Active"]
+    links = [a["href"] for a in soup.select("#users tbody a")]
+    assert client.url("admin.edit_user", user_id=dana.id) in links
+    listed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "list", AuditEvent.user_id == admin.id))
+    assert (listed.record_type, listed.outcome) == ("user", "ok")
 
 
 def test_an_administrator_adds_a_user_who_can_then_sign_in(client, make_user):
-    client.sign_in(make_user("administrator", team_name=None))
-    soup = client.page("/admin/users/new")
+    client.sign_in(_admin(make_user))
+    soup = client.page("admin.new_user")
+    assert soup.select_one(".govuk-back-link")["href"] == client.url("admin.users")
     role_value = next(o["value"] for o in soup.select("#role option") if o.get_text() == "Social worker")
     team_value = next(o["value"] for o in soup.select("#team option") if o.get_text().startswith("Social care team"))
     response = client.post(
-        "/admin/users/new",
+        "admin.new_user",
         {
             "name": "Jo Newstarter",
             "email": "Jo.Newstarter@test.example",
@@ -44,20 +68,23 @@ def test_an_administrator_adds_a_user_who_can_then_sign_in(client, make_user):
             "password": "a long temporary phrase",
         },
     )
-    assert response.headers["Location"] == "/admin/users"
-    assert "Jo Newstarter has been added." in client.get("/admin/users").text
+    assert response.headers["Location"] == client.url("admin.users")
+    assert "Jo Newstarter has been added." in client.get("admin.users").text
     user = User.by_email("jo.newstarter@test.example")
-    assert (user.role.code, user.team.name) == ("social_worker", "Social care team")
+    assert (user.email, user.role.code, user.team.name) == (
+        "jo.newstarter@test.example",
+        "social_worker",
+        "Social care team",
+    )
 
     newcomer = TestClient(client.app)
     assert newcomer.sign_in("jo.newstarter@test.example", password="a long temporary phrase").status_code == 302
 
 
 def test_adding_a_user_with_mistakes_explains_each_and_keeps_what_was_typed(client, make_user):
-    existing = make_user()
-    client.sign_in(make_user("administrator", team_name=None))
+    client.sign_in(_admin(make_user))
     response = client.post(
-        "/admin/users/new",
+        "admin.new_user",
         {"name": "Jo Typist", "email": "not-an-email", "role": "9999", "team": "", "password": "short"},
     )
     assert response.status_code == 200
@@ -70,24 +97,34 @@ def test_adding_a_user_with_mistakes_explains_each_and_keeps_what_was_typed(clie
     assert soup.select_one("#name")["value"] == "Jo Typist"
     assert soup.select_one("#email")["value"] == "not-an-email"
 
-    role_value = str(factories.role("practitioner").id)
+
+def test_an_email_address_already_in_use_is_refused_on_its_field_and_the_refusal_is_audited(client, make_user):
+    existing = make_user()
+    admin = _admin(make_user)
+    client.sign_in(admin)
     response = client.post(
-        "/admin/users/new",
+        "admin.new_user",
         {
             "name": "Jo Twin",
             "email": existing.email.upper(),
-            "role": role_value,
+            "role": str(factories.role("practitioner").id),
             "team": "",
             "password": "long enough phrase",
         },
     )
-    assert error_messages(soup_of(response)) == ["A user with this email address already exists"]
+    soup = soup_of(response)
+    assert error_messages(soup) == ["A user with this email address already exists"]
+    assert soup.select_one(".govuk-error-summary__list a")["href"] == "#email"
+    assert soup.select_one("#name")["value"] == "Jo Twin"
+    assert db.session.scalar(select(User).where(User.name == "Jo Twin")) is None
+    refused = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "create", AuditEvent.user_id == admin.id))
+    assert (refused.record_type, refused.outcome) == ("user", "refused")
 
 
 def test_overlong_text_is_refused_with_its_limit(client, make_user):
-    client.sign_in(make_user("administrator", team_name=None))
+    client.sign_in(_admin(make_user))
     response = client.post(
-        "/admin/users/new",
+        "admin.new_user",
         {
             "name": "x" * 121,
             "email": "ok@test.example",
@@ -99,41 +136,68 @@ def test_overlong_text_is_refused_with_its_limit(client, make_user):
     assert error_messages(soup_of(response)) == ["Full name must be 120 characters or fewer"]
 
 
+def test_an_unknown_team_is_refused_with_its_own_message(client, make_user):
+    person = make_user("practitioner")
+    client.sign_in(_admin(make_user))
+    response = client.post(
+        "admin.edit_user", {"role": str(person.role_id), "team": "99999", "active": "y"}, user_id=person.id
+    )
+    assert error_messages(soup_of(response)) == ["Select a team from the list"]
+
+
 def test_an_administrator_changes_a_role_and_team(client, make_user):
     person = make_user("practitioner")
-    client.sign_in(make_user("administrator", team_name=None))
+    client.sign_in(_admin(make_user))
+    soup = client.page("admin.edit_user", user_id=person.id)
+    assert soup.select_one(".govuk-back-link")["href"] == client.url("admin.users")
     response = client.post(
-        f"/admin/users/{person.id}",
+        "admin.edit_user",
         {
             "role": str(factories.role("team_manager").id),
             "team": str(factories.team("Social care team").id),
             "active": "y",
         },
+        user_id=person.id,
     )
     assert response.status_code == 302
-    db.session.refresh(person)
+    person = fresh(person)
     assert (person.role.code, person.team.name, person.active) == ("team_manager", "Social care team", True)
+    assert f"Changes to {person.name} have been saved." in client.get("admin.users").text
 
 
 def test_disabling_a_user_ends_their_sessions(client, make_user, app):
     person = make_user("practitioner")
     their_browser = TestClient(app)
     their_browser.sign_in(person)
-    client.sign_in(make_user("administrator", team_name=None))
-    client.post(f"/admin/users/{person.id}", {"role": str(person.role_id), "team": str(person.team_id)})
-    db.session.refresh(person)
-    assert person.active is False
-    assert their_browser.get("/").status_code == 302
-    assert "Disabled" in client.get("/admin/users").text
+    client.sign_in(_admin(make_user))
+    client.post("admin.edit_user", {"role": str(person.role_id), "team": str(person.team_id)}, user_id=person.id)
+    assert fresh(person).active is False
+    assert their_browser.get("main.home").status_code == 302
+    assert "Disabled" in client.get("admin.users").text
 
 
-def test_an_administrator_cannot_disable_themselves(client, make_user):
-    admin = make_user("administrator", team_name=None)
+def test_an_administrator_cannot_disable_themselves_and_the_refusal_is_audited(client, make_user):
+    admin = _admin(make_user)
     client.sign_in(admin)
-    response = client.post(f"/admin/users/{admin.id}", {"role": str(admin.role_id), "team": ""})
-    assert error_messages(soup_of(response)) == ["You cannot disable your own account. Ask another administrator"]
+    response = client.post("admin.edit_user", {"role": str(admin.role_id), "team": ""}, user_id=admin.id)
+    soup = soup_of(response)
+    assert error_messages(soup) == ["You cannot disable your own account. Ask another administrator"]
+    assert soup.select_one(".govuk-error-summary__list a")["href"] == "#active"
+    assert fresh(admin).active is True
+    refused = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.user_id == admin.id))
+    assert (refused.record_id, refused.outcome) == (str(admin.id), "refused")
+
+
+def test_opening_a_user_is_audited(client, make_user):
+    person = make_user("practitioner")
+    admin = _admin(make_user)
+    client.sign_in(admin)
+    client.page("admin.edit_user", user_id=person.id)
+    viewed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.user_id == admin.id))
+    assert (viewed.record_type, viewed.record_id) == ("user", str(person.id))
 
 
 def test_an_unknown_user_is_not_found(client, make_user):
-    client.sign_in(make_user("administrator", team_name=None))
-    assert client.get("/admin/users/999999").status_code == 404
+    client.sign_in(_admin(make_user))
+    assert client.get("admin.edit_user", user_id=999999).status_code == 404
+    assert client.get("/admin/users/99999999999999999999").status_code == 404  # typed by hand, too big for the database

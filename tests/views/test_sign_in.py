@@ -7,78 +7,79 @@ from sqlalchemy import select
 from earlyhelp.clock import now as utcnow
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, SignInAttempt, UserSession
-from tests.helpers import TestClient, error_messages, soup_of, text_of
+from tests.factories import PASSWORD
+from tests.helpers import TestClient, error_messages, fresh, soup_of, text_of
+
+
+def _session_of(user) -> UserSession:
+    return db.session.scalar(select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None)))
 
 
 def test_a_person_who_is_not_signed_in_is_sent_to_sign_in(client):
-    response = client.get("/admin/users")
+    response = client.get("admin.users")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/sign-in?next=/admin/users"
+    assert response.headers["Location"] == client.url("auth.sign_in", next=client.url("admin.users"))
 
 
 def test_signing_in_shows_the_home_page_with_who_is_signed_in(client, make_user):
     user = make_user(name="Robin Example")
     response = client.sign_in(user)
-    assert response.headers["Location"] == "/"
-    soup = client.page("/")
+    assert response.headers["Location"] == client.url("main.home")
+    soup = client.page("main.home")
     assert text_of(soup, "h1") == "My work"
     assert "Signed in as Robin Example" in text_of(soup, ".app-account-bar")
 
 
 def test_signing_in_returns_to_the_page_asked_for_but_never_to_another_site(client, make_user):
     user = make_user()
-    token = client.csrf_token("/sign-in")
-    response = client.http.post(
-        "/sign-in?next=/account/password",
-        data={"csrf_token": token, "email": user.email, "password": "correct horse battery staple"},
+    credentials = {"email": user.email, "password": PASSWORD}
+    response = client.post(
+        "auth.sign_in", credentials, csrf_from="auth.sign_in", next=client.url("auth.change_password")
     )
-    assert response.headers["Location"] == "/account/password"
+    assert response.headers["Location"] == client.url("auth.change_password")
     client.sign_out()
-    token = client.csrf_token("/sign-in")
-    response = client.http.post(
-        "/sign-in?next=//evil.example/",
-        data={"csrf_token": token, "email": user.email, "password": "correct horse battery staple"},
-    )
-    assert response.headers["Location"] == "/"
+    response = client.post("auth.sign_in", credentials, csrf_from="auth.sign_in", next="//evil.example/")
+    assert response.headers["Location"] == client.url("main.home")
 
 
 def test_email_addresses_are_matched_without_regard_to_case(client, make_user):
-    user = make_user(email="mixed.case@test.example")
+    make_user(email="mixed.case@test.example")
     assert client.sign_in("  Mixed.Case@TEST.example ").status_code == 302
-    assert client.get("/").status_code == 200
-    assert user.id
+    assert client.get("main.home").status_code == 200
 
 
 def test_a_wrong_password_gets_a_clear_message_and_keeps_the_email(client, make_user):
     user = make_user()
-    response = client.post("/sign-in", {"email": user.email, "password": "wrong"}, csrf_from="/sign-in")
+    response = client.post("auth.sign_in", {"email": user.email, "password": "wrong"}, csrf_from="auth.sign_in")
     assert response.status_code == 200
     soup = soup_of(response)
     assert error_messages(soup) == ["Enter a correct email address and password"]
+    assert soup.select_one(".govuk-error-summary__list a")["href"] == "#password"
     assert soup.select_one("#email")["value"] == user.email
     assert soup.title.get_text().startswith("Error: ")
 
 
 def test_empty_fields_get_specific_messages(client):
-    response = client.post("/sign-in", {"email": "", "password": ""}, csrf_from="/sign-in")
+    response = client.post("auth.sign_in", {"email": "", "password": ""}, csrf_from="auth.sign_in")
     soup = soup_of(response)
     assert error_messages(soup) == ["Enter your email address", "Enter your password"]
 
 
 def _fail(client, email, times):
     for _ in range(times):
-        client.post("/sign-in", {"email": email, "password": "wrong"}, csrf_from="/sign-in")
+        client.post("auth.sign_in", {"email": email, "password": "wrong"}, csrf_from="auth.sign_in")
 
 
 def test_repeated_failures_for_one_account_are_throttled_even_with_the_right_password(client, make_user):
     user = make_user()
     _fail(client, user.email, 5)
-    response = client.post(
-        "/sign-in", {"email": user.email, "password": "correct horse battery staple"}, csrf_from="/sign-in"
-    )
+    response = client.post("auth.sign_in", {"email": user.email, "password": PASSWORD}, csrf_from="auth.sign_in")
     assert response.status_code == 200
-    assert "too many failed attempts to sign in" in response.text
-    assert client.get("/").status_code == 302
+    assert error_messages(soup_of(response)) == [
+        "There have been too many failed attempts to sign in. Wait 15 minutes and try again, "
+        "or ask an administrator to reset your password"
+    ]
+    assert client.get("main.home").status_code == 302
 
 
 def test_throttling_for_an_account_ends_after_the_window(client, make_user):
@@ -97,22 +98,23 @@ def test_repeated_failures_from_one_address_are_throttled_across_accounts(client
         for n in range(6):
             _fail(client, f"nobody{n}@test.example", 1)
         user = make_user()
-        response = client.post(
-            "/sign-in", {"email": user.email, "password": "correct horse battery staple"}, csrf_from="/sign-in"
-        )
+        response = client.post("auth.sign_in", {"email": user.email, "password": PASSWORD}, csrf_from="auth.sign_in")
         assert "too many failed attempts" in response.text
     finally:
         app.config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"] = 1000
 
 
-def test_sign_in_attempts_are_audited(client, make_user):
+def test_sign_in_attempts_and_signing_out_are_audited(client, make_user):
     user = make_user()
     _fail(client, user.email, 1)
     client.sign_in(user)
-    outcomes = db.session.scalars(
-        select(AuditEvent.outcome).where(AuditEvent.action == "sign_in", AuditEvent.record_id == str(user.id))
+    client.sign_out()
+    events = db.session.execute(
+        select(AuditEvent.action, AuditEvent.outcome)
+        .where(AuditEvent.record_type == "user", AuditEvent.record_id == str(user.id))
+        .order_by(AuditEvent.id)
     ).all()
-    assert outcomes == ["denied", "ok"]
+    assert [tuple(event) for event in events] == [("sign_in", "denied"), ("sign_in", "ok"), ("sign_out", "ok")]
 
 
 def test_after_signing_out_the_old_session_cookie_is_refused(client, make_user):
@@ -120,11 +122,11 @@ def test_after_signing_out_the_old_session_cookie_is_refused(client, make_user):
     client.sign_in(user)
     old_cookie = client.http.get_cookie("earlyhelp_session").value
     response = client.sign_out()
-    assert response.headers["Location"] == "/sign-in"
-    assert "You have signed out." in client.get("/sign-in").text
+    assert response.headers["Location"] == client.url("auth.sign_in")
+    assert "You have signed out." in client.get("auth.sign_in").text
 
     client.http.set_cookie("earlyhelp_session", old_cookie)
-    assert client.get("/").status_code == 302
+    assert client.get("main.home").status_code == 302
 
 
 def test_disabling_an_account_ends_its_sessions_at_the_next_request(client, make_user):
@@ -132,35 +134,47 @@ def test_disabling_an_account_ends_its_sessions_at_the_next_request(client, make
     client.sign_in(user)
     user.active = False
     db.session.commit()
-    assert client.get("/").status_code == 302
-    assert "Your account has been disabled" in client.get("/sign-in").text
+    assert client.get("main.home").status_code == 302
+    assert "Your account has been disabled" in client.get("auth.sign_in").text
 
 
 def test_a_disabled_account_cannot_sign_in(client, make_user):
     user = make_user(active=False)
-    response = client.post(
-        "/sign-in", {"email": user.email, "password": "correct horse battery staple"}, csrf_from="/sign-in"
-    )
-    assert "Enter a correct email address and password" in response.text
+    response = client.post("auth.sign_in", {"email": user.email, "password": PASSWORD}, csrf_from="auth.sign_in")
+    assert error_messages(soup_of(response)) == ["Enter a correct email address and password"]
 
 
 def test_an_inactive_session_ends_after_the_idle_timeout(client, make_user):
     user = make_user()
     client.sign_in(user)
-    user_session = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+    user_session = _session_of(user)
     user_session.last_seen_at = utcnow() - timedelta(minutes=31)
     db.session.commit()
-    assert client.get("/").status_code == 302
-    assert "You were signed out because you had not done anything for a while" in client.get("/sign-in").text
+    assert client.get("main.home").status_code == 302
+    assert fresh(user_session).ended_reason == "inactive"
+    assert "You were signed out because you had not done anything for a while" in client.get("auth.sign_in").text
+
+
+def test_reading_a_page_after_a_minute_keeps_the_session_alive(client, make_user):
+    user = make_user()
+    client.sign_in(user)
+    user_session = _session_of(user)
+    earlier = utcnow() - timedelta(minutes=20)
+    user_session.last_seen_at = earlier
+    db.session.commit()
+    assert client.get("main.home").status_code == 200
+    assert fresh(user_session).last_seen_at > earlier + timedelta(minutes=19)
+    assert fresh(user_session).ended_at is None
 
 
 def test_a_session_ends_at_its_absolute_lifetime_however_active(client, make_user):
     user = make_user()
     client.sign_in(user)
-    user_session = db.session.scalar(select(UserSession).where(UserSession.user_id == user.id))
+    user_session = _session_of(user)
     user_session.created_at = utcnow() - timedelta(hours=12, minutes=1)
     db.session.commit()
-    assert client.get("/").status_code == 302
+    assert client.get("main.home").status_code == 302
+    assert fresh(user_session).ended_reason == "expired"
 
 
 def test_changing_the_password_ends_every_other_session_but_keeps_this_one(app, make_user):
@@ -169,42 +183,49 @@ def test_changing_the_password_ends_every_other_session_but_keeps_this_one(app, 
     here.sign_in(user)
     elsewhere.sign_in(user)
     response = here.post(
-        "/account/password",
+        "auth.change_password",
         {
-            "current_password": "correct horse battery staple",
+            "current_password": PASSWORD,
             "new_password": "a brand new passphrase",
             "confirm_password": "a brand new passphrase",
         },
     )
     assert response.status_code == 302
-    assert here.get("/").status_code == 200
-    assert elsewhere.get("/").status_code == 302
+    assert here.get("main.home").status_code == 200
+    assert elsewhere.get("main.home").status_code == 302
     here.sign_out()
     assert here.sign_in(user, password="a brand new passphrase").status_code == 302
 
 
 def test_changing_the_password_explains_each_mistake(client, make_user):
-    client.sign_in(make_user())
+    user = make_user()
+    client.sign_in(user)
     response = client.post(
-        "/account/password", {"current_password": "nope", "new_password": "short", "confirm_password": "other"}
+        "auth.change_password", {"current_password": "nope", "new_password": "short", "confirm_password": "other"}
     )
-    soup = soup_of(response)
-    assert error_messages(soup) == [
+    assert error_messages(soup_of(response)) == [
         "Password must be between 12 and 200 characters",
         "The passwords do not match. Enter the same new password twice",
     ]
     response = client.post(
-        "/account/password",
+        "auth.change_password",
         {
             "current_password": "nope",
             "new_password": "long enough passphrase",
             "confirm_password": "long enough passphrase",
         },
     )
-    assert "Your current password is not correct" in response.text
+    soup = soup_of(response)
+    assert error_messages(soup) == ["Your current password is not correct"]
+    assert soup.select_one(".govuk-error-summary__list a")["href"] == "#current_password"
+    assert fresh(user).check_password(PASSWORD)
+    refused = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "change_password", AuditEvent.record_id == str(user.id))
+    )
+    assert (refused.outcome, refused.user_id) == ("refused", user.id)
 
 
 def test_htmx_requests_without_a_session_are_redirected_by_header(client):
-    response = client.get("/", headers={"HX-Request": "true"})
+    response = client.get("main.home", headers={"HX-Request": "true"})
     assert response.status_code == 204
-    assert response.headers["HX-Redirect"].startswith("/sign-in")
+    assert response.headers["HX-Redirect"].startswith(client.url("auth.sign_in"))
