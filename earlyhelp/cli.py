@@ -88,6 +88,5 @@ def raise_overdue_command() -> None:
     """Notify the owners of next steps that have become overdue. Run once a day, for example from cron."""
     from earlyhelp.services.notifications import raise_overdue
 
-    raised = raise_overdue(clock.today())
-    db.session.commit()
+    raised = raise_overdue(clock.today())  # a use case: it commits the notices it raises
     click.echo(f"Raised {raised} overdue notification{'s' if raised != 1 else ''}.")

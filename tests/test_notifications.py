@@ -11,14 +11,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from earlyhelp.clock import today
+from earlyhelp.clock import day_month, today
 from earlyhelp.domain.transfers import TransferAction
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, Notification
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
+from earlyhelp.services.notifications import notify
 from tests.factories import make_episode, make_household, make_transfer, make_user
-from tests.helpers import TestClient, soup_of, text_of
+from tests.helpers import TestClient, date_parts, soup_of, text_of, url
 
 
 def practitioner(name="Robin Quillfeather", team_name="Early help team"):
@@ -39,7 +40,6 @@ def give(owner, *, by, what="Phone Oakfield School about attendance", due_on=Non
         actor=by,
         today=added_on or today(),
     )
-    db.session.commit()
     return step
 
 
@@ -68,10 +68,6 @@ def messages_to(user) -> list[str]:
     return [n.message for n in notices(user)]
 
 
-def date_parts(day):
-    return [str(day.day), str(day.month), str(day.year)]
-
-
 def raise_overdue(app):
     result = app.test_cli_runner().invoke(args=["raise-overdue"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -88,9 +84,9 @@ def test_a_next_step_given_to_someone_else_tells_them_and_links_to_the_family(ap
     [notice] = notices(robin)
     assert notice.kind == "next_step_assigned"
     assert notice.message == (
-        f"Morgan Thistlewhite gave you a next step, due {due:%-d %B}: Phone Oakfield School about attendance"
+        f"Morgan Thistlewhite gave you a next step, due {day_month(due)}: Phone Oakfield School about attendance"
     )
-    assert notice.link == f"/families/{step.family_id}"
+    assert notice.link == url(app, "families.show", family_id=step.family_id)
     assert notice.read_at is None
     assert notices(morgan) == []
 
@@ -106,7 +102,6 @@ def test_a_next_step_i_give_myself_or_a_family_member_tells_nobody(app):
         actor=robin,
         today=today(),
     )
-    db.session.commit()
     assert notices() == []
 
 
@@ -147,7 +142,7 @@ def test_submit_approve_return_and_decline_each_tell_the_people_who_must_act_or_
     act(TransferAction.DECLINE, jo, "Below the threshold for an assessment")
     assert messages_to(robin)[-1] == f"Your step-up request for {ref} was declined by Jo Brackenfold"
     assert messages_to(jo) == [decide], "the person acting is never told about their own action"
-    assert {n.link for n in notices()} == {f"/transfers/{transfer.id}"}
+    assert {n.link for n in notices()} == {url(app, "transfers.show", transfer_id=transfer.id)}
     assert {n.kind for n in notices()} == {"transfer_submit", "transfer_return", "transfer_approve", "transfer_decline"}
 
 
@@ -162,26 +157,59 @@ def test_the_header_counts_unread_notices_and_mark_all_as_read_clears_them(app):
     browser = TestClient(app)
     browser.sign_in(robin)
 
-    page = browser.page("/")
+    page = browser.page("main.home")
     assert text_of(page, "#notifications-link .app-count") == "2 unread"
-    listing = browser.page("/notifications")
+    listing = browser.page("main.notifications_list")
     items = [" ".join(li.get_text(" ").split()) for li in listing.select("#notifications li")]
     assert len(items) == 2
     assert items[0].startswith("New Morgan Thistlewhite gave you a next step") and "Book the meeting room" in items[0]
     assert "Phone the school" in items[1]
 
-    response = browser.post("/notifications/read", csrf_from="/notifications")
-    assert (response.status_code, response.headers["Location"]) == (302, "/notifications")
-    after = browser.page("/notifications")
+    response = browser.post("main.mark_notifications_read", csrf_from="main.notifications_list")
+    assert (response.status_code, response.headers["Location"]) == (302, browser.url("main.notifications_list"))
+    after = browser.page("main.notifications_list")
+    assert text_of(after, ".govuk-notification-banner") == "Success 2 notifications marked as read."
     assert after.select_one("#notifications-link .app-count") is None
     assert after.select("#notifications .govuk-tag") == []
     assert all(n.read_at is not None for n in notices(robin))
     assert [n.read_at for n in notices(morgan)] == [None], "only my own notices are marked as read"
 
 
+def test_notices_come_a_page_at_a_time_newest_first_and_htmx_swaps_only_the_list(app):
+    robin = practitioner()
+    for number in range(30):
+        notify(robin, kind="test", message=f"Notice {number}", link="/", dedupe_key=f"test:{robin.id}:{number}")
+    db.session.commit()
+    browser = TestClient(app)
+    browser.sign_in(robin)
+    first = browser.page("main.notifications_list")
+    assert [a.get_text(strip=True) for a in first.select("#notifications a")] == [
+        f"Notice {number}" for number in range(29, 4, -1)
+    ]
+    next_link = first.select_one(".govuk-pagination__next a")
+    assert next_link["href"] == browser.url("main.notifications_list", page=2)
+    assert next_link["hx-target"] == "#notifications-list"
+    second = browser.get(next_link["href"], headers={"HX-Request": "true"})
+    fragment = soup_of(second)
+    assert fragment.find("h1") is None
+    assert [element.get("id") for element in fragment.find_all(recursive=False) if element.name] == [
+        "notifications-list"
+    ]
+    assert [a.get_text(strip=True) for a in fragment.select("#notifications a")] == [
+        f"Notice {number}" for number in range(4, -1, -1)
+    ]
+
+
+def test_marking_read_with_nothing_unread_changes_nothing_and_says_nothing(client):
+    client.sign_in(practitioner())
+    response = client.post("main.mark_notifications_read", csrf_from="main.notifications_list")
+    assert response.status_code == 302
+    assert client.page("main.notifications_list").select_one(".govuk-notification-banner") is None
+
+
 def test_with_no_notices_the_page_says_so(client):
     client.sign_in(practitioner())
-    page = client.page("/notifications")
+    page = client.page("main.notifications_list")
     assert "You have no notifications." in text_of(page, "main")
     assert page.select_one("#notifications-link .app-count") is None
 
@@ -209,12 +237,11 @@ def test_the_daily_run_tells_each_owner_once_about_each_overdue_step(app):
         actor=robin,
         today=today() - timedelta(days=9),
     )
-    db.session.commit()
 
     assert raise_overdue(app) == "Raised 2 overdue notifications."
     due = late.due_on
-    assert messages_to(robin) == [f"Overdue since {due:%-d %B}: Visit the family at home"]
-    assert [n.link for n in notices(robin)] == [f"/families/{late.family_id}"]
+    assert messages_to(robin) == [f"Overdue since {day_month(due)}: Visit the family at home"]
+    assert [n.link for n in notices(robin)] == [url(app, "families.show", family_id=late.family_id)]
     assert messages_to(kit)[0].endswith(": Send the letter")
 
     assert raise_overdue(app) == "Raised 0 overdue notifications."
@@ -233,13 +260,12 @@ def test_a_step_given_a_new_date_that_passes_again_is_notified_again(app):
         actor=robin,
         today=today() - timedelta(days=7),
     )
-    db.session.commit()
     assert raise_overdue(app) == "Raised 1 overdue notification."
     assert raise_overdue(app) == "Raised 0 overdue notifications."
     first, second = (today() - timedelta(days=10), today() - timedelta(days=2))
     assert messages_to(robin) == [
-        f"Overdue since {first:%-d %B}: Visit the family at home",
-        f"Overdue since {second:%-d %B}: Visit the family at home",
+        f"Overdue since {day_month(first)}: Visit the family at home",
+        f"Overdue since {day_month(second)}: Visit the family at home",
     ]
 
 
@@ -353,7 +379,7 @@ def test_no_email_is_sent_for_a_notice_that_was_never_saved(app, mailbox):
         "steps-1-due_in": "date",
         "steps-1-due_on": date_parts(past),
     }
-    response = browser.post("/supervision/new", data)
+    response = browser.post("supervision.new", data)
     assert "must be today or in the future" in text_of(soup_of(response), ".govuk-error-summary")
     assert notices(robin) == []
     assert db.session.scalars(select(NextStep)).all() == []
@@ -377,7 +403,7 @@ def test_a_line_break_in_what_needs_to_happen_does_not_stop_the_record_being_sav
         "steps-0-owner_user": str(robin.id),
         "steps-0-due_in": "5",
     }
-    response = browser.post("/supervision/new", data)
+    response = browser.post("supervision.new", data)
     assert response.status_code == 302
     assert [n.kind for n in notices(robin)] == ["next_step_assigned"]
     assert len(mailbox) == 1

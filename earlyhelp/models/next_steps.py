@@ -23,6 +23,15 @@ class NextStepStatus(Status):
     CANCELLED = "cancelled", "Cancelled", "grey"
 
 
+class DueState(Status):
+    """What a next step's tag says when its status alone would not: an open step whose date has passed.
+
+    Worked out from the due date each time it is shown, never stored.
+    """
+
+    OVERDUE = "overdue", "Overdue", "red"
+
+
 class OwnerKind(StrEnum):
     USER = "user"  # someone who signs in to this service
     FAMILY_MEMBER = "family_member"
@@ -67,3 +76,27 @@ class NextStep(db.Model):
 
     def is_overdue(self, today: date) -> bool:
         return self.status == NextStepStatus.OPEN and self.due_on < today
+
+    def status_shown(self, today: date) -> Status:
+        """The one status its tag shows: Overdue for an open step past its date, otherwise its own status."""
+        return DueState.OVERDUE if self.is_overdue(today) else self.status
+
+
+class NextStepChange(db.Model):
+    """The history of a next step: each new due date with its reason, and each change of status."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    next_step_id: Mapped[int] = mapped_column(ForeignKey("next_step.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # rescheduled, done, not_done, cancelled
+    from_due_on: Mapped[date | None] = mapped_column(Date)
+    to_due_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def what_happened(self) -> str:
+        """'rescheduled', or the status it was closed with, as words in a sentence ('not done')."""
+        return "rescheduled" if self.kind == "rescheduled" else NextStepStatus(self.kind).label.lower()

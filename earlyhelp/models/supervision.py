@@ -4,16 +4,38 @@ The inspection letter behind this product found supervision records without clea
 timescales: a record here cannot be saved without a decision or a next step with an owner and a date.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from earlyhelp import clock
+from earlyhelp.domain.status import Status
 from earlyhelp.extensions import db
 from earlyhelp.models.base import UTCDateTime
 from earlyhelp.models.families import Family
+from earlyhelp.models.next_steps import NextStepChange  # noqa: F401  (models/__init__.py still imports it from here)
 from earlyhelp.models.people import User
+
+DUE_SOON_DAYS = 7
+
+
+class SupervisionDue(Status):
+    """Where a practitioner, or a family's case, stands for supervision today."""
+
+    OVERDUE = "overdue", "Overdue", "red"
+    NEVER = "never", "None recorded", "grey"
+    DUE_SOON = "due_soon", "Due soon", "orange"
+    OK = "ok", "Up to date", "green"
+
+    @classmethod
+    def on(cls, next_due: date | None, today: date) -> "SupervisionDue":
+        """Overdue once the date has passed, due soon within a week of it."""
+        if next_due is None:
+            return cls.NEVER
+        if next_due < today:
+            return cls.OVERDUE
+        return cls.DUE_SOON if next_due <= today + timedelta(days=DUE_SOON_DAYS) else cls.OK
 
 
 class Supervision(db.Model):
@@ -39,27 +61,20 @@ class Supervision(db.Model):
         Index("ix_supervision_family_held", "family_id", "held_on"),
     )
 
+    @property
+    def kind_label(self) -> str:
+        return "Case" if self.kind == "case" else "General"
+
+    def due_state(self, today: date) -> SupervisionDue:
+        """How the next supervision this record set stands today."""
+        return SupervisionDue.on(self.next_supervision_on, today)
+
 
 class SupervisionDecision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     supervision_id: Mapped[int] = mapped_column(ForeignKey("supervision.id"), index=True)
     decision: Mapped[str] = mapped_column(Text)
     rationale: Mapped[str] = mapped_column(Text)
-
-
-class NextStepChange(db.Model):
-    """The history of a next step: each new due date with its reason, and each change of status."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    next_step_id: Mapped[int] = mapped_column(ForeignKey("next_step.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # rescheduled, done, not_done, cancelled
-    from_due_on: Mapped[date | None] = mapped_column(Date)
-    to_due_on: Mapped[date | None] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(Text, default="")
-
-    actor: Mapped[User] = relationship(lazy="joined")
 
 
 class Notification(db.Model):

@@ -1,4 +1,8 @@
-"""Forms for next steps: the same questions wherever a next step is written."""
+"""Forms for next steps: the same questions wherever a next step is written.
+
+The forms check fields only (something entered, a real date, one of the choices). The rules of a next step
+(an owner who still works here, a date not in the past) are earlyhelp.services.next_steps.check_next_step.
+"""
 
 from datetime import date
 
@@ -16,54 +20,44 @@ from wtforms.validators import ValidationError
 
 from earlyhelp import clock
 from earlyhelp.domain.timescales import add_working_days
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, options, required
+from earlyhelp.models import NextStepStatus, OwnerKind
+from earlyhelp.services.next_steps import NextStepInput
 
 _UNSET = object()
 
 # Quick picks, counted in working days, beside a date of one's own.
-DUE_IN = [
-    ("1", "Next working day"),
-    ("5", "In 5 working days"),
-    ("10", "In 10 working days"),
-    ("20", "In 20 working days"),
-    ("date", "On a date"),
-]
+DUE_IN = {
+    "1": "Next working day",
+    "5": "In 5 working days",
+    "10": "In 10 working days",
+    "20": "In 20 working days",
+    "date": "On a date",
+}
+OWNER_KINDS = {
+    OwnerKind.USER: "Someone in the service",
+    OwnerKind.FAMILY_MEMBER: "A family member",
+    OwnerKind.PARTNER: "A named person at a partner agency",
+}
 
 
-class DueDateMixin:
-    """`due_in` quick picks plus a date; due_date() resolves them."""
-
-    def due_date(self, today: date) -> date | None:
-        if self.due_in.data == "date":
-            return self.due_on.data
-        if (self.due_in.data or "").isdigit():
-            return add_working_days(today, int(self.due_in.data))
-        return None
-
-    def validate_due_in(self, field):
-        if field.data not in {value for value, _ in DUE_IN}:
-            raise ValidationError("Choose when it needs to be done by")
-
-    def validate_due_on(self, field):
-        if self.due_in.data == "date" and field.data is None and not field.errors:
-            raise ValidationError("Enter the date it needs to be done by")
+def _chosen(field) -> bool:
+    return field.data in {choice.value for choice in field.choices if choice.value}
 
 
-class NextStepForm(DueDateMixin, FlaskForm):
+class NextStepFields:
+    """The questions of a next step, in the order a page asks them: what, who, by when.
+
+    The add-a-step form asks them all; a supervision row asks what, which person in the service, and when.
+    """
+
     what = StringField(
         "What needs to happen",
         widget=GovTextInput(),
         validators=[required("Enter what needs to happen"), max_length(500, "What needs to happen")],
     )
     owner_kind = RadioField(
-        "Who will do it?",
-        choices=[
-            ("user", "Someone in the service"),
-            ("family_member", "A family member"),
-            ("partner", "A named person at a partner agency"),
-        ],
-        widget=GovRadioInput(),
-        validate_choice=False,
+        "Who will do it?", choices=options(OWNER_KINDS), widget=GovRadioInput(), validate_choice=False
     )
     owner_user = SelectField("Person in the service", widget=GovSelect(), validate_choice=False)
     owner_name = StringField(
@@ -76,18 +70,80 @@ class NextStepForm(DueDateMixin, FlaskForm):
         "Their agency", description="For a partner", widget=GovTextInput(), validators=[max_length(120, "Their agency")]
     )
     due_in = RadioField(
-        "When does it need to be done by?", choices=DUE_IN, widget=GovRadioInput(), validate_choice=False
+        "When does it need to be done by?", choices=options(DUE_IN), widget=GovRadioInput(), validate_choice=False
     )
     due_on = GovDateField("Date", description="If you chose 'On a date'")
+    family_facing = None  # asked by the add-a-step form only
+
+    def owner(self) -> str:
+        return self.owner_kind.data if self.owner_kind is not None else OwnerKind.USER
+
+    def due_date(self, today: date) -> date | None:
+        """The date chosen: a quick pick counted in working days from today, or the date typed."""
+        if self.due_in.data == "date":
+            return self.due_on.data
+        if (self.due_in.data or "").isdigit():
+            return add_working_days(today, int(self.due_in.data))
+        return None
+
+    def validate_owner_kind(self, field):
+        if field.data not in OWNER_KINDS:
+            raise ValidationError("Select who will do it")
+
+    def validate_owner_user(self, field):
+        if self.owner() == OwnerKind.USER and not _chosen(field):
+            raise ValidationError("Select who will do it")
+
+    def validate_due_in(self, field):
+        if field.data not in DUE_IN:
+            raise ValidationError("Choose when it needs to be done by")
+
+    def validate_due_on(self, field):
+        if self.due_in.data == "date" and field.data is None and not field.errors:
+            raise ValidationError("Enter the date it needs to be done by")
+
+    def as_input(self, today: date) -> NextStepInput:
+        """The step as posted, for earlyhelp.services.next_steps.add_next_step (which checks and saves it)."""
+        kind = self.owner()
+        return NextStepInput(
+            what=self.what.data or "",
+            owner_kind=kind,
+            owner_user_id=int(self.owner_user.data) if (self.owner_user.data or "").isdigit() else None,
+            owner_name=(self.owner_name.data or "") if self.owner_name is not None else "",
+            owner_agency=(self.owner_agency.data or "") if self.owner_agency is not None else "",
+            due_on=self.due_date(today),
+            family_facing=bool(self.family_facing.data) if self.family_facing is not None else False,
+        )
+
+
+class NextStepForm(NextStepFields, FlaskForm):
+    """Add a next step (handover plans, family plans): owned by someone in the service, a family member or
+    a partner."""
+
     family_facing = BooleanField("The family will see this step", widget=GovCheckboxInput())
     submit_step = SubmitField("Add next step", widget=GovSubmitInput())
 
-    def validate_owner_kind(self, field):
-        if field.data not in ("user", "family_member", "partner"):
-            raise ValidationError("Select who will do it")
+
+class NextStepRowForm(NextStepFields, Form):
+    """One row of next steps inside a bigger form (supervision): a person in the service owns it, and the
+    date is a compact choice. A row left empty is not a next step."""
+
+    owner_kind = owner_name = owner_agency = None
+    due_in = SelectField("Due", choices=options(DUE_IN, blank="Choose"), widget=GovSelect(), validate_choice=False)
+
+    def is_blank(self) -> bool:
+        return not (self.what.data or "").strip() and not self.owner_user.data and not self.due_on.was_typed
+
+    def validate(self, extra_validators=None):
+        return self.is_blank() or super().validate(extra_validators)
 
 
-def new_step_form(formdata=_UNSET) -> "NextStepForm":
+def owner_choices(people) -> list:
+    """Who can own a step, as choices: "Name (Team)"."""
+    return options([(person.id, f"{person.name} ({person.team.name})") for person in people], blank="Select a person")
+
+
+def new_step_form(formdata=_UNSET) -> NextStepForm:
     """The add-a-next-step form with everyone who can own a step to choose from."""
     from sqlalchemy import select
 
@@ -96,56 +152,13 @@ def new_step_form(formdata=_UNSET) -> "NextStepForm":
 
     form = NextStepForm() if formdata is _UNSET else NextStepForm(formdata=formdata)
     people = db.session.scalars(select(User).where(User.active, User.team_id.is_not(None)).order_by(User.name)).all()
-    form.owner_user.choices = [("", "Select a person"), *[(str(u.id), f"{u.name} ({u.team.name})") for u in people]]
+    form.owner_user.choices = owner_choices(people)
     return form
 
 
-def step_input(form: "NextStepForm"):
-    """The posted next step, for earlyhelp.services.next_steps.add_next_step (which checks and saves it)."""
-    from earlyhelp.services.next_steps import NextStepInput
-
-    return NextStepInput(
-        what=form.what.data,
-        owner_kind=form.owner_kind.data,
-        owner_user_id=int(form.owner_user.data) if (form.owner_user.data or "").isdigit() else None,
-        owner_name=form.owner_name.data or "",
-        owner_agency=form.owner_agency.data or "",
-        due_on=form.due_date(clock.today()),
-        family_facing=form.family_facing.data,
-    )
-
-
-class NextStepRowForm(DueDateMixin, Form):
-    """One row of next steps inside a bigger form (supervision): a person in the service owns it."""
-
-    what = StringField(
-        "What needs to happen", widget=GovTextInput(), validators=[max_length(500, "What needs to happen")]
-    )
-    owner_user = SelectField("Who will do it", widget=GovSelect(), validate_choice=False)
-    due_in = SelectField("Due", choices=[("", "Choose"), *DUE_IN], widget=GovSelect(), validate_choice=False)
-    due_on = GovDateField("Date", description="If you chose 'On a date'")
-
-    def is_blank(self) -> bool:
-        return not (self.what.data or "").strip() and not self.owner_user.data and not self.due_on.was_typed
-
-    def validate(self, extra_validators=None):
-        """A started row needs what, who and when, all said at once; an empty row is not a next step."""
-        if self.is_blank():
-            return True
-        valid = super().validate(extra_validators)
-        owners = {value for value, _ in self.owner_user.choices if value}
-        for field, message, ok in (
-            (self.what, "Enter what needs to happen", (self.what.data or "").strip()),
-            (self.owner_user, "Select who will do it", self.owner_user.data in owners),
-        ):
-            if not ok:
-                field.errors.append(message)
-                valid = False
-        due = self.due_date(clock.today())
-        if due is not None and due < clock.today():
-            self.due_on.errors.append("The date it needs to be done by must be today or in the future")
-            valid = False
-        return valid
+def step_input(form: NextStepFields) -> NextStepInput:
+    """The posted next step, as of today, for earlyhelp.services.next_steps.add_next_step."""
+    return form.as_input(clock.today())
 
 
 class RescheduleForm(FlaskForm):
@@ -158,16 +171,18 @@ class RescheduleForm(FlaskForm):
     submit = SubmitField("Change the date", widget=GovSubmitInput())
 
 
+CLOSED_AS = {NextStepStatus.NOT_DONE: "It was not done", NextStepStatus.CANCELLED: "It is no longer needed"}
+
+
 class CloseForm(FlaskForm):
-    status = RadioField(
-        "What happened?",
-        choices=[("not_done", "It was not done"), ("cancelled", "It is no longer needed")],
-        widget=GovRadioInput(),
-        validate_choice=False,
-    )
+    status = RadioField("What happened?", choices=options(CLOSED_AS), widget=GovRadioInput(), validate_choice=False)
     reason = TextAreaField("Why?", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")])
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def validate_status(self, field):
-        if field.data not in ("not_done", "cancelled"):
+        if field.data not in CLOSED_AS:
             raise ValidationError("Select whether it was not done or is no longer needed")
+
+
+class DoneForm(FlaskForm):
+    """Mark a next step done: nothing to ask, but a refusal ("already done") is shown the one way."""

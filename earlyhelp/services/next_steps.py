@@ -1,15 +1,20 @@
-"""Next steps: the one way an action with an owner and a due date is written, wherever it comes from."""
+"""Next steps: the one way an action with an owner and a due date is written, wherever it comes from.
+
+Every rule about a next step is here, once: the forms that write one (the add-a-step form, a supervision
+row) check only their fields.
+"""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, select
 
+from earlyhelp import clock
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepChange, NextStepStatus, OwnerKind, User
 from earlyhelp.services.audit import record_event
-from earlyhelp.services.notifications import notify
+from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
 
 
@@ -24,13 +29,11 @@ class NextStepInput:
     family_facing: bool = False
 
 
-@use_case("create", "next_step")
-def add_next_step(
-    family_id: int, step: NextStepInput, *, source_type: str, source_id: int | None, actor: User, today: date
-) -> NextStep:
-    """Refuses a next step without a what, an owner or a due date in the future, saying which is missing."""
+def check_next_step(step: NextStepInput, *, today: date) -> User | None:
+    """What, who and by when: refused with the field to fix. Returns the owner, when they use this service."""
     if not step.what.strip():
         raise Refused("Enter what needs to happen", "what")
+    owner = None
     if step.owner_kind == OwnerKind.USER:
         owner = db.session.get(User, step.owner_user_id) if step.owner_user_id else None
         if owner is None or not owner.active:
@@ -44,11 +47,20 @@ def add_next_step(
         raise Refused("Enter the date it needs to be done by", "due_on")
     if step.due_on < today:
         raise Refused("The date it needs to be done by must be today or in the future", "due_on")
+    return owner
+
+
+@use_case("create", "next_step")
+def add_next_step(
+    family_id: int, step: NextStepInput, *, source_type: str, source_id: int | None, actor: User, today: date
+) -> NextStep:
+    """Refuses a next step without a what, an owner or a due date in the future, saying which is missing."""
+    owner = check_next_step(step, today=today)
     next_step = NextStep(
         family_id=family_id,
         what=step.what.strip(),
         owner_kind=step.owner_kind,
-        owner_user_id=step.owner_user_id if step.owner_kind == OwnerKind.USER else None,
+        owner_user_id=owner.id if owner else None,
         owner_name=step.owner_name.strip(),
         owner_agency=step.owner_agency.strip(),
         due_on=step.due_on,
@@ -61,12 +73,12 @@ def add_next_step(
     db.session.add(next_step)
     db.session.flush()
     record_event("create", "next_step", next_step.id, family_id=family_id, user=actor)
-    if next_step.owner_user_id and next_step.owner_user_id != actor.id:
+    if owner is not None and owner.id != actor.id:
         notify(
-            db.session.get(User, next_step.owner_user_id),
+            owner,
             kind="next_step_assigned",
-            message=f"{actor.name} gave you a next step, due {next_step.due_on:%-d %B}: {next_step.what}",
-            link=f"/families/{family_id}",
+            message=f"{actor.name} gave you a next step, due {clock.day_month(next_step.due_on)}: {next_step.what}",
+            link=link_to("families.show", family_id=family_id),
             dedupe_key=f"assigned:{next_step.id}",
         )
     return next_step
@@ -88,18 +100,22 @@ def _change(step: NextStep, kind: str, *, actor: User, reason: str = "", to_due_
 
 def _still_open(step: NextStep) -> None:
     if step.status != NextStepStatus.OPEN:
-        raise Refused(f"This next step is already {step.status.replace('_', ' ')}", "status")
+        raise Refused(f"This next step is already {step.status.label.lower()}", "status")
 
 
+@use_case("done", "next_step")
 def complete(step: NextStep, *, actor: User, on: date) -> None:
     _still_open(step)
     step.status, step.status_on = NextStepStatus.DONE, on
     _change(step, "done", actor=actor)
 
 
+@use_case("close", "next_step")
 def close_undone(step: NextStep, status: NextStepStatus, *, reason: str, actor: User, on: date) -> None:
     """Not done, or cancelled: either way the reason is required."""
     _still_open(step)
+    if status not in (NextStepStatus.NOT_DONE, NextStepStatus.CANCELLED):
+        raise Refused("Select whether it was not done or is no longer needed", "status")
     if not reason.strip():
         word = "was not done" if status == NextStepStatus.NOT_DONE else "is cancelled"
         raise Refused(f"Enter the reason it {word}", "reason")
@@ -107,6 +123,7 @@ def close_undone(step: NextStep, status: NextStepStatus, *, reason: str, actor: 
     _change(step, str(status), actor=actor, reason=reason)
 
 
+@use_case("rescheduled", "next_step")
 def reschedule(step: NextStep, *, due_on: date | None, reason: str, actor: User, today: date) -> None:
     """A new due date, with the reason, keeping every earlier date in the history."""
     _still_open(step)
@@ -138,7 +155,10 @@ class WorkList:
 
 
 def work_list(owner_ids: list[int], today: date) -> WorkList:
-    """Open next steps owned by these people: overdue first, then due by Sunday, then later."""
+    """Open next steps owned by these people: overdue first, then due by Sunday, then later.
+
+    One statement, however many steps and people: each step's owner and family come joined to it.
+    """
     steps = db.session.scalars(
         select(NextStep)
         .where(NextStep.owner_user_id.in_(owner_ids), NextStep.status == NextStepStatus.OPEN)

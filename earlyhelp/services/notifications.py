@@ -4,12 +4,24 @@ import smtplib
 from datetime import date
 from email.message import EmailMessage
 
-from flask import current_app
-from sqlalchemy import event, func, select
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepStatus, Notification, OwnerKind, User
+from earlyhelp.services.use_case import use_case
+
+PAGE_SIZE = 25
+
+
+def link_to(endpoint: str, **values) -> str:
+    """The path a notice links to, built from its endpoint: inside a request, or in the daily command."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("", script_name=current_app.config["APPLICATION_ROOT"])
+    return adapter.build(endpoint, values)
 
 
 def notify(user: User, *, kind: str, message: str, link: str, dedupe_key: str) -> Notification | None:
@@ -61,12 +73,24 @@ def unread_count(user: User) -> int:
     )
 
 
-def for_user(user: User, limit: int = 50) -> list[Notification]:
-    return db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
-    ).all()
+def page_for(user: User, page: int = 1):
+    """One page of a person's notices, newest first (a Flask-SQLAlchemy page: two statements, whatever the count)."""
+    query = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
+@use_case("read", "notification")
+def mark_all_read(user: User) -> int:
+    """Every unread notice of this person's, marked read now. Nobody else's."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    return result.rowcount
+
+
+@use_case("raise_overdue", "next_step")
 def raise_overdue(today: date) -> int:
     """One notice per next step that has become overdue (again, if it was rescheduled). Run daily."""
     overdue = db.session.scalars(
@@ -79,8 +103,8 @@ def raise_overdue(today: date) -> int:
         notice = notify(
             step.owner_user,
             kind="next_step_overdue",
-            message=f"Overdue since {step.due_on:%-d %B}: {step.what}",
-            link=f"/families/{step.family_id}",
+            message=f"Overdue since {clock.day_month(step.due_on)}: {step.what}",
+            link=link_to("families.show", family_id=step.family_id),
             dedupe_key=f"overdue:{step.id}:{step.due_on.isoformat()}",
         )
         raised += notice is not None

@@ -1,27 +1,34 @@
-"""Supervision records, and who is due or overdue for supervision."""
+"""Supervision records, and who is due or overdue for supervision.
+
+Who is due is the same everywhere (the team's page and My work): a practitioner by their latest
+supervision of any kind, and each family's case by its latest case supervision. "Latest" is worked out in
+the database with a window function, so a page asks once however many people and families it shows.
+"""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, union
+from sqlalchemy.orm import selectinload
 
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Supervision, SupervisionDecision, User
+from earlyhelp.models.supervision import DUE_SOON_DAYS, SupervisionDue
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
+from earlyhelp.services.use_case import use_case
 
-
-class SupervisionRefused(ValueError):
-    pass
+PAGE_SIZE = 20
 
 
 def default_next_date(held_on: date) -> date:
     return held_on + timedelta(weeks=current_app.config["SUPERVISION_INTERVAL_WEEKS"])
 
 
+@use_case("create", "supervision")
 def record_supervision(
     *,
     kind: str,
@@ -31,15 +38,31 @@ def record_supervision(
     held_on: date,
     discussion: str,
     decisions: list[tuple[str, str]],
-    steps: list[NextStepInput],
-    next_supervision_on: date,
+    steps: list[NextStepInput] | dict[int, NextStepInput],
+    next_supervision_on: date | None,
     today: date,
 ) -> Supervision:
-    """Refuses a record with no decision and no next step: supervision must leave clear actions behind."""
-    if not decisions and not steps:
-        raise SupervisionRefused("Record at least one decision or one next step")
+    """Refuses a record with no decision and no next step: supervision must leave clear actions behind.
+
+    A blank next date is the usual interval after the date held (SUPERVISION_INTERVAL_WEEKS). The next
+    steps (a list, or a dict by their row on the form) are checked by the one set of next-step rules; a
+    refused one names its row's field ("steps-1-due_on").
+    """
+    if kind not in ("case", "general"):
+        raise Refused("Select case or general supervision", "kind")
+    if practitioner.team_id != supervisor.team_id or practitioner.id == supervisor.id or not practitioner.active:
+        raise Refused("Select the practitioner from the list", "practitioner")
     if kind == "case" and family is None:
-        raise SupervisionRefused("Choose the family this case supervision is about")
+        raise Refused("Select the family this case supervision is about", "family")
+    if held_on > today:
+        raise Refused("Date held must be today or in the past", "held_on")
+    next_supervision_on = next_supervision_on or default_next_date(held_on)
+    if next_supervision_on <= held_on:
+        raise Refused("The next supervision must be after this one", "next_supervision_on")
+    if not decisions and not steps:
+        raise Refused("Record at least one decision or one next step", "decisions")
+    if steps and kind != "case":
+        raise Refused("Next steps from general supervision need a family: record them in case supervision", "steps")
     supervision = Supervision(
         kind=kind,
         family=family if kind == "case" else None,
@@ -53,13 +76,14 @@ def record_supervision(
         supervision.decisions.append(SupervisionDecision(decision=decision.strip(), rationale=rationale.strip()))
     db.session.add(supervision)
     db.session.flush()
-    if steps and family is None:
-        raise Refused("Next steps from general supervision need a family: record them in case supervision", "what")
-    for step in steps:
-        add_next_step(
-            family.id, step, source_type="supervision", source_id=supervision.id, actor=supervisor, today=today
-        )
-    if family is not None:
+    for index, step in steps.items() if isinstance(steps, dict) else enumerate(steps):
+        try:
+            add_next_step(
+                family.id, step, source_type="supervision", source_id=supervision.id, actor=supervisor, today=today
+            )
+        except Refused as refusal:
+            raise Refused(refusal.message, f"steps-{index}-{refusal.field}" if refusal.field else None) from None
+    if kind == "case":
         add_to_timeline(
             family.id,
             f"Case supervision: {practitioner.name} with {supervisor.name}",
@@ -67,7 +91,7 @@ def record_supervision(
             supervision.id,
             actor=supervisor,
         )
-    record_event("create", "supervision", supervision.id, family_id=family.id if family else None, user=supervisor)
+    record_event("create", "supervision", supervision.id, family_id=supervision.family_id, user=supervisor)
     return supervision
 
 
@@ -78,83 +102,130 @@ class Due:
     label: str
     last_held: date | None
     next_due: date | None
-    state: str  # overdue, due_soon, ok, never
+    state: SupervisionDue
 
     @classmethod
     def of(cls, label: str, last_held: date | None, next_due: date | None, today: date) -> "Due":
-        if next_due is None:
-            state = "never"
-        elif next_due < today:
-            state = "overdue"
-        elif next_due <= today + timedelta(days=7):
-            state = "due_soon"
-        else:
-            state = "ok"
-        return cls(label, last_held, next_due, state)
+        return cls(label, last_held, next_due, SupervisionDue.on(next_due, today))
 
 
-def _latest(column, ids, kind: str | None = None) -> dict:
-    """For each id: (last held, next due) from its most recent supervision (of this kind, if given)."""
-    if not ids:
-        return {}
-    latest = (
-        select(column, func.max(Supervision.held_on).label("held"))
-        .where(column.in_(ids), Supervision.kind == kind if kind else True)
-        .group_by(column)
+_ORDER = {SupervisionDue.OVERDUE: 0, SupervisionDue.NEVER: 1, SupervisionDue.DUE_SOON: 2, SupervisionDue.OK: 3}
+
+
+def _latest_ids(partition, *where):
+    """The id of the latest supervision (by date held, then as recorded) in each `partition`, among `where`."""
+    ranked = (
+        select(
+            Supervision.id,
+            func.row_number()
+            .over(partition_by=partition, order_by=(Supervision.held_on.desc(), Supervision.id.desc()))
+            .label("rank"),
+        )
+        .where(*where)
         .subquery()
     )
-    rows = db.session.execute(
-        select(column, Supervision.held_on, func.max(Supervision.next_supervision_on))
-        .join(latest, (column == latest.c[0]) & (Supervision.held_on == latest.c.held))
-        .where(Supervision.kind == kind if kind else True)
-        .group_by(column, Supervision.held_on)
-    ).all()
-    return {key: (held, next_due) for key, held, next_due in rows}
+    return select(ranked.c.id).where(ranked.c.rank == 1)
+
+
+def _latest_by_practitioner(practitioner_ids):
+    return _latest_ids(Supervision.practitioner_id, Supervision.practitioner_id.in_(practitioner_ids))
+
+
+def _latest_case_by_family(family_ids):
+    return _latest_ids(Supervision.family_id, Supervision.kind == "case", Supervision.family_id.in_(family_ids))
 
 
 def due_for_team(team_id: int, today: date) -> tuple[list[tuple[User, Due]], list[tuple[Family, User, Due]]]:
-    """Practitioners in the team, and the families they lead, each with their supervision clock."""
+    """Practitioners in the team, and the families they lead, each with their supervision clock.
+
+    Five statements, however big the team: its members, their latest supervisions, the open episodes they
+    lead (with each family and its members), and those families' latest case supervisions.
+    """
     members = db.session.scalars(select(User).where(User.team_id == team_id, User.active).order_by(User.name)).all()
     practitioners = [m for m in members if m.role.code != "team_manager"]
-    # A practitioner is supervised by any supervision; each family's case by case supervision about it.
-    people = _latest(Supervision.practitioner_id, [m.id for m in practitioners])
+    ids = [m.id for m in practitioners]
+    people = {
+        s.practitioner_id: s
+        for s in db.session.scalars(select(Supervision).where(Supervision.id.in_(_latest_by_practitioner(ids))))
+    }
     episodes = db.session.scalars(
-        select(Episode).where(Episode.lead_id.in_([m.id for m in practitioners]), Episode.ended_on.is_(None))
+        select(Episode)
+        .where(Episode.lead_id.in_(ids), Episode.ended_on.is_(None))
+        .options(selectinload(Episode.family).selectinload(Family.members))
     ).all()
-    cases = _latest(Supervision.family_id, [e.family_id for e in episodes], "case")
-    by_family = {e.family_id: e for e in episodes}
-    families = {f.id: f for f in db.session.scalars(select(Family).where(Family.id.in_(by_family)))}
-    order = {"overdue": 0, "never": 1, "due_soon": 2, "ok": 3}
+    family_ids = [e.family_id for e in episodes]
+    cases = {
+        s.family_id: s
+        for s in db.session.scalars(select(Supervision).where(Supervision.id.in_(_latest_case_by_family(family_ids))))
+    }
+
+    def due(label: str, latest: Supervision | None) -> Due:
+        if latest is None:
+            return Due.of(label, None, None, today)
+        return Due.of(label, latest.held_on, latest.next_supervision_on, today)
+
     person_rows = sorted(
-        ((m, Due.of(m.name, *people.get(m.id, (None, None)), today)) for m in practitioners),
-        key=lambda row: (order[row[1].state], row[1].next_due or date.min),
+        ((m, due(m.name, people.get(m.id))) for m in practitioners),
+        key=lambda row: (_ORDER[row[1].state], row[1].next_due or date.min),
     )
     family_rows = sorted(
-        (
-            (families[fid], episode.lead, Due.of(families[fid].reference, *cases.get(fid, (None, None)), today))
-            for fid, episode in by_family.items()
-        ),
-        key=lambda row: (order[row[2].state], row[2].next_due or date.min),
+        ((e.family, e.lead, due(e.family.reference, cases.get(e.family_id))) for e in episodes),
+        key=lambda row: (_ORDER[row[2].state], row[2].next_due or date.min),
     )
     return person_rows, family_rows
 
 
-def due_for(user: User, today: date) -> list[Supervision]:
-    """Supervisions this person holds or receives that are due within a week or overdue.
+def due_for(people: list[User], today: date) -> list[Supervision]:
+    """Supervisions these people hold or receive that are due within a week or overdue, soonest first.
 
     The same rule as the team's page: for each practitioner their latest supervision of any kind, and for
     each family its latest case supervision. A later supervision about one family does not hide another.
+    One statement, however many people.
     """
-    records = db.session.scalars(
+    ids = [person.id for person in people]
+    theirs = or_(Supervision.supervisor_id.in_(ids), Supervision.practitioner_id.in_(ids))
+    involved = select(Supervision.practitioner_id).where(theirs)
+    families = select(Supervision.family_id).where(theirs, Supervision.kind == "case")
+    latest = union(_latest_by_practitioner(involved), _latest_case_by_family(families)).subquery()
+    return db.session.scalars(
+        select(Supervision)
+        .where(
+            Supervision.id.in_(select(latest.c.id)),
+            theirs,
+            Supervision.next_supervision_on <= today + timedelta(days=DUE_SOON_DAYS),
+        )
+        .order_by(Supervision.next_supervision_on, Supervision.id)
+    ).all()
+
+
+def team_and_families(manager: User) -> tuple[list[User], list[Episode]]:
+    """Who a manager supervises (and who may own its next steps), and the open episodes the team leads."""
+    team = db.session.scalars(
+        select(User).where(User.team_id == manager.team_id, User.active).order_by(User.name)
+    ).all()
+    episodes = db.session.scalars(
+        select(Episode)
+        .where(
+            Episode.lead_id.in_([person.id for person in team if person.id != manager.id]), Episode.ended_on.is_(None)
+        )
+        .options(selectinload(Episode.family).selectinload(Family.members))
+    ).all()
+    return team, episodes
+
+
+def records_for(user: User, page: int = 1):
+    """A page of the supervision records this person held or received, newest first."""
+    query = (
         select(Supervision)
         .where((Supervision.supervisor_id == user.id) | (Supervision.practitioner_id == user.id))
-        .order_by(Supervision.held_on, Supervision.id)
-    ).all()
-    latest = {}
-    for record in records:
-        latest[("practitioner", record.practitioner_id)] = record
-        if record.kind == "case":
-            latest[("family", record.family_id)] = record
-    soon = today + timedelta(days=7)
-    due = {r.id: r for r in latest.values() if r.next_supervision_on <= soon}
-    return sorted(due.values(), key=lambda r: r.next_supervision_on)
+        .order_by(Supervision.held_on.desc(), Supervision.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def may_read(user: User, supervision: Supervision) -> bool:
+    """Its two people, and the team managers of either."""
+    if user.id in (supervision.supervisor_id, supervision.practitioner_id):
+        return True
+    teams = {supervision.supervisor.team_id, supervision.practitioner.team_id}
+    return user.role.code == "team_manager" and user.team_id in teams

@@ -1,10 +1,18 @@
+"""The supervision record form. Field checks only: the rules (clear actions, the next date after this one,
+next steps only in case supervision) are earlyhelp.services.supervision.record_supervision."""
+
+from datetime import date
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
 from wtforms import FieldList, Form, FormField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, not_in_future, required
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, not_in_future, options, required
 from earlyhelp.next_steps.forms import NextStepRowForm
+from earlyhelp.services.next_steps import NextStepInput
+
+KINDS = {"case": "Case supervision, about one family", "general": "General supervision"}
 
 
 class DecisionRowForm(Form):
@@ -23,13 +31,12 @@ class DecisionRowForm(Form):
             raise ValidationError("Enter the decision this reason is for")
 
 
+def _chosen(field) -> bool:
+    return field.data in {choice.value for choice in field.choices if choice.value}
+
+
 class RecordSupervisionForm(FlaskForm):
-    kind = RadioField(
-        "Kind of supervision",
-        choices=[("case", "Case supervision, about one family"), ("general", "General supervision")],
-        widget=GovRadioInput(),
-        validate_choice=False,
-    )
+    kind = RadioField("Kind of supervision", choices=options(KINDS), widget=GovRadioInput(), validate_choice=False)
     practitioner = SelectField("Practitioner", widget=GovSelect(), validate_choice=False)
     family = SelectField("Family", description="For case supervision", widget=GovSelect(), validate_choice=False)
     held_on = GovDateField(
@@ -46,22 +53,38 @@ class RecordSupervisionForm(FlaskForm):
     next_supervision_on = GovDateField("Next supervision")
     submit = SubmitField("Save supervision record", widget=GovSubmitInput())
 
+    def set_choices(self, *, team, episodes, supervisor) -> None:
+        """The manager's team to supervise and to own next steps, and the families the team leads now."""
+        self.practitioner.choices = options(
+            [(person.id, person.name) for person in team if person.id != supervisor.id], blank="Select a practitioner"
+        )
+        families = sorted(
+            (
+                (episode.family_id, f"{episode.family.reference} {episode.family.name}, lead {episode.lead.name}")
+                for episode in episodes
+            ),
+            key=lambda choice: choice[1],
+        )
+        self.family.choices = options(families, blank="Select a family")
+        owners = options([(person.id, person.name) for person in team], blank="Select a person")
+        for row in self.steps.entries:
+            row.owner_user.choices = owners
+
     def validate_kind(self, field):
-        if field.data not in ("case", "general"):
+        if field.data not in KINDS:
             raise ValidationError("Select case or general supervision")
 
     def validate_practitioner(self, field):
-        if field.data not in {value for value, _ in field.choices if value}:
+        if not _chosen(field):
             raise ValidationError("Select the practitioner from the list")
 
     def validate_family(self, field):
-        if self.kind.data == "case" and field.data not in {value for value, _ in field.choices if value}:
+        if self.kind.data == "case" and not _chosen(field):
             raise ValidationError("Select the family this case supervision is about")
 
-    def validate_decisions(self, field):
-        if all(row.is_blank() for row in field.entries) and all(row.is_blank() for row in self.steps.entries):
-            raise ValidationError("Record at least one decision or one next step")
+    def decision_pairs(self) -> list[tuple[str, str]]:
+        return [(row.decision.data, row.rationale.data) for row in self.decisions.entries if not row.is_blank()]
 
-    def validate_next_supervision_on(self, field):
-        if field.data and self.held_on.data and field.data <= self.held_on.data:
-            raise ValidationError("The next supervision must be after this one")
+    def step_inputs(self, today: date) -> dict[int, NextStepInput]:
+        """The started next step rows, by their row on the form."""
+        return {index: row.as_input(today) for index, row in enumerate(self.steps.entries) if not row.is_blank()}

@@ -1,11 +1,13 @@
 """A case supervision leaves two next steps; one is done and one rescheduled from My work; the manager sees it."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from earlyhelp import clock
 from tests.browser.conftest import check_page, choose
+from tests.helpers import date_parts
 
 
 def test_supervision_next_steps_are_worked_from_my_work_and_the_manager_sees_it(person):
@@ -57,10 +59,10 @@ def test_supervision_next_steps_are_worked_from_my_work_and_the_manager_sees_it(
     visit = practitioner.locator("tr", has_text="Visit the family with the interpreter").first
     visit.get_by_role("link", name=re.compile("^Change date")).click()
     form_row = practitioner.locator("tr", has_text="Change the date:")
-    new_date = date.today() + timedelta(days=30)
-    form_row.get_by_label("Day").fill(str(new_date.day))
-    form_row.get_by_label("Month").fill(str(new_date.month))
-    form_row.get_by_label("Year").fill(str(new_date.year))
+    day, month, year = date_parts(clock.today() + timedelta(days=30))
+    form_row.get_by_label("Day").fill(day)
+    form_row.get_by_label("Month").fill(month)
+    form_row.get_by_label("Year").fill(year)
     form_row.get_by_label("Why is the date changing?").fill("The family are away until then")
     form_row.get_by_role("button", name="Change the date").click()
     expect(practitioner.locator("tr", has_text="Visit the family with the interpreter").first).to_contain_text(

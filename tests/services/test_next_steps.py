@@ -28,9 +28,7 @@ def step_for(owner, *, what="Phone Oakfield School about attendance", due_on=TUE
 
 
 def add(family, step, *, actor, today=MONDAY, source_type="supervision", source_id=None) -> NextStep:
-    added = add_next_step(family.id, step, source_type=source_type, source_id=source_id, actor=actor, today=today)
-    db.session.commit()
-    return added
+    return add_next_step(family.id, step, source_type=source_type, source_id=source_id, actor=actor, today=today)
 
 
 def steps_of(family) -> list[NextStep]:
@@ -153,6 +151,8 @@ def test_a_next_step_missing_something_is_refused_saying_what_and_where(app, cha
         add_next_step(family.id, step, source_type="supervision", source_id=None, actor=robin, today=MONDAY)
     assert (str(refused.value), refused.value.field) == (message, field)
     assert steps_of(family) == []
+    refusal = db.session.scalar(select(AuditEvent).where(AuditEvent.outcome == "refused"))
+    assert (refusal.action, refusal.record_type, refusal.user_id) == ("create", "next_step", robin.id)
 
 
 # Closing a next step
@@ -163,7 +163,6 @@ def test_marking_a_step_done_records_when_and_who_in_its_history(app):
     family = make_household(children=1)
     step = add(family, step_for(robin), actor=robin)
     next_steps.complete(step, actor=robin, on=TUESDAY)
-    db.session.commit()
     assert (step.status, step.status_on) == (NextStepStatus.DONE, TUESDAY)
     assert changes_of(step) == [("done", TUESDAY, None, "", robin.id)]
     assert db.session.scalar(
@@ -185,12 +184,10 @@ def test_a_step_not_done_or_cancelled_needs_a_reason(app, status, message):
     with pytest.raises(Refused) as refused:
         next_steps.close_undone(step, status, reason="  ", actor=robin, on=TUESDAY)
     assert (str(refused.value), refused.value.field) == (message, "reason")
-    db.session.rollback()
     assert db.session.get(NextStep, step.id).status == "open"
     assert changes_of(step) == []
 
     next_steps.close_undone(step, status, reason=" The family moved to another area ", actor=robin, on=TUESDAY)
-    db.session.commit()
     saved = db.session.get(NextStep, step.id)
     assert (saved.status, saved.status_on, saved.status_reason) == (status, TUESDAY, "The family moved to another area")
     assert changes_of(step) == [(str(status), TUESDAY, None, "The family moved to another area", robin.id)]
@@ -212,7 +209,6 @@ def test_a_new_date_needs_a_reason_and_a_date_that_has_not_passed(app):
         with pytest.raises(Refused) as refused:
             next_steps.reschedule(step, actor=robin, today=TUESDAY, **change)
         assert (str(refused.value), refused.value.field) == (message, field)
-        db.session.rollback()
     assert db.session.get(NextStep, step.id).due_on == WEDNESDAY
     assert changes_of(step) == []
 
@@ -224,7 +220,6 @@ def test_each_new_date_keeps_the_one_before_it_in_the_history(app):
     step = add(family, step_for(robin, due_on=TUESDAY), actor=robin)
     next_steps.reschedule(step, due_on=SUNDAY, reason="The school is closed", actor=robin, today=MONDAY)
     next_steps.reschedule(step, due_on=NEXT_MONDAY, reason=" Agreed in supervision ", actor=morgan, today=WEDNESDAY)
-    db.session.commit()
     assert db.session.get(NextStep, step.id).due_on == NEXT_MONDAY
     assert changes_of(step) == [
         ("rescheduled", TUESDAY, SUNDAY, "The school is closed", robin.id),
@@ -267,7 +262,6 @@ def test_a_closed_step_cannot_be_done_closed_or_given_a_new_date(app, close, wor
     family = make_household(children=1)
     step = add(family, step_for(robin), actor=robin)
     close(step, robin)
-    db.session.commit()
     attempts = [
         lambda: next_steps.complete(step, actor=robin, on=WEDNESDAY),
         lambda: next_steps.close_undone(step, NextStepStatus.CANCELLED, reason="Again", actor=robin, on=WEDNESDAY),
@@ -294,6 +288,16 @@ def test_overdue_is_worked_out_from_the_due_date_and_never_stored(app):
     assert step.is_overdue(WEDNESDAY) is False
 
 
+def test_a_step_shows_overdue_while_it_is_open_and_past_its_date_and_its_own_status_otherwise(app):
+    robin = lead()
+    family = make_household(children=1)
+    step = add(family, step_for(robin, due_on=TUESDAY), actor=robin)
+    shown = [step.status_shown(day) for day in (TUESDAY, WEDNESDAY)]
+    assert [(status.label, status.colour) for status in shown] == [("Open", "blue"), ("Overdue", "red")]
+    next_steps.close_undone(step, NextStepStatus.NOT_DONE, reason="Nobody answered", actor=robin, on=WEDNESDAY)
+    assert (step.status_shown(WEDNESDAY).label, step.status_shown(WEDNESDAY).colour) == ("Not done", "grey")
+
+
 def test_the_work_list_puts_overdue_first_then_this_week_to_sunday_then_later(app):
     robin, kit = lead(), lead("Kit Marrowby")
     family = make_household(children=1)
@@ -310,7 +314,6 @@ def test_the_work_list_puts_overdue_first_then_this_week_to_sunday_then_later(ap
     )
     finished = add(family, step_for(robin, what="Already done", due_on=TUESDAY), actor=robin)
     next_steps.complete(finished, actor=robin, on=TUESDAY)
-    db.session.commit()
 
     work = next_steps.work_list([robin.id], WEDNESDAY)
     assert [s.id for s in work.overdue] == [older.id, overdue.id]

@@ -14,15 +14,7 @@ from earlyhelp.models import AuditEvent, NextStep, Notification, Supervision
 from earlyhelp.next_steps.forms import NextStepRowForm
 from earlyhelp.services.supervision import record_supervision
 from tests.factories import make_episode, make_household, make_user
-from tests.helpers import TestClient, date_in, error_messages, soup_of, text_of
-
-
-def date_parts(day):
-    return [str(day.day), str(day.month), str(day.year)]
-
-
-def short_date(day) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+from tests.helpers import TestClient, date_in, date_parts, error_messages, long_date, short_date, soup_of, text_of
 
 
 def manager(name="Morgan Thistlewhite", team_name="Early help team"):
@@ -96,7 +88,6 @@ def supervise(supervisor, worker, *, held_on, next_on, family=None):
         next_supervision_on=next_on,
         today=held_on,
     )
-    db.session.commit()
     return record
 
 
@@ -108,7 +99,7 @@ def test_the_form_lists_my_team_and_its_families_and_proposes_the_next_date_four
     practitioner("Kit Marrowby")
     make_user("social_worker", team_name="Social care team", name="Sol Elsewhere")
     client.sign_in(morgan)
-    page = client.page(f"/supervision/new?kind=case&practitioner={robin.id}&family={family.id}")
+    page = client.page("supervision.new", kind="case", practitioner=robin.id, family=family.id)
     people = [option.get_text(strip=True) for option in page.select("#practitioner option")]
     assert people == ["Select a practitioner", "Kit Marrowby", "Robin Quillfeather"]
     assert page.select_one("#practitioner option[selected]")["value"] == str(robin.id)
@@ -122,7 +113,7 @@ def test_the_form_lists_my_team_and_its_families_and_proposes_the_next_date_four
 def test_a_supervision_with_nothing_decided_and_nothing_to_do_is_refused(client):
     morgan, robin, family = a_case()
     client.sign_in(morgan)
-    soup = soup_of(client.post("/supervision/new", supervision_form(robin, family)))
+    soup = soup_of(client.post("supervision.new", supervision_form(robin, family)))
     assert error_messages(soup) == ["Record at least one decision or one next step"]
     assert soup.select_one("#discussion").get_text(strip=True) == "Attendance, and whether the plan is working."
     assert supervisions() == 0
@@ -134,7 +125,7 @@ def test_a_decision_needs_its_reason_and_a_reason_needs_its_decision(client):
     data = supervision_form(
         robin, family, **a_decision(0, rationale=" "), **a_decision(1, decision="", rationale="School asked")
     )
-    soup = soup_of(client.post("/supervision/new", data))
+    soup = soup_of(client.post("supervision.new", data))
     assert error_messages(soup) == ["Enter the reason for this decision", "Enter the decision this reason is for"]
     assert supervisions() == 0
 
@@ -142,12 +133,10 @@ def test_a_decision_needs_its_reason_and_a_reason_needs_its_decision(client):
 def test_a_started_next_step_without_a_date_says_when_is_missing(client):
     morgan, robin, family = a_case()
     client.sign_in(morgan)
-    soup = soup_of(
-        client.post("/supervision/new", supervision_form(robin, family, **a_step_row(0, "Phone", robin, "")))
-    )
+    soup = soup_of(client.post("supervision.new", supervision_form(robin, family, **a_step_row(0, "Phone", robin, ""))))
     assert error_messages(soup) == ["Choose when it needs to be done by"]
     on_a_date = supervision_form(robin, family, **a_step_row(0, "Phone", robin, "date"))
-    assert error_messages(soup_of(client.post("/supervision/new", on_a_date))) == [
+    assert error_messages(soup_of(client.post("supervision.new", on_a_date))) == [
         "Enter the date it needs to be done by"
     ]
     assert supervisions() == 0
@@ -157,7 +146,7 @@ def test_a_started_next_step_without_an_owner_says_who_is_missing_and_nothing_is
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     data = supervision_form(robin, family, **a_decision(), **a_step_row(0, "Phone Oakfield School", None))
-    soup = soup_of(client.post("/supervision/new", data))
+    soup = soup_of(client.post("supervision.new", data))
     assert inline_errors(soup) == ["Select who will do it"]
     assert soup.select_one("#steps-0-what")["value"] == "Phone Oakfield School"
     assert (supervisions(), db.session.scalar(select(func.count(NextStep.id)))) == (0, 0)
@@ -168,7 +157,7 @@ def test_an_owner_from_outside_the_team_is_not_accepted(client):
     outsider = make_user("social_worker", team_name="Social care team", name="Sol Elsewhere")
     client.sign_in(morgan)
     data = supervision_form(robin, family, **a_step_row(0, "Phone Oakfield School", outsider))
-    assert inline_errors(soup_of(client.post("/supervision/new", data))) == ["Select who will do it"]
+    assert inline_errors(soup_of(client.post("supervision.new", data))) == ["Select who will do it"]
     assert supervisions() == 0
 
 
@@ -176,7 +165,7 @@ def test_a_missing_owner_is_listed_in_the_error_summary(client):
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     data = supervision_form(robin, family, **a_decision(), **a_step_row(0, "Phone Oakfield School", None))
-    soup = soup_of(client.post("/supervision/new", data))
+    soup = soup_of(client.post("supervision.new", data))
     assert error_messages(soup) == ["Select who will do it"]
     assert soup.title.get_text().startswith("Error:")
 
@@ -185,7 +174,7 @@ def test_a_started_next_step_without_owner_or_date_says_both_at_once(client):
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     data = supervision_form(robin, family, **a_step_row(0, "Phone Oakfield School", None, ""))
-    soup = soup_of(client.post("/supervision/new", data))
+    soup = soup_of(client.post("supervision.new", data))
     assert inline_errors(soup) == ["Select who will do it", "Choose when it needs to be done by"]
 
 
@@ -199,7 +188,7 @@ def test_a_next_step_due_in_the_past_is_refused_and_nothing_is_saved(client):
         **a_step_row(0, "Phone Oakfield School", robin, "5"),
         **a_step_row(1, "Visit", robin, "date", past),
     )
-    soup = soup_of(client.post("/supervision/new", data))
+    soup = soup_of(client.post("supervision.new", data))
     assert "The date it needs to be done by must be today or in the future" in text_of(soup, ".govuk-error-summary")
     assert (supervisions(), db.session.scalar(select(func.count(NextStep.id)))) == (0, 0)
 
@@ -229,7 +218,7 @@ def test_a_quick_pick_is_saved_as_the_working_day_it_stands_for(client):
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     data = supervision_form(robin, family, **a_step_row(0, "Phone Oakfield School", robin, "5"))
-    assert client.post("/supervision/new", data).status_code == 302
+    assert client.post("supervision.new", data).status_code == 302
     step = db.session.scalar(select(NextStep).where(NextStep.family_id == family.id))
     assert step.due_on == add_working_days(today(), 5)
     assert step.due_on.weekday() < 5
@@ -239,7 +228,7 @@ def test_the_next_supervision_must_come_after_this_one(client):
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     data = supervision_form(robin, family, **a_decision(), next_supervision_on=date_parts(today()))
-    assert error_messages(soup_of(client.post("/supervision/new", data))) == [
+    assert error_messages(soup_of(client.post("supervision.new", data))) == [
         "The next supervision must be after this one"
     ]
     assert supervisions() == 0
@@ -250,7 +239,7 @@ def test_a_blank_next_supervision_date_is_four_weeks_after_the_date_held(client)
     client.sign_in(morgan)
     held = today() - timedelta(days=10)
     data = supervision_form(robin, family, **a_decision(), held_on=date_parts(held), next_supervision_on=["", "", ""])
-    assert client.post("/supervision/new", data).status_code == 302
+    assert client.post("supervision.new", data).status_code == 302
     record = db.session.scalar(select(Supervision).where(Supervision.practitioner_id == robin.id))
     assert record.next_supervision_on == held + timedelta(weeks=4)
 
@@ -259,7 +248,7 @@ def test_a_supervision_cannot_be_held_in_the_future(client):
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     data = supervision_form(robin, family, **a_decision(), held_on=date_parts(today() + timedelta(days=2)))
-    assert error_messages(soup_of(client.post("/supervision/new", data))) == ["Date held must be today or in the past"]
+    assert error_messages(soup_of(client.post("supervision.new", data))) == ["Date held must be today or in the past"]
     assert supervisions() == 0
 
 
@@ -267,12 +256,12 @@ def test_case_supervision_needs_a_family_and_general_supervision_does_not(client
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     no_family = supervision_form(robin, None, **a_decision())
-    assert error_messages(soup_of(client.post("/supervision/new", no_family))) == [
+    assert error_messages(soup_of(client.post("supervision.new", no_family))) == [
         "Select the family this case supervision is about"
     ]
     assert supervisions() == 0
     general = supervision_form(robin, None, kind="general", **a_decision())
-    assert client.post("/supervision/new", general).status_code == 302
+    assert client.post("supervision.new", general).status_code == 302
     saved = db.session.scalar(select(Supervision))
     assert (saved.kind, saved.family_id) == ("general", None)
 
@@ -281,7 +270,7 @@ def test_next_steps_from_general_supervision_are_refused(client):
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     data = supervision_form(robin, family, kind="general", **a_step_row(0, "Book training", robin, "10"))
-    soup = soup_of(client.post("/supervision/new", data))
+    soup = soup_of(client.post("supervision.new", data))
     assert "record them in case supervision" in text_of(soup, ".govuk-error-summary")
     assert supervisions() == 0
 
@@ -290,16 +279,16 @@ def test_next_steps_from_general_supervision_are_refused(client):
 def test_only_team_managers_can_record_a_supervision(client, role):
     _, robin, family = a_case()
     client.sign_in(make_user(role, team_name="Early help team", name="Pat Notamanager"))
-    assert client.get("/supervision/new").status_code == 403
+    assert client.get("supervision.new").status_code == 403
     data = supervision_form(robin, family, **a_decision())
-    assert client.post("/supervision/new", data).status_code == 403
+    assert client.post("supervision.new", data).status_code == 403
     assert supervisions() == 0
 
 
 def test_a_manager_cannot_record_a_supervision_of_someone_in_another_team(client):
     _, robin, family = a_case()
     client.sign_in(manager("Jo Brackenfold", "Social care team"))
-    soup = soup_of(client.post("/supervision/new", supervision_form(robin, family, **a_decision())))
+    soup = soup_of(client.post("supervision.new", supervision_form(robin, family, **a_decision())))
     assert error_messages(soup) == [
         "Select the practitioner from the list",
         "Select the family this case supervision is about",
@@ -322,14 +311,14 @@ def test_a_saved_record_shows_its_decisions_and_next_steps_which_reach_the_pract
         **a_step_row(1, "Visit the family with the interpreter", robin, "20"),
         **a_step_row(2, "Ask for a CAMHS consultation", morgan, "10"),
     )
-    response = client.post("/supervision/new", data)
+    response = client.post("supervision.new", data)
     assert response.status_code == 302
     record = db.session.scalar(select(Supervision))
-    assert response.headers["Location"] == f"/supervision/{record.id}"
+    assert response.headers["Location"] == client.url("supervision.show", supervision_id=record.id)
     page = client.page(response.headers["Location"])
     next_on = today() + timedelta(weeks=4)
     assert text_of(page, ".govuk-notification-banner") == (
-        f"Success Supervision with Robin Quillfeather recorded. Next supervision {next_on:%-d %B %Y}."
+        f"Success Supervision with Robin Quillfeather recorded. Next supervision {long_date(next_on)}."
     )
     assert page.h1.get_text(strip=True) == "Robin Quillfeather with Morgan Thistlewhite"
     assert text_of(page, "#next-supervision") == short_date(next_on)
@@ -355,14 +344,14 @@ def test_a_saved_record_shows_its_decisions_and_next_steps_which_reach_the_pract
 
     robins = TestClient(app)
     robins.sign_in(robin)
-    my_work = robins.page("/")
+    my_work = robins.page("main.home")
     assert text_of(my_work, "#notifications-link .app-count") == "2 unread"
     mine = " ".join(my_work.select_one("#my-work").get_text(" ").split())
     assert "Phone Oakfield School about attendance" in mine
     assert "Visit the family with the interpreter" in mine
     assert "Ask for a CAMHS consultation" not in mine
     assert "Visit the family with the interpreter" in text_of(my_work, "#steps-later")
-    assert robins.page(f"/supervision/{record.id}").h1.get_text(strip=True) == (
+    assert robins.page("supervision.show", supervision_id=record.id).h1.get_text(strip=True) == (
         "Robin Quillfeather with Morgan Thistlewhite"
     )
 
@@ -385,7 +374,7 @@ def test_the_supervision_page_shows_the_team_and_its_families_overdue_first(clie
     supervise(morgan, cal, held_on=recently, next_on=recently + timedelta(weeks=4), family=led_by_cal)
 
     client.sign_in(morgan)
-    page = client.page("/supervision")
+    page = client.page("supervision.index")
     people = [
         [" ".join(c.get_text(" ").split()) for c in row.select("td")] for row in page.select("#people-due tbody tr")
     ]
@@ -424,7 +413,7 @@ def test_the_supervision_page_shows_the_team_and_its_families_overdue_first(clie
     record_links = [a.get_text(" ", strip=True) for a in page.select("#records a")]
     assert len(record_links) == 2
     first_link = page.select_one("#people-due tbody a")["href"]
-    assert first_link == f"/supervision/new?practitioner={ash.id}&kind=general"
+    assert first_link == client.url("supervision.new", practitioner=ash.id, kind="general")
 
 
 def test_a_practitioner_sees_their_own_records_but_not_the_team_list(client):
@@ -432,7 +421,7 @@ def test_a_practitioner_sees_their_own_records_but_not_the_team_list(client):
     supervise(morgan, robin, held_on=today() - timedelta(days=2), next_on=today() + timedelta(weeks=4))
     supervise(morgan, practitioner("Kit Marrowby"), held_on=today(), next_on=today() + timedelta(weeks=4))
     client.sign_in(robin)
-    page = client.page("/supervision")
+    page = client.page("supervision.index")
     assert page.select_one("#people-due") is None and page.select_one("#families-due") is None
     assert [" ".join(a.get_text(" ").split()) for a in page.select("#records a")] == [
         f"{short_date(today() - timedelta(days=2))}: General supervision, Robin Quillfeather with Morgan Thistlewhite"
@@ -454,11 +443,11 @@ def test_a_record_is_open_to_its_two_people_and_their_team_managers_only(client,
     for person in allowed:
         reader = TestClient(app)
         reader.sign_in(person)
-        assert reader.get(f"/supervision/{record.id}").status_code == 200, person.name
+        assert reader.get("supervision.show", supervision_id=record.id).status_code == 200, person.name
     for person in refused:
         reader = TestClient(app)
         reader.sign_in(person)
-        assert reader.get(f"/supervision/{record.id}").status_code == 403, person.name
+        assert reader.get("supervision.show", supervision_id=record.id).status_code == 403, person.name
     db.session.expire_all()
     denied = db.session.scalars(
         select(AuditEvent.user_id).where(
@@ -472,4 +461,4 @@ def test_a_record_is_open_to_its_two_people_and_their_team_managers_only(client,
 
 def test_an_unknown_record_is_not_found(client):
     client.sign_in(manager())
-    assert client.get("/supervision/987654").status_code == 404
+    assert client.get("supervision.show", supervision_id=987654).status_code == 404

@@ -1,0 +1,99 @@
+"""What My work shows: whose work, their next steps by urgency, their families, the requests waiting for
+them, and supervision due. Loaded in a fixed number of statements, however many people, families, steps and
+requests it covers (tests/views/test_work_queries.py counts them)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from earlyhelp.extensions import db
+from earlyhelp.models import Episode, Family, Referral, ReferralStatus, Supervision, Transfer, User
+from earlyhelp.services import next_steps, supervision, transfers
+
+
+@dataclass(frozen=True)
+class MyWork:
+    who: str  # "me", "team", or a team member's id
+    people: list[User]
+    team: list[User]  # for a manager's "Show the work of" choice; empty for everyone else
+    work: next_steps.WorkList
+    episodes: list[Episode]
+    to_decide: list[Transfer]
+    to_approve: list[Transfer]
+    supervisions: list[Supervision]
+    referrals: dict = field(default_factory=dict)  # waiting and overdue, for the front door and managers
+
+    @property
+    def whose(self) -> str:
+        if self.who == "me":
+            return "Your"
+        return "Your team's" if self.who == "team" else f"{self.people[0].name}'s"
+
+
+def _team(viewer: User) -> list[User]:
+    return db.session.scalars(select(User).where(User.team_id == viewer.team_id, User.active).order_by(User.name)).all()
+
+
+def whose_work(viewer: User, who: str) -> tuple[str, list[User], list[User]] | None:
+    """Mine; or, for a manager, one member of my team or my whole team. None: nobody in my team by that id."""
+    if viewer.role.code != "team_manager":
+        return "me", [viewer], []
+    team = _team(viewer)
+    if who in ("", "me"):
+        return "me", [viewer], team
+    if who == "team":
+        return "team", team, team
+    member = next((person for person in team if str(person.id) == who), None)
+    return (who, [member], team) if member else None
+
+
+def _requests(name: str, people: list[User]) -> list[Transfer]:
+    """A transfer queue for several people at once: one statement, each request once, oldest change first."""
+    if not people:
+        return []
+    wanted = or_(*(transfers.queue(name, person).whereclause for person in people))
+    return db.session.scalars(
+        select(Transfer)
+        .where(wanted)
+        .options(joinedload(Transfer.family))
+        .order_by(Transfer.state_changed_at, Transfer.id)
+    ).all()
+
+
+def _referral_counts(today: date) -> dict:
+    waiting = Referral.status == ReferralStatus.AWAITING_DECISION
+    row = db.session.execute(
+        select(
+            func.count(Referral.id),
+            func.coalesce(func.sum(case((Referral.decision_due_on < today, 1), else_=0)), 0),
+        ).where(waiting)
+    ).one()
+    return {"waiting": row[0], "overdue": row[1]}
+
+
+def my_work(viewer: User, who: str, today: date) -> MyWork | None:
+    chosen = whose_work(viewer, who)
+    if chosen is None:
+        return None
+    who, people, team = chosen
+    ids = [person.id for person in people]
+    episodes = db.session.scalars(
+        select(Episode)
+        .where(Episode.lead_id.in_(ids), Episode.ended_on.is_(None))
+        .options(selectinload(Episode.family).selectinload(Family.members))
+        .order_by(Episode.started_on, Episode.id)
+    ).all()
+    return MyWork(
+        who=who,
+        people=people,
+        team=team,
+        work=next_steps.work_list(ids, today),
+        episodes=episodes,
+        # Requests and supervisions for whoever's work is shown: a manager sees a member's, or the team's.
+        to_decide=_requests("decide", people),
+        to_approve=_requests("approve", people),
+        supervisions=supervision.due_for(people, today),
+        referrals=_referral_counts(today) if viewer.role.code in ("front_door", "team_manager") else {},
+    )
