@@ -9,10 +9,11 @@ No gap: until a request is accepted with a named receiving lead, the sending lea
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from earlyhelp import clock
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.status import Status
 
 
@@ -70,9 +71,9 @@ REASON_NEEDED = {
     TransferAction.WITHDRAW: "Enter the reason for withdrawing the request",
 }
 
-
-class TransitionRefused(Exception):
-    """An action that cannot happen now; the message is for the person who tried it."""
+# A request whose handover plan can no longer change, and one the family can be written to about.
+CLOSED_STATES = frozenset({TransferState.WITHDRAWN, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE})
+DECIDED_STATES = frozenset({TransferState.ACCEPTED, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE})
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,12 @@ class TransferFacts:
     last_changed_by: str
     last_changed_at: datetime
     needs_override_authorisation: bool = False
-    override_authorised: bool = False
+    override_authorised_by: str = ""
+    override_authorised_at: datetime | None = None
+
+    @property
+    def override_authorised(self) -> bool:
+        return self.override_authorised_at is not None
 
 
 @dataclass(frozen=True)
@@ -103,10 +109,10 @@ class Evidence:
     meeting_held: bool = False
 
 
-def _too_late(facts: TransferFacts) -> TransitionRefused:
-    when = clock.local(facts.last_changed_at)
-    return TransitionRefused(
-        f"This request was {PAST_TENSE[facts.state]} by {facts.last_changed_by} on {when:%-d %B %Y} at {when:%H:%M}"
+def _too_late(facts: TransferFacts) -> Refused:
+    return Refused(
+        f"This request was {PAST_TENSE[facts.state]} by {facts.last_changed_by} on "
+        f"{clock.long_moment(facts.last_changed_at)}"
     )
 
 
@@ -117,44 +123,44 @@ def _is_sending_manager(facts: TransferFacts, actor: Actor) -> bool:
 def next_state(
     facts: TransferFacts, action: TransferAction, actor: Actor, evidence: Evidence = Evidence()
 ) -> TransferState:
-    """The state after `action`, or TransitionRefused saying plainly why not."""
+    """The state after `action`, or Refused saying plainly why not (and which field to fix, if one)."""
     target = TRANSITIONS.get((facts.state, action))
     if target is None:
         raise _too_late(facts)
-    if action in REASON_NEEDED and not evidence.reason.strip():
-        raise TransitionRefused(REASON_NEEDED[action])
     match action:
         case TransferAction.SUBMIT:
             if actor.id != facts.requested_by_id and not _is_sending_manager(facts, actor):
-                raise TransitionRefused("Only the person who wrote the request, or their manager, can send it")
+                raise Refused("Only the person who wrote the request, or their manager, can send it")
         case TransferAction.APPROVE | TransferAction.RETURN:
             if not _is_sending_manager(facts, actor):
-                raise TransitionRefused("Only a team manager of the sending team can approve or return this request")
+                raise Refused("Only a team manager of the sending team can approve or return this request")
             if actor.id == facts.requested_by_id:
-                raise TransitionRefused("You cannot approve or return your own request. Ask another manager")
+                raise Refused("You cannot approve or return your own request. Ask another manager")
             if (
                 action is TransferAction.APPROVE
                 and facts.needs_override_authorisation
                 and not facts.override_authorised
             ):
-                raise TransitionRefused(
+                raise Refused(
                     "The family has not agreed. Authorise going ahead without their agreement before approving"
                 )
         case TransferAction.ACCEPT | TransferAction.DECLINE:
             if actor.team_id != facts.receiving_team_id:
-                raise TransitionRefused("Only the receiving team can accept or decline this request")
+                raise Refused("Only the receiving team can accept or decline this request")
             if action is TransferAction.ACCEPT and not evidence.receiving_lead_named:
-                raise TransitionRefused("Select the lead who will take the case")
+                raise Refused("Select the lead who will take the case", "lead")
         case TransferAction.WITHDRAW:
             if actor.id != facts.requested_by_id and not _is_sending_manager(facts, actor):
-                raise TransitionRefused("Only the person who made the request, or their manager, can withdraw it")
+                raise Refused("Only the person who made the request, or their manager, can withdraw it")
         case TransferAction.COMPLETE_HANDOVER:
             if actor.team_id not in (facts.receiving_team_id, facts.sending_team_id):
-                raise TransitionRefused("Only the sending or receiving team can complete the handover")
+                raise Refused("Only the sending or receiving team can complete the handover")
             if not evidence.meeting_held:
-                raise TransitionRefused("Record that the handover meeting or joint visit has happened")
+                raise Refused("Record that the handover meeting or joint visit has happened")
             if not evidence.receiving_lead_named:
-                raise TransitionRefused("Name the receiving lead before completing the handover")
+                raise Refused("Name the receiving lead before completing the handover")
+    if action in REASON_NEEDED and not evidence.reason.strip():
+        raise Refused(REASON_NEEDED[action], "reason")
     return target
 
 
@@ -167,6 +173,53 @@ def allowed(facts: TransferFacts, action: TransferAction, actor: Actor) -> bool:
     """Whether to offer `action` to this person now (the evidence is checked when they use it)."""
     try:
         next_state(facts, action, actor, Evidence(reason="-", receiving_lead_named=True, meeting_held=True))
-    except TransitionRefused:
+    except Refused:
         return False
     return True
+
+
+def check_override_authorisation(facts: TransferFacts, actor: Actor) -> None:
+    """A step-up without the family's agreement goes ahead only when another manager of the sending team
+    authorises it, once, while it awaits approval. Refused says why not."""
+    if not facts.needs_override_authorisation:
+        raise Refused("This request does not need a manager's authorisation")
+    if facts.override_authorised:
+        raise Refused(
+            f"This was already authorised by {facts.override_authorised_by} on "
+            f"{clock.long_moment(facts.override_authorised_at)}"
+        )
+    if facts.state != TransferState.AWAITING_APPROVAL:
+        if facts.state == TransferState.DRAFT:
+            raise Refused("Only a request awaiting approval can be authorised")
+        raise _too_late(facts)
+    if not _is_sending_manager(facts, actor):
+        raise Refused("Only a team manager of the sending team can authorise this")
+    if actor.id == facts.requested_by_id:
+        raise Refused("You cannot authorise your own request. Ask another manager")
+
+
+def may_authorise_override(facts: TransferFacts, actor: Actor) -> bool:
+    """Whether to offer this person the authorisation (the same rule as check_override_authorisation)."""
+    try:
+        check_override_authorisation(facts, actor)
+    except Refused:
+        return False
+    return True
+
+
+def check_plan_open(state: TransferState) -> None:
+    """A withdrawn, declined or completed request's handover plan is a record: it takes no more changes."""
+    if state in CLOSED_STATES:
+        raise Refused(f"This request is {state.label.lower()}: its handover plan is closed")
+
+
+def check_meeting(*, meeting_held: bool, meeting_on: date | None, today: date) -> None:
+    """A meeting or visit recorded as held has happened: its date is today or before."""
+    if meeting_held and meeting_on is not None and meeting_on > today:
+        raise Refused("A meeting that has happened cannot have a date in the future", "meeting_on")
+
+
+def check_letter_ready(state: TransferState) -> None:
+    """The family is written to once the receiving team has decided, not before."""
+    if state not in DECIDED_STATES:
+        raise Refused("The letter to the family can be printed once the receiving team has decided")

@@ -2,15 +2,22 @@
 
 No gap: the sending episode stays open, with its lead responsible, until the handover is complete; the
 receiving episode opens, with its named lead, when the receiving team accepts.
+
+Each change is a use case (earlyhelp.services.use_case): it checks every rule, changes the records, audits,
+and commits, or raises Refused. The rules themselves are in earlyhelp.domain.transfers.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import Select, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock
+from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.domain.timescales import (
     Clock,
     Deadline,
@@ -18,19 +25,30 @@ from earlyhelp.domain.timescales import (
     deadline_after_receipt,
 )
 from earlyhelp.domain.transfers import (
+    DECIDED_STATES,
     Actor,
     Direction,
     Evidence,
     TransferAction,
     TransferFacts,
     TransferState,
-    TransitionRefused,
+    check_letter_ready,
+    check_meeting,
+    check_override_authorisation,
+    check_plan_open,
     next_state,
+    responsible,
 )
+from earlyhelp.domain.transfers import allowed as _allowed
+from earlyhelp.domain.transfers import may_authorise_override as _may_authorise_override
 from earlyhelp.extensions import db
 from earlyhelp.models import (
     Episode,
+    Family,
     HandoverPlan,
+    LevelOfNeed,
+    NextStep,
+    Role,
     Service,
     Team,
     Transfer,
@@ -38,17 +56,22 @@ from earlyhelp.models import (
     TransferEvent,
     User,
 )
+from earlyhelp.services import next_steps
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.notifications import notify
+from earlyhelp.services.use_case import use_case
 
 SERVICE_FOR = {Direction.STEP_UP: ("early_help", "social_care"), Direction.STEP_DOWN: ("social_care", "early_help")}
 OPEN_STATES = (TransferState.DRAFT, TransferState.AWAITING_APPROVAL, TransferState.SENT, TransferState.ACCEPTED)
-
-
-class StaleEdit(Exception):
-    """Someone else saved the handover plan after this person opened it."""
+QUEUES = {
+    "decide": "Requests to decide",
+    "approve": "Awaiting my approval",
+    "mine": "My requests",
+    "handover": "Awaiting handover",
+}
+QUEUE_PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,9 @@ class ChildChoice:
     included: bool
     reason_not_included: str = ""
     child_words: str = ""
+
+
+# Who is asking, and what the rules need to know about a request
 
 
 def actor_of(user: User) -> Actor:
@@ -72,7 +98,8 @@ def facts_of(transfer: Transfer) -> TransferFacts:
         last_changed_by=transfer.state_changed_by.name,
         last_changed_at=transfer.state_changed_at,
         needs_override_authorisation=transfer.needs_override_authorisation,
-        override_authorised=transfer.override_authorised_at is not None,
+        override_authorised_by=transfer.override_authorised_by.name if transfer.override_authorised_by else "",
+        override_authorised_at=transfer.override_authorised_at,
     )
 
 
@@ -81,8 +108,21 @@ def may_start_from(episode: Episode, user: User) -> bool:
     return user.id == episode.lead_id or (user.role.code == "team_manager" and user.team_id == episode.team_id)
 
 
-def teams_of(service_code: str) -> list[Team]:
-    return db.session.scalars(select(Team).join(Service).where(Service.code == service_code).order_by(Team.name)).all()
+def may_work_on(transfer: Transfer, user: User) -> bool:
+    """The handover plan belongs to the sending and receiving teams."""
+    return user.team_id in (transfer.sending_team_id, transfer.receiving_team_id)
+
+
+def may_authorise_override(transfer: Transfer, user: User) -> bool:
+    return _may_authorise_override(facts_of(transfer), actor_of(user))
+
+
+def plan_is_closed(transfer: Transfer) -> bool:
+    try:
+        check_plan_open(transfer.state)
+    except Refused:
+        return True
+    return False
 
 
 def decision_clock(transfer: Transfer, *, on: date | None = None) -> Clock | None:
@@ -104,6 +144,188 @@ def meeting_clock(plan: HandoverPlan, *, on: date | None = None) -> Clock | None
     )
 
 
+# What the pages show
+
+
+def teams_of(service_code: str) -> list[Team]:
+    return db.session.scalars(select(Team).join(Service).where(Service.code == service_code).order_by(Team.name)).all()
+
+
+def levels() -> list[LevelOfNeed]:
+    return db.session.scalars(select(LevelOfNeed).where(LevelOfNeed.active).order_by(LevelOfNeed.number)).all()
+
+
+def receiving_staff(transfer: Transfer) -> list[User]:
+    """Who can be named to lead for the receiving team: its active members."""
+    return db.session.scalars(
+        select(User).where(User.team_id == transfer.receiving_team_id, User.active).order_by(User.name)
+    ).all()
+
+
+@dataclass(frozen=True)
+class TransferPage:
+    """Everything the request page shows besides the request itself."""
+
+    actions: list[TransferAction]
+    can_authorise: bool
+    responsible: str
+    decision_clock: Clock | None
+    meeting_clock: Clock | None
+    plan_steps: list[NextStep]
+    tried: list[NextStep]
+    receiving_staff: list[User]
+    plan_open: bool
+    letter_ready: bool
+    today: date
+
+
+def transfer_page(transfer: Transfer, user: User) -> TransferPage:
+    facts, actor = facts_of(transfer), actor_of(user)
+    plan = transfer.handover_plan
+    family_steps = db.session.scalars(next_steps.for_family(transfer.family_id)).all()
+    plan_steps = [step for step in family_steps if step.source_type == "handover_plan" and step.source_id == plan.id]
+    return TransferPage(
+        actions=[action for action in TransferAction if _allowed(facts, action, actor)],
+        can_authorise=_may_authorise_override(facts, actor),
+        responsible=responsible(TransferState(transfer.state)),
+        decision_clock=decision_clock(transfer),
+        meeting_clock=meeting_clock(plan),
+        plan_steps=plan_steps,
+        tried=[step for step in family_steps if step not in plan_steps],
+        receiving_staff=receiving_staff(transfer),
+        plan_open=not plan_is_closed(transfer),
+        letter_ready=transfer.state in DECIDED_STATES,
+        today=clock.today(),
+    )
+
+
+def plan_steps(transfer: Transfer, *, family_facing_only: bool = False) -> list[NextStep]:
+    query = next_steps.for_source("handover_plan", transfer.handover_plan.id)
+    if family_facing_only:
+        query = query.where(NextStep.family_facing)
+    return db.session.scalars(query).all()
+
+
+def handover_summary(transfer: Transfer) -> dict:
+    """What the receiving team's handover summary prints."""
+    return {"transfer": transfer, "plan": transfer.handover_plan, "steps": plan_steps(transfer), "today": clock.today()}
+
+
+def family_letter(transfer: Transfer) -> dict:
+    """What the family's "what happens next" letter prints: only the steps the family will see."""
+    check_letter_ready(transfer.state)
+    return {
+        "transfer": transfer,
+        "plan": transfer.handover_plan,
+        "steps": plan_steps(transfer, family_facing_only=True),
+        "today": clock.today(),
+    }
+
+
+# The four working lists
+
+
+def _in_queue(name: str, user: User):
+    match name:
+        case "decide":
+            return and_(Transfer.receiving_team_id == user.team_id, Transfer.state == TransferState.SENT)
+        case "approve":
+            if user.role.code != "team_manager":
+                return false()  # only managers approve
+            return and_(
+                Transfer.sending_team_id == user.team_id,
+                Transfer.state == TransferState.AWAITING_APPROVAL,
+                Transfer.requested_by_id != user.id,  # and never their own requests
+            )
+        case "mine":
+            return and_(Transfer.requested_by_id == user.id, Transfer.state.in_([*OPEN_STATES, TransferState.DECLINED]))
+        case "handover":
+            return and_(
+                Transfer.state == TransferState.ACCEPTED,
+                or_(Transfer.receiving_team_id == user.team_id, Transfer.sending_team_id == user.team_id),
+            )
+    raise ValueError(name)
+
+
+def queue(name: str, user: User) -> Select:
+    """One of the four working lists (QUEUES), longest unchanged first."""
+    return select(Transfer).where(_in_queue(name, user)).order_by(Transfer.state_changed_at, Transfer.id)
+
+
+def queue_counts(user: User) -> dict[str, int]:
+    """How many requests each of the four lists holds, in one query."""
+    conditions = {name: _in_queue(name, user) for name in QUEUES}
+    row = db.session.execute(
+        select(*(func.count(Transfer.id).filter(condition).label(name) for name, condition in conditions.items()))
+        .select_from(Transfer)
+        .where(or_(*conditions.values()))
+    ).one()
+    return {name: row._mapping[name] for name in QUEUES}
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    name: str
+    page: Pagination
+    clocks: dict[int, Clock | None]
+    counts: dict[str, int]
+
+
+def queue_page(name: str, user: User, *, page: int = 1) -> QueuePage:
+    """A page of one list, with each request's decision clock and every list's count."""
+    query = queue(name, user).options(
+        selectinload(Transfer.family).selectinload(Family.members), selectinload(Transfer.events)
+    )
+    listing = db.paginate(query, page=page, per_page=QUEUE_PAGE_SIZE, error_out=False)
+    today = clock.today()
+    return QueuePage(
+        name=name,
+        page=listing,
+        clocks={t.id: decision_clock(t, on=today) for t in listing.items},
+        counts=queue_counts(user),
+    )
+
+
+def open_for_family(family_id: int) -> list[Transfer]:
+    return db.session.scalars(
+        select(Transfer).where(Transfer.family_id == family_id, Transfer.state.in_(OPEN_STATES)).order_by(Transfer.id)
+    ).all()
+
+
+# Starting a request
+
+
+_SERVICE_WORDS = {"early_help": "early help", "social_care": "children's social care"}
+
+
+def _check_episode(episode: Episode, direction: Direction) -> None:
+    from_code = SERVICE_FOR[direction][0]
+    if not episode.is_open:
+        raise Refused("This involvement has ended, so no request can start from it")
+    if episode.service.code != from_code:
+        what = "A step-up" if direction is Direction.STEP_UP else "A step-down"
+        raise Refused(f"{what} starts from an open {_SERVICE_WORDS[from_code]} episode")
+
+
+def _open_request(episode: Episode) -> Transfer | None:
+    return db.session.scalar(
+        select(Transfer).where(Transfer.from_episode_id == episode.id, Transfer.state.in_(OPEN_STATES))
+    )
+
+
+def check_start(episode: Episode, direction: Direction) -> None:
+    """Whether a request can start from this episode now: it is open, of the right service, with none open."""
+    _check_episode(episode, direction)
+    already = _open_request(episode)
+    if already:
+        raise Refused(f"A {already.title.lower()} request for this family is already open")
+
+
+def _by_submission_key(submission_key: str) -> Transfer | None:
+    return db.session.scalar(select(Transfer).where(Transfer.submission_key == submission_key))
+
+
+@use_case("start_transfer", "episode")
 def start(
     episode: Episode,
     *,
@@ -115,26 +337,19 @@ def start(
     actor: User,
     now: datetime | None = None,
 ) -> Transfer:
-    """Begin a request as a draft, with its handover plan. The same submission key returns the same request."""
-    existing = db.session.scalar(select(Transfer).where(Transfer.submission_key == submission_key))
+    """Begin a request as a draft, with its handover plan. The same submission key returns the same request,
+    however many times the form is posted, and however close together."""
+    existing = _by_submission_key(submission_key)
     if existing:
         return existing
-    now = now or clock.now()
-    from_code, to_code = SERVICE_FOR[direction]
-    already = db.session.scalar(
-        select(Transfer).where(Transfer.from_episode_id == episode.id, Transfer.state.in_(OPEN_STATES))
-    )
+    already = _open_request(episode)
     if already and already.submission_key == submission_key:
-        return already  # the same form, posted twice
-    if already:
-        raise TransitionRefused(f"A {already.title.lower()} request for this family is already open")
-    if not episode.is_open or episode.service.code != from_code:
-        raise TransitionRefused(
-            f"A {direction.replace('_', '-')} starts from an open {from_code.replace('_', ' ')} episode"
-        )
+        return already
+    check_start(episode, direction)
+    now = now or clock.now()
     household = {child.id for child in episode.family.children}
     if {c.person_id for c in children} != household:
-        raise TransitionRefused("Every child in the household must be included or left out with a reason")
+        raise Refused("Every child in the household must be included or left out with a reason")
     # A new request after a declined one follows on from it, so the receiving team sees the history.
     fields.setdefault(
         "previous_transfer_id",
@@ -150,7 +365,7 @@ def start(
         direction=direction,
         state=TransferState.DRAFT,
         from_episode=episode,
-        to_service=db.session.scalar(select(Service).where(Service.code == to_code)),
+        to_service=db.session.scalar(select(Service).where(Service.code == SERVICE_FOR[direction][1])),
         sending_team_id=episode.team_id or actor.team_id,
         requested_by=actor,
         submission_key=submission_key,
@@ -171,17 +386,29 @@ def start(
         TransferEvent(action="create", from_state=None, to_state=TransferState.DRAFT, actor=actor, at=now)
     )
     transfer.handover_plan = HandoverPlan(updated_by=actor, updated_at=now)
-    db.session.add(transfer)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(transfer)
+            db.session.flush()
+    except IntegrityError:
+        # The same form posted twice at once: the other request saved it between our look and our save.
+        existing = _by_submission_key(submission_key)
+        if existing is None:
+            raise
+        return existing
     for step in outstanding:
-        add_next_step(
-            transfer.family_id,
-            step,
-            source_type="handover_plan",
-            source_id=transfer.handover_plan.id,
-            actor=actor,
-            today=clock.local_date(now),
-        )
+        try:
+            add_next_step(
+                transfer.family_id,
+                step,
+                source_type="handover_plan",
+                source_id=transfer.handover_plan.id,
+                actor=actor,
+                today=clock.local_date(now),
+            )
+        except Refused as refusal:
+            message = refusal.message[:1].lower() + refusal.message[1:]
+            raise Refused(f"Outstanding task “{step.what.strip()}”: {message}") from None
     add_to_timeline(
         transfer.family_id,
         f"{transfer.title} request started by {actor.name}",
@@ -194,6 +421,42 @@ def start(
     return transfer
 
 
+@use_case("step_down_refused", "episode")
+def record_step_down_refused(episode: Episode, *, note: str, actor: User) -> None:
+    """Early help is voluntary: when the family says no, the social care episode records that instead."""
+    _check_episode(episode, Direction.STEP_DOWN)
+    add_to_timeline(
+        episode.family_id,
+        f"Step-down to early help not made: the family did not agree. {note.strip()}",
+        "episode",
+        episode.id,
+        actor=actor,
+    )
+    record_event("step_down_refused", "episode", episode.id, family_id=episode.family_id, user=actor)
+
+
+# Moving a request on
+
+
+def _locked(transfer_id: int) -> Transfer:
+    """The request as it is now, locked until this use case ends: of two people acting at once, one waits."""
+    return db.session.scalar(
+        select(Transfer)
+        .where(Transfer.id == transfer_id)
+        .with_for_update(of=Transfer)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _receiving_lead(transfer: Transfer, lead: User | int | None) -> User | None:
+    """The person named to lead, if they are an active member of the receiving team; otherwise nobody."""
+    if isinstance(lead, int):
+        lead = db.session.get(User, lead) if 0 < lead < 2**63 else None
+    if lead is None or lead.team_id != transfer.receiving_team_id or not lead.active:
+        return None
+    return lead
+
+
 def act(
     transfer_id: int,
     action: TransferAction,
@@ -201,18 +464,31 @@ def act(
     actor: User,
     reason: str = "",
     advice: str = "",
-    lead: User | None = None,
+    lead: User | int | None = None,
     now: datetime | None = None,
 ) -> Transfer:
-    """Apply one action of the state machine. Of two people acting at once, exactly one wins."""
+    """Apply one action of the state machine. Of two people acting at once, exactly one wins.
+
+    `lead` (accepting): the receiving lead, as a user or as the id a form posted. Each action is its own use
+    case, so a refused approval is audited as "approve", a refused acceptance as "accept".
+    """
+    return _ACTIONS[action](transfer_id, action, actor=actor, reason=reason, advice=advice, lead=lead, now=now)
+
+
+def _act(
+    transfer_id: int,
+    action: TransferAction,
+    *,
+    actor: User,
+    reason: str,
+    advice: str,
+    lead: User | int | None,
+    now: datetime | None,
+) -> Transfer:
     now = now or clock.now()
-    transfer = db.session.scalar(
-        select(Transfer)
-        .where(Transfer.id == transfer_id)
-        .with_for_update(of=Transfer)
-        .execution_options(populate_existing=True)
-    )
+    transfer = _locked(transfer_id)
     plan = transfer.handover_plan
+    lead = _receiving_lead(transfer, lead) if action is TransferAction.ACCEPT else None
     lead_named = lead is not None if action is TransferAction.ACCEPT else transfer.receiving_lead_id is not None
     evidence = Evidence(reason=reason, receiving_lead_named=lead_named, meeting_held=plan.meeting_held)
     target = next_state(facts_of(transfer), action, actor_of(actor), evidence)
@@ -266,6 +542,9 @@ def act(
     return transfer
 
 
+_ACTIONS = {action: use_case(str(action), "transfer")(_act) for action in TransferAction}
+
+
 def _notify(transfer: Transfer, action: TransferAction, actor: User) -> None:
     """Tell the people who now have something to do, or whose request came back."""
     link = f"/transfers/{transfer.id}"
@@ -293,8 +572,6 @@ def _notify(transfer: Transfer, action: TransferAction, actor: User) -> None:
 
 
 def _team(team_id: int | None, *, role: str | None = None) -> list[User]:
-    from earlyhelp.models import Role
-
     query = select(User).where(User.team_id == team_id, User.active)
     if role:
         query = query.join(Role).where(Role.code == role)
@@ -335,21 +612,12 @@ def _open_receiving_episode(transfer: Transfer, lead: User, *, started_on: date)
     return episode
 
 
-def authorise_override(transfer: Transfer, *, actor: User, now: datetime | None = None) -> None:
-    """A manager of the sending team authorises a step-up without the family's agreement, once, before approval."""
-    if not transfer.needs_override_authorisation:
-        raise TransitionRefused("This request does not need a manager's authorisation")
-    if transfer.override_authorised_at is not None:
-        when = clock.local(transfer.override_authorised_at)
-        raise TransitionRefused(
-            f"This was already authorised by {transfer.override_authorised_by.name} on {when:%-d %B %Y} at {when:%H:%M}"
-        )
-    if transfer.state != TransferState.AWAITING_APPROVAL:
-        raise TransitionRefused("Only a request awaiting approval can be authorised")
-    if actor.role.code != "team_manager" or actor.team_id != transfer.sending_team_id:
-        raise TransitionRefused("Only a team manager of the sending team can authorise this")
-    if actor.id == transfer.requested_by_id:
-        raise TransitionRefused("You cannot authorise your own request. Ask another manager")
+@use_case("authorise_override", "transfer")
+def authorise_override(transfer: Transfer, *, actor: User, now: datetime | None = None) -> Transfer:
+    """A manager of the sending team authorises a step-up without the family's agreement, once, before approval
+    (the rule: earlyhelp.domain.transfers.check_override_authorisation)."""
+    transfer = _locked(transfer.id)
+    check_override_authorisation(facts_of(transfer), actor_of(actor))
     transfer.override_authorised_by, transfer.override_authorised_at = actor, now or clock.now()
     add_to_timeline(
         transfer.family_id,
@@ -359,7 +627,10 @@ def authorise_override(transfer: Transfer, *, actor: User, now: datetime | None 
         actor=actor,
     )
     record_event("authorise_override", "transfer", transfer.id, family_id=transfer.family_id, user=actor)
+    return transfer
 
+
+# The handover plan
 
 HANDOVER_FIELDS = (
     "meeting_kind",
@@ -376,19 +647,13 @@ HANDOVER_FIELDS = (
 )
 
 
-def may_work_on(transfer: Transfer, user: User) -> bool:
-    """The handover plan belongs to the sending and receiving teams."""
-    return user.team_id in (transfer.sending_team_id, transfer.receiving_team_id)
-
-
-def plan_is_closed(transfer: Transfer) -> bool:
-    return transfer.state in (TransferState.WITHDRAWN, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE)
-
-
+@use_case("update_handover_plan", "transfer")
 def save_handover_plan(
     transfer: Transfer, *, expected_version: int, changes: dict, actor: User, now: datetime | None = None
 ) -> HandoverPlan:
-    """Save only if nobody else has saved since this person opened the plan; otherwise StaleEdit."""
+    """Save only if nobody else has saved since this person opened the plan; otherwise Stale, with the version
+    saved now, so that saving again (having read the other changes) is deliberate."""
+    now = now or clock.now()
     plan = db.session.scalar(
         select(HandoverPlan)
         .where(HandoverPlan.transfer_id == transfer.id)
@@ -396,63 +661,37 @@ def save_handover_plan(
         .execution_options(populate_existing=True)
     )
     if plan.version != expected_version:
-        when = clock.local(plan.updated_at)
-        raise StaleEdit(
-            f"{plan.updated_by.name} saved this handover plan at {when:%H:%M} on {when:%-d %B %Y}, after you opened "
-            "it. Your changes are below but have not been saved. Check what they changed, then save again"
+        who = plan.updated_by.name if plan.updated_by else "Someone"
+        raise Stale(
+            f"{who} saved this handover plan on {clock.long_moment(plan.updated_at)}, after you opened it. "
+            "Your changes are below but have not been saved. Check what they changed, then save again",
+            plan.version,
         )
-    if plan_is_closed(transfer):
-        raise TransitionRefused(f"This request is {transfer.state.replace('_', ' ')}: its handover plan is closed")
+    check_plan_open(transfer.state)
+    check_meeting(
+        meeting_held=changes.get("meeting_held", plan.meeting_held),
+        meeting_on=changes.get("meeting_on", plan.meeting_on),
+        today=clock.local_date(now),
+    )
     for name in HANDOVER_FIELDS:
         if name in changes:
             setattr(plan, name, changes[name].strip() if isinstance(changes[name], str) else changes[name])
     plan.version += 1
-    plan.updated_by, plan.updated_at = actor, now or clock.now()
+    plan.updated_by, plan.updated_at = actor, now
     record_event("update", "handover_plan", plan.id, family_id=transfer.family_id, user=actor)
     return plan
 
 
-def queue(name: str, user: User) -> Select:
-    """The four working lists: to decide, to approve, my requests, awaiting handover."""
-    query = select(Transfer)
-    match name:
-        case "decide":
-            query = query.where(Transfer.receiving_team_id == user.team_id, Transfer.state == TransferState.SENT)
-        case "approve":
-            # Only managers approve, and never their own requests.
-            query = query.where(
-                Transfer.sending_team_id == user.team_id,
-                Transfer.state == TransferState.AWAITING_APPROVAL,
-                Transfer.requested_by_id != user.id,
-                user.role.code == "team_manager",
-            )
-        case "mine":
-            query = query.where(
-                Transfer.requested_by_id == user.id, Transfer.state.in_([*OPEN_STATES, TransferState.DECLINED])
-            )
-        case "handover":
-            query = query.where(
-                Transfer.state == TransferState.ACCEPTED,
-                (Transfer.receiving_team_id == user.team_id) | (Transfer.sending_team_id == user.team_id),
-            )
-        case _:
-            raise ValueError(name)
-    return query.order_by(Transfer.state_changed_at, Transfer.id)
-
-
-def open_for_family(family_id: int) -> list[Transfer]:
-    return db.session.scalars(
-        select(Transfer).where(Transfer.family_id == family_id, Transfer.state.in_(OPEN_STATES)).order_by(Transfer.id)
-    ).all()
-
-
-def record_step_down_refused(episode: Episode, *, note: str, actor: User) -> None:
-    """Early help is voluntary: when the family says no, the social care episode records that instead."""
-    add_to_timeline(
-        episode.family_id,
-        f"Step-down to early help not made: the family did not agree. {note.strip()}",
-        "episode",
-        episode.id,
+@use_case("add_next_step", "transfer")
+def add_handover_step(transfer: Transfer, step: NextStepInput, *, actor: User) -> NextStep:
+    """A next step in the handover plan, while the plan is open (the step's own rules: services.next_steps)."""
+    transfer = _locked(transfer.id)
+    check_plan_open(transfer.state)
+    return add_next_step(
+        transfer.family_id,
+        step,
+        source_type="handover_plan",
+        source_id=transfer.handover_plan.id,
         actor=actor,
+        today=clock.today(),
     )
-    record_event("step_down_refused", "episode", episode.id, family_id=episode.family_id, user=actor)

@@ -26,10 +26,11 @@ from wtforms import (
 )
 from wtforms.widgets import HiddenInput
 
-from earlyhelp import clock
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, required
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, options, required
+from earlyhelp.services.next_steps import NextStepInput
+from earlyhelp.services.transfers import ChildChoice
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = options({"yes": "Yes", "no": "No"})
 
 
 def text(label: str, message: str | None = None, what: str = "This", description: str = "") -> TextAreaField:
@@ -50,8 +51,13 @@ def yes_no(label: str, message: str) -> RadioField:
     return RadioField(label, choices=YES_NO, widget=GovRadioInput(), validate_choice=False, validators=[check])
 
 
+def chosen(field) -> bool:
+    """Whether the field holds one of its offered choices (the blank option is not a choice)."""
+    return bool(field.data) and field.data in {choice.value for choice in field.choices}
+
+
 def choice_check(field, message: str):
-    if field.data not in {value for value, _ in field.choices if value}:
+    if not chosen(field):
         raise ValidationError(message)
 
 
@@ -105,13 +111,16 @@ class OutstandingActionForm(Form):
             if not ok:
                 field.errors.append(message)
                 valid = False
-        if self.owner.data and self.owner.data not in {value for value, _ in self.owner.choices if value}:
+        if self.owner.data and not chosen(self.owner):
             self.owner.errors.append("Select who will do it from the list")
             valid = False
-        if self.due_on.data and self.due_on.data < clock.today():
-            self.due_on.errors.append("The date it needs to be done by must be today or in the future")
-            valid = False
         return valid
+
+    def step(self):
+        """The task as a next step (services.next_steps checks its date and saves it)."""
+        return NextStepInput(
+            what=self.what.data, owner_kind="user", owner_user_id=int(self.owner.data), due_on=self.due_on.data
+        )
 
 
 # Each field is made by a function, so that each form declares its fields in page order: WTForms orders the
@@ -148,9 +157,30 @@ def children_field():
 class TransferForm(FlaskForm):
     """What both directions check. Fields are declared by each direction's form, in the order of its page."""
 
-    def set_choices(self, levels, teams):
-        self.level.choices = [(str(level.id), level.label) for level in levels]
-        self.receiving_team.choices = [("", "Select a team"), *[(str(t.id), t.name) for t in teams]]
+    def set_choices(self, levels, teams, people=()):
+        """The levels of need and receiving teams to choose from (`people` is for a step-down's leads)."""
+        self.level.choices = options((level.id, level.label) for level in levels)
+        self.receiving_team.choices = options(((t.id, t.name) for t in teams), blank="Select a team")
+
+    def fields(self) -> dict:
+        """What both directions ask, as services.transfers.start takes it."""
+        return {
+            "worries": self.worries.data.strip(),
+            "level_id": int(self.level.data),
+            "receiving_team_id": int(self.receiving_team.data),
+            "family_told": self.family_told.data == "yes",
+            "not_to_share": (self.not_to_share.data or "").strip(),
+        }
+
+    @staticmethod
+    def child_choice(child, entry):
+        """One child's row, as services.transfers.start takes it."""
+        return ChildChoice(
+            person_id=child.id,
+            included=entry.included.data == "yes",
+            reason_not_included=entry.reason_not_included.data or "",
+            child_words=entry.child_words.data or "",
+        )
 
     def validate_level(self, field):
         choice_check(field, "Select the level of need now")
@@ -187,6 +217,15 @@ class StepUpForm(TransferForm):
     not_to_share = not_to_share_field()
     submit = SubmitField("Save request as a draft", widget=GovSubmitInput())
 
+    def fields(self) -> dict:
+        agrees = self.family_agrees.data == "yes"
+        return super().fields() | {
+            "what_has_changed": self.what_has_changed.data.strip(),
+            "immediate_danger": self.immediate_danger.data == "yes",
+            "family_agrees": agrees,
+            "override_reason": "" if agrees else (self.override_reason.data or "").strip(),
+        }
+
     def validate_override_reason(self, field):
         if self.family_agrees.data == "no" and not (field.data or "").strip():
             raise ValidationError("Enter the safeguarding reason for going ahead without the family's agreement")
@@ -215,6 +254,29 @@ class StepDownForm(TransferForm):
     not_to_share = not_to_share_field()
     outstanding = FieldList(FormField(OutstandingActionForm), min_entries=3)
     submit = SubmitField("Save request as a draft", widget=GovSubmitInput())
+
+    def set_choices(self, levels, teams, people=()):
+        """`people`: who can lead early help, to propose as the lead and to own the outstanding tasks."""
+        super().set_choices(levels, teams)
+        self.proposed_lead.choices = options(((u.id, u.name) for u in people), blank="Not yet known")
+        for entry in self.outstanding.entries:
+            entry.owner.choices = options(((u.id, u.name) for u in people), blank="Select a person")
+
+    def fields(self) -> dict:
+        return super().fields() | {
+            "why_now": self.why_now.data.strip(),
+            # Early help is voluntary: a step-down exists only because the family agreed, and the form
+            # cannot be sent without the three readiness boxes ticked.
+            "family_agrees": True,
+            "threshold_reviewed": True,
+            "clear_outcomes": True,
+            "outstanding_tasks_listed": True,
+            "proposed_lead_id": int(self.proposed_lead.data) if self.proposed_lead.data else None,
+        }
+
+    def outstanding_steps(self):
+        """The outstanding tasks: the started rows, each already checked by the form."""
+        return [row.step() for row in self.outstanding.entries if not row.is_blank()]
 
     def validate_threshold_reviewed(self, field):
         if not field.data:
@@ -247,12 +309,23 @@ class ActionForm(FlaskForm):
     )
     lead = SelectField("Receiving lead", widget=GovSelect(), validate_choice=False)
 
+    def set_staff(self, people):
+        self.lead.choices = options(((u.id, u.name) for u in people), blank="Select the lead")
+
+    @property
+    def lead_id(self) -> int | None:
+        return int(self.lead.data) if (self.lead.data or "").isdigit() else None
+
+
+class AuthoriseOverrideForm(FlaskForm):
+    """A team manager authorises going ahead without the family's agreement."""
+
 
 class HandoverPlanForm(FlaskForm):
     version = IntegerField(widget=HiddenInput())
     meeting_kind = RadioField(
         "Handover meeting or joint visit?",
-        choices=[("meeting", "Handover meeting"), ("joint_visit", "Joint visit to the family")],
+        choices=options({"meeting": "Handover meeting", "joint_visit": "Joint visit to the family"}),
         widget=GovRadioInput(),
         validate_choice=False,
     )
@@ -280,5 +353,23 @@ class HandoverPlanForm(FlaskForm):
     def validate_meeting_held(self, field):
         if field.data and not self.meeting_on.data:
             raise ValidationError("Enter the date of the meeting or visit that happened")
-        if field.data and self.meeting_on.data > clock.today():
-            raise ValidationError("A meeting that has happened cannot have a date in the future")
+
+    def changes(self) -> dict:
+        """The plan as typed, for services.transfers.save_handover_plan (which checks the meeting's date)."""
+        return {
+            "meeting_kind": self.meeting_kind.data,
+            "meeting_on": self.meeting_on.data,
+            "family_attending": self.family_attending.data,
+            "meeting_held": self.meeting_held.data,
+        } | {name: self[name].data or "" for name in TEXT_FIELDS}
+
+
+TEXT_FIELDS = (
+    "meeting_place",
+    "attendees",
+    "information_shared",
+    "family_told_what",
+    "children_views",
+    "contingency",
+    "step_up_contact",
+)

@@ -1,10 +1,11 @@
 """Every (state, action) pair of the step-up / step-down state machine, and every guard."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import product
 
 import pytest
 
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import (
     TRANSITIONS,
     Actor,
@@ -12,7 +13,12 @@ from earlyhelp.domain.transfers import (
     TransferAction,
     TransferFacts,
     TransferState,
-    TransitionRefused,
+    allowed,
+    check_letter_ready,
+    check_meeting,
+    check_override_authorisation,
+    check_plan_open,
+    may_authorise_override,
     next_state,
     responsible,
 )
@@ -53,78 +59,79 @@ def test_every_state_and_action_pair_either_moves_on_or_says_what_happened(state
     if (state, action) in TRANSITIONS:
         assert next_state(facts(state), action, ALLOWED_ACTOR[action], full_evidence) == TRANSITIONS[(state, action)]
     else:
-        with pytest.raises(
-            TransitionRefused, match=r"^This request was .+ by Morgan Manager on 1 December 2025 at 14:05$"
-        ):
+        with pytest.raises(Refused, match=r"^This request was .+ by Morgan Manager on 1 December 2025 at 14:05$"):
             next_state(facts(state), action, ALLOWED_ACTOR[action], full_evidence)
 
 
 def test_the_too_late_message_names_what_happened():
-    with pytest.raises(
-        TransitionRefused, match="This request was accepted by Morgan Manager on 1 December 2025 at 14:05"
-    ):
+    with pytest.raises(Refused, match="This request was accepted by Morgan Manager on 1 December 2025 at 14:05"):
         next_state(facts(TransferState.ACCEPTED), TransferAction.DECLINE, receiver, full_evidence)
 
 
 def test_nobody_approves_their_own_request():
     own = facts(TransferState.AWAITING_APPROVAL, requested_by_id=sending_manager.id)
-    with pytest.raises(TransitionRefused, match="You cannot approve or return your own request"):
+    with pytest.raises(Refused, match="You cannot approve or return your own request"):
         next_state(own, TransferAction.APPROVE, sending_manager, full_evidence)
 
 
 @pytest.mark.parametrize("actor", [requester, receiver, outsider])
 def test_only_a_manager_of_the_sending_team_approves_or_returns(actor):
     for action in (TransferAction.APPROVE, TransferAction.RETURN):
-        with pytest.raises(TransitionRefused, match="Only a team manager of the sending team"):
+        with pytest.raises(Refused, match="Only a team manager of the sending team"):
             next_state(facts(TransferState.AWAITING_APPROVAL), action, actor, full_evidence)
 
 
 @pytest.mark.parametrize("action", [TransferAction.RETURN, TransferAction.DECLINE, TransferAction.WITHDRAW])
 def test_returning_declining_and_withdrawing_need_a_reason(action):
     state = {TransferAction.RETURN: TransferState.AWAITING_APPROVAL}.get(action, TransferState.SENT)
-    with pytest.raises(TransitionRefused, match=r"^Enter the reason for"):
+    with pytest.raises(Refused, match=r"^Enter the reason for"):
         next_state(facts(state), action, ALLOWED_ACTOR[action], Evidence(reason="   "))
 
 
 def test_only_the_receiving_team_accepts_or_declines():
     for action in (TransferAction.ACCEPT, TransferAction.DECLINE):
-        with pytest.raises(TransitionRefused, match="Only the receiving team"):
+        with pytest.raises(Refused, match="Only the receiving team"):
             next_state(facts(TransferState.SENT), action, sending_manager, full_evidence)
 
 
 def test_accepting_names_the_receiving_lead():
-    with pytest.raises(TransitionRefused, match="Select the lead who will take the case"):
+    with pytest.raises(Refused, match="Select the lead who will take the case"):
         next_state(facts(TransferState.SENT), TransferAction.ACCEPT, receiver, Evidence())
 
 
 def test_a_request_without_the_familys_agreement_needs_the_override_authorised_before_approval():
     unauthorised = facts(TransferState.AWAITING_APPROVAL, needs_override_authorisation=True)
-    with pytest.raises(TransitionRefused, match="Authorise going ahead without their agreement"):
+    with pytest.raises(Refused, match="Authorise going ahead without their agreement"):
         next_state(unauthorised, TransferAction.APPROVE, sending_manager, full_evidence)
-    authorised = facts(TransferState.AWAITING_APPROVAL, needs_override_authorisation=True, override_authorised=True)
+    authorised = facts(
+        TransferState.AWAITING_APPROVAL,
+        needs_override_authorisation=True,
+        override_authorised_by="Sam Manager",
+        override_authorised_at=datetime(2025, 12, 1, 15, 0, tzinfo=UTC),
+    )
     assert next_state(authorised, TransferAction.APPROVE, sending_manager, full_evidence) is TransferState.SENT
 
 
 def test_only_the_requester_or_their_manager_sends_or_withdraws():
     for action, state in [(TransferAction.SUBMIT, TransferState.DRAFT), (TransferAction.WITHDRAW, TransferState.SENT)]:
         assert next_state(facts(state), action, sending_manager, full_evidence)
-        with pytest.raises(TransitionRefused, match="Only the person who"):
+        with pytest.raises(Refused, match="Only the person who"):
             next_state(facts(state), action, receiver, full_evidence)
 
 
 def test_completing_the_handover_needs_the_meeting_held_and_the_lead_named():
-    with pytest.raises(TransitionRefused, match="Record that the handover meeting"):
+    with pytest.raises(Refused, match="Record that the handover meeting"):
         next_state(
             facts(TransferState.ACCEPTED),
             TransferAction.COMPLETE_HANDOVER,
             receiver,
             Evidence(receiving_lead_named=True),
         )
-    with pytest.raises(TransitionRefused, match="Name the receiving lead"):
+    with pytest.raises(Refused, match="Name the receiving lead"):
         next_state(
             facts(TransferState.ACCEPTED), TransferAction.COMPLETE_HANDOVER, receiver, Evidence(meeting_held=True)
         )
-    with pytest.raises(TransitionRefused, match="Only the sending or receiving team"):
+    with pytest.raises(Refused, match="Only the sending or receiving team"):
         next_state(facts(TransferState.ACCEPTED), TransferAction.COMPLETE_HANDOVER, outsider, full_evidence)
 
 
@@ -138,3 +145,102 @@ def test_the_sender_stays_responsible_until_the_receiving_side_accepts():
         "sending",
         "receiving",
     ]
+
+
+def test_a_missing_reason_or_lead_names_the_field_to_fix():
+    with pytest.raises(Refused) as missing_reason:
+        next_state(facts(TransferState.SENT), TransferAction.DECLINE, receiver, Evidence())
+    assert missing_reason.value.field == "reason"
+    with pytest.raises(Refused) as missing_lead:
+        next_state(facts(TransferState.SENT), TransferAction.ACCEPT, receiver, Evidence())
+    assert missing_lead.value.field == "lead"
+
+
+def test_someone_who_may_not_act_is_told_so_before_being_asked_for_a_reason():
+    with pytest.raises(Refused, match="Only a team manager of the sending team"):
+        next_state(facts(TransferState.AWAITING_APPROVAL), TransferAction.RETURN, requester, Evidence())
+
+
+def test_the_actions_offered_are_the_ones_the_person_may_take_now():
+    offered = {
+        action for action in TransferAction if allowed(facts(TransferState.AWAITING_APPROVAL), action, sending_manager)
+    }
+    assert offered == {TransferAction.APPROVE, TransferAction.RETURN, TransferAction.WITHDRAW}
+    assert not any(allowed(facts(TransferState.HANDOVER_COMPLETE), action, receiver) for action in TransferAction)
+
+
+# Going ahead without the family's agreement: one rule, asked by the page and enforced by the service.
+
+needs_authorising = facts(TransferState.AWAITING_APPROVAL, needs_override_authorisation=True)
+other_manager = Actor(id=12, role="team_manager", team_id=SENDING_TEAM)
+
+
+def test_another_manager_of_the_sending_team_may_authorise_going_ahead_without_agreement():
+    check_override_authorisation(needs_authorising, other_manager)
+    assert may_authorise_override(needs_authorising, other_manager)
+
+
+@pytest.mark.parametrize(
+    ("case", "actor", "message"),
+    [
+        (facts(TransferState.AWAITING_APPROVAL), other_manager, "This request does not need a manager's authorisation"),
+        (needs_authorising, requester, "Only a team manager of the sending team can authorise this"),
+        (needs_authorising, outsider, "Only a team manager of the sending team can authorise this"),
+        (
+            facts(TransferState.AWAITING_APPROVAL, requested_by_id=other_manager.id, needs_override_authorisation=True),
+            other_manager,
+            "You cannot authorise your own request. Ask another manager",
+        ),
+        (
+            facts(TransferState.DRAFT, needs_override_authorisation=True),
+            other_manager,
+            "Only a request awaiting approval can be authorised",
+        ),
+        (
+            facts(TransferState.WITHDRAWN, needs_override_authorisation=True),
+            other_manager,
+            "This request was withdrawn by Morgan Manager on 1 December 2025 at 14:05",
+        ),
+        (
+            facts(
+                TransferState.AWAITING_APPROVAL,
+                needs_override_authorisation=True,
+                override_authorised_by="Sam Manager",
+                override_authorised_at=datetime(2026, 6, 1, 8, 30, tzinfo=UTC),
+            ),
+            other_manager,
+            "This was already authorised by Sam Manager on 1 June 2026 at 09:30",
+        ),
+    ],
+)
+def test_authorising_going_ahead_without_agreement_is_refused_with_the_reason(case, actor, message):
+    with pytest.raises(Refused, match=f"^{message}$"):
+        check_override_authorisation(case, actor)
+    assert not may_authorise_override(case, actor)
+
+
+@pytest.mark.parametrize("state", list(TransferState))
+def test_the_handover_plan_closes_when_the_request_is_withdrawn_declined_or_complete(state):
+    if state in (TransferState.WITHDRAWN, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE):
+        with pytest.raises(Refused, match=f"^This request is {state.label.lower()}: its handover plan is closed$"):
+            check_plan_open(state)
+    else:
+        check_plan_open(state)
+
+
+@pytest.mark.parametrize("state", list(TransferState))
+def test_the_family_letter_is_ready_once_the_receiving_team_has_decided(state):
+    if state in (TransferState.ACCEPTED, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE):
+        check_letter_ready(state)
+    else:
+        with pytest.raises(Refused, match="once the receiving team has decided"):
+            check_letter_ready(state)
+
+
+def test_a_meeting_recorded_as_held_is_dated_today_or_before():
+    leap_day = date(2028, 2, 29)
+    check_meeting(meeting_held=True, meeting_on=leap_day, today=leap_day)
+    check_meeting(meeting_held=False, meeting_on=date(2028, 3, 1), today=leap_day)  # arranged, not yet held
+    with pytest.raises(Refused, match="cannot have a date in the future") as refused:
+        check_meeting(meeting_held=True, meeting_on=date(2028, 3, 1), today=leap_day)
+    assert refused.value.field == "meeting_on"

@@ -1,21 +1,22 @@
 """Step-up and step-down, as the people who use them see it: ask, approve, decide, hand over. All names are fictional."""
 
 import re
-import subprocess
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import event, func, select
 
-from earlyhelp.clock import LONDON, today
-from earlyhelp.domain.transfers import TransferAction
+from earlyhelp import clock
+from earlyhelp.domain.transfers import TransferAction, TransferState
 from earlyhelp.extensions import db
-from earlyhelp.models import AuditEvent, Episode, HandoverPlan, LevelOfNeed, NextStep, TimelineEntry, Transfer
+from earlyhelp.models import AuditEvent, LevelOfNeed, NextStep, Person, TimelineEntry, Transfer
 from earlyhelp.services import transfers
 from tests.factories import make_episode, make_household, make_transfer, make_user, reference, team
-from tests.helpers import TestClient, error_messages, soup_of, text_of
+from tests.factories_transfers import many_requests
+from tests.helpers import TestClient, date_parts, error_messages, fresh, pdf_text, soup_of, text_of
 
 # People
 
@@ -43,11 +44,14 @@ def browser(app, user) -> TestClient:
     return other
 
 
+@pytest.fixture
+def today():
+    """Today, with the clock stopped where the run has put it, for tests that compare dates with the pages."""
+    with time_machine.travel(clock.now(), tick=False):
+        yield clock.today()
+
+
 # Forms as a browser posts them
-
-
-def date_parts(day):
-    return [str(day.day), str(day.month), str(day.year)]
 
 
 def children_rows(family, **per_child):
@@ -119,7 +123,7 @@ def plan_form(version, **overrides):
     } | overrides
 
 
-def next_step_form(**overrides):
+def next_step_form(due_on, **overrides):
     return {
         "what": "Book a dentist appointment for the children",
         "owner_kind": "family_member",
@@ -127,21 +131,21 @@ def next_step_form(**overrides):
         "owner_name": "Alex Testfamily",
         "owner_agency": "",
         "due_in": "date",
-        "due_on": date_parts(today() + timedelta(days=14)),
+        "due_on": date_parts(due_on),
     } | overrides
 
 
 # Reading what the database holds now (the app commits in its own sessions)
 
 
-def fresh(model, **where):
-    db.session.expire_all()
-    return reference(model, **where)
-
-
 def transfers_of(family):
     db.session.expire_all()
     return db.session.scalars(select(Transfer).where(Transfer.family_id == family.id)).all()
+
+
+def the_request_of(family) -> Transfer:
+    [transfer] = transfers_of(family)
+    return transfer
 
 
 def involvement(soup) -> dict[str, str]:
@@ -155,18 +159,12 @@ def involvement(soup) -> dict[str, str]:
     return cards
 
 
-def refused(soup) -> str:
-    return text_of(soup, "#refused")
-
-
 def when_changed(transfer) -> str:
-    at = fresh(Transfer, id=transfer.id).state_changed_at.astimezone(LONDON)
-    return f"on {at:%-d %B %Y} at {at:%H:%M}"
+    return f"on {clock.long_moment(fresh(transfer).state_changed_at)}"
 
 
-def pdf_text(response) -> str:
-    assert response.mimetype == "application/pdf", response.status_code
-    return subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True).stdout.decode()
+def plan_version(client, transfer) -> str:
+    return client.page("transfers.edit_plan", transfer_id=transfer.id).select_one("#version")["value"]
 
 
 def advance(transfer, *steps):
@@ -175,8 +173,7 @@ def advance(transfer, *steps):
         lead = extra[0] if extra and not isinstance(extra[0], str) else None
         reason = extra[0] if extra and isinstance(extra[0], str) else ""
         transfers.act(transfer.id, TransferAction(action), actor=actor, lead=lead, reason=reason)
-        db.session.commit()
-    return fresh(Transfer, id=transfer.id)
+    return fresh(transfer)
 
 
 def step_up_case(lead=None):
@@ -192,6 +189,17 @@ def step_down_case(worker=None):
     return family, make_episode(family, service_code="social_care", lead=worker)
 
 
+def refusals_of(transfer) -> list[AuditEvent]:
+    db.session.expire_all()
+    return db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.record_type == "transfer",
+            AuditEvent.record_id == str(transfer.id),
+            AuditEvent.outcome == "refused",
+        )
+    ).all()
+
+
 # 1. Starting a step-up
 
 
@@ -199,13 +207,14 @@ def test_the_step_up_form_lists_every_child_in_the_household(client):
     lead = early_help_lead()
     family, episode = step_up_case(lead)
     client.sign_in(lead)
-    soup = client.page(f"/episodes/{episode.id}/step-up")
+    soup = client.page("transfers.new_step_up", episode_id=episode.id)
     assert text_of(soup, "h1") == "Request a step-up to children's social care"
     assert [h.get_text(strip=True) for h in soup.select(".app-child-row h3")] == [c.full_name for c in family.children]
     assert "Robin Quillfeather stays responsible for the family until the receiving team accepts" in text_of(
         soup, "main"
     )
     assert soup.select_one("#submission_key")["value"]
+    assert soup.select_one(".govuk-back-link")["href"] == client.url("families.show", family_id=family.id)
 
 
 def test_a_step_up_missing_everything_explains_each_thing_to_add_and_keeps_what_was_typed(client):
@@ -218,7 +227,7 @@ def test_a_step_up_missing_everything_explains_each_thing_to_add_and_keeps_what_
         "children-0-person_id": str(family.children[0].id),
         "children-1-person_id": str(family.children[1].id),
     }
-    response = client.post(f"/episodes/{episode.id}/step-up", data)
+    response = client.post("transfers.new_step_up", data, episode_id=episode.id)
     assert response.status_code == 200
     soup = soup_of(response)
     assert sorted(error_messages(soup)) == sorted(
@@ -249,7 +258,7 @@ def test_the_step_up_error_summary_lists_problems_in_the_order_the_questions_app
         "children-0-person_id": str(family.children[0].id),
         "children-1-person_id": str(family.children[1].id),
     }
-    assert error_messages(soup_of(client.post(f"/episodes/{episode.id}/step-up", data))) == [
+    assert error_messages(soup_of(client.post("transfers.new_step_up", data, episode_id=episode.id))) == [
         "Select yes if any child is in immediate danger",
         "Enter what has changed: the new information",
         "Select the level of need now",
@@ -275,7 +284,7 @@ def test_each_child_needs_their_views_or_a_reason_for_being_left_out_and_typed_v
             "what_has_changed": "A kept note about the new injury.",
         },
     )
-    soup = soup_of(client.post(f"/episodes/{episode.id}/step-up", data))
+    soup = soup_of(client.post("transfers.new_step_up", data, episode_id=episode.id))
     assert error_messages(soup) == [
         "Enter this child's views, or say why they could not be asked",
         "Explain why this child is not part of the request",
@@ -290,7 +299,7 @@ def test_going_ahead_without_the_familys_agreement_needs_a_safeguarding_reason(c
     family, episode = step_up_case(lead)
     client.sign_in(lead)
     data = step_up_form(family, family_agrees="no", override_reason="", not_to_share="Kept: not the new address.")
-    soup = soup_of(client.post(f"/episodes/{episode.id}/step-up", data))
+    soup = soup_of(client.post("transfers.new_step_up", data, episode_id=episode.id))
     assert error_messages(soup) == ["Enter the safeguarding reason for going ahead without the family's agreement"]
     assert soup.select_one("#not_to_share").get_text().strip() == "Kept: not the new address."
     assert transfers_of(family) == []
@@ -301,7 +310,7 @@ def test_text_that_is_too_long_is_refused_with_its_limit(client):
     family, episode = step_up_case(lead)
     client.sign_in(lead)
     data = step_up_form(family, worries="w" * 5001, **{"children-0-child_words": "v" * 5001})
-    assert error_messages(soup_of(client.post(f"/episodes/{episode.id}/step-up", data))) == [
+    assert error_messages(soup_of(client.post("transfers.new_step_up", data, episode_id=episode.id))) == [
         "The worries must be 5000 characters or fewer",
         "Their views must be 5000 characters or fewer",
     ]
@@ -313,18 +322,19 @@ def test_a_complete_step_up_is_saved_as_a_draft_and_opens_the_request(client):
     family, episode = step_up_case(lead)
     client.sign_in(lead)
     data = step_up_form(family, **{"children-1-included": "no", "children-1-reason_not_included": "Lives with dad."})
-    response = client.post(f"/episodes/{episode.id}/step-up", data)
+    response = client.post("transfers.new_step_up", data, episode_id=episode.id)
     assert response.status_code == 302
-    [transfer] = transfers_of(family)
-    assert response.headers["Location"] == f"/transfers/{transfer.id}"
+    transfer = the_request_of(family)
+    assert response.headers["Location"] == client.url("transfers.show", transfer_id=transfer.id)
     assert (transfer.state, transfer.direction, transfer.requested_by_id) == ("draft", "step_up", lead.id)
     assert [(c.person_id, c.included) for c in transfer.children] == [
         (family.children[0].id, True),
         (family.children[1].id, False),
     ]
-    soup = client.page(response.headers["Location"])
+    soup = client.page("transfers.show", transfer_id=transfer.id)
     assert "Step-up request saved as a draft" in text_of(soup, ".govuk-notification-banner")
     assert text_of(soup, "#transfer-state") == "Draft"
+    assert "govuk-tag--grey" in soup.select_one("#transfer-state")["class"]
     assert "Robin Quillfeather (Early help) until the receiving team accepts" in text_of(soup, "#responsible")
     assert "Lives with dad." in text_of(soup, "main")
 
@@ -334,34 +344,34 @@ def test_posting_the_same_step_up_form_twice_makes_one_request(client):
     family, episode = step_up_case(lead)
     client.sign_in(lead)
     data = step_up_form(family)
-    first = client.post(f"/episodes/{episode.id}/step-up", data)
-    second = client.post(f"/episodes/{episode.id}/step-up", data)
+    first = client.post("transfers.new_step_up", data, episode_id=episode.id)
+    second = client.post("transfers.new_step_up", data, episode_id=episode.id)
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
     assert len(transfers_of(family)) == 1
 
 
 @contextmanager
-def the_first_lookup_of(submission_key):
-    """The same form sent twice at once: this request looks for the key before the other one has saved it,
-    then finds the key taken when it saves. The first database lookup of the key is made to miss."""
+def lookups_missing(submission_key):
+    """The same form sent twice at once: this request looks for the key, and for an open request, before the
+    other one has saved it, then finds the key taken when it saves. Its first look for the key and its looks
+    for an open request are made to find nothing."""
     missed = []
 
-    def miss_once(conn, cursor, statement, parameters, context, executemany):
+    def miss(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith("SELECT") or "FROM transfer" not in statement:
+            return statement, parameters
         values = list(parameters.values()) if isinstance(parameters, dict) else list(parameters or ())
-        if not missed and statement.lstrip().upper().startswith("SELECT") and submission_key in values:
+        if "transfer.from_episode_id = " in statement or (submission_key in values and not missed):
             missed.append(statement)
-            if isinstance(parameters, dict):
-                parameters = {k: ("not-yet-saved" if v == submission_key else v) for k, v in parameters.items()}
-            else:
-                parameters = tuple("not-yet-saved" if v == submission_key else v for v in parameters)
+            statement = statement.replace("WHERE ", "WHERE 1 = 0 AND ", 1)
         return statement, parameters
 
-    event.listen(db.engine, "before_cursor_execute", miss_once, retval=True)
+    event.listen(db.engine, "before_cursor_execute", miss, retval=True)
     try:
         yield missed
     finally:
-        event.remove(db.engine, "before_cursor_execute", miss_once)
+        event.remove(db.engine, "before_cursor_execute", miss)
 
 
 def test_the_slower_of_two_identical_posts_at_once_goes_to_the_request_the_other_saved(client):
@@ -370,42 +380,66 @@ def test_the_slower_of_two_identical_posts_at_once_goes_to_the_request_the_other
     client.sign_in(lead)
     data = step_up_form(family)
     winner = make_transfer(episode, actor=lead, submission_key=data["submission_key"])
-    with the_first_lookup_of(data["submission_key"]) as missed:
-        response = client.post(f"/episodes/{episode.id}/step-up", data)
+    with lookups_missing(data["submission_key"]) as missed:
+        response = client.post("transfers.new_step_up", data, episode_id=episode.id)
     assert missed
     assert len(transfers_of(family)) == 1
     assert error_messages(soup_of(response)) == []
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/transfers/{winner.id}"
+    assert response.headers["Location"] == client.url("transfers.show", transfer_id=winner.id)
 
 
 def test_a_child_in_immediate_danger_puts_what_to_do_now_on_the_request(client):
     lead = early_help_lead()
     family, episode = step_up_case(lead)
     client.sign_in(lead)
-    assert "call the police on 999 now" in text_of(client.page(f"/episodes/{episode.id}/step-up"), ".app-danger-advice")
-    response = client.post(f"/episodes/{episode.id}/step-up", step_up_form(family, immediate_danger="yes"))
+    assert "call the police on 999 now" in text_of(
+        client.page("transfers.new_step_up", episode_id=episode.id), ".app-danger-advice"
+    )
+    response = client.post("transfers.new_step_up", step_up_form(family, immediate_danger="yes"), episode_id=episode.id)
     soup = client.page(response.headers["Location"])
     assert "The requester says a child is in immediate danger. Act on it now" in text_of(soup, ".app-danger-advice")
 
 
-def test_a_step_up_cannot_start_from_an_involvement_that_has_ended(client):
+def test_a_step_up_cannot_start_from_an_involvement_that_has_ended(client, today):
     lead = early_help_lead()
     family, episode = step_up_case(lead)
-    episode.ended_on = today()
+    form = step_up_form(family)
+    episode.ended_on = today
     db.session.commit()
     client.sign_in(lead)
-    response = client.get(f"/episodes/{episode.id}/step-up")
-    assert response.headers["Location"] == f"/families/{family.id}"
-    assert "This involvement has ended" in text_of(client.page(f"/families/{family.id}"), ".govuk-notification-banner")
+    soup = client.page("transfers.new_step_up", episode_id=episode.id)
+    assert error_messages(soup) == ["This involvement has ended, so no request can start from it"]
+    assert soup.find("button", string=re.compile("Save request as a draft")) is None
+    response = client.post("transfers.new_step_up", form, episode_id=episode.id)
+    assert response.status_code == 200
+    assert error_messages(soup_of(response)) == ["This involvement has ended, so no request can start from it"]
+    assert transfers_of(family) == []
+
+
+def test_a_second_request_cannot_start_while_one_is_open(client):
+    lead = early_help_lead()
+    family, episode = step_up_case(lead)
+    make_transfer(episode, actor=lead)
+    client.sign_in(lead)
+    soup = client.page("transfers.new_step_up", episode_id=episode.id)
+    assert error_messages(soup) == ["A step-up request for this family is already open"]
+    response = client.post("transfers.new_step_up", step_up_form(family), episode_id=episode.id)
+    assert error_messages(soup_of(response)) == ["A step-up request for this family is already open"]
+    assert len(transfers_of(family)) == 1
+    [refusal] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.record_type == "episode", AuditEvent.outcome == "refused")
+    ).all()
+    assert (refusal.action, refusal.record_id, refusal.family_id) == ("start_transfer", str(episode.id), family.id)
 
 
 def test_a_step_up_from_a_social_care_episode_or_an_unknown_one_is_not_found(client):
     lead = early_help_lead()
     _, social_care = step_down_case()
     client.sign_in(lead)
-    assert client.get(f"/episodes/{social_care.id}/step-up").status_code == 404
-    assert client.get("/episodes/999999/step-up").status_code == 404
+    assert client.get("transfers.new_step_up", episode_id=social_care.id).status_code == 404
+    assert client.get("transfers.new_step_up", episode_id=999999).status_code == 404
+    assert client.get("/episodes/99999999999999999999/step-up").status_code == 404
 
 
 def test_each_childs_views_are_stored_against_that_child_even_if_the_household_order_changes(client):
@@ -413,7 +447,7 @@ def test_each_childs_views_are_stored_against_that_child_even_if_the_household_o
     family, episode = step_up_case(lead)
     older, younger = family.children
     client.sign_in(lead)
-    client.page(f"/episodes/{episode.id}/step-up")
+    client.page("transfers.new_step_up", episode_id=episode.id)
     data = step_up_form(
         family,
         **{
@@ -424,11 +458,25 @@ def test_each_childs_views_are_stored_against_that_child_even_if_the_household_o
     # Meanwhile a colleague corrects the older child's date of birth: they are in fact the youngest.
     older.date_of_birth = younger.date_of_birth + timedelta(days=400)
     db.session.commit()
-    assert client.post(f"/episodes/{episode.id}/step-up", data).status_code == 302
-    [transfer] = transfers_of(family)
-    views = {child.person_id: child.child_words for child in transfer.children}
+    assert client.post("transfers.new_step_up", data, episode_id=episode.id).status_code == 302
+    views = {child.person_id: child.child_words for child in the_request_of(family).children}
     assert views[older.id] == f"I am {older.first_name} and I want to stay at my school."
     assert views[younger.id] == f"I am {younger.first_name} and I miss my nan."
+
+
+def test_a_child_added_to_the_household_while_writing_is_listed_again_and_nothing_is_saved(client):
+    lead = early_help_lead()
+    family, episode = step_up_case(lead)
+    client.sign_in(lead)
+    data = step_up_form(family)
+    family.members.append(
+        Person(first_name="Cal", last_name=family.members[0].last_name, is_child=True, relationship_to_child="Son")
+    )
+    db.session.commit()
+    soup = soup_of(client.post("transfers.new_step_up", data, episode_id=episode.id))
+    assert "The children in the household changed" in text_of(soup, "main")
+    assert len(soup.select(".app-child-row")) == 3
+    assert transfers_of(family) == []
 
 
 # 2. Starting a step-down
@@ -438,7 +486,7 @@ def test_the_step_down_readiness_checklist_must_be_confirmed(client):
     worker = social_worker()
     family, episode = step_down_case(worker)
     client.sign_in(worker)
-    soup = client.page(f"/episodes/{episode.id}/step-down")
+    soup = client.page("transfers.new_step_down", episode_id=episode.id)
     assert text_of(soup, "h1") == "Request a step-down to early help"
     assert [h.get_text(strip=True) for h in soup.select(".app-child-row h3.govuk-heading-m")] == [
         c.full_name for c in family.children
@@ -446,7 +494,7 @@ def test_the_step_down_readiness_checklist_must_be_confirmed(client):
     data = step_down_form(family, why_now="Kept: the plan ended last week.")
     for box in ("threshold_reviewed", "clear_outcomes", "outstanding_tasks_listed"):
         data.pop(box)
-    soup = soup_of(client.post(f"/episodes/{episode.id}/step-down", data))
+    soup = soup_of(client.post("transfers.new_step_down", data, episode_id=episode.id))
     assert error_messages(soup) == [
         "Confirm the level of need has been reviewed against the threshold",
         "Confirm there are clear outcomes for early help, not just monitoring",
@@ -456,12 +504,12 @@ def test_the_step_down_readiness_checklist_must_be_confirmed(client):
     assert transfers_of(family) == []
 
 
-def test_outstanding_tasks_become_next_steps_with_an_owner_and_a_due_date(client):
+def test_outstanding_tasks_become_next_steps_with_an_owner_and_a_due_date(client, today):
     worker = social_worker()
     family, episode = step_down_case(worker)
     receiver = early_help_lead("Ellis Pemberwick")
     client.sign_in(worker)
-    due = today() + timedelta(days=10)
+    due = today + timedelta(days=10)
     data = step_down_form(
         family,
         proposed_lead=str(receiver.id),
@@ -471,9 +519,9 @@ def test_outstanding_tasks_become_next_steps_with_an_owner_and_a_due_date(client
             "outstanding-1-due_on": date_parts(due),
         },
     )
-    response = client.post(f"/episodes/{episode.id}/step-down", data)
+    response = client.post("transfers.new_step_down", data, episode_id=episode.id)
     assert response.status_code == 302, error_messages(soup_of(response))
-    [transfer] = transfers_of(family)
+    transfer = the_request_of(family)
     assert (transfer.direction, transfer.state, transfer.proposed_lead_id) == ("step_down", "draft", receiver.id)
     assert transfer.family_agrees and transfer.threshold_reviewed and transfer.clear_outcomes
     [step] = db.session.scalars(select(NextStep).where(NextStep.family_id == family.id)).all()
@@ -489,7 +537,7 @@ def test_a_half_filled_task_row_says_what_is_missing_and_nothing_is_saved(client
     family, episode = step_down_case(worker)
     client.sign_in(worker)
     data = step_down_form(family, **{"outstanding-0-what": "Kept: chase the health visitor"})
-    response = client.post(f"/episodes/{episode.id}/step-down", data)
+    response = client.post("transfers.new_step_down", data, episode_id=episode.id)
     assert response.status_code == 200
     soup = soup_of(response)
     row = text_of(soup, ".app-child-row:has(#outstanding-0-what)")
@@ -500,7 +548,7 @@ def test_a_half_filled_task_row_says_what_is_missing_and_nothing_is_saved(client
     assert db.session.scalar(select(func.count()).select_from(NextStep).where(NextStep.family_id == family.id)) == 0
 
 
-def test_a_proposed_lead_or_a_task_owner_not_on_the_list_is_refused(client):
+def test_a_proposed_lead_or_a_task_owner_not_on_the_list_is_refused(client, today):
     worker = social_worker()
     family, episode = step_down_case(worker)
     not_early_help = social_worker("Hollis Wrongteam")
@@ -511,18 +559,18 @@ def test_a_proposed_lead_or_a_task_owner_not_on_the_list_is_refused(client):
         **{
             "outstanding-0-what": "Chase the health visitor",
             "outstanding-0-owner": str(not_early_help.id),
-            "outstanding-0-due_on": date_parts(today()),
+            "outstanding-0-due_on": date_parts(today),
         },
     )
-    soup = soup_of(client.post(f"/episodes/{episode.id}/step-down", data))
+    soup = soup_of(client.post("transfers.new_step_down", data, episode_id=episode.id))
     assert error_messages(soup) == ["Select a lead practitioner from the list", "Select who will do it from the list"]
     data["proposed_lead"] = ""
-    soup = soup_of(client.post(f"/episodes/{episode.id}/step-down", data))
+    soup = soup_of(client.post("transfers.new_step_down", data, episode_id=episode.id))
     assert "Select who will do it from the list" in text_of(soup, ".app-child-row:has(#outstanding-0-what)")
     assert transfers_of(family) == []
 
 
-def test_a_task_due_in_the_past_is_refused(client):
+def test_a_task_due_in_the_past_is_refused_and_nothing_is_saved(client, today):
     worker = social_worker()
     family, episode = step_down_case(worker)
     owner = early_help_lead("Ellis Pemberwick")
@@ -532,14 +580,36 @@ def test_a_task_due_in_the_past_is_refused(client):
         **{
             "outstanding-0-what": "Chase the health visitor",
             "outstanding-0-owner": str(owner.id),
-            "outstanding-0-due_on": date_parts(today() - timedelta(days=1)),
+            "outstanding-0-due_on": date_parts(today - timedelta(days=1)),
         },
     )
-    soup = soup_of(client.post(f"/episodes/{episode.id}/step-down", data))
-    assert "The date it needs to be done by must be today or in the future" in text_of(
-        soup, ".app-child-row:has(#outstanding-0-what)"
-    )
+    response = client.post("transfers.new_step_down", data, episode_id=episode.id)
+    assert response.status_code == 200
+    soup = soup_of(response)
+    assert error_messages(soup) == [
+        "Outstanding task “Chase the health visitor”: the date it needs to be done by must be today or in the future"
+    ]
+    assert soup.select_one("#outstanding-0-what")["value"] == "Chase the health visitor"
     assert transfers_of(family) == []
+    assert db.session.scalar(select(func.count()).select_from(NextStep).where(NextStep.family_id == family.id)) == 0
+
+
+def test_a_task_due_today_is_accepted(client, today):
+    worker = social_worker()
+    family, episode = step_down_case(worker)
+    owner = early_help_lead("Ellis Pemberwick")
+    client.sign_in(worker)
+    data = step_down_form(
+        family,
+        **{
+            "outstanding-0-what": "Chase the health visitor",
+            "outstanding-0-owner": str(owner.id),
+            "outstanding-0-due_on": date_parts(today),
+        },
+    )
+    assert client.post("transfers.new_step_down", data, episode_id=episode.id).status_code == 302
+    [step] = db.session.scalars(select(NextStep).where(NextStep.family_id == family.id)).all()
+    assert step.due_on == today
 
 
 def test_a_half_filled_task_row_is_listed_in_the_error_summary(client):
@@ -547,7 +617,7 @@ def test_a_half_filled_task_row_is_listed_in_the_error_summary(client):
     family, episode = step_down_case(worker)
     client.sign_in(worker)
     data = step_down_form(family, **{"outstanding-0-what": "Chase the health visitor"})
-    soup = soup_of(client.post(f"/episodes/{episode.id}/step-down", data))
+    soup = soup_of(client.post("transfers.new_step_down", data, episode_id=episode.id))
     assert soup.title.get_text().startswith("Error:")
     assert error_messages(soup) == ["Select who will do it", "Enter the date it needs to be done by"]
 
@@ -557,29 +627,32 @@ def test_when_the_family_says_no_to_early_help_it_is_recorded_on_the_timeline_an
     family, episode = step_down_case(worker)
     client.sign_in(worker)
     response = client.post(
-        f"/episodes/{episode.id}/step-down-refused", {"note": "Mum said she does not want another worker."}
+        "transfers.step_down_refused", {"note": "Mum said she does not want another worker."}, episode_id=episode.id
     )
-    assert response.headers["Location"] == f"/families/{family.id}"
-    soup = client.page(f"/families/{family.id}")
+    assert response.headers["Location"] == client.url("families.show", family_id=family.id)
+    soup = client.page("families.show", family_id=family.id)
     assert "the family did not agree to early help" in text_of(soup, ".govuk-notification-banner")
     assert (
         "Step-down to early help not made: the family did not agree. Mum said she does not want another worker."
         in text_of(soup, "#family-timeline")
     )
     assert transfers_of(family) == []
-    assert fresh(Episode, id=episode.id).is_open
+    assert fresh(episode).is_open
     entry = db.session.scalar(select(TimelineEntry).where(TimelineEntry.family_id == family.id))
     assert (entry.record_type, entry.record_id, entry.actor_id) == ("episode", episode.id, worker.id)
 
 
-def test_saying_the_family_said_no_without_saying_what_they_said_asks_for_it(client):
+def test_saying_the_family_said_no_without_saying_what_they_said_asks_for_it_and_keeps_the_request_form(client):
     worker = social_worker()
     family, episode = step_down_case(worker)
     client.sign_in(worker)
-    response = client.post(f"/episodes/{episode.id}/step-down-refused", {"note": "  "})
+    response = client.post("transfers.step_down_refused", {"note": "  "}, episode_id=episode.id)
     assert response.status_code == 200
     soup = soup_of(response)
-    assert "Enter what the family said about early help" in text_of(soup, "details")
+    assert "Enter what the family said about early help" in text_of(soup, "details[open]")
+    assert [h.get_text(strip=True) for h in soup.select(".app-child-row h3.govuk-heading-m")] == [
+        c.full_name for c in family.children
+    ]
     assert db.session.scalar(select(TimelineEntry).where(TimelineEntry.family_id == family.id)) is None
 
 
@@ -587,7 +660,7 @@ def test_a_missing_note_when_the_family_says_no_is_in_the_error_summary(client):
     worker = social_worker()
     _, episode = step_down_case(worker)
     client.sign_in(worker)
-    soup = soup_of(client.post(f"/episodes/{episode.id}/step-down-refused", {"note": ""}))
+    soup = soup_of(client.post("transfers.step_down_refused", {"note": ""}, episode_id=episode.id))
     assert error_messages(soup) == ["Enter what the family said about early help"]
     assert soup.title.get_text().startswith("Error:")
 
@@ -602,16 +675,18 @@ def test_someone_who_neither_leads_nor_manages_the_episode_cannot_start_a_reques
     colleague = early_help_lead("Avery Notthelead")
     other_manager = social_care_manager("Drew Otherteam")
     client.sign_in(colleague)
-    assert client.get(f"/episodes/{up_episode.id}/step-up").status_code == 403
-    assert client.post(f"/episodes/{up_episode.id}/step-up", step_up_form(family)).status_code == 403
-    assert "Request a step-up" not in text_of(client.page(f"/families/{family.id}"), "main")
+    assert client.get("transfers.new_step_up", episode_id=up_episode.id).status_code == 403
+    assert client.post("transfers.new_step_up", step_up_form(family), episode_id=up_episode.id).status_code == 403
+    assert "Request a step-up" not in text_of(client.page("families.show", family_id=family.id), "main")
 
     manager = browser(client.app, other_manager)
-    assert manager.get(f"/episodes/{up_episode.id}/step-up").status_code == 403
-    assert manager.get(f"/episodes/{down_episode.id}/step-down").status_code == 200  # manages that team
+    assert manager.get("transfers.new_step_up", episode_id=up_episode.id).status_code == 403
+    assert manager.get("transfers.new_step_down", episode_id=down_episode.id).status_code == 200  # manages that team
     other_worker = browser(client.app, social_worker("Fenn Notassigned"))
-    assert other_worker.get(f"/episodes/{down_episode.id}/step-down").status_code == 403
-    assert other_worker.post(f"/episodes/{down_episode.id}/step-down-refused", {"note": "No."}).status_code == 403
+    assert other_worker.get("transfers.new_step_down", episode_id=down_episode.id).status_code == 403
+    assert (
+        other_worker.post("transfers.step_down_refused", {"note": "No."}, episode_id=down_episode.id).status_code == 403
+    )
     assert transfers_of(family) == []
 
 
@@ -620,28 +695,28 @@ def test_a_social_worker_cannot_ask_for_a_step_up_and_a_practitioner_cannot_ask_
     _, up_episode = step_up_case(lead)
     _, down_episode = step_down_case(social_worker())
     client.sign_in(lead)
-    assert client.get(f"/episodes/{down_episode.id}/step-down").status_code == 403
-    assert (
-        browser(client.app, social_worker("Gale Wrongrole")).get(f"/episodes/{up_episode.id}/step-up").status_code
-        == 403
-    )
+    assert client.get("transfers.new_step_down", episode_id=down_episode.id).status_code == 403
+    other = browser(client.app, social_worker("Gale Wrongrole"))
+    assert other.get("transfers.new_step_up", episode_id=up_episode.id).status_code == 403
 
 
 def test_the_lead_and_a_manager_of_the_team_see_the_link_to_start_a_request(client):
     lead = early_help_lead()
     family, episode = step_up_case(lead)
     client.sign_in(lead)
-    link = client.page(f"/families/{family.id}").find("a", string=re.compile("Request a step-up to social care"))
-    assert link["href"] == f"/episodes/{episode.id}/step-up"
+    link = client.page("families.show", family_id=family.id).find(
+        "a", string=re.compile("Request a step-up to social care")
+    )
+    assert link["href"] == client.url("transfers.new_step_up", episode_id=episode.id)
     manager = browser(client.app, early_help_manager())
-    assert manager.page(f"/families/{family.id}").find("a", string=re.compile("Request a step-up"))
+    assert manager.page("families.show", family_id=family.id).find("a", string=re.compile("Request a step-up"))
     assert manager.get(link["href"]).status_code == 200
 
 
 # 4. The whole step-up, by the people who do each part
 
 
-def test_a_step_up_goes_from_request_to_completed_handover_with_no_gap_in_responsibility(client, app):
+def test_a_step_up_goes_from_request_to_completed_handover_with_no_gap_in_responsibility(client, app, today):
     lead = early_help_lead()
     approver = early_help_manager()
     decider = social_care_manager()
@@ -649,82 +724,68 @@ def test_a_step_up_goes_from_request_to_completed_handover_with_no_gap_in_respon
     family, episode = step_up_case(lead)
 
     client.sign_in(lead)
-    transfer_url = client.post(f"/episodes/{episode.id}/step-up", step_up_form(family)).headers["Location"]
-    soup = client.page(transfer_url)
+    assert client.post("transfers.new_step_up", step_up_form(family), episode_id=episode.id).status_code == 302
+    request = {"transfer_id": the_request_of(family).id}
+    soup = client.page("transfers.show", **request)
     assert [b.get_text(strip=True) for b in soup.select("form.app-action button")] == [
         "Send for manager approval",
         "Withdraw the request",
     ]
-    assert client.post(f"{transfer_url}/submit").status_code == 302
-    assert text_of(client.page(transfer_url), "#transfer-state") == "Awaiting approval"
-    assert " ".join(client.page(f"/families/{family.id}").select_one("#open-transfers + ul").get_text(" ").split()) == (
-        "Step-up to Social care team Awaiting approval"
-    )
+    assert client.post("transfers.submit", **request).status_code == 302
+    assert text_of(client.page("transfers.show", **request), "#transfer-state") == "Awaiting approval"
+    open_requests = client.page("families.show", family_id=family.id).select_one("#open-transfers + ul")
+    assert " ".join(open_requests.get_text(" ").split()) == "Step-up to Social care team Awaiting approval"
 
     manager = browser(app, approver)
-    assert "Approve and send" in text_of(manager.page(transfer_url), "main")
-    assert manager.post(f"{transfer_url}/approve").status_code == 302
-    soup = manager.page(transfer_url)
+    assert "Approve and send" in text_of(manager.page("transfers.show", **request), "main")
+    assert manager.post("transfers.approve", **request).status_code == 302
+    soup = manager.page("transfers.show", **request)
     assert text_of(soup, "#transfer-state") == "Sent"
     assert "working day" in text_of(soup, "#decision-clock")
 
     social_care = browser(app, decider)
     response = social_care.post(
-        f"{transfer_url}/accept", {"accept-lead": str(receiver.id), "accept-reason": "We will start this week."}
+        "transfers.accept", {"accept-lead": str(receiver.id), "accept-reason": "We will start this week."}, **request
     )
     assert response.status_code == 302
-    soup = social_care.page(transfer_url)
+    soup = social_care.page("transfers.show", **request)
     assert text_of(soup, "#transfer-state") == "Accepted"
     assert text_of(soup, "#responsible") == (
         "Kit Marrowby (Social care team), with Robin Quillfeather until the handover is complete"
     )
     # No gap: both services are involved, the sending lead still there and the receiving lead named.
-    assert involvement(social_care.page(f"/families/{family.id}")) == {
+    assert involvement(social_care.page("families.show", family_id=family.id)) == {
         "Early help": "Robin Quillfeather",
         "Children's social care": "Kit Marrowby",
     }
 
     worker = browser(app, receiver)
-    version = worker.page(f"{transfer_url}/handover-plan").select_one("#version")["value"]
-    meeting_day = today()
-    response = worker.post(
-        f"{transfer_url}/handover-plan",
-        plan_form(
-            version,
-            meeting_on=date_parts(meeting_day),
-            meeting_place="The family home",
-            attendees="Robin Quillfeather, Kit Marrowby and mum",
-            contingency="Call the out of hours team on the number in this letter.",
-        ),
-    )
+    plan = {
+        "meeting_on": date_parts(today),
+        "meeting_place": "The family home",
+        "attendees": "Robin Quillfeather, Kit Marrowby and mum",
+        "contingency": "Call the out of hours team on the number in this letter.",
+    }
+    version = plan_version(worker, the_request_of(family))
+    response = worker.post("transfers.edit_plan", plan_form(version, **plan), **request)
     assert response.status_code == 302, error_messages(soup_of(response))
 
-    soup = soup_of(worker.post(f"{transfer_url}/complete-handover"))
-    assert refused(soup) == "Record that the handover meeting or joint visit has happened."
-    assert fresh(Transfer, id=int(transfer_url.rsplit("/", 1)[1])).state == "accepted"
+    soup = soup_of(worker.post("transfers.complete_handover", **request))
+    assert error_messages(soup) == ["Record that the handover meeting or joint visit has happened"]
+    assert the_request_of(family).state == "accepted"
 
-    version = worker.page(f"{transfer_url}/handover-plan").select_one("#version")["value"]
-    response = worker.post(
-        f"{transfer_url}/handover-plan",
-        plan_form(
-            version,
-            meeting_on=date_parts(meeting_day),
-            meeting_place="The family home",
-            attendees="Robin Quillfeather, Kit Marrowby and mum",
-            meeting_held="y",
-            contingency="Call the out of hours team on the number in this letter.",
-        ),
-    )
+    version = plan_version(worker, the_request_of(family))
+    response = worker.post("transfers.edit_plan", plan_form(version, meeting_held="y", **plan), **request)
     assert response.status_code == 302
-    assert "Held" in text_of(worker.page(transfer_url), "#handover-plan")
-    assert worker.post(f"{transfer_url}/complete-handover").status_code == 302
+    assert "Held" in text_of(worker.page("transfers.show", **request), "#handover-plan")
+    assert worker.post("transfers.complete_handover", **request).status_code == 302
 
-    soup = worker.page(transfer_url)
+    soup = worker.page("transfers.show", **request)
     assert text_of(soup, "#transfer-state") == "Handover complete"
     assert text_of(soup, "#responsible") == "Kit Marrowby (Social care team)"
-    assert not fresh(Episode, id=episode.id).is_open
-    assert "handover complete" in fresh(Episode, id=episode.id).closure_reason
-    assert involvement(worker.page(f"/families/{family.id}")) == {"Children's social care": "Kit Marrowby"}
+    assert not fresh(episode).is_open
+    assert "handover complete" in fresh(episode).closure_reason
+    assert involvement(worker.page("families.show", family_id=family.id)) == {"Children's social care": "Kit Marrowby"}
     history = [" ".join(row.select("td")[2].get_text(" ").split()) for row in soup.select("#history tbody tr")]
     assert history == ["Handover complete", "Accepted: We will start this week.", "Sent", "Awaiting approval", "Draft"]
 
@@ -733,19 +794,21 @@ def test_the_person_who_asked_cannot_approve_their_own_request_even_as_a_manager
     requester = early_help_manager()
     family, episode = step_up_case(early_help_lead())
     client.sign_in(requester)
-    transfer_url = client.post(f"/episodes/{episode.id}/step-up", step_up_form(family)).headers["Location"]
-    assert client.post(f"{transfer_url}/submit").status_code == 302
-    soup = client.page(transfer_url)
+    client.post("transfers.new_step_up", step_up_form(family), episode_id=episode.id)
+    transfer = the_request_of(family)
+    assert client.post("transfers.submit", transfer_id=transfer.id).status_code == 302
+    soup = client.page("transfers.show", transfer_id=transfer.id)
     assert "Approve and send" not in text_of(soup, "main")
-    soup = soup_of(client.post(f"{transfer_url}/approve"))
-    assert refused(soup) == "You cannot approve or return your own request. Ask another manager."
-    assert soup_of(client.post(f"{transfer_url}/return", {"return-reason": "Self check"})).select_one("#refused")
-    [transfer] = transfers_of(family)
-    assert transfer.state == "awaiting_approval"
+    response = client.post("transfers.approve", transfer_id=transfer.id)
+    assert response.status_code == 200
+    assert error_messages(soup_of(response)) == ["You cannot approve or return your own request. Ask another manager"]
+    soup = soup_of(client.post("transfers.return", {"return-reason": "Self check"}, transfer_id=transfer.id))
+    assert error_messages(soup) == ["You cannot approve or return your own request. Ask another manager"]
+    assert fresh(transfer).state == "awaiting_approval"
 
     other = browser(app, early_help_manager("Sam Larkspurrow"))
-    assert other.post(f"{transfer_url}/approve").status_code == 302
-    assert fresh(Transfer, id=transfer.id).state == "sent"
+    assert other.post("transfers.approve", transfer_id=transfer.id).status_code == 302
+    assert fresh(transfer).state == "sent"
 
 
 def test_a_practitioner_or_a_manager_of_another_team_cannot_approve(client, app):
@@ -753,14 +816,14 @@ def test_a_practitioner_or_a_manager_of_another_team_cannot_approve(client, app)
     family, episode = step_up_case(lead)
     transfer = advance(make_transfer(episode, actor=lead), ("submit", lead))
     client.sign_in(lead)
-    assert refused(soup_of(client.post(f"/transfers/{transfer.id}/approve"))) == (
-        "Only a team manager of the sending team can approve or return this request."
-    )
+    assert error_messages(soup_of(client.post("transfers.approve", transfer_id=transfer.id))) == [
+        "Only a team manager of the sending team can approve or return this request"
+    ]
     outsider = browser(app, social_care_manager())
-    assert refused(soup_of(outsider.post(f"/transfers/{transfer.id}/approve"))) == (
-        "Only a team manager of the sending team can approve or return this request."
-    )
-    assert fresh(Transfer, id=transfer.id).state == "awaiting_approval"
+    assert error_messages(soup_of(outsider.post("transfers.approve", transfer_id=transfer.id))) == [
+        "Only a team manager of the sending team can approve or return this request"
+    ]
+    assert fresh(transfer).state == "awaiting_approval"
 
 
 def test_a_manager_returns_a_request_with_a_reason_and_the_requester_sees_it(client, app):
@@ -768,12 +831,14 @@ def test_a_manager_returns_a_request_with_a_reason_and_the_requester_sees_it(cli
     _, episode = step_up_case(lead)
     transfer = advance(make_transfer(episode, actor=lead), ("submit", lead))
     manager = browser(app, early_help_manager())
-    soup = soup_of(manager.post(f"/transfers/{transfer.id}/return", {"return-reason": ""}))
-    assert refused(soup) == "Enter the reason for returning the request."
-    response = manager.post(f"/transfers/{transfer.id}/return", {"return-reason": "Add what school told you."})
+    soup = soup_of(manager.post("transfers.return", {"return-reason": ""}, transfer_id=transfer.id))
+    assert error_messages(soup) == ["Enter the reason for returning the request"]
+    assert "Enter the reason for returning the request" in text_of(soup, ".govuk-form-group--error:has(#return-reason)")
+    assert soup.select_one(".govuk-error-summary a")["href"] == "#return-reason"
+    response = manager.post("transfers.return", {"return-reason": "Add what school told you."}, transfer_id=transfer.id)
     assert response.status_code == 302
     client.sign_in(lead)
-    soup = client.page(f"/transfers/{transfer.id}")
+    soup = client.page("transfers.show", transfer_id=transfer.id)
     assert text_of(soup, "#transfer-state") == "Draft"
     assert "Add what school told you." in text_of(soup, "#history")
 
@@ -784,24 +849,23 @@ def test_accepting_needs_a_lead_from_the_receiving_team(client, app):
     _, episode = step_up_case(lead)
     transfer = advance(make_transfer(episode, actor=lead), ("submit", lead), ("approve", manager))
     worker = social_worker()
+    gone = social_worker("Rowan Leftlastyear")
+    gone.active = False
+    db.session.commit()
     client.sign_in(social_care_manager())
-    soup = client.page(f"/transfers/{transfer.id}")
+    soup = client.page("transfers.show", transfer_id=transfer.id)
     choices = [o.get_text(strip=True) for o in soup.select("#accept-lead option")]
     assert "Kit Marrowby" in choices
     assert "Robin Quillfeather" not in choices
+    assert "Rowan Leftlastyear" not in choices
 
-    assert refused(soup_of(client.post(f"/transfers/{transfer.id}/accept", {"accept-lead": ""}))) == (
-        "Select the lead who will take the case."
-    )
-    assert refused(soup_of(client.post(f"/transfers/{transfer.id}/accept", {"accept-lead": str(lead.id)}))) == (
-        "Select the lead who will take the case."
-    )
-    assert refused(soup_of(client.post(f"/transfers/{transfer.id}/accept", {"accept-lead": "nobody"}))) == (
-        "Select the lead who will take the case."
-    )
-    assert fresh(Transfer, id=transfer.id).state == "sent"
-    assert client.post(f"/transfers/{transfer.id}/accept", {"accept-lead": str(worker.id)}).status_code == 302
-    assert fresh(Transfer, id=transfer.id).receiving_lead_id == worker.id
+    for posted in ("", str(lead.id), str(gone.id), "nobody", "99999999999999999999"):
+        response = client.post("transfers.accept", {"accept-lead": posted}, transfer_id=transfer.id)
+        assert response.status_code == 200, posted
+        assert error_messages(soup_of(response)) == ["Select the lead who will take the case"], posted
+    assert fresh(transfer).state == "sent"
+    assert client.post("transfers.accept", {"accept-lead": str(worker.id)}, transfer_id=transfer.id).status_code == 302
+    assert fresh(transfer).receiving_lead_id == worker.id
 
 
 def test_only_the_receiving_team_can_accept_or_decline(client):
@@ -811,11 +875,11 @@ def test_only_the_receiving_team_can_accept_or_decline(client):
     transfer = advance(make_transfer(episode, actor=lead), ("submit", lead), ("approve", manager))
     worker = social_worker()
     client.sign_in(manager)
-    soup = client.page(f"/transfers/{transfer.id}")
+    soup = client.page("transfers.show", transfer_id=transfer.id)
     assert "Accept" not in [b.get_text(strip=True) for b in soup.select("form.app-action button")]
-    soup = soup_of(client.post(f"/transfers/{transfer.id}/accept", {"accept-lead": str(worker.id)}))
-    assert refused(soup) == "Only the receiving team can accept or decline this request."
-    assert fresh(Transfer, id=transfer.id).state == "sent"
+    soup = soup_of(client.post("transfers.accept", {"accept-lead": str(worker.id)}, transfer_id=transfer.id))
+    assert error_messages(soup) == ["Only the receiving team can accept or decline this request"]
+    assert fresh(transfer).state == "sent"
 
 
 # 5. Decline, withdraw, and arriving too late
@@ -827,28 +891,29 @@ def test_a_declined_request_keeps_the_family_with_the_sender_and_shows_the_ratio
     family, episode = step_up_case(lead)
     transfer = advance(make_transfer(episode, actor=lead), ("submit", lead), ("approve", manager))
     client.sign_in(social_care_manager())
-    soup = soup_of(client.post(f"/transfers/{transfer.id}/decline", {"decline-advice": "Kept advice."}))
-    assert refused(soup) == "Enter the reason for declining the request."
+    soup = soup_of(client.post("transfers.decline", {"decline-advice": "Kept advice."}, transfer_id=transfer.id))
+    assert error_messages(soup) == ["Enter the reason for declining the request"]
     assert soup.select_one("#decline-advice").get_text().strip() == "Kept advice."
 
     response = client.post(
-        f"/transfers/{transfer.id}/decline",
+        "transfers.decline",
         {
             "decline-reason": "The worries are met by the current early help plan.",
             "decline-advice": "Add a parenting course and review in four weeks.",
         },
+        transfer_id=transfer.id,
     )
     assert response.status_code == 302
-    soup = client.page(f"/transfers/{transfer.id}")
+    soup = client.page("transfers.show", transfer_id=transfer.id)
     assert text_of(soup, "#transfer-state") == "Declined"
     summary = text_of(soup, "#transfer-summary")
     assert "Why it was declined The worries are met by the current early help plan." in summary
     assert "Advice Add a parenting course and review in four weeks." in summary
     assert text_of(soup, "#responsible").startswith("Robin Quillfeather (Early help)")
-    assert involvement(client.page(f"/families/{family.id}")) == {"Early help": "Robin Quillfeather"}
-    assert fresh(Episode, id=episode.id).is_open
+    assert involvement(client.page("families.show", family_id=family.id)) == {"Early help": "Robin Quillfeather"}
+    assert fresh(episode).is_open
 
-    letter = pdf_text(client.get(f"/transfers/{transfer.id}/family-letter.pdf"))
+    letter = pdf_text(client.get("transfers.family_letter", transfer_id=transfer.id), layout=False)
     assert "Robin Quillfeather from early help will carry on working with you" in " ".join(letter.split())
 
 
@@ -862,9 +927,9 @@ def test_a_new_request_after_a_declined_one_links_to_it(client):
         ("decline", social_care_manager(), "Below threshold for now"),
     )
     client.sign_in(lead)
-    response = client.post(f"/episodes/{episode.id}/step-up", step_up_form(family))
+    response = client.post("transfers.new_step_up", step_up_form(family), episode_id=episode.id)
     soup = client.page(response.headers["Location"])
-    link = soup.select_one(f"#transfer-summary a[href='/transfers/{declined.id}']")
+    link = soup.select_one(f"#transfer-summary a[href='{client.url('transfers.show', transfer_id=declined.id)}']")
     assert link.get_text().startswith("The request declined on")
 
 
@@ -873,15 +938,17 @@ def test_the_requester_withdraws_a_request_with_a_reason(client):
     family, episode = step_up_case(lead)
     transfer = advance(make_transfer(episode, actor=lead), ("submit", lead))
     client.sign_in(lead)
-    soup = soup_of(client.post(f"/transfers/{transfer.id}/withdraw", {"withdraw-reason": " "}))
-    assert refused(soup) == "Enter the reason for withdrawing the request."
-    response = client.post(f"/transfers/{transfer.id}/withdraw", {"withdraw-reason": "Mum moved to her sister's."})
+    soup = soup_of(client.post("transfers.withdraw", {"withdraw-reason": " "}, transfer_id=transfer.id))
+    assert error_messages(soup) == ["Enter the reason for withdrawing the request"]
+    response = client.post(
+        "transfers.withdraw", {"withdraw-reason": "Mum moved to her sister's."}, transfer_id=transfer.id
+    )
     assert response.status_code == 302
-    soup = client.page(f"/transfers/{transfer.id}")
+    soup = client.page("transfers.show", transfer_id=transfer.id)
     assert text_of(soup, "#transfer-state") == "Withdrawn"
     assert "Mum moved to her sister's." in text_of(soup, "#history")
     assert soup.select("form.app-action") == []
-    assert "None open." in text_of(client.page(f"/families/{family.id}"), "main")
+    assert "None open." in text_of(client.page("families.show", family_id=family.id), "main")
 
 
 def test_someone_else_cannot_withdraw_a_request(client):
@@ -889,9 +956,9 @@ def test_someone_else_cannot_withdraw_a_request(client):
     _, episode = step_up_case(lead)
     transfer = make_transfer(episode, actor=lead)
     client.sign_in(early_help_lead("Avery Notthelead"))
-    soup = soup_of(client.post(f"/transfers/{transfer.id}/withdraw", {"withdraw-reason": "Tidy up"}))
-    assert refused(soup) == "Only the person who made the request, or their manager, can withdraw it."
-    assert fresh(Transfer, id=transfer.id).state == "draft"
+    soup = soup_of(client.post("transfers.withdraw", {"withdraw-reason": "Tidy up"}, transfer_id=transfer.id))
+    assert error_messages(soup) == ["Only the person who made the request, or their manager, can withdraw it"]
+    assert fresh(transfer).state == "draft"
 
 
 def test_arriving_after_someone_else_decided_gives_a_plain_message_not_an_error(client, app):
@@ -902,28 +969,21 @@ def test_arriving_after_someone_else_decided_gives_a_plain_message_not_an_error(
     worker = social_worker()
     first = browser(app, social_care_manager())
     client.sign_in(social_worker("Lane Latecomer"))
-    client.page(f"/transfers/{transfer.id}")  # both have the request open
+    client.page("transfers.show", transfer_id=transfer.id)  # both have the request open
 
-    assert first.post(f"/transfers/{transfer.id}/accept", {"accept-lead": str(worker.id)}).status_code == 302
-    message = f"This request was accepted by Jo Brackenfold {when_changed(transfer)}."
+    assert first.post("transfers.accept", {"accept-lead": str(worker.id)}, transfer_id=transfer.id).status_code == 302
+    message = f"This request was accepted by Jo Brackenfold {when_changed(transfer)}"
     for action, data in [
         ("decline", {"decline-reason": "Not for us."}),
         ("accept", {"accept-lead": str(worker.id)}),
         ("approve", {}),
         ("withdraw", {"withdraw-reason": "Changed my mind."}),
     ]:
-        response = client.post(f"/transfers/{transfer.id}/{action}", data)
+        response = client.post(f"transfers.{action}", data, transfer_id=transfer.id)
         assert response.status_code == 200, action
-        assert refused(soup_of(response)) == message, action
-    assert fresh(Transfer, id=transfer.id).state == "accepted"
-    refusals = db.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.record_type == "transfer",
-            AuditEvent.record_id == str(transfer.id),
-            AuditEvent.outcome == "refused",
-        )
-    ).all()
-    assert len(refusals) == 4
+        assert error_messages(soup_of(response)) == [message], action
+    assert fresh(transfer).state == "accepted"
+    assert sorted(event.action for event in refusals_of(transfer)) == ["accept", "approve", "decline", "withdraw"]
 
 
 def test_acting_on_a_withdrawn_or_completed_request_says_what_happened(client):
@@ -931,17 +991,17 @@ def test_acting_on_a_withdrawn_or_completed_request_says_what_happened(client):
     _, episode = step_up_case(lead)
     transfer = advance(make_transfer(episode, actor=lead), ("withdraw", lead, "No longer needed"))
     client.sign_in(lead)
-    soup = soup_of(client.post(f"/transfers/{transfer.id}/submit"))
-    assert refused(soup) == f"This request was withdrawn by Robin Quillfeather {when_changed(transfer)}."
-    soup = soup_of(client.post(f"/transfers/{transfer.id}/complete-handover"))
-    assert refused(soup) == f"This request was withdrawn by Robin Quillfeather {when_changed(transfer)}."
+    message = f"This request was withdrawn by Robin Quillfeather {when_changed(transfer)}"
+    assert error_messages(soup_of(client.post("transfers.submit", transfer_id=transfer.id))) == [message]
+    assert error_messages(soup_of(client.post("transfers.complete_handover", transfer_id=transfer.id))) == [message]
 
 
 def test_an_unknown_request_is_not_found(client):
     client.sign_in(early_help_lead())
-    assert client.get("/transfers/999999").status_code == 404
-    assert client.post("/transfers/999999/approve").status_code == 404
-    assert client.get("/transfers/999999/handover-plan").status_code == 404
+    assert client.get("transfers.show", transfer_id=999999).status_code == 404
+    assert client.post("transfers.approve", transfer_id=999999).status_code == 404
+    assert client.get("transfers.edit_plan", transfer_id=999999).status_code == 404
+    assert client.get("/transfers/99999999999999999999").status_code == 404
 
 
 def test_a_step_down_accepted_by_early_help_names_both_leads_and_starts_the_meeting_clock(client, app):
@@ -949,17 +1009,18 @@ def test_a_step_down_accepted_by_early_help_names_both_leads_and_starts_the_meet
     family, episode = step_down_case(worker)
     receiver = early_help_lead("Ellis Pemberwick")
     client.sign_in(worker)
-    transfer_url = client.post(f"/episodes/{episode.id}/step-down", step_down_form(family)).headers["Location"]
-    assert client.post(f"{transfer_url}/submit").status_code == 302
-    assert browser(app, social_care_manager()).post(f"{transfer_url}/approve").status_code == 302
+    client.post("transfers.new_step_down", step_down_form(family), episode_id=episode.id)
+    request = {"transfer_id": the_request_of(family).id}
+    assert client.post("transfers.submit", **request).status_code == 302
+    assert browser(app, social_care_manager()).post("transfers.approve", **request).status_code == 302
     early_help = browser(app, early_help_manager())
-    assert early_help.post(f"{transfer_url}/accept", {"accept-lead": str(receiver.id)}).status_code == 302
-    soup = early_help.page(transfer_url)
+    assert early_help.post("transfers.accept", {"accept-lead": str(receiver.id)}, **request).status_code == 302
+    soup = early_help.page("transfers.show", **request)
     assert "working days after acceptance on" in text_of(soup, "#meeting-clock")
     assert text_of(soup, "#responsible") == (
         "Ellis Pemberwick (Early help team), with Kit Marrowby until the handover is complete"
     )
-    assert involvement(early_help.page(f"/families/{family.id}")) == {
+    assert involvement(early_help.page("families.show", family_id=family.id)) == {
         "Children's social care": "Kit Marrowby",
         "Early help": "Ellis Pemberwick",
     }
@@ -973,28 +1034,29 @@ def test_a_step_up_without_the_familys_agreement_waits_for_another_manager_to_au
     family, episode = step_up_case(early_help_lead())
     client.sign_in(requester)
     data = step_up_form(family, family_agrees="no", override_reason="Telling dad would put mum at risk.")
-    transfer_url = client.post(f"/episodes/{episode.id}/step-up", data).headers["Location"]
-    assert client.post(f"{transfer_url}/submit").status_code == 302
-    soup = client.page(transfer_url)
+    client.post("transfers.new_step_up", data, episode_id=episode.id)
+    request = {"transfer_id": the_request_of(family).id}
+    assert client.post("transfers.submit", **request).status_code == 302
+    soup = client.page("transfers.show", **request)
     assert "Reason for going ahead: Telling dad would put mum at risk." in text_of(soup, "#override")
     assert "Not yet authorised by a team manager." in text_of(soup, "#override")
-    soup = soup_of(client.post(f"{transfer_url}/authorise-override"))
-    assert refused(soup) == "You cannot authorise your own request. Ask another manager."
+    assert soup.select_one("#override form") is None
+    soup = soup_of(client.post("transfers.authorise_override", **request))
+    assert error_messages(soup) == ["You cannot authorise your own request. Ask another manager"]
 
     other = browser(app, early_help_manager("Sam Larkspurrow"))
-    soup = soup_of(other.post(f"{transfer_url}/approve"))
-    assert refused(soup) == (
-        "The family has not agreed. Authorise going ahead without their agreement before approving."
-    )
-    [transfer] = transfers_of(family)
-    assert transfer.state == "awaiting_approval"
-    assert other.page(transfer_url).select_one("#override form button")
+    soup = soup_of(other.post("transfers.approve", **request))
+    assert error_messages(soup) == [
+        "The family has not agreed. Authorise going ahead without their agreement before approving"
+    ]
+    assert the_request_of(family).state == "awaiting_approval"
+    assert other.page("transfers.show", **request).select_one("#override form button")
 
-    assert other.post(f"{transfer_url}/authorise-override").status_code == 302
-    soup = other.page(transfer_url)
+    assert other.post("transfers.authorise_override", **request).status_code == 302
+    soup = other.page("transfers.show", **request)
     assert "Authorised by Sam Larkspurrow" in text_of(soup, "#override")
-    assert other.post(f"{transfer_url}/approve").status_code == 302
-    transfer = fresh(Transfer, id=transfer.id)
+    assert other.post("transfers.approve", **request).status_code == 302
+    transfer = the_request_of(family)
     assert (transfer.state, transfer.override_authorised_by.name) == ("sent", "Sam Larkspurrow")
 
 
@@ -1003,13 +1065,14 @@ def test_only_a_manager_of_the_sending_team_can_authorise_going_ahead(client, ap
     _, episode = step_up_case(lead)
     transfer = advance(make_transfer(episode, actor=lead, family_agrees=False), ("submit", lead))
     client.sign_in(lead)
-    assert client.post(f"/transfers/{transfer.id}/authorise-override").status_code == 403
+    assert client.post("transfers.authorise_override", transfer_id=transfer.id).status_code == 403
     outsider = browser(app, social_care_manager())
-    assert outsider.page(f"/transfers/{transfer.id}").select_one("#override form") is None
-    assert refused(soup_of(outsider.post(f"/transfers/{transfer.id}/authorise-override"))) == (
-        "Only a team manager of the sending team can authorise this."
-    )
-    assert fresh(Transfer, id=transfer.id).override_authorised_at is None
+    assert outsider.page("transfers.show", transfer_id=transfer.id).select_one("#override form") is None
+    assert error_messages(soup_of(outsider.post("transfers.authorise_override", transfer_id=transfer.id))) == [
+        "Only a team manager of the sending team can authorise this"
+    ]
+    assert fresh(transfer).override_authorised_at is None
+    assert [event.action for event in refusals_of(transfer)] == ["authorise_override"]
 
 
 def test_a_request_the_family_agrees_to_needs_no_authorisation(client):
@@ -1017,10 +1080,10 @@ def test_a_request_the_family_agrees_to_needs_no_authorisation(client):
     _, episode = step_up_case(lead)
     transfer = advance(make_transfer(episode, actor=lead), ("submit", lead))
     client.sign_in(early_help_manager())
-    assert client.page(f"/transfers/{transfer.id}").select_one("#override") is None
-    assert refused(soup_of(client.post(f"/transfers/{transfer.id}/authorise-override"))) == (
-        "This request does not need a manager's authorisation."
-    )
+    assert client.page("transfers.show", transfer_id=transfer.id).select_one("#override") is None
+    assert error_messages(soup_of(client.post("transfers.authorise_override", transfer_id=transfer.id))) == [
+        "This request does not need a manager's authorisation"
+    ]
 
 
 def test_authorising_a_withdrawn_request_is_refused_with_a_plain_message(client):
@@ -1030,10 +1093,12 @@ def test_authorising_a_withdrawn_request_is_refused_with_a_plain_message(client)
         make_transfer(episode, actor=lead, family_agrees=False), ("submit", lead), ("withdraw", lead, "Moved away")
     )
     client.sign_in(early_help_manager())
-    response = client.post(f"/transfers/{transfer.id}/authorise-override")
+    response = client.post("transfers.authorise_override", transfer_id=transfer.id)
     assert response.status_code == 200
-    assert soup_of(response).select_one("#refused")
-    assert fresh(Transfer, id=transfer.id).override_authorised_at is None
+    assert error_messages(soup_of(response)) == [
+        f"This request was withdrawn by Robin Quillfeather {when_changed(transfer)}"
+    ]
+    assert fresh(transfer).override_authorised_at is None
 
 
 def test_a_second_authorisation_does_not_replace_the_first(client, app):
@@ -1043,10 +1108,14 @@ def test_a_second_authorisation_does_not_replace_the_first(client, app):
     first, second = early_help_manager(), early_help_manager("Sam Larkspurrow")
     client.sign_in(first)
     late = browser(app, second)
-    late.page(f"/transfers/{transfer.id}")  # both managers have the page open
-    assert client.post(f"/transfers/{transfer.id}/authorise-override").status_code == 302
-    late.post(f"/transfers/{transfer.id}/authorise-override")
-    assert fresh(Transfer, id=transfer.id).override_authorised_by_id == first.id
+    late.page("transfers.show", transfer_id=transfer.id)  # both managers have the page open
+    assert client.post("transfers.authorise_override", transfer_id=transfer.id).status_code == 302
+    authorised_at = fresh(transfer).override_authorised_at
+    soup = soup_of(late.post("transfers.authorise_override", transfer_id=transfer.id))
+    assert error_messages(soup) == [
+        f"This was already authorised by Morgan Thistlewhite on {clock.long_moment(authorised_at)}"
+    ]
+    assert fresh(transfer).override_authorised_by_id == first.id
 
 
 # 7. Two people editing one handover plan
@@ -1068,161 +1137,194 @@ def accepted_step_up():
 
 def test_the_second_person_to_save_the_handover_plan_is_told_and_keeps_what_they_typed(client, app):
     _, transfer, lead, receiver = accepted_step_up()
-    url = f"/transfers/{transfer.id}/handover-plan"
+    plan = {"transfer_id": transfer.id}
     client.sign_in(receiver)
     other = browser(app, lead)
-    mine = client.page(url).select_one("#version")["value"]
-    theirs = other.page(url).select_one("#version")["value"]
+    mine, theirs = plan_version(client, transfer), plan_version(other, transfer)
 
-    response = client.post(
-        url, plan_form(mine, meeting_place="Testtown family centre", attendees="Kit Marrowby and both parents")
-    )
-    assert response.status_code == 302
-    saved_at = fresh(HandoverPlan, transfer_id=transfer.id).updated_at.astimezone(LONDON)
+    data = plan_form(mine, meeting_place="Testtown family centre", attendees="Kit Marrowby and both parents")
+    assert client.post("transfers.edit_plan", data, **plan).status_code == 302
+    saved = fresh(transfer.handover_plan)
 
-    response = other.post(
-        url, plan_form(theirs, meeting_place="Testtown library", attendees="Robin Quillfeather and mum")
-    )
+    data = plan_form(theirs, meeting_place="Testtown library", attendees="Robin Quillfeather and mum")
+    response = other.post("transfers.edit_plan", data, **plan)
     assert response.status_code == 200
     soup = soup_of(response)
-    assert text_of(soup, "#stale") == (
-        f"Kit Marrowby saved this handover plan at {saved_at:%H:%M} on {saved_at:%-d %B %Y}, after you opened it. "
-        "Your changes are below but have not been saved. Check what they changed, then save again."
-    )
+    assert error_messages(soup) == [
+        f"Kit Marrowby saved this handover plan on {clock.long_moment(saved.updated_at)}, after you opened it. "
+        "Your changes are below but have not been saved. Check what they changed, then save again"
+    ]
     assert soup.select_one("#meeting_place")["value"] == "Testtown library"
     assert soup.select_one("#attendees").get_text().strip() == "Robin Quillfeather and mum"
+    assert soup.select_one("#version")["value"] == str(saved.version)
     assert "Testtown family centre" in text_of(soup, "#saved-plan")
-    plan = fresh(HandoverPlan, transfer_id=transfer.id)
-    assert (plan.meeting_place, plan.attendees, plan.updated_by_id) == (
+    saved = fresh(transfer.handover_plan)
+    assert (saved.meeting_place, saved.attendees, saved.updated_by_id) == (
         "Testtown family centre",
         "Kit Marrowby and both parents",
         receiver.id,
     )
+    [refusal] = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
+    assert (refusal.action, refusal.record_id, refusal.user_id) == ("update_handover_plan", str(transfer.id), lead.id)
 
 
 def test_after_being_told_someone_else_saved_the_plan_saving_again_works(client, app):
     _, transfer, lead, receiver = accepted_step_up()
-    url = f"/transfers/{transfer.id}/handover-plan"
+    plan = {"transfer_id": transfer.id}
     client.sign_in(receiver)
     other = browser(app, lead)
-    mine = client.page(url).select_one("#version")["value"]
-    theirs = other.page(url).select_one("#version")["value"]
-    assert client.post(url, plan_form(mine, meeting_place="Testtown family centre")).status_code == 302
-    soup = soup_of(other.post(url, plan_form(theirs, meeting_place="Testtown library")))
-    assert soup.select_one("#stale")
+    mine, theirs = plan_version(client, transfer), plan_version(other, transfer)
+    assert (
+        client.post("transfers.edit_plan", plan_form(mine, meeting_place="Testtown family centre"), **plan).status_code
+        == 302
+    )
+    soup = soup_of(other.post("transfers.edit_plan", plan_form(theirs, meeting_place="Testtown library"), **plan))
+    assert len(error_messages(soup)) == 1
     again = plan_form(soup.select_one("#version")["value"], meeting_place="Testtown library")
-    assert other.post(url, again).status_code == 302
-    assert fresh(HandoverPlan, transfer_id=transfer.id).meeting_place == "Testtown library"
+    assert other.post("transfers.edit_plan", again, **plan).status_code == 302
+    assert fresh(transfer.handover_plan).meeting_place == "Testtown library"
 
 
 def test_a_meeting_marked_held_needs_its_date_and_a_meeting_kind_is_required(client):
     _, transfer, _, receiver = accepted_step_up()
-    url = f"/transfers/{transfer.id}/handover-plan"
     client.sign_in(receiver)
-    version = client.page(url).select_one("#version")["value"]
-    soup = soup_of(client.post(url, plan_form(version, meeting_kind="", meeting_held="y", attendees="Kept names")))
+    data = plan_form(plan_version(client, transfer), meeting_kind="", meeting_held="y", attendees="Kept names")
+    soup = soup_of(client.post("transfers.edit_plan", data, transfer_id=transfer.id))
     assert error_messages(soup) == [
         "Select a handover meeting or a joint visit",
         "Enter the date of the meeting or visit that happened",
     ]
     assert soup.select_one("#attendees").get_text().strip() == "Kept names"
-    assert not fresh(HandoverPlan, transfer_id=transfer.id).meeting_held
+    assert not fresh(transfer.handover_plan).meeting_held
 
 
-def test_the_handover_plan_of_a_completed_request_is_closed(client):
+def test_a_meeting_marked_held_cannot_be_dated_in_the_future(client, today):
+    _, transfer, _, receiver = accepted_step_up()
+    client.sign_in(receiver)
+    tomorrow = today + timedelta(days=1)
+    data = plan_form(plan_version(client, transfer), meeting_on=date_parts(tomorrow), meeting_held="y")
+    response = client.post("transfers.edit_plan", data, transfer_id=transfer.id)
+    assert response.status_code == 200
+    soup = soup_of(response)
+    assert error_messages(soup) == ["A meeting that has happened cannot have a date in the future"]
+    assert soup.select_one(".govuk-error-summary a")["href"] == "#meeting_on-day"
+    assert not fresh(transfer.handover_plan).meeting_held
+    data = plan_form(plan_version(client, transfer), meeting_on=date_parts(today), meeting_held="y")
+    assert client.post("transfers.edit_plan", data, transfer_id=transfer.id).status_code == 302
+    assert fresh(transfer.handover_plan).meeting_held
+
+
+def test_the_handover_plan_of_a_completed_request_is_closed(client, today):
     _, transfer, lead, receiver = accepted_step_up()
-    plan = fresh(HandoverPlan, transfer_id=transfer.id)
-    plan.meeting_on, plan.meeting_held = today(), True
+    plan = fresh(transfer.handover_plan)
+    plan.meeting_on, plan.meeting_held = today, True
     db.session.commit()
     advance(transfer, ("complete_handover", receiver))
     client.sign_in(receiver)
-    url = f"/transfers/{transfer.id}/handover-plan"
-    assert "Complete the handover plan" not in text_of(client.page(f"/transfers/{transfer.id}"), "main")
-    version = client.page(url).select_one("#version")["value"]
-    response = client.post(url, plan_form(version, meeting_place="Too late"))
+    assert "Complete the handover plan" not in text_of(client.page("transfers.show", transfer_id=transfer.id), "main")
+    data = plan_form(plan_version(client, transfer), meeting_place="Too late")
+    response = client.post("transfers.edit_plan", data, transfer_id=transfer.id)
     assert response.status_code == 200
-    assert "This request is handover complete: its handover plan is closed" in text_of(soup_of(response), "#stale")
-    assert fresh(HandoverPlan, transfer_id=transfer.id).meeting_place == ""
+    assert error_messages(soup_of(response)) == ["This request is handover complete: its handover plan is closed"]
+    assert fresh(transfer.handover_plan).meeting_place == ""
+
+
+def test_only_the_two_teams_can_open_the_handover_plan(client):
+    _, transfer, _, _ = accepted_step_up()
+    client.sign_in(make_user("front_door", team_name="Front door", name="Nico Frontdesk"))
+    assert client.get("transfers.edit_plan", transfer_id=transfer.id).status_code == 403
+    db.session.expire_all()
+    [denied] = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
+    assert (denied.record_type, denied.record_id) == ("handover_plan", str(transfer.handover_plan.id))
 
 
 # 8. Next steps in the handover plan
 
 
-def test_a_next_step_due_in_the_past_or_without_an_owner_is_refused_with_a_specific_message(client):
+def test_a_next_step_due_in_the_past_or_without_an_owner_is_refused_with_a_specific_message(client, today):
     _, transfer, _, receiver = accepted_step_up()
-    url = f"/transfers/{transfer.id}/next-steps"
     client.sign_in(receiver)
+    later = today + timedelta(days=14)
     cases = [
+        (next_step_form(today - timedelta(days=1)), "The date it needs to be done by must be today or in the future"),
+        (next_step_form(later, owner_kind="user", owner_user=""), "Select who will do it"),
         (
-            next_step_form(due_on=date_parts(today() - timedelta(days=1))),
-            "The date it needs to be done by must be today or in the future",
-        ),
-        (next_step_form(owner_kind="user", owner_user=""), "Select who will do it"),
-        (next_step_form(owner_kind="family_member", owner_name=" "), "Enter the name of the person who will do it"),
-        (
-            next_step_form(owner_kind="partner", owner_name="", owner_agency="Testtown Primary"),
+            next_step_form(later, owner_kind="family_member", owner_name=" "),
             "Enter the name of the person who will do it",
         ),
-        (next_step_form(owner_kind=""), "Select who will do it"),
-        (next_step_form(due_on=["", "", ""]), "Enter the date it needs to be done by"),
-        (next_step_form(what=""), "Enter what needs to happen"),
+        (
+            next_step_form(later, owner_kind="partner", owner_name="", owner_agency="Testtown Primary"),
+            "Enter the name of the person who will do it",
+        ),
+        (next_step_form(later, owner_kind=""), "Select who will do it"),
+        (next_step_form(later) | {"due_on": ["", "", ""]}, "Enter the date it needs to be done by"),
+        (next_step_form(later, what=""), "Enter what needs to happen"),
     ]
     for data, message in cases:
-        response = client.post(url, data)
+        response = client.post("transfers.add_next_step", data, transfer_id=transfer.id)
         assert response.status_code == 200, message
         soup = soup_of(response)
         assert error_messages(soup) == [message]
         if data["what"]:
             assert soup.select_one("#what")["value"] == data["what"]
-    assert (
-        db.session.scalar(select(func.count()).select_from(NextStep).where(NextStep.family_id == transfer.family_id))
-        == 0
-    )
+    count = select(func.count()).select_from(NextStep).where(NextStep.family_id == transfer.family_id)
+    assert db.session.scalar(count) == 0
 
 
-def test_family_facing_next_steps_are_in_the_family_letter_and_professional_ones_are_not(client):
+def test_family_facing_next_steps_are_in_the_family_letter_and_professional_ones_are_not(client, today):
     family, transfer, _, receiver = accepted_step_up()
-    url = f"/transfers/{transfer.id}/next-steps"
     client.sign_in(receiver)
-    due = today() + timedelta(days=7)
-    response = client.post(
-        url,
-        next_step_form(
-            what="Take Ash to the dentist", owner_name="Alex Testfamily", due_on=date_parts(due), family_facing="y"
-        ),
+    data = next_step_form(
+        today + timedelta(days=7), what="Take Ash to the dentist", owner_name="Alex Testfamily", family_facing="y"
     )
+    response = client.post("transfers.add_next_step", data, transfer_id=transfer.id)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/handover-plan#next-steps")
-    response = client.post(
-        url,
-        next_step_form(what="Share the case file with the new team", owner_kind="user", owner_user=str(receiver.id)),
+    assert response.headers["Location"] == client.url("transfers.edit_plan", transfer_id=transfer.id) + "#next-steps"
+    data = next_step_form(
+        today + timedelta(days=14),
+        what="Share the case file with the new team",
+        owner_kind="user",
+        owner_user=str(receiver.id),
     )
-    assert response.status_code == 302
-    soup = client.page(f"/transfers/{transfer.id}/handover-plan")
+    assert client.post("transfers.add_next_step", data, transfer_id=transfer.id).status_code == 302
+    soup = client.page("transfers.edit_plan", transfer_id=transfer.id)
     rows = [" ".join(row.get_text(" ").split()) for row in soup.select("#next-steps ~ table tbody tr")]
     assert any("Take Ash to the dentist Family-facing Alex Testfamily" in row for row in rows)
     assert any("Share the case file with the new team Kit Marrowby" in row for row in rows)
 
-    letter = " ".join(pdf_text(client.get(f"/transfers/{transfer.id}/family-letter.pdf")).split())
+    letter = " ".join(pdf_text(client.get("transfers.family_letter", transfer_id=transfer.id), layout=False).split())
     assert "Take Ash to the dentist" in letter
     assert "Alex Testfamily" in letter
     assert "Share the case file" not in letter
     assert "Kit Marrowby from children's social care will be your main worker" in letter
-    summary = " ".join(pdf_text(client.get(f"/transfers/{transfer.id}/handover-summary.pdf")).split())
-    assert "Share the case file with the new team" in summary
+    summary = pdf_text(client.get("transfers.handover_summary", transfer_id=transfer.id), layout=False)
+    assert "Share the case file with the new team" in " ".join(summary.split())
+    assert "State Accepted" in " ".join(summary.split())
 
 
-def test_a_withdrawn_requests_handover_plan_takes_no_more_next_steps(client):
+def test_a_withdrawn_requests_handover_plan_takes_no_more_next_steps(client, today):
     lead = early_help_lead()
     family, episode = step_up_case(lead)
     transfer = advance(make_transfer(episode, actor=lead), ("withdraw", lead, "Moved away"))
     client.sign_in(lead)
-    response = client.post(f"/transfers/{transfer.id}/next-steps", next_step_form())
-    assert response.headers["Location"] == f"/transfers/{transfer.id}"
-    assert "its handover plan is closed" in text_of(
-        client.page(f"/transfers/{transfer.id}"), ".govuk-notification-banner"
-    )
+    data = next_step_form(today + timedelta(days=14), what="Kept: ring the school")
+    response = client.post("transfers.add_next_step", data, transfer_id=transfer.id)
+    assert response.status_code == 200
+    soup = soup_of(response)
+    assert error_messages(soup) == ["This request is withdrawn: its handover plan is closed"]
+    assert soup.select_one("#what")["value"] == "Kept: ring the school"
     assert db.session.scalar(select(func.count()).select_from(NextStep).where(NextStep.family_id == family.id)) == 0
+    assert [event.action for event in refusals_of(transfer)] == ["add_next_step"]
+
+
+def test_a_next_step_due_today_is_accepted(client, today):
+    _, transfer, _, receiver = accepted_step_up()
+    client.sign_in(receiver)
+    response = client.post("transfers.add_next_step", next_step_form(today), transfer_id=transfer.id)
+    assert response.status_code == 302
+    db.session.expire_all()
+    [step] = db.session.scalars(select(NextStep).where(NextStep.family_id == transfer.family_id)).all()
+    assert (step.due_on, step.owner, step.family_facing) == (today, "Alex Testfamily", False)
 
 
 def test_the_family_letter_waits_for_the_receiving_teams_decision(client):
@@ -1230,10 +1332,34 @@ def test_the_family_letter_waits_for_the_receiving_teams_decision(client):
     _, episode = step_up_case(lead)
     transfer = make_transfer(episode, actor=lead)
     client.sign_in(lead)
-    response = client.get(f"/transfers/{transfer.id}/family-letter.pdf")
-    assert response.headers["Location"] == f"/transfers/{transfer.id}"
-    assert "once the receiving team has decided" in text_of(
-        client.page(f"/transfers/{transfer.id}"), ".govuk-notification-banner"
+    response = client.get("transfers.family_letter", transfer_id=transfer.id)
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    soup = soup_of(response)
+    assert error_messages(soup) == ["The letter to the family can be printed once the receiving team has decided"]
+    assert text_of(soup, "h1").startswith("Step-up request")
+    db.session.expire_all()
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "print")).all()
+    assert (event.record_id, event.outcome) == (str(transfer.id), "refused")
+
+
+def test_the_handover_summary_prints_at_any_stage_and_its_printing_is_recorded(client):
+    lead = early_help_lead()
+    family, episode = step_up_case(lead)
+    transfer = make_transfer(episode, actor=lead)
+    client.sign_in(lead)
+    response = client.get("transfers.handover_summary", transfer_id=transfer.id)
+    assert f"handover-summary-{family.reference}.pdf" in response.headers["Content-Disposition"]
+    text = " ".join(pdf_text(response, layout=False).split())
+    assert "Step-up handover summary" in text
+    assert "State Draft" in text
+    db.session.expire_all()
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "print")).all()
+    assert (event.record_id, event.family_id, event.outcome, event.user_id) == (
+        str(transfer.id),
+        family.id,
+        "ok",
+        lead.id,
     )
 
 
@@ -1278,30 +1404,30 @@ def requests_in_every_state(app):
 def test_each_list_shows_the_requests_that_are_for_the_signed_in_person(client, app, requests_in_every_state):
     ref, people = requests_in_every_state
     client.sign_in(people["lead"])
-    assert sorted(queue_references(client.page("/transfers?queue=mine"))) == sorted(
+    assert sorted(queue_references(client.page("transfers.queues", queue="mine"))) == sorted(
         [ref["draft"], ref["awaiting_approval"], ref["sent"], ref["accepted"], ref["declined"]]
     )
-    assert queue_references(client.page("/transfers?queue=decide")) == [ref["step_down_sent"]]
-    assert queue_references(client.page("/transfers?queue=handover")) == [ref["accepted"]]
+    assert queue_references(client.page("transfers.queues", queue="decide")) == [ref["step_down_sent"]]
+    assert queue_references(client.page("transfers.queues", queue="handover")) == [ref["accepted"]]
 
     manager = browser(app, people["manager"])
-    assert queue_references(manager.page("/transfers?queue=approve")) == [ref["awaiting_approval"]]
-    assert queue_references(manager.page("/transfers?queue=mine")) == []
+    assert queue_references(manager.page("transfers.queues", queue="approve")) == [ref["awaiting_approval"]]
+    assert queue_references(manager.page("transfers.queues", queue="mine")) == []
 
     decider = browser(app, people["decider"])
-    assert queue_references(decider.page("/transfers?queue=decide")) == [ref["sent"]]
-    assert queue_references(decider.page("/transfers?queue=handover")) == [ref["accepted"]]
-    assert queue_references(decider.page("/transfers?queue=approve")) == []
-    assert queue_references(decider.page("/transfers")) == [ref["sent"]]  # deciding is the default list
+    assert queue_references(decider.page("transfers.queues", queue="decide")) == [ref["sent"]]
+    assert queue_references(decider.page("transfers.queues", queue="handover")) == [ref["accepted"]]
+    assert queue_references(decider.page("transfers.queues", queue="approve")) == []
+    assert queue_references(decider.page("transfers.queues")) == [ref["sent"]]  # deciding is the default list
 
     worker = browser(app, people["worker"])
-    assert queue_references(worker.page("/transfers?queue=mine")) == [ref["step_down_sent"]]
+    assert queue_references(worker.page("transfers.queues", queue="mine")) == [ref["step_down_sent"]]
 
 
 def test_the_lists_show_their_counts_and_an_unknown_list_falls_back_to_deciding(client, requests_in_every_state):
     ref, people = requests_in_every_state
     client.sign_in(people["decider"])
-    soup = client.page("/transfers?queue=nonsense")
+    soup = client.page("transfers.queues", queue="nonsense")
     assert text_of(soup, "#transfer-queue h2") == "Requests to decide"
     assert [" ".join(a.get_text().split()) for a in soup.select(".app-queue-nav a")] == [
         "Requests to decide (1)",
@@ -1309,32 +1435,68 @@ def test_the_lists_show_their_counts_and_an_unknown_list_falls_back_to_deciding(
         "My requests (0)",
         "Awaiting handover (1)",
     ]
+    assert text_of(soup, ".app-queue-nav a[aria-current=page]") == "Requests to decide (1)"
     row = text_of(soup, "#transfer-queue tbody tr")
     assert "Step-up" in row and "Early help team to Social care team" in row and "Sent" in row
+    assert soup.select_one("#transfer-queue tbody tr .govuk-tag--blue").get_text(strip=True) == "Sent"
 
 
-def test_an_htmx_request_for_a_list_returns_only_that_region(client, requests_in_every_state):
+def test_the_counts_of_the_lists_come_from_one_query(client, requests_in_every_state):
+    ref, people = requests_in_every_state
+    assert transfers.queue_counts(people["lead"]) == {"decide": 1, "approve": 0, "mine": 5, "handover": 1}
+    assert transfers.queue_counts(people["manager"]) == {"decide": 1, "approve": 1, "mine": 0, "handover": 1}
+
+
+def test_an_htmx_request_for_a_list_returns_only_that_region_with_its_tabs(client, requests_in_every_state):
     ref, people = requests_in_every_state
     client.sign_in(people["manager"])
-    response = client.get("/transfers?queue=approve", headers={"HX-Request": "true"})
+    response = client.get("transfers.queues", queue="approve", headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "<html" not in response.text
     soup = soup_of(response)
     assert [tag["id"] for tag in soup.find_all(recursive=False) if tag.name] == ["transfer-queue"]
     assert queue_references(soup) == [ref["awaiting_approval"]]
-    assert soup.select(".app-queue-nav") == []
-    full = client.page("/transfers?queue=approve")
+    assert text_of(soup, ".app-queue-nav a[aria-current=page]") == "Awaiting my approval (1)"
+    full = client.page("transfers.queues", queue="approve")
     assert full.select_one("h1").get_text() == "Step-up and step-down"
     assert queue_references(full) == [ref["awaiting_approval"]]
+
+
+def test_a_list_longer_than_a_page_has_pages_that_keep_the_list(client, app):
+    lead = early_help_lead()
+    made = many_requests(27, requester=lead)
+    client.sign_in(lead)
+    first = client.page("transfers.queues", queue="mine")
+    assert len(queue_references(first)) == 25
+    assert "My requests (27)" in text_of(first, ".app-queue-nav")
+    next_link = first.select_one(".govuk-pagination__next a")
+    assert next_link["href"] == client.url("transfers.queues", queue="mine", page=2)
+    assert next_link["hx-get"] == next_link["href"]
+    assert next_link["hx-target"] == "#transfer-queue"
+
+    second = client.page(next_link["href"])
+    assert queue_references(second) == [t.family.reference for t in made[25:]]
+    assert second.select_one(".govuk-pagination__prev a")["href"] == client.url(
+        "transfers.queues", queue="mine", page=1
+    )
+    region = soup_of(client.get("transfers.queues", queue="mine", page=2, headers={"HX-Request": "true"}))
+    assert [tag["id"] for tag in region.find_all(recursive=False) if tag.name] == ["transfer-queue"]
+    assert len(queue_references(region)) == 2
+    assert region.select_one("#transfer-queue")["hx-get"] == client.url("transfers.queues", queue="mine", page=2)
+
+    beyond = client.page("transfers.queues", queue="mine", page=9)
+    assert queue_references(beyond) == []
+    assert "There is no page 9" in text_of(beyond, "#transfer-queue")
 
 
 def test_a_managers_own_request_is_not_in_their_approval_list(client, app):
     requester, other_manager = early_help_manager(), early_help_manager("Sam Larkspurrow")
     family, episode = step_up_case(early_help_lead())
     advance(make_transfer(episode, actor=requester), ("submit", requester))
-    assert queue_references(browser(app, other_manager).page("/transfers?queue=approve")) == [family.reference]
+    other = browser(app, other_manager)
+    assert queue_references(other.page("transfers.queues", queue="approve")) == [family.reference]
     client.sign_in(requester)
-    assert queue_references(client.page("/transfers?queue=approve")) == []
+    assert queue_references(client.page("transfers.queues", queue="approve")) == []
 
 
 def test_people_who_do_not_work_with_families_cannot_see_requests(client, app):
@@ -1342,9 +1504,9 @@ def test_people_who_do_not_work_with_families_cannot_see_requests(client, app):
     _, episode = step_up_case(lead)
     transfer = make_transfer(episode, actor=lead)
     client.sign_in(make_user("administrator", team_name=None))
-    assert client.get("/transfers").status_code == 403
-    assert client.get(f"/transfers/{transfer.id}").status_code == 403
-    assert client.get(f"/transfers/{transfer.id}/handover-summary.pdf").status_code == 403
+    assert client.get("transfers.queues").status_code == 403
+    assert client.get("transfers.show", transfer_id=transfer.id).status_code == 403
+    assert client.get("transfers.handover_summary", transfer_id=transfer.id).status_code == 403
 
 
 # 10. Audit
@@ -1356,7 +1518,7 @@ def test_viewing_a_request_is_recorded_in_the_audit_trail(client):
     transfer = make_transfer(episode, actor=lead)
     reader = social_care_manager()
     client.sign_in(reader)
-    client.page(f"/transfers/{transfer.id}")
+    client.page("transfers.show", transfer_id=transfer.id)
     db.session.expire_all()
     [event] = db.session.scalars(
         select(AuditEvent).where(
@@ -1371,7 +1533,7 @@ def test_acting_on_a_request_is_recorded_in_the_audit_trail_and_the_family_timel
     family, episode = step_up_case(lead)
     transfer = make_transfer(episode, actor=lead)
     client.sign_in(lead)
-    assert client.post(f"/transfers/{transfer.id}/submit").status_code == 302
+    assert client.post("transfers.submit", transfer_id=transfer.id).status_code == 302
     db.session.expire_all()
     assert db.session.scalar(
         select(AuditEvent).where(
@@ -1382,38 +1544,16 @@ def test_acting_on_a_request_is_recorded_in_the_audit_trail_and_the_family_timel
         )
     )
     assert "Step-up request sent for approval by Robin Quillfeather" in text_of(
-        client.page(f"/families/{family.id}"), "#family-timeline"
+        client.page("families.show", family_id=family.id), "#family-timeline"
     )
 
 
-def test_only_the_sending_or_receiving_team_can_complete_the_handover(client):
+def test_only_the_sending_or_receiving_team_can_complete_the_handover(client, today):
     _, transfer, _, _ = accepted_step_up()
-    plan = fresh(HandoverPlan, transfer_id=transfer.id)
-    plan.meeting_on, plan.meeting_held = today(), True
+    plan = fresh(transfer.handover_plan)
+    plan.meeting_on, plan.meeting_held = today, True
     db.session.commit()
     client.sign_in(make_user("front_door", team_name="Front door", name="Nico Frontdesk"))
-    soup = soup_of(client.post(f"/transfers/{transfer.id}/complete-handover"))
-    assert refused(soup) == "Only the sending or receiving team can complete the handover."
-    assert fresh(Transfer, id=transfer.id).state == "accepted"
-
-
-def test_a_meeting_marked_held_cannot_be_dated_in_the_future(client):
-    _, transfer, _, receiver = accepted_step_up()
-    url = f"/transfers/{transfer.id}/handover-plan"
-    client.sign_in(receiver)
-    version = client.page(url).select_one("#version")["value"]
-    tomorrow = today() + timedelta(days=1)
-    response = client.post(url, plan_form(version, meeting_on=date_parts(tomorrow), meeting_held="y"))
-    assert response.status_code == 200
-    assert error_messages(soup_of(response))
-    assert not fresh(HandoverPlan, transfer_id=transfer.id).meeting_held
-
-
-def test_a_next_step_due_today_is_accepted(client):
-    _, transfer, _, receiver = accepted_step_up()
-    client.sign_in(receiver)
-    response = client.post(f"/transfers/{transfer.id}/next-steps", next_step_form(due_on=date_parts(today())))
-    assert response.status_code == 302
-    db.session.expire_all()
-    [step] = db.session.scalars(select(NextStep).where(NextStep.family_id == transfer.family_id)).all()
-    assert (step.due_on, step.owner, step.family_facing) == (today(), "Alex Testfamily", False)
+    soup = soup_of(client.post("transfers.complete_handover", transfer_id=transfer.id))
+    assert error_messages(soup) == ["Only the sending or receiving team can complete the handover"]
+    assert fresh(transfer).state == TransferState.ACCEPTED
