@@ -71,6 +71,8 @@ class Config:
     # Printed documents: a render that takes longer is stopped; renderer processes per app process.
     PDF_TIMEOUT_SECONDS = float(os.environ.get("PDF_TIMEOUT_SECONDS", "30"))
     PDF_RENDERERS = _int("PDF_RENDERERS", 2)
+    # The module each renderer process runs (python -m). Tests of the time limit swap in one that never finishes.
+    PDF_RENDERER = "earlyhelp.pdf_worker"
     # Local protocol: review a family plan 6 weeks on (6 to 12 is usual).
     PLAN_REVIEW_WEEKS = _int("PLAN_REVIEW_WEEKS", 6)
     # Extra jargon for the plain-language check, as "TERM=plain words;TERM2=plain words".

@@ -62,41 +62,43 @@ class RenderFailed(Exception):
 
 
 class _Renderers:
-    """Renderer processes (earlyhelp.pdf_worker), kept warm and reused, so that a render can be stopped.
+    """Renderer processes, kept warm and reused, so that a render can be stopped.
 
-    A thread cannot be killed; a process can. Each render borrows an idle process, or starts one while
+    A thread cannot be killed; a process can. Each render borrows an idle process of the configured
+    module (earlyhelp.pdf_worker, unless a test swaps in one that never finishes), or starts one while
     fewer than `processes` exist; a render that outlives the time limit has its process killed.
     """
 
     def __init__(self):
-        self._idle: list[subprocess.Popen] = []
-        self._count = 0
+        self._idle: dict[str, list[subprocess.Popen]] = {}
+        self._count: dict[str, int] = {}
         self._lock = threading.Condition()
 
-    def _borrow(self, processes: int) -> subprocess.Popen:
+    def _borrow(self, module: str, processes: int) -> subprocess.Popen:
         with self._lock:
-            while not self._idle and self._count >= processes:
+            idle = self._idle.setdefault(module, [])
+            while not idle and self._count.get(module, 0) >= processes:
                 self._lock.wait()
-            if self._idle:
-                return self._idle.pop()
-            self._count += 1
-        return subprocess.Popen(
-            [sys.executable, "-m", "earlyhelp.pdf_worker"],
+            if idle:
+                return idle.pop()
+            self._count[module] = self._count.get(module, 0) + 1
+        return subprocess.Popen(  # noqa: S603 (the module is a setting, never from a request)
+            [sys.executable, "-m", module],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=str(Path(__file__).resolve().parent.parent),
         )
 
-    def _give_back(self, worker: subprocess.Popen, *, healthy: bool) -> None:
+    def _give_back(self, module: str, worker: subprocess.Popen, *, healthy: bool) -> None:
         with self._lock:
             if healthy:
-                self._idle.append(worker)
+                self._idle[module].append(worker)
             else:
-                self._count -= 1
-            self._lock.notify()
+                self._count[module] -= 1
+            self._lock.notify_all()
 
-    def render(self, html: str, *, static_folder: str, timeout: float, processes: int) -> bytes:
-        worker = self._borrow(processes)
+    def render(self, html: str, *, static_folder: str, timeout: float, processes: int, module: str) -> bytes:
+        worker = self._borrow(module, processes)
         request = json.dumps({"html": html, "static_folder": static_folder}).encode()
         stopped = threading.Event()
 
@@ -117,37 +119,43 @@ class _Renderers:
             timer.cancel()
             worker.kill()
             worker.wait()
-            self._give_back(worker, healthy=False)
+            self._give_back(module, worker, healthy=False)
             if stopped.is_set():
                 raise RenderTimeout(f"rendering took longer than {timeout} seconds") from None
             raise RenderFailed("the renderer stopped unexpectedly") from None
         timer.cancel()
-        self._give_back(worker, healthy=True)
+        self._give_back(module, worker, healthy=True)
         if head[:1] != b"K":
             raise RenderFailed(body.decode(errors="replace"))
         return body
 
     def close(self) -> None:
         with self._lock:
-            for worker in self._idle:
-                worker.kill()
-                worker.wait()
-            self._count -= len(self._idle)
-            self._idle.clear()
+            for module, idle in self._idle.items():
+                for worker in idle:
+                    worker.kill()
+                    worker.wait()
+                self._count[module] -= len(idle)
+                idle.clear()
 
 
 renderers = _Renderers()
 atexit.register(renderers.close)
 
 
-def render_pdf(template: str, *, large_print: bool = False, **context) -> bytes:
-    """Render a template under templates/pdf/ to PDF bytes. Text typed by people is escaped like any page.
+def pdf_html(template: str, *, large_print: bool = False, **context) -> str:
+    """The HTML of a document under templates/pdf/, made from the records. Text typed by people is escaped
+    like any page. Cheap: a use case gathers the HTML of what it will store inside its transaction."""
+    return render_template(template, large_print=large_print, **context)
 
-    The HTML is made from the records first; then the transaction ends, so that no lock or snapshot is
-    held while WeasyPrint works (a long document can take many seconds). Only a request that has changed
-    nothing may render: a use case that stores documents renders between its two transactions.
+
+def print_html(html: str) -> bytes:
+    """Print HTML to PDF bytes, with no transaction open.
+
+    The transaction ends first, so that no lock or snapshot is held while WeasyPrint works (a long
+    document can take many seconds). Only a request that has changed nothing may print: a use case that
+    stores documents prints between its two transactions (see services/family_plans.py:issue).
     """
-    html = render_template(template, large_print=large_print, **context)
     end_transaction()
     config = current_app.config
     return renderers.render(
@@ -155,7 +163,14 @@ def render_pdf(template: str, *, large_print: bool = False, **context) -> bytes:
         static_folder=current_app.static_folder,
         timeout=config["PDF_TIMEOUT_SECONDS"],
         processes=config["PDF_RENDERERS"],
+        module=config["PDF_RENDERER"],
     )
+
+
+def render_pdf(template: str, *, large_print: bool = False, **context) -> bytes:
+    """A document under templates/pdf/ as PDF bytes: its HTML from the records, then printed with the
+    transaction ended (print_html)."""
+    return print_html(pdf_html(template, large_print=large_print, **context))
 
 
 def pdf_response(data: bytes, filename: str, *, download: bool = True) -> Response:

@@ -1,13 +1,28 @@
-"""Machine checks of printed PDFs, for tests: the structure PDF/UA-1 asks of a tagged, accessible document.
+"""PDFs in tests: machine checks of the structure PDF/UA-1 asks of a printed document, and a renderer that
+never finishes, for the tests of the time limit and of what happens while a document prints.
 
-This is not a full PDF/UA validator (veraPDF is). It checks the things a renderer most often leaves out,
-each as a readable problem, so a test can say `assert pdfua_problems(pdf) == []` and show what is wrong
-when it is not.
+pdfua_problems is not a full PDF/UA validator (veraPDF is). It checks the things a renderer most often
+leaves out, each as a readable problem, so a test can say `assert pdfua_problems(pdf) == []` and show what
+is wrong when it is not.
 """
 
 import io
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pikepdf
+from bs4 import BeautifulSoup
+
+# Set the app's PDF_RENDERER to this module and every render blocks until it is stopped.
+NEVER_FINISHING_RENDERER = "tests.pdf_checks"
+# If this is set in the environment to a path, the never-finishing renderer writes its process id there once
+# it holds a request: the render has started.
+RENDER_STARTED = "EARLYHELP_TEST_RENDER_STARTED"
 
 PDFUA_PART = "{http://www.aiim.org/pdfua/ns/id/}part"
 DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
@@ -103,3 +118,45 @@ def _embedded(font) -> bool:
         return isinstance(descendants, pikepdf.Array) and len(descendants) > 0 and all(map(_embedded, descendants))
     descriptor = font.get("/FontDescriptor")
     return isinstance(descriptor, pikepdf.Dictionary) and any(key in descriptor for key in FONT_FILES)
+
+
+def word_heights(data: bytes) -> list[tuple[str, float]]:
+    """Every word printed, with the height of its box in points: about 1.16 times its size in DejaVu Sans."""
+    html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=data, capture_output=True, check=True).stdout
+    words = BeautifulSoup(html, "html.parser").find_all("word")
+    return [(w.get_text(), float(w["ymax"]) - float(w["ymin"])) for w in words]
+
+
+def word_height(data: bytes, word: str) -> float:
+    """The height of the first box of this word on the page, in points: it grows with the font size."""
+    return next(height for text, height in word_heights(data) if text == word)
+
+
+def never_finish() -> None:
+    """Run as a renderer process (python -m tests.pdf_checks): read one request, say so, wait to be stopped."""
+    stdin = sys.stdin.buffer
+    header = stdin.read(4)
+    if len(header) < 4:
+        return
+    stdin.read(struct.unpack(">I", header)[0])
+    if started := os.environ.get(RENDER_STARTED):
+        Path(f"{started}.part").write_text(str(os.getpid()))
+        os.replace(f"{started}.part", started)
+    while True:
+        signal.pause()
+
+
+def render_started(path: Path, *, within: float = 60) -> int:
+    """The process id of the never-finishing renderer once it holds a request (it has started to print).
+
+    `within` is only how long to wait before calling the test broken, not a measure of anything.
+    """
+    deadline = time.monotonic() + within
+    while not path.exists():
+        assert time.monotonic() < deadline, "the render never started"
+        time.sleep(0.02)
+    return int(path.read_text())
+
+
+if __name__ == "__main__":
+    never_finish()

@@ -1,24 +1,27 @@
-"""The shared PDF pipeline: what it prints, and what it refuses to fetch."""
+"""The shared PDF pipeline: what it prints, what it refuses to fetch, and how long it may take."""
 
 import subprocess
 
 import pytest
-from bs4 import BeautifulSoup
 
-
-def pdf_text(data: bytes) -> str:
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
-    return result.stdout.decode()
-
+from earlyhelp.pdf import StaticOnlyFetcher
+from tests.helpers import pdf_text
+from tests.pdf_checks import NEVER_FINISHING_RENDERER, word_height
 
 pytestmark = pytest.mark.skipif(
     subprocess.run(["which", "pdftotext"], capture_output=True).returncode != 0, reason="poppler-utils not installed"
 )
 
 
+def printed(pdf_client, **query) -> bytes:
+    response = pdf_client.get("print_check", query_string=query)
+    assert response.status_code == 200, response.status_code
+    return response.data
+
+
 def test_a_printed_document_has_its_reference_and_page_numbers(pdf_client):
-    response = pdf_client.get("/print-check.pdf", query_string={"text": "Hello from the print check", "paragraphs": 80})
-    text = pdf_text(response.data)
+    response = pdf_client.get("print_check", query_string={"text": "Hello from the print check", "paragraphs": 80})
+    text = pdf_text(response)
     assert "Hello from the print check" in text
     assert "REF-PRINT-CHECK" in text
     pages = text.count("\f")
@@ -30,15 +33,12 @@ def test_a_printed_document_has_its_reference_and_page_numbers(pdf_client):
 
 def test_text_typed_by_a_person_prints_literally(pdf_client):
     typed = "<b>bold?</b> {{ 7*7 }} <script>alert(1)</script>"
-    text = pdf_text(pdf_client.get("/print-check.pdf", query_string={"text": typed}).data)
-    assert "<b>bold?</b> {{ 7*7 }} <script>alert(1)</script>" in " ".join(text.split())
+    assert "<b>bold?</b> {{ 7*7 }} <script>alert(1)</script>" in " ".join(
+        pdf_text(printed(pdf_client, text=typed)).split()
+    )
 
 
-def test_the_renderer_fetches_nothing_but_the_apps_static_files(pdf_app, pdf_client, caplog):
-    hostile = '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
-    # Even markup that reached the template unescaped could not make the renderer fetch anything.
-    from earlyhelp.pdf import StaticOnlyFetcher
-
+def test_the_renderer_fetches_nothing_but_the_apps_static_files(pdf_app, pdf_client):
     fetcher = StaticOnlyFetcher(pdf_app.static_folder)
     for url in [
         "file:///etc/passwd",
@@ -49,12 +49,14 @@ def test_the_renderer_fetches_nothing_but_the_apps_static_files(pdf_app, pdf_cli
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert fetcher.fetch("app://earlyhelp/static/pdf/print.css").status == 200
-    assert pdf_client.get("/print-check.pdf", query_string={"text": hostile}).status_code == 200
+    # Even markup that reached the template unescaped could not make the renderer fetch anything.
+    hostile = '<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">'
+    assert printed(pdf_client, text=hostile).startswith(b"%PDF-")
 
 
 def test_a_pdf_is_tagged_for_accessibility(pdf_client, tmp_path):
     source = tmp_path / "in.pdf"
-    source.write_bytes(pdf_client.get("/print-check.pdf?text=x").data)
+    source.write_bytes(printed(pdf_client, text="x"))
     subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(source), str(tmp_path / "out.pdf")], check=True)
     data = (tmp_path / "out.pdf").read_bytes()
     assert b"/StructTreeRoot" in data
@@ -63,28 +65,22 @@ def test_a_pdf_is_tagged_for_accessibility(pdf_client, tmp_path):
     assert b"/Lang (en-GB)" in data
 
 
-def word_height(data: bytes, word: str) -> float:
-    """The height of a word's box on the page, in points: it grows with the font size."""
-    html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=data, capture_output=True, check=True).stdout
-    soup = BeautifulSoup(html, "html.parser")
-    box = next(w for w in soup.find_all("word") if w.get_text() == word)
-    return float(box["ymax"]) - float(box["ymin"])
-
-
 def test_body_text_is_at_least_12_point_and_large_print_at_least_16(pdf_client):
-    normal = word_height(pdf_client.get("/print-check.pdf?text=Measure").data, "Measure")
-    large = word_height(pdf_client.get("/print-check.pdf?text=Measure&large=1").data, "Measure")
+    normal = word_height(printed(pdf_client, text="Measure"), "Measure")
+    large = word_height(printed(pdf_client, text="Measure", large="1"), "Measure")
     # DejaVu Sans's box is about 1.16 times its point size.
     assert normal >= 12 * 1.1
     assert large >= 16 * 1.1
 
 
-def test_a_render_that_runs_too_long_is_stopped_with_a_clear_page_and_the_next_one_works(pdf_app, pdf_client):
-    pdf_app.config["PDF_TIMEOUT_SECONDS"] = 0.001
-    try:
-        response = pdf_client.get("/print-check.pdf?paragraphs=500")
-    finally:
-        pdf_app.config["PDF_TIMEOUT_SECONDS"] = 30
+def test_a_render_that_runs_too_long_is_stopped_with_a_clear_page_and_the_next_one_works(
+    pdf_app, pdf_client, monkeypatch
+):
+    monkeypatch.setitem(pdf_app.config, "PDF_RENDERER", NEVER_FINISHING_RENDERER)
+    monkeypatch.setitem(pdf_app.config, "PDF_TIMEOUT_SECONDS", 1)
+    response = pdf_client.get("print_check", query_string={"text": "never printed"})
     assert response.status_code == 503
     assert "The document took too long to print" in response.text
-    assert pdf_client.get("/print-check.pdf?text=again").data.startswith(b"%PDF-")
+
+    monkeypatch.undo()
+    assert printed(pdf_client, text="again").startswith(b"%PDF-")

@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, SubmitField, TextAreaField
 
 from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length
-from earlyhelp.models.family_plans import SECTIONS
+from earlyhelp.models.family_plans import SECTIONS, TEXT_FIELDS, FamilyPlan
 
 
 def section(name: str, hint: str) -> TextAreaField:
@@ -57,6 +57,30 @@ class FamilyPlanForm(FlaskForm):
     agreed_on = GovDateField("Date agreed")
     signed_paper_copy = BooleanField("The family signed the paper copy", widget=GovCheckboxInput())
     submit = SubmitField("Save the plan", widget=GovSubmitInput())
+
+    @classmethod
+    def of(cls, plan: FamilyPlan, **kwargs) -> "FamilyPlanForm":
+        """The form filled in from the plan as saved, with a box for each child's words."""
+        form = cls(obj=plan, **kwargs)
+        for child in plan.children_words:
+            form.children.append_entry({"person_id": str(child.person_id), "child_words": child.child_words})
+        return form
+
+    def changes(self) -> dict:
+        """What was written, for earlyhelp.services.family_plans.save_draft."""
+        return {name: self[name].data or "" for name in TEXT_FIELDS} | {
+            "review_on": self.review_on.data,
+            "agreed_on": self.agreed_on.data,
+            "signed_paper_copy": self.signed_paper_copy.data,
+        }
+
+    def child_words(self) -> dict[int, str]:
+        """Each child's words by person, ignoring rows whose person is not a number (a crafted post)."""
+        return {
+            int(entry.person_id.data): entry.child_words.data or ""
+            for entry in self.children.entries
+            if (entry.person_id.data or "").isdigit()
+        }
 
 
 class IssuePlanForm(FlaskForm):

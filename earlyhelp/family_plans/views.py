@@ -2,47 +2,32 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from earlyhelp import clock
 from earlyhelp.access import case_worker
 from earlyhelp.domain.refusals import Refused
-from earlyhelp.extensions import db
 from earlyhelp.family_plans import bp
 from earlyhelp.family_plans.forms import FamilyPlanForm, IssuePlanForm
 from earlyhelp.models import Family, FamilyPlan
 from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response
 from earlyhelp.services import family_plans as service
-from earlyhelp.services.audit import record_event
-from earlyhelp.services.next_steps import add_next_step
-from earlyhelp.web import show_refusal
+from earlyhelp.services.audit import record_read
+from earlyhelp.web import get_or_404, show_refusal
 
 
-def _family_or_404(family_id: int) -> Family:
-    return db.session.get(Family, family_id) or abort(404)
-
-
-def _plan_or_404(plan_id: int) -> FamilyPlan:
-    return db.session.get(FamilyPlan, plan_id) or abort(404)
-
-
-def _draft_or_redirect(plan: FamilyPlan):
-    if plan.is_issued:
-        flash(
-            f"Version {plan.version} has been issued and cannot change. Start a new version to make changes.", "error"
-        )
-        return redirect(url_for("family_plans.overview", family_id=plan.family_id))
-    return None
+def _to_the_issued_plan(plan: FamilyPlan):
+    """An issued version has no page for writing or issuing: say so on the plan's overview."""
+    flash(f"Version {plan.version} has been issued and cannot change. Start a new version to make changes.", "error")
+    return redirect(url_for("family_plans.overview", family_id=plan.family_id))
 
 
 @bp.get("/families/<int:family_id>/plan")
 @case_worker
 def overview(family_id: int):
-    family = _family_or_404(family_id)
+    family = get_or_404(Family, family_id)
     versions = service.plans(family.id)
-    record_event("view", "family_plan", versions[0].id if versions else None, family_id=family.id)
-    db.session.commit()
+    record_read("view", "family_plan", versions[0].id if versions else None, family_id=family.id)
     return render_template(
         "family_plans/overview.html", family=family, versions=versions, documents=service.DOCUMENTS, today=clock.today()
     )
@@ -51,25 +36,24 @@ def overview(family_id: int):
 @bp.post("/families/<int:family_id>/plan/start")
 @case_worker
 def start(family_id: int):
-    family = _family_or_404(family_id)
+    family = get_or_404(Family, family_id)
     plan = service.start_draft(family, actor=current_user, today=clock.today())
-    db.session.commit()
     return redirect(url_for("family_plans.edit", plan_id=plan.id))
 
 
-def _edit_page(plan: FamilyPlan, form: FamilyPlanForm, new_step: NextStepForm):
+def _edit_page(plan: FamilyPlan, plan_form: FamilyPlanForm, step_form: NextStepForm, *, posted):
     family_steps, professional_steps = service.steps(plan)
-    rows = list(zip(plan.children_words, form.children.entries, strict=False))
     return render_template(
         "family_plans/edit.html",
         plan=plan,
         family=plan.family,
-        form=new_step if new_step.errors else form,
-        plan_form=form,
-        step_form=new_step,
-        rows=rows,
+        form=posted,
+        plan_form=plan_form,
+        step_form=step_form,
+        rows=list(zip(plan.children_words, plan_form.children.entries, strict=False)),
         family_steps=family_steps,
         professional_steps=professional_steps,
+        findings=service.findings(plan, family_steps),
         today=clock.today(),
     )
 
@@ -77,121 +61,78 @@ def _edit_page(plan: FamilyPlan, form: FamilyPlanForm, new_step: NextStepForm):
 @bp.route("/family-plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @case_worker
 def edit(plan_id: int):
-    plan = _plan_or_404(plan_id)
-    if redirect_response := _draft_or_redirect(plan):
-        return redirect_response
-    form = FamilyPlanForm(obj=plan if request.method == "GET" else None)
+    plan = get_or_404(FamilyPlan, plan_id)
     if request.method == "GET":
-        for child in plan.children_words:
-            form.children.append_entry({"person_id": str(child.person_id), "child_words": child.child_words})
-        record_event("view", "family_plan", plan.id, family_id=plan.family_id)
-        db.session.commit()
-    elif form.validate_on_submit():
-        service.save_draft(
-            plan,
-            changes={name: form[name].data or "" for name in service.TEXT_FIELDS}
-            | {
-                "review_on": form.review_on.data,
-                "agreed_on": form.agreed_on.data,
-                "signed_paper_copy": form.signed_paper_copy.data,
-            },
-            child_words={
-                int(e.person_id.data): e.child_words.data or ""
-                for e in form.children.entries
-                if (e.person_id.data or "").isdigit()
-            },
-            actor=current_user,
-        )
-        db.session.commit()
-        flash("Family plan saved.")
-        return redirect(url_for("family_plans.edit", plan_id=plan.id))
-    return _edit_page(plan, form, new_step_form(formdata=None))
+        if plan.is_issued:
+            return _to_the_issued_plan(plan)
+        record_read("view", "family_plan", plan.id, family_id=plan.family_id)
+        form = FamilyPlanForm.of(plan)
+    else:
+        form = FamilyPlanForm()
+    if form.validate_on_submit():
+        try:
+            service.save_draft(plan, changes=form.changes(), child_words=form.child_words(), actor=current_user)
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            flash("Family plan saved.")
+            return redirect(url_for("family_plans.edit", plan_id=plan.id))
+    return _edit_page(plan, form, new_step_form(formdata=None), posted=form)
 
 
 @bp.post("/family-plans/<int:plan_id>/next-steps")
 @case_worker
 def add_step(plan_id: int):
-    plan = _plan_or_404(plan_id)
-    if redirect_response := _draft_or_redirect(plan):
-        return redirect_response
-    form_for_step = new_step_form()
-    if form_for_step.validate_on_submit():
+    plan = get_or_404(FamilyPlan, plan_id)
+    step_form = new_step_form()
+    if step_form.validate_on_submit():
         try:
-            add_next_step(
-                plan.family_id,
-                step_input(form_for_step),
-                source_type="family_plan",
-                source_id=plan.id,
-                actor=current_user,
-                today=clock.today(),
-            )
+            service.add_step(plan, step_input(step_form), actor=current_user, today=clock.today())
         except Refused as refusal:
-            show_refusal(form_for_step, refusal)
+            show_refusal(step_form, refusal)
         else:
             flash("Next step added to the plan.")
             return redirect(url_for("family_plans.edit", plan_id=plan.id, _anchor="next-steps"))
-    form = FamilyPlanForm(formdata=None, obj=plan)
-    for child in plan.children_words:
-        form.children.append_entry({"person_id": str(child.person_id), "child_words": child.child_words})
-    return _edit_page(plan, form, form_for_step)
+    return _edit_page(plan, FamilyPlanForm.of(plan, formdata=None), step_form, posted=step_form)
 
 
 @bp.route("/family-plans/<int:plan_id>/issue", methods=["GET", "POST"])
 @case_worker
 def issue(plan_id: int):
-    plan = _plan_or_404(plan_id)
-    if redirect_response := _draft_or_redirect(plan):
-        return redirect_response
+    plan = get_or_404(FamilyPlan, plan_id)
+    if request.method == "GET":
+        if plan.is_issued:
+            return _to_the_issued_plan(plan)
+        record_read("view", "family_plan", plan.id, family_id=plan.family_id)
     form = IssuePlanForm()
-    findings = service.findings(plan)
     if form.validate_on_submit():
         try:
             service.issue(plan, actor=current_user, confirmed=form.confirm.data)
-        except service.NeedsConfirmation as needs:
-            db.session.rollback()
-            findings = needs.findings
-            form.confirm.errors = [
-                *form.confirm.errors,
-                "Fix the warnings, or confirm you want to issue the plan anyway",
-            ]
-        except service.PlanRefused as refused:
-            db.session.rollback()
-            flash(str(refused), "error")
-            return redirect(url_for("family_plans.overview", family_id=plan.family_id))
+        except Refused as refusal:
+            show_refusal(form, refusal)
         else:
-            db.session.commit()
             flash(f"Version {plan.version} issued. Print the family copy and give it to the family.")
             return redirect(url_for("family_plans.overview", family_id=plan.family_id))
-    elif request.method == "GET":
-        record_event("view", "family_plan", plan.id, family_id=plan.family_id)
-        db.session.commit()
-    return render_template("family_plans/issue.html", plan=plan, family=plan.family, findings=findings, form=form)
+    return render_template(
+        "family_plans/issue.html", plan=plan, family=plan.family, findings=service.findings(plan), form=form
+    )
 
 
 @bp.get("/family-plans/<int:plan_id>/<kind>.pdf")
 @case_worker
 def download(plan_id: int, kind: str):
-    plan = _plan_or_404(plan_id)
-    if kind not in service.DOCUMENTS:
-        abort(404)
-    document = service.document(plan, kind) or abort(404)
-    record_event("download", "family_plan", plan.id, family_id=plan.family_id)
-    db.session.commit()
+    plan = get_or_404(FamilyPlan, plan_id)
+    document = (kind in service.DOCUMENTS and service.document(plan, kind)) or abort(404)
+    record_read("download", "family_plan", plan.id, family_id=plan.family_id)
     return pdf_response(document.pdf, f"family-plan-{plan.family.reference}-v{plan.version}-{kind}.pdf")
 
 
 @bp.get("/family-plans/<int:plan_id>/changes")
 @case_worker
 def changes(plan_id: int):
-    plan = _plan_or_404(plan_id)
-    previous = db.session.scalar(
-        select(FamilyPlan).where(FamilyPlan.family_id == plan.family_id, FamilyPlan.version == plan.version - 1)
-    )
-    if previous is None:
-        abort(404)
-    sections = service.changes(previous.snapshot or service.snapshot(previous), plan.snapshot or service.snapshot(plan))
-    record_event("view", "family_plan", plan.id, family_id=plan.family_id)
-    db.session.commit()
+    plan = get_or_404(FamilyPlan, plan_id)
+    previous, sections = service.version_changes(plan) or abort(404)
+    record_read("view", "family_plan", plan.id, family_id=plan.family_id)
     return render_template(
         "family_plans/changes.html", plan=plan, previous=previous, family=plan.family, sections=sections
     )

@@ -20,6 +20,8 @@ SECTIONS = {
     "goals": "Our goals, in our own words",
     "contingency": "If things get worse",
 }
+# Everything written in a plan as text; a new version starts from the last one's.
+TEXT_FIELDS = (*SECTIONS, "lead_contact", "copies_to", "agreed_by")
 
 
 class FamilyPlanStatus(Status):
@@ -64,7 +66,7 @@ class FamilyPlan(db.Model):
 
     @property
     def is_issued(self) -> bool:
-        return self.status == "issued"
+        return self.status == FamilyPlanStatus.ISSUED
 
 
 class FamilyPlanChild(db.Model):

@@ -1,14 +1,13 @@
 """A family plan for three children: written, checked for plain language, issued, printed, and revised."""
 
-import subprocess
-
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, FamilyPlan, Person
 from tests.browser.conftest import check_page, choose
-from tests.test_pdf_pipeline import word_height
+from tests.helpers import pdf_text, url
+from tests.pdf_checks import pdfua_problems, word_height
 
 
 def a_family_with_three_children(app) -> tuple[int, list[str]]:
@@ -26,16 +25,10 @@ def pdf_of(page, url: str) -> bytes:
     return response.body()
 
 
-def pdf_text(data: bytes) -> str:
-    return subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
-    ).stdout.decode()
-
-
 def test_write_check_issue_print_and_revise_a_family_plan(person, live_app, live_server):
     family_id, children = a_family_with_three_children(live_app)
     practitioner = person("practitioner")
-    practitioner.goto(f"/families/{family_id}")
+    practitioner.goto(url(live_app, "families.show", family_id=family_id))
     practitioner.get_by_role("link", name="Write a family plan").click()
     check_page(practitioner, "plan-overview-empty")
     practitioner.get_by_role("button", name="Start the family plan").click()
@@ -47,7 +40,7 @@ def test_write_check_issue_print_and_revise_a_family_plan(person, live_app, live
     practitioner.get_by_label("Our goals, in our own words").fill("We want mornings to be calmer.")
     for number, name in enumerate(children):
         words = practitioner.locator(f"#children-{number}-child_words")
-        expect(practitioner.locator(f"label[for='children-{number}-words']")).to_have_text(
+        expect(practitioner.locator(f"label[for='children-{number}-child_words']")).to_have_text(
             f"{name}, in their own words"
         )
         words.fill(f"{name} (child {number + 1}) says: I like my teacher.")
@@ -98,6 +91,7 @@ def test_write_check_issue_print_and_revise_a_family_plan(person, live_app, live
     assert word_height(family_pdf, "Everyone") >= 12 * 1.1
     assert word_height(large_pdf, "Everyone") >= 16 * 1.1
     assert pdf_of(practitioner, family_link) == family_pdf, "a download returns the exact bytes issued"
+    assert pdfua_problems(family_pdf) == pdfua_problems(large_pdf) == []
 
     practitioner.get_by_role("button", name="Start a new version").click()
     practitioner.get_by_label("What is working well").fill("Mum walks all three children to school now.")

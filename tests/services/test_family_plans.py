@@ -10,17 +10,18 @@ from datetime import UTC, date, datetime, timedelta
 import pikepdf
 import pytest
 import weasyprint
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from earlyhelp.domain.plain_language import Finding
+from earlyhelp.domain.refusals import NeedsConfirmation, Refused, Stale
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, FamilyPlan, NextStep, NextStepStatus, TimelineEntry
+from earlyhelp.pdf import print_html
 from earlyhelp.services import family_plans as service
-from earlyhelp.services.next_steps import NextStepInput, add_next_step, close_undone, complete
+from earlyhelp.services.next_steps import NextStepInput, close_undone, complete
 from tests.factories import make_episode, make_household, make_user
-from tests.pdf_checks import pdfua_problems
-from tests.test_pdf_pipeline import pdf_text, word_height
+from tests.helpers import fresh, pdf_text
+from tests.pdf_checks import pdfua_problems, word_height, word_heights
 
 TODAY = date(2026, 3, 2)  # a Monday
 ISSUED_AT = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)  # 10:30 in London, summer time
@@ -49,7 +50,6 @@ def family_led_by(lead, *, children=2):
 
 def a_draft(family, actor, *, today=TODAY, **text) -> FamilyPlan:
     plan = service.start_draft(family, actor=actor, today=today)
-    db.session.commit()
     if text:
         write(plan, actor, **text)
     return plan
@@ -57,28 +57,28 @@ def a_draft(family, actor, *, today=TODAY, **text) -> FamilyPlan:
 
 def write(plan, actor, *, child_words=None, **changes):
     service.save_draft(plan, changes=changes, child_words=child_words or {}, actor=actor)
-    db.session.commit()
 
 
 def a_step(plan, actor, what, *, family_facing=True, owner="Alex", due_on=TODAY + timedelta(days=7)) -> NextStep:
-    step = add_next_step(
-        plan.family_id,
-        NextStepInput(
-            what=what, owner_kind="family_member", owner_name=owner, due_on=due_on, family_facing=family_facing
-        ),
-        source_type="family_plan",
-        source_id=plan.id,
-        actor=actor,
-        today=TODAY,
+    step = NextStepInput(
+        what=what, owner_kind="family_member", owner_name=owner, due_on=due_on, family_facing=family_facing
     )
-    db.session.commit()
-    return step
+    return service.add_step(plan, step, actor=actor, today=TODAY)
 
 
 def issue(plan, actor, *, confirmed=False, now=ISSUED_AT) -> FamilyPlan:
-    issued = service.issue(plan, actor=actor, confirmed=confirmed, now=now)
-    db.session.commit()
-    return issued
+    return service.issue(plan, actor=actor, confirmed=confirmed, now=now)
+
+
+def issue_events(family) -> list[tuple]:
+    return [
+        (e.record_id, e.user_id, e.outcome)
+        for e in db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.family_id == family.id, AuditEvent.action == "issue")
+            .order_by(AuditEvent.id)
+        )
+    ]
 
 
 def messages(plan) -> list[tuple[str, str]]:
@@ -92,13 +92,6 @@ def pages(data: bytes) -> list[str]:
 def flat(data: bytes) -> str:
     """The PDF's words on one line. A line that ends at a hyphen ("plain-" then "language") joins up again."""
     return " ".join(re.sub(r"-\n\s*", "-", pdf_text(data)).split())
-
-
-def word_heights(data: bytes) -> list[tuple[str, float]]:
-    """Every word printed, with the height of its box in points (about 1.16 times its font size)."""
-    html = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=data, capture_output=True, check=True).stdout
-    words = BeautifulSoup(html, "html.parser").find_all("word")
-    return [(w.get_text(), float(w["ymax"]) - float(w["ymin"])) for w in words]
 
 
 # Proving the PDF/UA checker itself
@@ -174,7 +167,6 @@ def test_starting_the_plan_again_carries_on_with_the_same_draft(app):
     family = family_led_by(lead)
     first = a_draft(family, lead, worries="Half written.")
     again = service.start_draft(family, actor=make_user("team_manager", name="Max Manager"), today=TODAY + timedelta(1))
-    db.session.commit()
     assert again.id == first.id
     assert (again.version, again.worries, again.review_on) == (1, "Half written.", TODAY + timedelta(weeks=6))
     assert db.session.scalars(select(FamilyPlan).where(FamilyPlan.family_id == family.id)).all() == [first]
@@ -377,13 +369,13 @@ def test_warnings_stop_an_issue_until_confirmed_and_a_second_issue_says_who_issu
     family = family_led_by(lead)
     plan = a_draft(family, lead, **CLEAR | {"worries": "The TAF is worried."})
 
-    with pytest.raises(service.NeedsConfirmation) as needs:
+    with pytest.raises(NeedsConfirmation) as needs:
         service.issue(plan, actor=lead, confirmed=False, now=ISSUED_AT)
+    assert str(needs.value) == "Fix the warnings, or confirm you want to issue the plan anyway"
     assert needs.value.findings == [
         Finding("What we are worried about", 'Replace "TAF" with plain words, such as "team around the family"')
     ]
-    db.session.rollback()
-    plan = db.session.get(FamilyPlan, plan.id)
+    plan = fresh(plan)
     assert (plan.status, plan.issued_at, plan.documents) == ("draft", None, [])
 
     issue(plan, lead, confirmed=True)
@@ -395,17 +387,59 @@ def test_warnings_stop_an_issue_until_confirmed_and_a_second_issue_says_who_issu
     )
     assert "Issued with 1 plain-language warning left." in flat(service.document(plan, "professional").pdf)
 
-    with pytest.raises(service.PlanRefused) as refused:
-        service.issue(plan, actor=robin("Kit Colleague"), confirmed=True, now=ISSUED_AT + timedelta(hours=2))
+    kit = robin("Kit Colleague")
+    with pytest.raises(Refused) as refused:
+        service.issue(plan, actor=kit, confirmed=True, now=ISSUED_AT + timedelta(hours=2))
     assert str(refused.value) == "Version 1 was issued by Robin Quillfeather on 1 July 2026 at 10:30"
-    with pytest.raises(service.PlanRefused, match="Version 1 has been issued and cannot change"):
+    with pytest.raises(Refused, match="Version 1 has been issued and cannot change"):
         service.save_draft(plan, changes={"worries": "Changed later"}, child_words={}, actor=lead)
-    db.session.rollback()
-    assert db.session.get(FamilyPlan, plan.id).worries == "The TAF is worried."
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.family_id == family.id, AuditEvent.action == "issue")
-    ).all()
-    assert [(e.record_id, e.user_id, e.family_id) for e in events] == [(str(plan.id), lead.id, family.id)]
+    with pytest.raises(Refused, match="Version 1 has been issued and cannot change"):
+        a_step(plan, lead, "A step added after issue")
+    assert fresh(plan).worries == "The TAF is worried."
+    assert db.session.scalars(select(NextStep).where(NextStep.family_id == family.id)).all() == []
+    assert issue_events(family) == [
+        (str(plan.id), lead.id, "refused"),
+        (str(plan.id), lead.id, "ok"),
+        (str(plan.id), kit.id, "refused"),
+    ]
+
+
+def test_a_plan_changed_while_it_was_printing_is_not_issued_and_stays_as_changed(app):
+    lead = robin()
+    family = family_led_by(lead)
+    plan = a_draft(family, lead, **CLEAR)
+    printing = service.prepare_issue(plan, actor=lead, confirmed=False, now=ISSUED_AT)
+    pdfs = {kind: print_html(html) for kind, html in printing.html.items()}
+    write(plan, lead, goals="We want mornings to be calmer, and a dog.")
+
+    with pytest.raises(Stale) as stale:
+        service.store_issued(plan, printing, pdfs, actor=lead)
+    assert str(stale.value) == "Someone changed the plan while it was being printed. Check it and issue it again."
+    plan = fresh(plan)
+    assert (plan.status, plan.goals, plan.snapshot, plan.documents) == (
+        "draft",
+        "We want mornings to be calmer, and a dog.",
+        None,
+        [],
+    )
+    assert issue_events(family) == [(str(plan.id), lead.id, "refused")]
+
+    issue(plan, lead)
+    assert "We want mornings to be calmer, and a dog." in flat(service.document(plan, "family").pdf)
+
+
+def test_a_plan_issued_by_someone_else_while_it_was_printing_is_not_issued_twice(app):
+    lead, kit = robin(), robin("Kit Colleague")
+    family = family_led_by(lead)
+    plan = a_draft(family, lead, **CLEAR)
+    printing = service.prepare_issue(plan, actor=kit, confirmed=False, now=ISSUED_AT + timedelta(minutes=1))
+    issue(plan, lead)
+    first = {d.kind: d.sha256 for d in fresh(plan).documents}
+
+    with pytest.raises(Refused, match="Version 1 was issued by Robin Quillfeather on 1 July 2026 at 10:30"):
+        service.store_issued(plan, printing, {kind: b"%PDF-" for kind in printing.html}, actor=kit)
+    plan = fresh(plan)
+    assert (plan.issued_by_id, {d.kind: d.sha256 for d in plan.documents}) == (lead.id, first)
 
 
 @needs_poppler
