@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from earlyhelp.config import ProductionConfig
 from earlyhelp.extensions import db
-from earlyhelp.models import Family, Person, User
+from earlyhelp.models import Episode, Family, Person, Role, User
 from tests.helpers import fresh_database, make_app
 
 
@@ -115,3 +115,24 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
     with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
         create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_seed_demo_shares_families_out_as_a_council_would_so_each_worker_leads_15_to_25(empty_app):
+    result = run(empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "150", "--seed", "4")
+    assert result.exit_code == 0, result.output
+    # Only the six accounts the README names are printed; the colleagues share the caseloads.
+    assert len(re.findall(r"@northshire\.example", result.output)) == 6
+    with empty_app.app_context():
+        caseloads = dict(
+            db.session.execute(
+                select(User.email, func.count(Episode.id))
+                .join(Role, User.role_id == Role.id)
+                .outerjoin(Episode, (Episode.lead_id == User.id) & Episode.ended_on.is_(None))
+                .where(Role.code.in_(["practitioner", "social_worker"]))
+                .group_by(User.email)
+            ).all()
+        )
+        assert "practitioner@northshire.example" in caseloads and "social.worker@northshire.example" in caseloads
+        assert len(caseloads) > 2
+        assert all(15 <= families <= 25 for families in caseloads.values()), caseloads
+        assert User.by_email("practitioner.2@northshire.example").check_password("a shared demo phrase")

@@ -4,6 +4,7 @@ Each capability adds its part here, so that whoever signs in as a demo role meet
 product in a realistic state.
 """
 
+import math
 import random
 from datetime import timedelta
 
@@ -32,6 +33,10 @@ DEMO_ACCOUNTS = [
     ("social.care.manager", "Casey Carelead", "team_manager", "Social care team"),
 ]
 
+# A council gives a worker 15 to 25 open families; the demo aims at this many, and adds practitioners and
+# social workers (with a manager for each further team) until nobody holds more.
+CASELOAD = 20
+
 CHILD_RELATIONSHIPS = ["Son", "Daughter", "Stepson", "Stepdaughter", "Grandson", "Granddaughter"]
 ADULT_RELATIONSHIPS = ["Mother", "Father", "Stepfather", "Grandmother", "Carer"]
 LANGUAGES = ["English"] * 8 + ["English, Polish", "English, Urdu", "Romanian", "Arabic, English", "Somali"]
@@ -42,7 +47,9 @@ def is_loaded() -> bool:
 
 
 def accounts() -> list[User]:
-    return db.session.scalars(select(User).where(User.email.endswith("@" + DEMO_DOMAIN)).order_by(User.id)).all()
+    """The six accounts the README names, one for each role (not the colleagues added to spread caseloads)."""
+    emails = [f"{local}@{DEMO_DOMAIN}" for local, *_ in DEMO_ACCOUNTS]
+    return db.session.scalars(select(User).where(User.email.in_(emails)).order_by(User.id)).all()
 
 
 def database_is_empty() -> bool:
@@ -52,6 +59,7 @@ def database_is_empty() -> bool:
 
 
 def seed(*, password: str, family_count: int, random_seed: int | None = None) -> list[User]:
+    """Fill an empty database. Returns the six README accounts; colleagues are added to share the caseloads."""
     rng = random.Random(random_seed)
     fake = Faker("en_GB")
     fake.seed_instance(random_seed)
@@ -63,6 +71,10 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
         )
         for local, name, role, team in DEMO_ACCOUNTS
     ]
+    by_role = {account.role.code: account for account in reversed(accounts)}
+    practitioners, social_workers = _colleagues(
+        family_count, by_role, fake, password=password, roles=roles, teams=teams
+    )
     families = []
     for number in range(1, family_count + 1):
         family = _family(number, fake, rng)
@@ -71,8 +83,7 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
         if number % 1000 == 0:
             db.session.flush()
     db.session.flush()
-    by_role = {account.role.code: account for account in reversed(accounts)}
-    _front_door_history(families, by_role, rng)
+    _front_door_history(families, by_role, practitioners, social_workers, rng)
     db.session.flush()
     _transfer_history(accounts)
     _supervision_history(accounts)
@@ -80,6 +91,47 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     db.session.add(Setting(key=MARKER, value=f"loaded {clock.now().isoformat()}"))
     db.session.commit()
     return accounts
+
+
+# Which families the front door history opens to each service (by the family's index, modulo 10).
+EARLY_HELP_KINDS, SOCIAL_CARE_KINDS = {3, 4, 5}, {6}
+OPENS = {kind: "early_help" for kind in EARLY_HELP_KINDS} | {
+    kind: "social_care_assessment" for kind in SOCIAL_CARE_KINDS
+}
+
+
+def _colleagues(family_count, by_role, fake, *, password, roles, teams) -> tuple[list[User], list[User]]:
+    """Enough practitioners and social workers that each leads about CASELOAD open families.
+
+    Early help practitioners fill the north team, then a south team with its own manager; the README's
+    practitioner and social worker come first, so they hold a caseload like anyone else's.
+    """
+    early_help = sum(1 for index in range(family_count) if index % 10 in EARLY_HELP_KINDS)
+    social_care = sum(1 for index in range(family_count) if index % 10 in SOCIAL_CARE_KINDS)
+    practitioners, social_workers = [by_role["practitioner"]], [by_role["social_worker"]]
+    per_team = 8
+    for number in range(2, math.ceil(early_help / CASELOAD) + 1):
+        team = teams["Early help north"] if number <= per_team else teams["Early help south"]
+        if number == per_team + 1:
+            _demo_colleague("team.manager.south", fake, "team_manager", teams["Early help south"], password, roles)
+        practitioners.append(_demo_colleague(f"practitioner.{number}", fake, "practitioner", team, password, roles))
+    for number in range(2, math.ceil(social_care / CASELOAD) + 1):
+        social_workers.append(
+            _demo_colleague(
+                f"social.worker.{number}", fake, "social_worker", by_role["social_worker"].team, password, roles
+            )
+        )
+    return practitioners, social_workers
+
+
+def _demo_colleague(local: str, fake: Faker, role_code: str, team: Team, password: str, roles) -> User:
+    return create_user(
+        email=f"{local}@{DEMO_DOMAIN}",
+        name=f"{fake.first_name()} {fake.last_name()}",
+        password=password,
+        role=roles[role_code],
+        team=team,
+    )
 
 
 REFERRALS = [
@@ -116,8 +168,17 @@ REFERRALS = [
 ]
 
 
-def _front_door_history(families: list[Family], users: dict[str, User], rng: random.Random) -> None:
-    """Referrals in every state: waiting (some overdue), decided on time and late, with episodes and ratings."""
+def _front_door_history(
+    families: list[Family],
+    users: dict[str, User],
+    practitioners: list[User],
+    social_workers: list[User],
+    rng: random.Random,
+) -> None:
+    """Referrals in every state: waiting (some overdue), decided on time and late, with episodes and ratings.
+
+    The families opened to a service are shared out in turn among its workers, as a duty manager would.
+    """
     from earlyhelp.models import Agency, DecisionOutcome, LevelOfNeed
     from earlyhelp.services import referrals
     from earlyhelp.services.families import add_to_timeline
@@ -126,7 +187,8 @@ def _front_door_history(families: list[Family], users: dict[str, User], rng: ran
     agencies = {a.name: a for a in db.session.scalars(select(Agency))}
     levels = {level.number: level for level in db.session.scalars(select(LevelOfNeed))}
     outcomes = {o.code: o for o in db.session.scalars(select(DecisionOutcome))}
-    officer, lead, social_worker = users["front_door"], users["practitioner"], users["social_worker"]
+    officer = users["front_door"]
+    opened = {"early_help": 0, "social_care_assessment": 0}
     for index, family in enumerate(families):
         created = now - timedelta(days=200 + rng.randint(0, 300))
         add_to_timeline(family.id, "Family record created", "family", family.id, actor=None, at=created)
@@ -163,10 +225,13 @@ def _front_door_history(families: list[Family], users: dict[str, User], rng: ran
         )
         if waiting:
             continue
-        code = {3: "early_help", 4: "early_help", 5: "early_help", 6: "social_care_assessment"}.get(
-            kind, rng.choice(["no_further_action", "information_and_advice", "universal_services"])
-        )
+        code = OPENS.get(kind, rng.choice(["no_further_action", "information_and_advice", "universal_services"]))
         late = kind == 7 and index % 3 == 0
+        workers = {"early_help": practitioners, "social_care_assessment": social_workers}.get(code)
+        lead = None
+        if workers:
+            lead = workers[opened[code] % len(workers)]
+            opened[code] += 1
         decided_at = received + timedelta(days=4 if late else 0, hours=3)
         referrals.decide_referral(
             referral.id,
@@ -177,7 +242,7 @@ def _front_door_history(families: list[Family], users: dict[str, User], rng: ran
             else "The information shared shows needs that the family and universal services can meet.",
             decided_at=decided_at,
             late_reason="Waiting for information from the school." if late else "",
-            lead={"early_help": lead, "social_care_assessment": social_worker}.get(code),
+            lead=lead,
             actor=officer,
             now=decided_at,
         )
@@ -203,7 +268,7 @@ def _transfer_history(accounts: list[User]) -> None:
     practitioner, social_worker = people["practitioner"], people["social.worker"]
     eh_manager, sc_manager = people["team.manager"], people["social.care.manager"]
     level = db.session.scalar(select(LevelOfNeed).where(LevelOfNeed.number == 3))
-    now = clock.now()
+    now, today = clock.now(), clock.today()
     # (direction, episode lead, actions after submit, whether the plan is filled in)
     journeys = {
         "early_help": [
@@ -219,15 +284,16 @@ def _transfer_history(accounts: list[User]) -> None:
         ],
     }
     for service_code, stages in journeys.items():
+        step_up = service_code == "early_help"
+        requester = practitioner if step_up else social_worker
+        # The requester's own families, so that a step-up or step-down moves nobody else's caseload.
         episodes = db.session.scalars(
             select(Episode)
             .join(Service)
-            .where(Service.code == service_code, Episode.ended_on.is_(None))
+            .where(Service.code == service_code, Episode.ended_on.is_(None), Episode.lead_id == requester.id)
             .order_by(Episode.id)
         ).all()
         for episode, (_, actions) in zip(episodes, stages, strict=False):
-            step_up = service_code == "early_help"
-            requester = practitioner if step_up else social_worker
             manager, receiver = (eh_manager, social_worker) if step_up else (sc_manager, practitioner)
             receiving_team = receiver.team
             episode.lead, episode.team_id = requester, requester.team_id
@@ -261,7 +327,7 @@ def _transfer_history(accounts: list[User]) -> None:
                         what="Check school attendance each week",
                         owner_kind="user",
                         owner_user_id=practitioner.id,
-                        due_on=add_working_days(now.date(), 7),
+                        due_on=add_working_days(today, 7),
                     )
                 ],
                 actor=requester,
@@ -275,7 +341,7 @@ def _transfer_history(accounts: list[User]) -> None:
                         expected_version=transfer.handover_plan.version,
                         actor=receiver,
                         changes={
-                            "meeting_on": now.date() - timedelta(days=1),
+                            "meeting_on": today - timedelta(days=1),
                             "meeting_held": True,
                             "meeting_place": "Family home",
                             "attendees": f"{requester.name}, {receiver.name}, mum",
@@ -303,7 +369,7 @@ def _supervision_history(accounts: list[User]) -> None:
 
     people = {a.email.split("@")[0]: a for a in accounts}
     manager, practitioner = people["team.manager"], people["practitioner"]
-    today = clock.now().date()
+    today = clock.today()
     record_supervision(
         kind="general",
         family=None,
@@ -363,7 +429,7 @@ def _family_plan_history(accounts: list[User]) -> None:
     from earlyhelp.services.next_steps import NextStepInput, add_next_step
 
     practitioner = next(a for a in accounts if a.email.startswith("practitioner@"))
-    today = clock.now().date()
+    today = clock.today()
     episodes = db.session.scalars(
         select(Episode).where(Episode.lead_id == practitioner.id, Episode.ended_on.is_(None)).order_by(Episode.id)
     ).all()
