@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import ValidationError
 
 from earlyhelp import clock
-from earlyhelp.forms import GovDateField, max_length, required
+from earlyhelp.forms import GovDateField, max_length, options, required
 from earlyhelp.services.families import MemberInput, normalise_postcode
 
 # The longest text each field takes. Short fields match their database columns. The free text fields
@@ -48,7 +48,7 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 # The shape of a UK postcode: outward code (AA9, A9A, AA99...), then a digit and two letters.
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = {"yes": "Yes", "no": "No"}
 
 
 def strip(value):
@@ -60,7 +60,7 @@ def yes_or_no(label: str, message: str, **kwargs) -> RadioField:
     # validate_choice is off so that an unknown value gets our message, not WTForms' "Not a valid choice".
     return RadioField(
         label,
-        choices=YES_NO,
+        choices=options(YES_NO),
         widget=GovRadioInput(),
         validate_choice=False,
         validators=[required(message), validators.AnyOf(["yes", "no"], message=message)],
@@ -213,8 +213,8 @@ class CreateFamilyForm(FlaskForm):
         filters=[strip],
         validators=[max_length(CULTURE_MAX, "Culture and identity")],
     )
-    # Never rendered as an input: it carries the rule about the household as a whole, so that its message
-    # joins the error summary in page order and links to the household section (id="household").
+    # Never rendered as an input: it carries the rule about the household as a whole (at least one child,
+    # services/families.py), so that its message links to the household section (id="household").
     household = Field("People in the household")
     members = FieldList(FormField(HouseholdMemberForm), min_entries=2, max_entries=MAX_HOUSEHOLD)
     confirm_new = BooleanField("None of these is the same family", widget=GovCheckboxInput())
@@ -225,10 +225,6 @@ class CreateFamilyForm(FlaskForm):
             return
         if not UK_POSTCODE.match(normalise_postcode(field.data)):
             raise ValidationError("Enter a real postcode, like AA1 1AA")
-
-    def validate_household(self, field):
-        if not any(row.is_child.data == "yes" for row in self.people()):
-            raise ValidationError("Add at least one child")
 
     def people(self) -> list[HouseholdMemberForm]:
         return [entry.form for entry in self.members if not entry.form.is_blank()]
@@ -243,3 +239,16 @@ class CreateFamilyForm(FlaskForm):
 
 class UpdatePersonForm(PersonForm, FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+    @staticmethod
+    def data_of(person) -> dict:
+        """The person's details as the form shows them."""
+        return {
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "date_of_birth": person.date_of_birth,
+            "relationship_to_child": person.relationship_to_child,
+            "school_or_setting": person.school_or_setting,
+            "is_child": "yes" if person.is_child else "no",
+            "child_words": person.child_words,
+        }

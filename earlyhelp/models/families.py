@@ -48,6 +48,9 @@ class TimelineEntry(db.Model):
     record_id: Mapped[int | None]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
+    # Who did it, named on every line: loaded with the entry, not one query per line.
+    actor: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821  (models/people.py; resolved by name)
+
     __table_args__ = (Index("ix_timeline_entry_family_at", "family_id", "at"),)
 
 

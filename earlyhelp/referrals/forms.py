@@ -1,5 +1,7 @@
 """One form per use case at the front door."""
 
+from datetime import datetime
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -24,10 +26,11 @@ from wtforms import (
     validators,
 )
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, not_in_future, parse_time, required
-from earlyhelp.services.referrals import CLARITY_CHOICES, FEEDBACK_METHODS
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, not_in_future, options, parse_time, required
+from earlyhelp.services.referrals import CLARITY_CHOICES, FAMILY_AGREES, FEEDBACK_METHODS, ChildInput
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = {"yes": "Yes", "no": "No"}
+QUEUE_STATUSES = {"awaiting_decision": "Awaiting a decision", "decided": "Decided"}
 
 
 def long_text(label: str, message: str, what: str, description: str = "") -> TextAreaField:
@@ -57,7 +60,7 @@ class ChildInReferralForm(Form):
 
     person_id = HiddenField()
     included = RadioField(
-        "Is this child part of the referral?", choices=YES_NO, widget=GovRadioInput(), validate_choice=False
+        "Is this child part of the referral?", choices=options(YES_NO), widget=GovRadioInput(), validate_choice=False
     )
     impact = TextAreaField(
         "What is the impact on this child?",
@@ -85,13 +88,10 @@ class ChildInReferralForm(Form):
 
 class RecordReferralForm(FlaskForm):
     immediate_danger = RadioField(
-        "Is any child in immediate danger?", choices=YES_NO, widget=GovRadioInput(), validate_choice=False
+        "Is any child in immediate danger?", choices=options(YES_NO), widget=GovRadioInput(), validate_choice=False
     )
-    received_on = GovDateField(
-        "Date received",
-        required_message="Enter the date the referral was received",
-        validators=[not_in_future("Date received")],
-    )
+    # Not received in the future: a workflow rule, checked with the time (earlyhelp.domain.referrals.check_receipt).
+    received_on = GovDateField("Date received", required_message="Enter the date the referral was received")
     received_time = time_field("Time received", "Time received")
     agency = SelectField("Referring agency", widget=GovSelect(), validate_choice=False)
     referrer_name = StringField(
@@ -135,11 +135,14 @@ class RecordReferralForm(FlaskForm):
         "What will happen if nothing changes",
     )
     family_knows = RadioField(
-        "Does the family know about this referral?", choices=YES_NO, widget=GovRadioInput(), validate_choice=False
+        "Does the family know about this referral?",
+        choices=options(YES_NO),
+        widget=GovRadioInput(),
+        validate_choice=False,
     )
     family_agrees = RadioField(
         "Does the family agree to it?",
-        choices=[("yes", "Yes"), ("no", "No"), ("not_asked", "They were not asked")],
+        choices=options(FAMILY_AGREES),
         widget=GovRadioInput(),
         validate_choice=False,
     )
@@ -153,15 +156,15 @@ class RecordReferralForm(FlaskForm):
     submit = SubmitField("Save referral", widget=GovSubmitInput())
 
     def set_choices(self, agencies, levels):
-        self.agency.choices = [("", "Select the agency")] + [(str(a.id), a.name) for a in agencies]
-        self.level.choices = [(str(level.id), level.label) for level in levels]
+        self.agency.choices = options(((a.id, a.name) for a in agencies), blank="Select the agency")
+        self.level.choices = options((level.id, level.label) for level in levels)
 
     def validate_immediate_danger(self, field):
         if field.data not in ("yes", "no"):
             raise ValidationError("Select yes if any child is in immediate danger")
 
     def validate_agency(self, field):
-        if field.data not in {value for value, _ in self.agency.choices if value}:
+        if not field.data or field.data not in _values(self.agency):
             raise ValidationError("Select the referring agency from the list")
 
     def validate_referrer_phone(self, field):
@@ -169,7 +172,7 @@ class RecordReferralForm(FlaskForm):
             raise ValidationError("Enter a phone number or email address for the referrer")
 
     def validate_level(self, field):
-        if field.data not in {value for value, _ in self.level.choices}:
+        if field.data not in _values(self.level):
             raise ValidationError("Select the level of need the referrer believes applies")
 
     def validate_family_knows(self, field):
@@ -177,7 +180,7 @@ class RecordReferralForm(FlaskForm):
             raise ValidationError("Select yes if the family knows about the referral")
 
     def validate_family_agrees(self, field):
-        if field.data not in ("yes", "no", "not_asked"):
+        if field.data not in FAMILY_AGREES:
             raise ValidationError("Select whether the family agrees to the referral")
 
     def validate_family_agreement_note(self, field):
@@ -187,6 +190,38 @@ class RecordReferralForm(FlaskForm):
     def validate_children(self, field):
         if not any(child.included.data == "yes" for child in field.entries):
             raise ValidationError("Include at least one child in the referral")
+
+    def referral_fields(self, received_at: datetime) -> dict:
+        """The referral as the service records it, from what was typed."""
+        return {
+            "received_at": received_at,
+            "agency_id": int(self.agency.data),
+            "referrer_name": self.referrer_name.data.strip(),
+            "referrer_role": (self.referrer_role.data or "").strip(),
+            "referrer_phone": (self.referrer_phone.data or "").strip(),
+            "referrer_email": (self.referrer_email.data or "").strip(),
+            "level_id": int(self.level.data),
+            "worries": self.worries.data.strip(),
+            "what_has_been_tried": self.what_has_been_tried.data.strip(),
+            "if_nothing_changes": self.if_nothing_changes.data.strip(),
+            "immediate_danger": self.immediate_danger.data == "yes",
+            "family_knows": self.family_knows.data,
+            "family_agrees": self.family_agrees.data,
+            "family_agreement_note": (self.family_agreement_note.data or "").strip(),
+        }
+
+    @staticmethod
+    def child_inputs(rows) -> list[ChildInput]:
+        """One answer per child in the household, from the (child, row) pairs the page showed."""
+        return [
+            ChildInput(
+                person_id=child.id,
+                included=entry.included.data == "yes",
+                impact=entry.impact.data or "",
+                reason_not_included=entry.reason_not_included.data or "",
+            )
+            for child, entry in rows
+        ]
 
 
 class DecideReferralForm(FlaskForm):
@@ -218,36 +253,46 @@ class DecideReferralForm(FlaskForm):
     submit = SubmitField("Record decision", widget=GovSubmitInput())
 
     def set_choices(self, outcomes, levels, leads, social_workers):
-        self.outcome.choices = [(str(o.id), o.name) for o in outcomes]
-        self.decided_level.choices = [(str(level.id), level.label) for level in levels]
-        self.lead_practitioner.choices = [("", "Select a lead practitioner")] + [
-            (str(u.id), f"{u.name} ({u.team.name})") for u in leads
-        ]
-        self.social_worker.choices = [("", "Not yet allocated")] + [
-            (str(u.id), f"{u.name} ({u.team.name})") for u in social_workers
-        ]
+        self.outcome.choices = options((o.id, o.name) for o in outcomes)
+        self.decided_level.choices = options((level.id, level.label) for level in levels)
+        self.lead_practitioner.choices = options(
+            ((u.id, f"{u.name} ({u.team.name})") for u in leads), blank="Select a lead practitioner"
+        )
+        self.social_worker.choices = options(
+            ((u.id, f"{u.name} ({u.team.name})") for u in social_workers), blank="Not yet allocated"
+        )
+        # Which of the two people asked for leads the service each decision opens.
+        self._lead_fields = {
+            str(o.id): {"early_help": self.lead_practitioner, "social_care": self.social_worker}.get(o.opens_service)
+            for o in outcomes
+        }
+
+    def chosen_lead(self) -> int | None:
+        """The person named to lead the service the chosen decision opens, if any (the service checks them)."""
+        field = self._lead_fields.get(self.outcome.data)
+        return int(field.data) if field is not None and field.data else None
 
     def validate_outcome(self, field):
-        if field.data not in {value for value, _ in self.outcome.choices}:
+        if field.data not in _values(self.outcome):
             raise ValidationError("Select a decision")
 
     def validate_decided_level(self, field):
-        if field.data not in {value for value, _ in self.decided_level.choices}:
+        if field.data not in _values(self.decided_level):
             raise ValidationError("Select the level of need decided")
 
     def validate_lead_practitioner(self, field):
-        if field.data and field.data not in {value for value, _ in self.lead_practitioner.choices}:
+        if field.data and field.data not in _values(self.lead_practitioner):
             raise ValidationError("Select a lead practitioner from the list")
 
     def validate_social_worker(self, field):
-        if field.data and field.data not in {value for value, _ in self.social_worker.choices}:
+        if field.data and field.data not in _values(self.social_worker):
             raise ValidationError("Select a social worker from the list")
 
 
 class RateClarityForm(FlaskForm):
     clarity = RadioField(
         "Was the level of professional concern clear?",
-        choices=list(CLARITY_CHOICES.items()),
+        choices=options(CLARITY_CHOICES),
         widget=GovRadioInput(),
         validate_choice=False,
     )
@@ -267,7 +312,7 @@ class RateClarityForm(FlaskForm):
 class RecordFeedbackForm(FlaskForm):
     method = RadioField(
         "How was the referrer told?",
-        choices=list(FEEDBACK_METHODS.items()),
+        choices=options(FEEDBACK_METHODS),
         widget=GovRadioInput(),
         validate_choice=False,
     )
@@ -288,9 +333,28 @@ class QueueFilterForm(Form):
 
     status = SelectField(
         "Status",
-        choices=[("awaiting_decision", "Awaiting a decision"), ("decided", "Decided")],
+        choices=options(QUEUE_STATUSES),
         widget=GovSelect(),
         validate_choice=False,
     )
     agency = SelectField("Agency", widget=GovSelect(), validate_choice=False)
     level = SelectField("Level of need", widget=GovSelect(), validate_choice=False)
+
+    def set_choices(self, agencies, levels):
+        self.agency.choices = options(((a.id, a.name) for a in agencies), blank="All agencies")
+        self.level.choices = options(((level.id, level.label) for level in levels), blank="All levels")
+        if self.status.data not in QUEUE_STATUSES:
+            self.status.data = "awaiting_decision"
+
+    def criteria(self) -> dict:
+        """What to show: a status, and an agency and a level only if they are in the lists."""
+        return {
+            "status": self.status.data,
+            "agency_id": int(self.agency.data) if self.agency.data in _values(self.agency) else None,
+            "level_id": int(self.level.data) if self.level.data in _values(self.level) else None,
+        }
+
+
+def _values(field) -> set[str]:
+    """The values a choice field offers, leaving out its blank first option."""
+    return {choice.value for choice in field.choices if choice.value}

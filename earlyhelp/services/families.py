@@ -5,12 +5,25 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 
 from earlyhelp import clock
+from earlyhelp.domain.refusals import NeedsConfirmation, Refused
 from earlyhelp.extensions import db
-from earlyhelp.models import Episode, Family, Person, TimelineEntry, User
+from earlyhelp.models import (
+    Episode,
+    Family,
+    NextStep,
+    NextStepStatus,
+    Person,
+    Referral,
+    ReferralStatus,
+    TimelineEntry,
+    User,
+)
 from earlyhelp.services.audit import record_event
+from earlyhelp.services.use_case import use_case
 
 # No 0/O or 1/I: references are read out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -46,7 +59,18 @@ class MemberInput:
     child_words: str = ""
 
 
-def possible_duplicates(members: list[MemberInput], *, limit: int = 10) -> list[Person]:
+@dataclass(frozen=True)
+class PossibleMatch:
+    """Someone already on record who may be one of the people being added: what the page shows of them."""
+
+    person_id: int
+    family_id: int
+    family_reference: str
+    full_name: str
+    date_of_birth: date | None
+
+
+def possible_duplicates(members: list[MemberInput], *, limit: int = 10) -> list[PossibleMatch]:
     """People already on record who may be one of these: the same date of birth and a similar name."""
     conditions = [
         and_(
@@ -61,9 +85,29 @@ def possible_duplicates(members: list[MemberInput], *, limit: int = 10) -> list[
     ]
     if not conditions:
         return []
-    return db.session.scalars(select(Person).where(or_(*conditions)).order_by(Person.family_id).limit(limit)).all()
+    rows = db.session.execute(
+        select(Person, Family.reference)
+        .join(Family, Person.family_id == Family.id)
+        .where(or_(*conditions))
+        .order_by(Person.family_id, Person.id)
+        .limit(limit)
+    ).all()
+    return [
+        PossibleMatch(person.id, person.family_id, reference, person.full_name, person.date_of_birth)
+        for person, reference in rows
+    ]
 
 
+CONFIRM_NEW_FAMILY = "Confirm that none of these is the same family, or open the matching family instead"
+
+
+def check_household(members: list[MemberInput]) -> None:
+    """Early help is for families with children: a household has at least one."""
+    if not any(member.is_child for member in members):
+        raise Refused("Add at least one child", "household")
+
+
+@use_case("create", "family")
 def create_family(
     *,
     address: str,
@@ -73,8 +117,18 @@ def create_family(
     culture_and_identity: str,
     members: list[MemberInput],
     actor: User,
+    confirmed_new: bool = False,
     now: datetime | None = None,
 ) -> Family:
+    """Record a new family. If anyone in it may already be known, NeedsConfirmation carries the possible
+    matches, so that nobody adds a second record for a child who is already on one without saying so."""
+    check_household(members)
+    if not confirmed_new:
+        matches = possible_duplicates(members)
+        if matches:
+            confirm = NeedsConfirmation(CONFIRM_NEW_FAMILY, matches)
+            confirm.field = "confirm_new"
+            raise confirm
     family = Family(
         reference=new_family_reference(),
         address=address.strip(),
@@ -92,7 +146,16 @@ def create_family(
     return family
 
 
+@use_case("update", "person")
 def update_person(person: Person, changes: dict, *, actor: User) -> None:
+    if person.is_child and changes.get("is_child") is False:
+        others = [member for member in person.family.members if member.is_child and member.id != person.id]
+        if not others:
+            raise Refused(
+                f"{person.full_name} is the only child in the household, and a family record needs one."
+                " Select yes, or add another child first",
+                "is_child",
+            )
     for name, value in changes.items():
         setattr(person, name, value.strip() if isinstance(value, str) else value)
     add_to_timeline(person.family_id, f"Details of {person.full_name} updated", "person", person.id, actor=actor)
@@ -156,3 +219,36 @@ def timeline(family_id: int) -> Select:
         .where(TimelineEntry.family_id == family_id)
         .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
     )
+
+
+def timeline_page(family_id: int, *, page: int, per_page: int) -> Pagination:
+    """One page of the family's story, with who did each thing (TimelineEntry.actor is loaded with it)."""
+    return db.paginate(timeline(family_id), page=page, per_page=per_page, error_out=False)
+
+
+def overview(family: Family, *, viewer: User) -> dict:
+    """Everything the family page shows beside its household and timeline, in a fixed number of queries."""
+    from earlyhelp.services import family_plans, next_steps, transfers
+
+    episodes = open_episodes(family.id)
+    moving = transfers.open_for_family(family.id)
+    starting = {transfer.from_episode_id for transfer in moving}
+    return {
+        "episodes": episodes,
+        "referrals": db.session.scalars(
+            select(Referral)
+            .where(Referral.family_id == family.id, Referral.status == ReferralStatus.AWAITING_DECISION)
+            .order_by(Referral.received_at)
+        ).all(),
+        "transfers": moving,
+        "plan": next((plan for plan in family_plans.plans(family.id) if plan.is_issued), None),
+        "next_steps": db.session.scalars(
+            next_steps.for_family(family.id).where(NextStep.status == NextStepStatus.OPEN)
+        ).all(),
+        "today": clock.today(),
+        "can_move": {
+            episode.id
+            for episode in episodes
+            if episode.id not in starting and transfers.may_start_from(episode, viewer)
+        },
+    }

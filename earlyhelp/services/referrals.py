@@ -2,13 +2,23 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock
-from earlyhelp.domain.referrals import ProposedDecision, check_decision, is_late
+from earlyhelp.domain.referrals import (
+    ProposedDecision,
+    ProposedLead,
+    check_decision,
+    check_feedback,
+    check_letter,
+    check_receipt,
+    is_late,
+)
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.timescales import Clock, Deadline, add_working_days, deadline_after_receipt
 from earlyhelp.extensions import db
@@ -21,7 +31,9 @@ from earlyhelp.models import (
     Referral,
     ReferralChild,
     ReferralStatus,
+    Role,
     Service,
+    Team,
     User,
 )
 from earlyhelp.services.audit import record_event
@@ -30,6 +42,7 @@ from earlyhelp.services.use_case import use_case
 
 CLARITY_CHOICES = {"yes": "Yes, the level of concern was clear", "partly": "Partly clear", "no": "No, it was not clear"}
 FEEDBACK_METHODS = {"phone": "Phone call", "email": "Email", "letter": "Letter", "meeting": "In person"}
+FAMILY_AGREES = {"yes": "Yes", "no": "No", "not_asked": "They were not asked"}
 
 
 @dataclass(frozen=True)
@@ -53,14 +66,39 @@ def decision_deadline(received_at: datetime) -> Deadline:
 
 
 def decision_clock(referral: Referral, *, today: date | None = None) -> Clock:
-    today = today or clock.local_date(clock.now())
+    today = today or clock.today()
     decided_on = clock.local_date(referral.decided_at) if referral.decided_at else None
     return Clock.of(
         Deadline(referral.decision_due_on, referral.decision_due_explanation), today=today, done_on=decided_on
     )
 
 
-def record_referral(family: Family, *, fields: dict, children: list[ChildInput], actor: User) -> Referral:
+QUEUE_PAGE_SIZE = 25
+QUALITY_MONTHS = 6
+
+
+def _id(record_or_id) -> int | None:
+    """Callers pass what they hold: a row (the demo data, other services) or the id a form gave."""
+    value = getattr(record_or_id, "id", record_or_id)
+    return int(value) if value not in (None, "") else None
+
+
+def _locked(referral_id: int) -> Referral:
+    """The referral as the database holds it now, its row locked on PostgreSQL (on SQLite the use case's
+    transaction already holds the write lock), so that of two people acting at once exactly one wins."""
+    return db.session.scalar(
+        select(Referral)
+        .where(Referral.id == referral_id)
+        .with_for_update(of=Referral)
+        .execution_options(populate_existing=True)
+    )
+
+
+@use_case("record_referral", "family")
+def record_referral(
+    family: Family, *, fields: dict, children: list[ChildInput], actor: User, now: datetime | None = None
+) -> Referral:
+    check_receipt(fields["received_at"], now=now or clock.now())
     deadline = decision_deadline(fields["received_at"])
     referral = Referral(
         family=family,
@@ -71,9 +109,10 @@ def record_referral(family: Family, *, fields: dict, children: list[ChildInput],
         **fields,
     )
     household = {child.id for child in family.children}
+    if {child.person_id for child in children} != household:
+        # The form lists every child in the household, always; anything else is a programming error.
+        raise ValueError("the children given are not the children of the household")
     for child in children:
-        if child.person_id not in household:
-            raise ValueError("a child outside the household was given")
         referral.children.append(
             ReferralChild(
                 person_id=child.person_id,
@@ -100,28 +139,33 @@ def record_referral(family: Family, *, fields: dict, children: list[ChildInput],
 def decide_referral(
     referral_id: int,
     *,
-    outcome: DecisionOutcome,
-    decided_level: LevelOfNeed,
+    outcome: DecisionOutcome | int,
+    decided_level: LevelOfNeed | int,
     rationale: str,
     decided_at: datetime,
     late_reason: str,
-    lead: User | None,
+    lead: User | int | None,
     actor: User,
     now: datetime | None = None,
 ) -> Referral:
-    """Record the front door's decision. Exactly one of two people deciding at once wins."""
+    """Record the front door's decision. Exactly one of two people deciding at once wins.
+
+    `lead` is the person named to lead the service the outcome opens (a lead practitioner for early
+    help, a social worker for social care), by row or id; it is checked here, not by the caller.
+    """
     now = now or clock.now()
-    # Locks the row on PostgreSQL; on SQLite the transaction already holds the write lock.
-    referral = db.session.scalar(
-        select(Referral)
-        .where(Referral.id == referral_id)
-        .with_for_update(of=Referral)
-        .execution_options(populate_existing=True)
-    )
+    referral = _locked(referral_id)
     if referral.is_decided:
         raise Refused(
             f"This referral was decided by {referral.decided_by.name} on {clock.long_moment(referral.decided_at)}"
         )
+    outcome = db.session.get(DecisionOutcome, _id(outcome) or 0)
+    if outcome is None or not outcome.active:
+        raise Refused("Select a decision", "outcome")
+    decided_level = db.session.get(LevelOfNeed, _id(decided_level) or 0)
+    if decided_level is None or not decided_level.active:
+        raise Refused("Select the level of need decided", "decided_level")
+    lead = db.session.get(User, _id(lead)) if outcome.opens_service and _id(lead) else None
     check_decision(
         ProposedDecision(
             received_at=referral.received_at,
@@ -129,7 +173,7 @@ def decide_referral(
             due_on=referral.decision_due_on,
             late_reason=late_reason,
             opens_service=outcome.opens_service,
-            lead_chosen=lead is not None,
+            lead=_proposed_lead(lead),
         ),
         now=now,
     )
@@ -144,6 +188,18 @@ def decide_referral(
         _open_episode(referral, outcome.opens_service, lead=lead, actor=actor, decided_at=decided_at)
     record_event("decide", "referral", referral.id, family_id=referral.family_id, user=actor)
     return referral
+
+
+def _proposed_lead(user: User | None) -> ProposedLead | None:
+    if user is None:
+        return None
+    leads_in = None
+    if user.team is not None:
+        if user.role.code in EARLY_HELP_LEAD_ROLES and user.team.service.code == "early_help":
+            leads_in = "early_help"
+        elif user.role.code == "social_worker":
+            leads_in = user.team.service.code
+    return ProposedLead(name=user.name, active=user.active, leads_in=leads_in)
 
 
 def _open_episode(referral: Referral, service_code: str, *, lead: User | None, actor: User, decided_at: datetime):
@@ -193,13 +249,24 @@ def _open_episode(referral: Referral, service_code: str, *, lead: User | None, a
     return episode
 
 
+@use_case("rate", "referral")
 def rate_clarity(referral: Referral, *, clarity: str, note: str, actor: User, now: datetime | None = None) -> None:
+    if clarity not in CLARITY_CHOICES:
+        raise Refused("Select whether the level of concern was clear", "clarity")
     referral.clarity, referral.clarity_note = clarity, note.strip()
     referral.clarity_rated_by_id, referral.clarity_rated_at = actor.id, now or clock.now()
     record_event("rate", "referral", referral.id, family_id=referral.family_id, user=actor)
 
 
-def record_feedback(referral: Referral, *, method: str, at: datetime, actor: User) -> None:
+@use_case("feedback", "referral")
+def record_feedback(referral: Referral | int, *, method: str, at: datetime, actor: User) -> Referral:
+    """Record that the referrer was told the decision, once, and not before it was made."""
+    if method not in FEEDBACK_METHODS:
+        raise Refused("Select how the referrer was told", "method")
+    referral = _locked(_id(referral))
+    check_feedback(decided_at=referral.decided_at, told_at=referral.feedback_at, told_on=clock.local_date(at))
+    # Told on the day of the decision, at a time of day before it was recorded: told as it was made.
+    at = max(at, referral.decided_at)
     referral.feedback_method, referral.feedback_at, referral.feedback_by_id = method, at, actor.id
     add_to_timeline(
         referral.family_id,
@@ -210,18 +277,52 @@ def record_feedback(referral: Referral, *, method: str, at: datetime, actor: Use
         at=at,
     )
     record_event("feedback", "referral", referral.id, family_id=referral.family_id, user=actor)
+    return referral
+
+
+def feedback_letter(referral: Referral) -> dict:
+    """What the feedback letter prints: raises Refused before there is a decision to tell."""
+    check_letter(decided_at=referral.decided_at)
+    return {"referral": referral, "today": clock.today()}
+
+
+# Reads for the pages: the choices on the forms, the queue and the quality report.
+
+EARLY_HELP_LEAD_ROLES = ("practitioner", "team_manager")
+
+
+def active_agencies() -> list[Agency]:
+    return db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.name)).all()
+
+
+def active_levels() -> list[LevelOfNeed]:
+    return db.session.scalars(select(LevelOfNeed).where(LevelOfNeed.active).order_by(LevelOfNeed.number)).all()
+
+
+def active_outcomes() -> list[DecisionOutcome]:
+    return db.session.scalars(
+        select(DecisionOutcome).where(DecisionOutcome.active).order_by(DecisionOutcome.sort_order)
+    ).all()
+
+
+def social_workers() -> list[User]:
+    """Social workers who can be named for a social care decision: active, and in a team."""
+    return db.session.scalars(
+        select(User)
+        .join(Role, User.role_id == Role.id)
+        .where(User.active, Role.code == "social_worker", User.team_id.is_not(None))
+        .order_by(User.name)
+    ).all()
 
 
 def lead_practitioners() -> list[User]:
     """People who can lead early help work: active practitioners and managers in early help teams."""
-    from earlyhelp.models import Role, Team
-
     return db.session.scalars(
         select(User)
         .join(Team, User.team_id == Team.id)
         .join(Service, Team.service_id == Service.id)
         .join(Role, User.role_id == Role.id)
-        .where(User.active, Service.code == "early_help", Role.code.in_(["practitioner", "team_manager"]))
+        .where(User.active, Service.code == "early_help", Role.code.in_(EARLY_HELP_LEAD_ROLES))
         .order_by(User.name)
     ).all()
 
@@ -236,16 +337,29 @@ def queue(
     if level_id:
         query = query.where(Referral.level_id == level_id)
     order = Referral.received_at.asc() if status == ReferralStatus.AWAITING_DECISION else Referral.decided_at.desc()
-    return query.order_by(order, Referral.id)
+    # Each row shows the family's name (its surnames), so the households come in one more query.
+    return query.order_by(order, Referral.id).options(selectinload(Referral.family).selectinload(Family.members))
 
 
-def agency_quality(*, since: datetime) -> dict[str, dict[str, dict[str, int]]]:
-    """Clarity ratings per agency and month: {agency: {"2025-11": {"yes": 3, "partly": 1, "no": 0}}}."""
-    month = (
-        func.to_char(Referral.received_at, "YYYY-MM")
-        if db.engine.dialect.name == "postgresql"
-        else func.strftime("%Y-%m", Referral.received_at)
+def queue_page(*, status: str, agency_id: int | None, level_id: int | None, page: int) -> tuple[Pagination, dict]:
+    """One page of the queue, and each referral's decision clock, by referral id."""
+    referrals = db.paginate(
+        queue(status=status, agency_id=agency_id, level_id=level_id),
+        page=page,
+        per_page=QUEUE_PAGE_SIZE,
+        error_out=False,
     )
+    today = clock.today()
+    return referrals, {referral.id: decision_clock(referral, today=today) for referral in referrals.items}
+
+
+def agency_quality(*, since: datetime, until: datetime | None = None) -> dict[str, dict[str, dict[str, int]]]:
+    """Clarity ratings per agency and London month: {agency: {"2025-11": {"yes": 3, "partly": 1, "no": 0}}}.
+
+    Months are London months: a referral received at 00:30 on 1 July (23:30 on 30 June in UTC) counts in July.
+    """
+    months = _london_months(since, until or clock.now())
+    month = case(*[(Referral.received_at >= start, key) for key, start in reversed(months)], else_=None)
     rows = db.session.execute(
         select(Agency.name, month.label("month"), Referral.clarity, func.count())
         .join(Agency, Referral.agency_id == Agency.id)
@@ -257,3 +371,21 @@ def agency_quality(*, since: datetime) -> dict[str, dict[str, dict[str, int]]]:
     for agency, month_key, clarity, count in rows:
         result[agency][month_key][clarity] = count
     return result
+
+
+def _london_months(since: datetime, until: datetime) -> list[tuple[str, datetime]]:
+    """Each London month from since's to until's (and the next, for anything recorded ahead), with its start."""
+    day = clock.local_date(since).replace(day=1)
+    last = clock.local_date(until).replace(day=1)
+    months = []
+    while True:
+        months.append((f"{day.year}-{day.month:02d}", clock.at_london(day, time(0, 0))))
+        if day > last:
+            return months
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def quality_report(*, months: int = QUALITY_MONTHS) -> tuple[dict, list[str]]:
+    """Clarity ratings per agency for referrals received in about the last `months` months, and the months."""
+    ratings = agency_quality(since=clock.now() - timedelta(days=months * 31))
+    return ratings, sorted({month for per_agency in ratings.values() for month in per_agency})

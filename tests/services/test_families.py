@@ -3,8 +3,10 @@
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from earlyhelp.domain.refusals import NeedsConfirmation, Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, Episode, Family, Person, Service
 from earlyhelp.services import families
@@ -24,6 +26,7 @@ def family_of(*people, postcode="ZZ99 1AA", reference=None) -> Family:
             for first, last, born, child in people
         ],
         actor=make_user(),
+        confirmed_new=True,
     )
     if reference:
         family.reference = reference
@@ -167,3 +170,49 @@ def test_a_household_lists_the_children_first_oldest_first_then_the_adults(app):
     assert [p.first_name for p in family.members] == ["Cy", "Bea", "Ada"]
     assert [p.first_name for p in family.children] == ["Cy", "Bea"]
     assert db.session.scalar(select(Person).where(Person.first_name == "Bea")).family.name == "Orderly"
+
+
+def new_family(members, **overrides):
+    return families.create_family(
+        address="3 Pretend Street, Testtown",
+        postcode="ZZ99 3AA",
+        languages="English",
+        interpreter_needed=False,
+        culture_and_identity="",
+        members=members,
+        actor=overrides.pop("actor", None) or make_user(),
+        **overrides,
+    )
+
+
+def test_a_family_that_may_already_be_known_is_recorded_only_once_confirmed(app):
+    known = family_of(("Oswin", "Knownley", date(2015, 5, 5), True), reference="FAM-KNOWN1")
+    actor = make_user()
+    members = [MemberInput("Oswin", "Knownley", date(2015, 5, 5), "Son", True)]
+    with pytest.raises(NeedsConfirmation) as check:
+        new_family(members, actor=actor)
+    assert check.value.field == "confirm_new"
+    [match] = check.value.findings
+    assert (match.family_id, match.family_reference, match.full_name) == (known.id, "FAM-KNOWN1", "Oswin Knownley")
+    assert db.session.scalar(select(Family).where(Family.postcode == "ZZ99 3AA")) is None
+    refused = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "create", AuditEvent.user_id == actor.id))
+    assert refused.outcome == "refused"
+    family = new_family(members, confirmed_new=True)
+    assert family.members[0].full_name == "Oswin Knownley"
+
+
+def test_a_household_needs_a_child_and_its_only_child_cannot_stop_being_one(app):
+    with pytest.raises(Refused, match="Add at least one child") as refused:
+        new_family([MemberInput("Ada", "Grownup", date(1980, 1, 1), "Mother", False)])
+    assert refused.value.field == "household"
+    family = family_of(("Ada", "Onlychild", date(2018, 1, 1), True), ("Bo", "Onlychild", None, False))
+    child = family.children[0]
+    with pytest.raises(Refused, match="only child in the household") as refused:
+        families.update_person(child, {"is_child": False}, actor=make_user())
+    assert refused.value.field == "is_child"
+    assert db.session.get(Person, child.id).is_child
+    second = Person(first_name="Cy", last_name="Onlychild", is_child=True, relationship_to_child="Son")
+    family.members.append(second)
+    db.session.commit()
+    families.update_person(child, {"is_child": False}, actor=make_user())
+    assert not db.session.get(Person, child.id).is_child

@@ -1,15 +1,24 @@
 """The referral and decision use cases, against the real database."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
+from earlyhelp import clock
 from earlyhelp.clock import LONDON
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
-from earlyhelp.models import AuditEvent, DecisionOutcome, Episode, LevelOfNeed, TimelineEntry
-from earlyhelp.services.referrals import agency_quality, decide_referral, decision_clock, rate_clarity
+from earlyhelp.models import AuditEvent, DecisionOutcome, Episode, LevelOfNeed, Referral, TimelineEntry
+from earlyhelp.services.referrals import (
+    agency_quality,
+    decide_referral,
+    decision_clock,
+    feedback_letter,
+    rate_clarity,
+    record_feedback,
+)
 from tests.factories import make_household, make_referral, make_user, reference
 
 
@@ -128,3 +137,86 @@ def test_clarity_ratings_add_up_per_agency_and_month(app):
     ratings = agency_quality(since=london(2025, 11, 1, 0))
     assert ratings["School"]["2025-11"] == {"yes": 1, "partly": 0, "no": 1}
     assert ratings["Police"]["2025-11"] == {"yes": 0, "partly": 1, "no": 0}
+
+
+def test_a_referral_received_at_23_59_59_on_31_december_is_received_that_day_and_counted_from_the_next_working_day(app):
+    officer = make_user("front_door", team_name="Front door")
+    received = clock.at_london(date(2026, 12, 31), time(23, 59, 59))
+    with time_machine.travel(received, tick=False):
+        referral = make_referral(make_household(1), actor=officer, received_at=received)
+    assert clock.local_date(referral.received_at) == date(2026, 12, 31)
+    # 1 January 2027 is a bank holiday, then a weekend: counted from Monday 4 January, due the day after.
+    assert referral.decision_due_on == date(2027, 1, 5)
+    assert referral.decision_due_explanation.endswith("(out of hours, so counted from Mon 4 Jan 2027)")
+    assert decision_clock(referral, today=date(2027, 1, 5)).state == "due_today"
+
+
+def test_a_referral_received_in_the_future_is_refused_and_the_refusal_audited(app):
+    officer = make_user("front_door", team_name="Front door")
+    family = make_household(1)
+    with time_machine.travel(datetime(2026, 10, 25, 1, 45, tzinfo=LONDON), tick=False):
+        # 01:50 on the morning the clocks go back is the first 01:50 (BST): five minutes from now.
+        with pytest.raises(Refused, match="Time received must be now or in the past") as refused:
+            make_referral(family, actor=officer, received_at=clock.at_london(date(2026, 10, 25), time(1, 50)))
+        make_referral(family, actor=officer, received_at=clock.at_london(date(2026, 10, 25), time(1, 40)))
+    assert refused.value.field == "received_time"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "record_referral"))
+    assert (event.outcome, event.family_id, event.user_id) == ("refused", family.id, officer.id)
+    assert len(db.session.scalars(select(Referral).where(Referral.family_id == family.id)).all()) == 1
+
+
+def test_a_lead_who_no_longer_works_here_or_leads_other_work_is_refused(app):
+    officer = make_user("front_door", team_name="Front door")
+    gone = make_user("practitioner", name="Gone Away", active=False)
+    social_worker = make_user("social_worker", team_name="Social care team", name="Sasha Social")
+    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    with pytest.raises(Refused, match="Gone Away can no longer be given work") as refused:
+        decide(referral, "early_help", actor=officer, lead=gone)
+    assert refused.value.field == "lead_practitioner"
+    with pytest.raises(Refused, match="Sasha Social cannot lead this work") as refused:
+        decide(referral, "early_help", actor=officer, lead=social_worker.id)
+    assert refused.value.field == "lead_practitioner"
+    with pytest.raises(Refused, match=r"cannot lead this work\. Select a social worker") as refused:
+        decide(referral, "social_care_assessment", actor=officer, lead=make_user("practitioner"))
+    assert refused.value.field == "social_worker"
+    assert not db.session.get(Referral, referral.id).is_decided
+
+
+def test_a_decision_that_opens_nothing_takes_no_lead(app):
+    officer = make_user("front_door", team_name="Front door")
+    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    decide(referral, "no_further_action", actor=officer, lead=make_user("practitioner", active=False))
+    assert db.session.scalars(select(Episode).where(Episode.family_id == referral.family_id)).all() == []
+
+
+def test_feedback_comes_after_the_decision_once_and_never_before_it(app):
+    officer = make_user("front_door", team_name="Front door")
+    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    with pytest.raises(Refused, match="Record the decision before recording feedback"):
+        record_feedback(referral, method="phone", at=london(2025, 12, 1, 11), actor=officer)
+    with pytest.raises(Refused, match="Record the decision before printing the feedback letter"):
+        feedback_letter(referral)
+    decide(referral, "no_further_action", actor=officer, decided_at=london(2025, 12, 1, 14, 5))
+    with pytest.raises(Refused, match=r"on or after the decision \(Mon 1 Dec 2025\)") as refused:
+        record_feedback(referral, method="phone", at=london(2025, 11, 30, 16), actor=officer)
+    assert refused.value.field == "fed_back_on"
+    # Told that morning, as the decision was being made: recorded as told when it was made, not before.
+    record_feedback(referral, method="phone", at=london(2025, 12, 1, 9), actor=officer)
+    assert referral.feedback_at == london(2025, 12, 1, 14, 5)
+    with pytest.raises(Refused, match="The referrer was already told, on 1 December 2025"):
+        record_feedback(referral, method="email", at=london(2025, 12, 2, 9), actor=officer)
+    assert feedback_letter(referral)["referral"] is referral
+
+
+def test_ratings_count_in_the_london_month_the_referral_was_received(app):
+    officer = make_user("front_door", team_name="Front door")
+    # 00:30 on 1 July in London is still 30 June in UTC; 00:30 on 1 December is the same in both.
+    for received in (london(2025, 7, 1, 0, 30), london(2025, 12, 1, 0, 30), london(2025, 11, 30, 23, 30)):
+        referral = make_referral(make_household(1), actor=officer, agency_name="Police", received_at=received)
+        rate_clarity(referral, clarity="yes", note="", actor=officer)
+    ratings = agency_quality(since=london(2025, 6, 1, 0), until=london(2025, 12, 31, 0))
+    assert {month: counts["yes"] for month, counts in ratings["Police"].items()} == {
+        "2025-07": 1,
+        "2025-11": 1,
+        "2025-12": 1,
+    }

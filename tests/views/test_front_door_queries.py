@@ -1,0 +1,266 @@
+"""Each list and record page of the front door and families loads what it shows in a fixed number of queries.
+
+Every test builds 5 rows, counts the SQL statements of one page request, builds up to 50, and counts again:
+the two counts are the same. Time stands still in each test, so that nothing that happens once a minute (a
+session's last-seen time) lands in one count and not the other.
+"""
+
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+
+from earlyhelp import clock
+from earlyhelp.clock import LONDON
+from earlyhelp.extensions import db
+from earlyhelp.models import (
+    DecisionOutcome,
+    Episode,
+    LevelOfNeed,
+    NextStep,
+    NextStepStatus,
+    OwnerKind,
+    Person,
+    Service,
+    TimelineEntry,
+)
+from earlyhelp.services.referrals import decide_referral, rate_clarity, record_feedback
+from tests.factories import make_family, make_household, make_referral, make_user, reference
+from tests.helpers import counting_statements
+
+# A Tuesday morning, well inside the working day.
+FROZEN = datetime(2026, 11, 10, 10, 0, tzinfo=LONDON)
+SIZES = (5, 50)
+
+
+@pytest.fixture(autouse=True)
+def still_time():
+    with time_machine.travel(FROZEN, tick=False):
+        yield
+
+
+@pytest.fixture
+def officer(client):
+    officer = make_user("front_door", team_name="Front door")
+    client.sign_in(officer)
+    return officer
+
+
+def statements(client, endpoint: str, **values) -> int:
+    """The statements one request runs: the page and its audit event, nothing the test does around it."""
+    with counting_statements() as count:
+        response = client.get(endpoint, **values)
+    assert response.status_code == 200, response.status_code
+    return count()
+
+
+def counts_as_rows_grow(client, add_rows, endpoint: str, **values) -> list[int]:
+    counts, made = [], 0
+    for size in SIZES:
+        add_rows(size - made)
+        made = size
+        counts.append(statements(client, endpoint, **values))
+    return counts
+
+
+def decided(referral, actor, *, lead=None):
+    outcome = reference(DecisionOutcome, code="early_help" if lead else "no_further_action")
+    decide_referral(
+        referral.id,
+        outcome=outcome,
+        decided_level=reference(LevelOfNeed, number=2),
+        rationale="Needs can be met by a coordinated plan.",
+        decided_at=clock.now(),
+        late_reason="",
+        lead=lead,
+        actor=actor,
+    )
+    return referral
+
+
+def test_the_queue_of_referrals_awaiting_a_decision_costs_the_same_with_5_or_50(client, officer):
+    def add(count):
+        for number in range(count):
+            make_referral(
+                make_household(children=2),
+                actor=officer,
+                agency_name=["School", "Police", "Health visitor"][number % 3],
+                received_at=clock.now() - timedelta(hours=number),
+            )
+
+    small, large = counts_as_rows_grow(client, add, "referrals.queue")
+    assert small == large
+
+
+def test_the_queue_of_decided_referrals_costs_the_same_with_5_or_50(client, officer):
+    lead = make_user("practitioner")
+
+    def add(count):
+        for number in range(count):
+            referral = make_referral(
+                make_household(children=1), actor=officer, received_at=clock.now() - timedelta(hours=1)
+            )
+            decided(referral, officer, lead=lead if number % 2 else None)
+
+    small, large = counts_as_rows_grow(client, add, "referrals.queue", status="decided")
+    assert small == large
+
+
+def test_a_referral_page_costs_the_same_with_5_or_50_children(client, officer):
+    counts = []
+    for size in SIZES:
+        referral = decided(make_referral(make_household(children=size), actor=officer), officer)
+        record_feedback(referral, method="phone", at=clock.now(), actor=officer)
+        rate_clarity(referral, clarity="partly", note="", actor=officer)
+        counts.append(statements(client, "referrals.show", referral_id=referral.id))
+    assert counts[0] == counts[1]
+
+
+def test_the_decide_page_costs_the_same_with_5_or_50_leads_and_social_workers(client, officer):
+    referral_id = make_referral(make_household(children=1), actor=officer).id
+
+    def add(count):
+        for _ in range(count):
+            make_user("practitioner", team_name="Early help team")
+            make_user("social_worker", team_name="Social care team")
+
+    small, large = counts_as_rows_grow(client, add, "referrals.decide", referral_id=referral_id)
+    assert small == large
+
+
+def test_the_quality_page_costs_the_same_with_5_or_50_rated_referrals(client, officer):
+    agencies = ["School", "Police", "Health visitor", "Housing", "GP"]
+
+    def add(count):
+        for number in range(count):
+            referral = make_referral(
+                make_household(children=1),
+                actor=officer,
+                agency_name=agencies[number % len(agencies)],
+                received_at=clock.now() - timedelta(days=number * 3),
+            )
+            rate_clarity(referral, clarity=["yes", "partly", "no"][number % 3], note="", actor=officer)
+
+    small, large = counts_as_rows_grow(client, add, "referrals.quality")
+    assert small == large
+
+
+def test_a_family_search_costs_the_same_with_5_or_50_families_found(client, officer):
+    def add(count):
+        for _ in range(count):
+            family = make_family(postcode="ZQ9 9QQ")
+            family.members.append(Person(first_name="Kit", last_name="Searchling", relationship_to_child="Son"))
+            db.session.commit()
+
+    small, large = counts_as_rows_grow(client, add, "families.search", postcode="ZQ9")
+    assert small == large
+
+
+def test_a_family_page_costs_the_same_with_5_or_50_of_everything(client, officer):
+    family = make_household(children=1)
+    family_id = family.id
+    practitioner = make_user("practitioner")
+    services = {service.code: service for service in db.session.scalars(db.select(Service))}
+    for code, lead in (("early_help", practitioner), ("social_care", None)):
+        db.session.add(
+            Episode(family_id=family_id, service_id=services[code].id, lead_id=lead and lead.id, started_on=FROZEN)
+        )
+    db.session.commit()
+
+    def add(count):
+        for number in range(count):
+            db.session.add(
+                Person(
+                    family_id=family_id,
+                    first_name=f"Child{number}",
+                    last_name="Manyfold",
+                    is_child=True,
+                    relationship_to_child="Daughter",
+                )
+            )
+            db.session.add(
+                NextStep(
+                    family_id=family_id,
+                    what=f"Step {number}",
+                    owner_kind=OwnerKind.USER if number % 2 else OwnerKind.FAMILY_MEMBER,
+                    owner_user_id=practitioner.id if number % 2 else None,
+                    owner_name="" if number % 2 else "Mum",
+                    due_on=clock.today() + timedelta(days=number),
+                    status=NextStepStatus.OPEN,
+                    source_type="family_plan",
+                )
+            )
+            db.session.add(
+                TimelineEntry(
+                    family_id=family_id,
+                    summary=f"Event {number}",
+                    record_type="test",
+                    actor_id=practitioner.id if number % 2 else officer.id,
+                    at=clock.now() - timedelta(minutes=number),
+                )
+            )
+            db.session.commit()
+            make_referral(db.session.get(type(family), family_id), actor=officer)
+
+    small, large = counts_as_rows_grow(client, add, "families.show", family_id=family_id)
+    assert small == large
+
+
+def test_a_person_edit_page_costs_the_same_in_a_household_of_5_or_50(client, officer):
+    family = make_household(children=1)
+    family_id, person_id = family.id, family.children[0].id
+
+    def add(count):
+        for number in range(count):
+            db.session.add(
+                Person(family_id=family_id, first_name=f"P{number}", last_name="Wide", relationship_to_child="Aunt")
+            )
+        db.session.commit()
+
+    small, large = counts_as_rows_grow(client, add, "families.edit_person", family_id=family_id, person_id=person_id)
+    assert small == large
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="each person shown is audited as a read, and services/audit.py:write_pending_reads inserts the events"
+    " one statement each; one INSERT for all of a request's reads makes this pass (asked of the lead)",
+)
+def test_the_new_family_page_with_possible_matches_costs_the_same_with_5_or_50_people_like_them(client, officer):
+    born = FROZEN.date().replace(year=2016)
+    form = {
+        "address": "12 Imaginary Lane, Testtown",
+        "postcode": "ZZ99 9ZZ",
+        "languages": "English",
+        "interpreter_needed": "no",
+        "members-0-first_name": "Quill",
+        "members-0-last_name": "Matchworth",
+        "members-0-date_of_birth": [str(born.day), str(born.month), str(born.year)],
+        "members-0-relationship_to_child": "Son",
+        "members-0-is_child": "yes",
+    }
+
+    def add(count):
+        for _ in range(count):
+            family = make_family()
+            family.members.append(
+                Person(
+                    first_name="Quill",
+                    last_name="Matchworth",
+                    date_of_birth=born,
+                    is_child=True,
+                    relationship_to_child="Son",
+                )
+            )
+        db.session.commit()
+
+    counts, made = [], 0
+    for size in SIZES:
+        add(size - made)
+        made = size
+        token = client.csrf_token("families.new")
+        with counting_statements() as count:
+            response = client.post("families.new", form | {"csrf_token": token})
+        assert "Possible matches" in response.text
+        counts.append(count())
+    assert counts[0] == counts[1]
