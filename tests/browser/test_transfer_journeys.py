@@ -8,6 +8,7 @@ from sqlalchemy import select
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Service, Transfer, User
 from tests.browser.conftest import check_page, choose
+from tests.helpers import url
 
 
 def free_episode(app, service_code: str, lead_email: str) -> tuple[int, int, list[str]]:
@@ -78,7 +79,7 @@ def test_a_full_step_up_from_request_to_handover_complete(person, live_app):
     family_id, episode_id, children = free_episode(live_app, "early_help", "practitioner@northshire.example")
 
     practitioner = person("practitioner")
-    practitioner.goto(f"/families/{family_id}")
+    practitioner.goto(url(live_app, "families.show", family_id=family_id))
     practitioner.get_by_role("link", name="Request a step-up to social care").click()
     check_page(practitioner, "step-up-new")
     choose(practitioner, "Is any child in immediate danger?", "No")
@@ -113,7 +114,7 @@ def test_a_full_step_up_from_request_to_handover_complete(person, live_app):
     expect(social_worker.locator("#responsible")).to_contain_text("Sam Socialworker")
     complete_handover(social_worker, "Sam Socialworker (Social care team)")
 
-    social_worker.goto(f"/families/{family_id}")
+    social_worker.goto(url(live_app, "families.show", family_id=family_id))
     involvement = social_worker.locator("#involvement + *")
     expect(social_worker.locator("main")).to_contain_text("Children's social care")
     expect(involvement).to_contain_text("Sam Socialworker")
@@ -124,7 +125,7 @@ def test_a_full_step_down_from_request_to_handover_complete(person, live_app):
     family_id, episode_id, children = free_episode(live_app, "social_care", "social.worker@northshire.example")
 
     social_worker = person("social.worker")
-    social_worker.goto(f"/families/{family_id}")
+    social_worker.goto(url(live_app, "families.show", family_id=family_id))
     social_worker.get_by_role("link", name="Request a step-down to early help").click()
     check_page(social_worker, "step-down-new")
     social_worker.get_by_label("Why step down now?").fill("The child protection plan has ended.")
@@ -163,5 +164,7 @@ def test_a_full_step_down_from_request_to_handover_complete(person, live_app):
     check_page(practitioner, "step-down-accepted")
     complete_handover(practitioner, "Robin Practitioner (Early help north)")
 
-    letter = practitioner.request.get(practitioner.url + "/family-letter.pdf")
+    with live_app.app_context():
+        transfer_id = db.session.scalar(select(Transfer.id).where(Transfer.family_id == family_id))
+    letter = practitioner.request.get(url(live_app, "transfers.family_letter", transfer_id=transfer_id))
     assert letter.headers["content-type"] == "application/pdf"

@@ -37,7 +37,9 @@ def test_a_step_up_moves_through_every_state_and_records_who_when_and_why(app):
     transfer.handover_plan.meeting_held, transfer.handover_plan.meeting_on = True, date(2025, 12, 3)
     transfers.act(transfer.id, TransferAction.COMPLETE_HANDOVER, actor=receiver)
     db.session.commit()
-    events = db.session.scalars(select(TransferEvent).where(TransferEvent.transfer_id == transfer.id)).all()
+    events = db.session.scalars(
+        select(TransferEvent).where(TransferEvent.transfer_id == transfer.id).order_by(TransferEvent.id)
+    ).all()
     assert [(e.action, e.to_state, e.actor.name) for e in events] == [
         ("create", "draft", "Pip Practitioner"),
         ("submit", "awaiting_approval", "Pip Practitioner"),
