@@ -3,6 +3,7 @@
 import pytest
 
 from earlyhelp.security import CONTENT_SECURITY_POLICY
+from tests.helpers import url
 
 
 def assert_security_headers(response, *, cacheable=False):
@@ -30,36 +31,36 @@ def assert_security_headers(response, *, cacheable=False):
 
 def test_a_signed_in_page_has_the_security_headers(client, make_user):
     client.sign_in(make_user())
-    assert_security_headers(client.get("/"))
+    assert_security_headers(client.get("main.home"))
 
 
 def test_an_htmx_fragment_has_the_security_headers(client, make_user):
     client.sign_in(make_user())
-    assert_security_headers(client.get("/", headers={"HX-Request": "true"}))
+    assert_security_headers(client.get("main.home", headers={"HX-Request": "true"}))
 
 
-@pytest.mark.parametrize("path", ["/no-such-page", "/admin/users"])
-def test_error_pages_have_the_security_headers(client, make_user, path):
+@pytest.mark.parametrize("target", ["/no-such-page", "admin.users"])  # an address typed by hand, and a refused page
+def test_error_pages_have_the_security_headers(client, make_user, target):
     client.sign_in(make_user())
-    response = client.get(path)
+    response = client.get(target)
     assert response.status_code in (403, 404)
     assert_security_headers(response)
 
 
 def test_the_sign_in_page_and_health_check_have_the_security_headers(client):
-    assert_security_headers(client.get("/sign-in"))
-    assert_security_headers(client.get("/healthz"))
+    assert_security_headers(client.get("auth.sign_in"))
+    assert_security_headers(client.get("main.healthz"))
 
 
 def test_a_pdf_has_the_security_headers(pdf_client):
-    response = pdf_client.get("/print-check.pdf?text=hello")
+    response = pdf_client.get("print_check", text="hello")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert_security_headers(response)
 
 
 def test_static_files_have_the_security_headers_and_may_be_cached(client):
-    response = client.get("/static/css/app.css")
+    response = client.get("static", filename="css/app.css")
     assert response.status_code == 200
     assert_security_headers(response, cacheable=True)
     assert "no-store" not in response.headers.get("Cache-Control", "")
@@ -75,12 +76,12 @@ def test_session_cookies_are_http_only_and_same_site_lax(client, make_user):
 def test_cookies_are_secure_when_configured_for_https(app):
     app.config["SESSION_COOKIE_SECURE"] = True
     try:
-        response = app.test_client().get("/sign-in")
+        response = app.test_client().get(url(app, "auth.sign_in"))
         assert "Secure" in response.headers["Set-Cookie"]
     finally:
         app.config["SESSION_COOKIE_SECURE"] = False
 
 
 def test_hsts_is_sent_over_https(client):
-    response = client.get("/sign-in", base_url="https://localhost")
+    response = client.get("auth.sign_in", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -5,11 +5,14 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_page, sign_in
+from tests.helpers import url
 
 
-def test_sign_in_see_home_sign_out_and_the_old_session_is_refused(page, browser, live_server):
-    page.goto("/")
-    expect(page).to_have_url(f"{live_server}/sign-in?next=/")
+def test_sign_in_see_home_sign_out_and_the_old_session_is_refused(page, browser, live_server, live_app):
+    home = url(live_app, "main.home")
+    sent_to_sign_in = live_server + url(live_app, "auth.sign_in", next=home)
+    page.goto(home)
+    expect(page).to_have_url(sent_to_sign_in)
     check_page(page, "sign-in")
 
     sign_in(page, "practitioner@northshire.example")
@@ -28,8 +31,8 @@ def test_sign_in_see_home_sign_out_and_the_old_session_is_refused(page, browser,
     other = browser.new_context(base_url=live_server)
     other.add_cookies(old_cookies)
     stolen = other.new_page()
-    stolen.goto("/")
-    expect(stolen).to_have_url(f"{live_server}/sign-in?next=/")
+    stolen.goto(home)
+    expect(stolen).to_have_url(sent_to_sign_in)
     other.close()
 
 
