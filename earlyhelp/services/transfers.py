@@ -61,6 +61,7 @@ from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.notifications import notify
+from earlyhelp.services.referrals import lead_practitioners
 from earlyhelp.services.use_case import use_case
 
 SERVICE_FOR = {Direction.STEP_UP: ("early_help", "social_care"), Direction.STEP_DOWN: ("social_care", "early_help")}
@@ -151,8 +152,12 @@ def teams_of(service_code: str) -> list[Team]:
     return db.session.scalars(select(Team).join(Service).where(Service.code == service_code).order_by(Team.name)).all()
 
 
-def levels() -> list[LevelOfNeed]:
-    return db.session.scalars(select(LevelOfNeed).where(LevelOfNeed.active).order_by(LevelOfNeed.number)).all()
+def start_choices(direction: Direction) -> tuple[list[LevelOfNeed], list[Team], list[User]]:
+    """What a new request offers: the levels of need, the receiving teams, and (for a step-down) the people
+    who can lead early help, to propose as its lead and to own its outstanding tasks."""
+    levels = db.session.scalars(select(LevelOfNeed).where(LevelOfNeed.active).order_by(LevelOfNeed.number)).all()
+    people = lead_practitioners() if direction is Direction.STEP_DOWN else []
+    return levels, teams_of(SERVICE_FOR[direction][1]), people
 
 
 def receiving_staff(transfer: Transfer) -> list[User]:
@@ -276,6 +281,8 @@ def queue_page(name: str, user: User, *, page: int = 1) -> QueuePage:
     query = queue(name, user).options(
         selectinload(Transfer.family).selectinload(Family.members), selectinload(Transfer.events)
     )
+    # A hand-typed page number beyond any list is simply an empty page, not an offset too big for the database.
+    page = min(max(page, 1), 2**31 // QUEUE_PAGE_SIZE)
     listing = db.paginate(query, page=page, per_page=QUEUE_PAGE_SIZE, error_out=False)
     today = clock.today()
     return QueuePage(

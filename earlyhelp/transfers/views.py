@@ -16,7 +16,6 @@ from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.services import transfers
 from earlyhelp.services.audit import Outcome, record_read
-from earlyhelp.services.referrals import lead_practitioners
 from earlyhelp.transfers import bp
 from earlyhelp.transfers.forms import (
     ActionForm,
@@ -54,12 +53,13 @@ def _episode_or_404(episode_id: int, direction: Direction) -> Episode:
 
 def _request_form(direction: Direction, **kwargs):
     form = FORMS[direction](**kwargs)
-    people = lead_practitioners() if direction is Direction.STEP_DOWN else ()
-    form.set_choices(transfers.levels(), transfers.teams_of(transfers.SERVICE_FOR[direction][1]), people)
+    form.set_choices(*transfers.start_choices(direction))
     return form
 
 
-def _new_page(episode, direction, *, request_form, rows, posted, declined_form=None, **flags):
+def _new_page(
+    episode, direction, *, request_form, rows, posted, declined_form=None, can_start=True, household_changed=False
+):
     """The new-request page. `posted` (for the error summary) is whichever of its forms was sent."""
     return render_template(
         "transfers/new.html",
@@ -71,8 +71,8 @@ def _new_page(episode, direction, *, request_form, rows, posted, declined_form=N
         episode=episode,
         direction=direction,
         rows=rows,
-        can_start=flags.get("can_start", True),
-        household_changed=flags.get("household_changed", False),
+        can_start=can_start,
+        household_changed=household_changed,
     )
 
 
@@ -324,9 +324,9 @@ def queues():
 @case_worker
 def handover_summary(transfer_id: int):
     transfer = get_or_404(Transfer, transfer_id)
-    filename = f"handover-summary-{transfer.family.reference}.pdf"
-    pdf = render_pdf("pdf/handover_summary.html", **transfers.handover_summary(transfer))
-    record_read("print", "transfer", transfer.id, family_id=transfer.family_id)
+    family_id, filename = transfer.family_id, f"handover-summary-{transfer.family.reference}.pdf"
+    pdf = render_pdf("pdf/handover_summary.html", **transfers.handover_summary(transfer))  # ends the transaction
+    record_read("print", "transfer", transfer_id, family_id=family_id)
     return pdf_response(pdf, filename)
 
 
@@ -341,7 +341,7 @@ def family_letter(transfer_id: int):
         form = FlaskForm(formdata=None)
         show_refusal(form, refusal)
         return _show(transfer, posted=form)
-    filename = f"what-happens-next-{transfer.family.reference}.pdf"
-    pdf = render_pdf("pdf/what_happens_next.html", **letter)
-    record_read("print", "transfer", transfer.id, family_id=transfer.family_id)
+    family_id, filename = transfer.family_id, f"what-happens-next-{transfer.family.reference}.pdf"
+    pdf = render_pdf("pdf/what_happens_next.html", **letter)  # ends the transaction
+    record_read("print", "transfer", transfer_id, family_id=family_id)
     return pdf_response(pdf, filename)

@@ -1557,3 +1557,12 @@ def test_only_the_sending_or_receiving_team_can_complete_the_handover(client, to
     soup = soup_of(client.post("transfers.complete_handover", transfer_id=transfer.id))
     assert error_messages(soup) == ["Only the sending or receiving team can complete the handover"]
     assert fresh(transfer).state == TransferState.ACCEPTED
+
+
+def test_a_hand_typed_page_number_that_is_no_page_does_not_break_the_list(client):
+    lead = early_help_lead()
+    many_requests(2, requester=lead)
+    client.sign_in(lead)
+    assert len(queue_references(client.page("/transfers?queue=mine&page=nonsense"))) == 2
+    assert len(queue_references(client.page("/transfers?queue=mine&page=-3"))) == 2
+    assert "There is no page" in text_of(client.page("/transfers?queue=mine&page=99999999999999999999"), "main")
