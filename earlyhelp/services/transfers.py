@@ -479,11 +479,13 @@ def act(
     `lead` (accepting): the receiving lead, as a user or as the id a form posted. Each action is its own use
     case, so a refused approval is audited as "approve", a refused acceptance as "accept".
     """
-    return _ACTIONS[action](transfer_id, action, actor=actor, reason=reason, advice=advice, lead=lead, now=now)
+    # The request itself goes to the use case, so that a refusal's audit event names its family too.
+    transfer = db.session.get(Transfer, transfer_id)
+    return _ACTIONS[action](transfer, action, actor=actor, reason=reason, advice=advice, lead=lead, now=now)
 
 
 def _act(
-    transfer_id: int,
+    transfer: Transfer,
     action: TransferAction,
     *,
     actor: User,
@@ -493,7 +495,7 @@ def _act(
     now: datetime | None,
 ) -> Transfer:
     now = now or clock.now()
-    transfer = _locked(transfer_id)
+    transfer = _locked(transfer.id)
     plan = transfer.handover_plan
     lead = _receiving_lead(transfer, lead) if action is TransferAction.ACCEPT else None
     lead_named = lead is not None if action is TransferAction.ACCEPT else transfer.receiving_lead_id is not None

@@ -259,10 +259,11 @@ def test_a_refused_action_is_audited_under_its_own_name(app):
     with pytest.raises(Refused):
         transfers.act(transfer.id, TransferAction.APPROVE, actor=practitioner)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.outcome == "refused"))
-    assert (event.action, event.record_type, event.record_id, event.user_id) == (
+    assert (event.action, event.record_type, event.record_id, event.family_id, event.user_id) == (
         "approve",
         "transfer",
         str(transfer.id),
+        transfer.family_id,
         practitioner.id,
     )
     assert db.session.get(Transfer, transfer.id).state == TransferState.AWAITING_APPROVAL
