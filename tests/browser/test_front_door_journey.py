@@ -8,6 +8,7 @@ from sqlalchemy import select
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, Referral
 from tests.browser.conftest import check_page, choose, sign_in
+from tests.helpers import url
 
 
 def a_family_with_no_referral(app) -> tuple[int, str, list[str]]:
@@ -20,7 +21,7 @@ def test_a_referral_from_receipt_to_an_early_help_decision(page, live_app):
     family_id, reference, children = a_family_with_no_referral(live_app)
     sign_in(page, "front.door@northshire.example")
 
-    page.goto(f"/families/{family_id}")
+    page.goto(url(live_app, "families.show", family_id=family_id))
     check_page(page, "front-door-family")
     page.get_by_role("link", name="Record a referral").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record a referral")
@@ -69,8 +70,16 @@ def test_a_referral_from_receipt_to_an_early_help_decision(page, live_app):
     page.get_by_role("link", name="Record the decision").click()
     check_page(page, "front-door-decide")
     choose(page, "Decision", "Early help")
-    page.get_by_label("Lead practitioner").select_option(label="Robin Practitioner (Early help north)")
     page.get_by_label("Reasons for the decision").fill("A coordinated early help plan will meet these needs.")
+    page.get_by_role("button", name="Record decision").click()
+
+    # Early help without a lead practitioner is refused on that field, and the reasons typed stay.
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the lead practitioner")
+    expect(page.get_by_label("Reasons for the decision")).to_have_value(
+        "A coordinated early help plan will meet these needs."
+    )
+    check_page(page, "front-door-decide-refused")
+    page.get_by_label("Lead practitioner").select_option(label="Robin Practitioner (Early help north)")
     page.get_by_role("button", name="Record decision").click()
 
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Decision recorded: Early help")
@@ -78,6 +87,6 @@ def test_a_referral_from_receipt_to_an_early_help_decision(page, live_app):
     expect(page.locator("#decision-clock")).to_contain_text("Done on time")
     check_page(page, "front-door-decided")
 
-    page.goto(f"/families/{family_id}")
+    page.goto(url(live_app, "families.show", family_id=family_id))
     expect(page.locator("main")).to_contain_text("Robin Practitioner")
     check_page(page, "front-door-family-after")
