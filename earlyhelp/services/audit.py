@@ -12,7 +12,9 @@ from enum import StrEnum
 
 from flask import g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import insert
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
 
@@ -31,10 +33,11 @@ def request_id() -> str:
     return g.request_id
 
 
-def _event(action, record_type, record_id, *, family_id, outcome, user) -> AuditEvent:
+def _event(action, record_type, record_id, *, family_id, outcome, user) -> dict:
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
-    return AuditEvent(
+    return dict(
+        at=clock.now(),
         user_id=getattr(user, "id", None),
         role=user.role.code if user is not None else None,
         action=action,
@@ -58,7 +61,7 @@ def record_event(
     user=None,
 ) -> AuditEvent:
     """A change (or a refused change), in the caller's transaction."""
-    event = _event(action, record_type, record_id, family_id=family_id, outcome=outcome, user=user)
+    event = AuditEvent(**_event(action, record_type, record_id, family_id=family_id, outcome=outcome, user=user))
     db.session.add(event)
     return event
 
@@ -72,17 +75,18 @@ def record_read(
     outcome: Outcome = Outcome.OK,
 ) -> None:
     """Someone saw (listed, viewed, printed) a record, or was denied it: written when the response is ready."""
-    event = _event(action, record_type, record_id, family_id=family_id, outcome=outcome, user=None)
-    g.setdefault("pending_reads", []).append(event)
+    g.setdefault("pending_reads", []).append(
+        _event(action, record_type, record_id, family_id=family_id, outcome=outcome, user=None)
+    )
 
 
 def write_pending_reads(response):
-    """after_request: the request's read events, in their own short transaction."""
+    """after_request: the request's read events, in their own short transaction and one statement."""
     events = g.pop("pending_reads", None)
     if events:
         from earlyhelp.database import begin_writing
 
         begin_writing()
-        db.session.add_all(events)
+        db.session.execute(insert(AuditEvent), events)
         db.session.commit()
     return response

@@ -26,7 +26,7 @@ from earlyhelp.models import (
 )
 from earlyhelp.services.referrals import decide_referral, rate_clarity, record_feedback
 from tests.factories import make_family, make_household, make_referral, make_user, reference
-from tests.helpers import TEST_DATABASE_URL, counting_statements
+from tests.helpers import counting_statements
 
 # A Tuesday morning, well inside the working day.
 FROZEN = datetime(2026, 11, 10, 10, 0, tzinfo=LONDON)
@@ -221,13 +221,6 @@ def test_a_person_edit_page_costs_the_same_in_a_household_of_5_or_50(client, off
     assert small == large
 
 
-@pytest.mark.xfail(
-    not TEST_DATABASE_URL,
-    strict=True,
-    reason="each person shown is audited as a read, and on SQLite services/audit.py:write_pending_reads inserts"
-    " the events one statement each (PostgreSQL batches them); one INSERT for all of a request's reads makes this"
-    " pass (asked of the lead)",
-)
 def test_the_new_family_page_with_possible_matches_costs_the_same_with_5_or_50_people_like_them(client, officer):
     born = FROZEN.date().replace(year=2016)
     form = {
