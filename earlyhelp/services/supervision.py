@@ -46,7 +46,7 @@ def record_supervision(
 
     A blank next date is the usual interval after the date held (SUPERVISION_INTERVAL_WEEKS). The next
     steps (a list, or a dict by their row on the form) are checked by the one set of next-step rules; a
-    refused one names its row's field ("steps-1-due_on").
+    refused one is refused on "steps", saying which row ("Next step 2: the date ...").
     """
     if kind not in ("case", "general"):
         raise Refused("Select case or general supervision", "kind")
@@ -82,7 +82,8 @@ def record_supervision(
                 family.id, step, source_type="supervision", source_id=supervision.id, actor=supervisor, today=today
             )
         except Refused as refusal:
-            raise Refused(refusal.message, f"steps-{index}-{refusal.field}" if refusal.field else None) from None
+            message = refusal.message[0].lower() + refusal.message[1:]
+            raise Refused(f"Next step {index + 1}: {message}", "steps") from None
     if kind == "case":
         add_to_timeline(
             family.id,

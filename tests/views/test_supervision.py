@@ -110,13 +110,18 @@ def test_the_form_lists_my_team_and_its_families_and_proposes_the_next_date_four
     assert owners == ["Select a person", "Kit Marrowby", "Morgan Thistlewhite", "Robin Quillfeather"]
 
 
-def test_a_supervision_with_nothing_decided_and_nothing_to_do_is_refused(client):
+def test_a_supervision_with_nothing_decided_and_nothing_to_do_is_refused_and_the_refusal_audited(client):
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     soup = soup_of(client.post("supervision.new", supervision_form(robin, family)))
     assert error_messages(soup) == ["Record at least one decision or one next step"]
+    assert soup.select_one(".govuk-error-summary__list a")["href"] == "#decisions-0"
+    assert soup.select_one("#decisions-0") is not None
     assert soup.select_one("#discussion").get_text(strip=True) == "Attendance, and whether the plan is working."
     assert supervisions() == 0
+    db.session.expire_all()
+    refusal = db.session.scalar(select(AuditEvent).where(AuditEvent.outcome == "refused"))
+    assert (refusal.action, refusal.record_type, refusal.user_id) == ("create", "supervision", morgan.id)
 
 
 def test_a_decision_needs_its_reason_and_a_reason_needs_its_decision(client):
@@ -189,7 +194,11 @@ def test_a_next_step_due_in_the_past_is_refused_and_nothing_is_saved(client):
         **a_step_row(1, "Visit", robin, "date", past),
     )
     soup = soup_of(client.post("supervision.new", data))
-    assert "The date it needs to be done by must be today or in the future" in text_of(soup, ".govuk-error-summary")
+    message = "Next step 2: the date it needs to be done by must be today or in the future"
+    assert error_messages(soup) == [message]
+    assert soup.select_one(".govuk-error-summary__list a")["href"] == "#steps-0"
+    assert message in inline_errors(soup), "said beside the next steps too"
+    assert date_in(soup, "steps-1-due_on") == today() - timedelta(days=1), "what was typed stays"
     assert (supervisions(), db.session.scalar(select(func.count(NextStep.id)))) == (0, 0)
 
 
@@ -462,3 +471,24 @@ def test_a_record_is_open_to_its_two_people_and_their_team_managers_only(client,
 def test_an_unknown_record_is_not_found(client):
     client.sign_in(manager())
     assert client.get("supervision.show", supervision_id=987654).status_code == 404
+
+
+def test_supervision_records_come_twenty_at_a_time_newest_first_and_htmx_swaps_only_the_list(client):
+    morgan, robin = manager(), practitioner()
+    for days_ago in range(25):
+        held = today() - timedelta(days=days_ago)
+        supervise(morgan, robin, held_on=held, next_on=held + timedelta(weeks=4))
+    client.sign_in(robin)
+    first = client.page("supervision.index")
+    held_dates = [a.get_text(" ", strip=True).split(":")[0] for a in first.select("#records a")]
+    assert held_dates == [short_date(today() - timedelta(days=n)) for n in range(20)]
+    next_link = first.select_one(".govuk-pagination__next a")
+    assert next_link["href"] == client.url("supervision.index", page=2)
+    fragment = soup_of(client.get("supervision.index", headers={"HX-Request": "true"}, page=2))
+    assert [element.get("id") for element in fragment.find_all(recursive=False) if element.name] == ["records-list"]
+    assert len(fragment.select("#records a")) == 5
+
+
+def test_a_record_id_too_big_for_the_database_is_not_found(client):
+    client.sign_in(manager())
+    assert client.get("/supervision/99999999999999999999").status_code == 404
