@@ -27,6 +27,6 @@ class Stale(Refused):
 class NeedsConfirmation(Refused):
     """Allowed, but only once the person has read the warnings and confirmed."""
 
-    def __init__(self, message: str, findings: list):
-        super().__init__(message)
+    def __init__(self, message: str, findings: list, field: str | None = None):
+        super().__init__(message, field)
         self.findings = findings

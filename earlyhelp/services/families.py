@@ -126,9 +126,7 @@ def create_family(
     if not confirmed_new:
         matches = possible_duplicates(members)
         if matches:
-            confirm = NeedsConfirmation(CONFIRM_NEW_FAMILY, matches)
-            confirm.field = "confirm_new"
-            raise confirm
+            raise NeedsConfirmation(CONFIRM_NEW_FAMILY, matches, field="confirm_new")
     family = Family(
         reference=new_family_reference(),
         address=address.strip(),
