@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from earlyhelp import clock
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepStatus, Notification, OwnerKind, User
+from earlyhelp.services.audit import record_event
 from earlyhelp.services.use_case import use_case
 
 PAGE_SIZE = 25
@@ -87,6 +88,8 @@ def mark_all_read(user: User) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=clock.now())
     )
+    if result.rowcount:
+        record_event("read", "notification", user=user)
     return result.rowcount
 
 
