@@ -106,7 +106,7 @@ def snapshot(plan: FamilyPlan, family_steps=None, professional_steps=None) -> di
         "Review date": clock.long_day(plan.review_on),
         "Lead practitioner": f"{plan.lead.name if plan.lead else ''} {plan.lead_contact}".strip(),
         "Who gets a copy": plan.copies_to,
-        "Agreement": f"{plan.agreed_by} {plan.agreed_on or ''}".strip(),
+        "Agreement": f"{plan.agreed_by} {clock.long_day(plan.agreed_on)}".strip(),
     }
 
 
@@ -261,7 +261,9 @@ def _printing(plan: FamilyPlan, *, actor: User, issued_at: datetime, confirmed: 
     family_steps, professional_steps = steps(plan)
     problems = findings(plan, family_steps)
     if problems and not confirmed:
-        raise NeedsConfirmation(CONFIRM_WARNINGS, problems)
+        needs = NeedsConfirmation(CONFIRM_WARNINGS, problems)
+        needs.field = "confirm"  # the box that confirms; NeedsConfirmation has no field argument yet
+        raise needs
     context = {
         "plan": plan,
         "sections": SECTIONS,

@@ -355,6 +355,11 @@ def test_the_check_page_lists_what_to_fix_and_issuing_anyway_needs_the_box_ticke
     assert error_messages(soup_of(refused)) == ["Fix the warnings, or confirm you want to issue the plan anyway"]
     assert len(soup_of(refused).select("#findings li")) == 2
     assert soup_of(refused).select_one("input[name='confirm']").get("checked") is None
+    summary_link = soup_of(refused).select_one(".govuk-error-summary__list a")
+    assert soup_of(refused).select_one(summary_link["href"])["name"] == "confirm"
+    assert text_of(soup_of(refused), "#confirm-error") == (
+        "Error: Fix the warnings, or confirm you want to issue the plan anyway"
+    )
     assert (fresh(plan).status, fresh(plan).documents) == ("draft", [])
     assert events(family, "issue") == [("issue", "family_plan", str(plan.id), lead.id, "refused")]
 
