@@ -261,9 +261,7 @@ def _printing(plan: FamilyPlan, *, actor: User, issued_at: datetime, confirmed: 
     family_steps, professional_steps = steps(plan)
     problems = findings(plan, family_steps)
     if problems and not confirmed:
-        needs = NeedsConfirmation(CONFIRM_WARNINGS, problems)
-        needs.field = "confirm"  # the box that confirms; NeedsConfirmation has no field argument yet
-        raise needs
+        raise NeedsConfirmation(CONFIRM_WARNINGS, problems, field="confirm")
     context = {
         "plan": plan,
         "sections": SECTIONS,
