@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from earlyhelp.extensions import db
-from earlyhelp.pdf import RenderTimeout
+from earlyhelp.pdf import RenderFailed, RenderTimeout
 
 MESSAGES = {
     400: ("Sorry, there is a problem with that request", "The request could not be understood. Go back and try again."),
@@ -39,6 +39,16 @@ def init_app(app: Flask) -> None:
         return _page(
             503,
             "The document took too long to print",
+            "Nothing was lost. Try again in a minute; if it happens again, tell your service desk.",
+        )
+
+    @app.errorhandler(RenderFailed)
+    def render_failed(error):
+        db.session.rollback()
+        app.logger.error("PDF render failed: %s", str(error)[:500])
+        return _page(
+            503,
+            "The document could not be printed",
             "Nothing was lost. Try again in a minute; if it happens again, tell your service desk.",
         )
 

@@ -84,3 +84,14 @@ def test_a_render_that_runs_too_long_is_stopped_with_a_clear_page_and_the_next_o
 
     monkeypatch.undo()
     assert printed(pdf_client, text="again").startswith(b"%PDF-")
+
+
+def test_a_renderer_that_dies_gives_a_clear_page_and_the_next_render_works(pdf_app, pdf_client, monkeypatch):
+    monkeypatch.setitem(pdf_app.config, "PDF_RENDERER", "tests.dying_renderer")
+    response = pdf_client.get("print_check", query_string={"text": "never printed"})
+    assert response.status_code == 503
+    assert "The document could not be printed" in response.text
+    assert "Traceback" not in response.text
+
+    monkeypatch.undo()
+    assert printed(pdf_client, text="again").startswith(b"%PDF-")
