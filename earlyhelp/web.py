@@ -7,7 +7,7 @@ they repeat.
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import abort, render_template, url_for
+from flask import abort, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from earlyhelp.domain.refusals import Refused, Stale
@@ -31,13 +31,40 @@ def get_or_404(model, record_id: int):
     return db.session.get(model, record_id) or abort(404)
 
 
+def page_number(name: str = "page") -> int:
+    """The page of a list asked for: a whole number from 1, whatever was typed (too big is an empty page)."""
+    number = request.args.get(name, 1, type=int)
+    return min(max(number, 1), MAX_PAGE)
+
+
+MAX_PAGE = 100_000
+
+
+def _find_field(form, name: str):
+    """A field by its name in the form, or by its full name inside rows ("outstanding-0-due_on")."""
+    if name in form._fields:
+        return form._fields[name]
+    return next((field for field in _every_field(form) if field.name == name), None)
+
+
+def _every_field(form):
+    for field in form:
+        yield field
+        for entry in getattr(field, "entries", ()):
+            yield entry
+            if hasattr(entry, "form"):
+                yield from _every_field(entry.form)
+        if hasattr(field, "form") and not hasattr(field, "entries"):
+            yield from _every_field(field.form)
+
+
 def show_refusal(form: FlaskForm, refusal: Refused) -> None:
     """Put a refusal where the person will read it: on its field, or at the top of the error summary.
 
     What they typed stays in the form. A stale edit also takes the record's current version, so that
     saving again, having read the other person's changes, is deliberate.
     """
-    field = form._fields.get(refusal.field) if refusal.field else None
+    field = _find_field(form, refusal.field) if refusal.field else None
     if field is not None:
         field.errors = [*field.errors, refusal.message]
     else:

@@ -28,9 +28,7 @@ VIEWS_AND_FORMS = [p for p in SOURCES if p.name in ("views.py", "forms.py") or p
 @pytest.mark.parametrize("path", VIEWS_AND_FORMS, ids=_relative)
 def test_no_view_or_form_commits_or_rolls_back(path):
     """The service owns the transaction: a view parses, calls one use case, and redirects or renders."""
-    found = [
-        f"line {node.lineno}: {name}()" for node, name in _calls(path) if name.endswith((".commit", ".rollback"))
-    ]
+    found = [f"line {node.lineno}: {name}()" for node, name in _calls(path) if name.endswith((".commit", ".rollback"))]
     assert found == []
 
 
@@ -63,11 +61,11 @@ def test_refusals_are_one_family():
     found = {}
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ClassDef) and any(
+            is_exception = isinstance(node, ast.ClassDef) and any(
                 ast.unparse(base).endswith(("Exception", "Error", "Refused")) for base in node.bases
-            ):
-                if node.name not in allowed.get(_relative(path), set()):
-                    found.setdefault(_relative(path), []).append(node.name)
+            )
+            if is_exception and node.name not in allowed.get(_relative(path), set()):
+                found.setdefault(_relative(path), []).append(node.name)
     assert found == {}
 
 

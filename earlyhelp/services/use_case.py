@@ -13,6 +13,8 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
+from sqlalchemy import select
+
 from earlyhelp.database import begin_writing
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
@@ -21,6 +23,18 @@ from earlyhelp.services.audit import Outcome, record_event
 P = ParamSpec("P")
 R = TypeVar("R")
 _depth: ContextVar[int] = ContextVar("use_case_depth", default=0)
+
+
+def _family_of(record_type: str, subject) -> int | None:
+    """The family a refused action was about, for its audit event, whether given the record or its id."""
+    if record_type == "family":
+        return getattr(subject, "id", subject)
+    if hasattr(subject, "family_id"):
+        return subject.family_id
+    table = db.metadata.tables.get(record_type)
+    if isinstance(subject, int) and table is not None and "family_id" in table.c:
+        return db.session.scalar(select(table.c.family_id).where(table.c.id == subject))
+    return None
 
 
 def use_case(action: str, record_type: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -44,7 +58,7 @@ def use_case(action: str, record_type: str) -> Callable[[Callable[P, R]], Callab
                     action,
                     record_type,
                     record_id,
-                    family_id=record_id if record_type == "family" else getattr(subject, "family_id", None),
+                    family_id=_family_of(record_type, subject),
                     outcome=Outcome.REFUSED,
                     user=kwargs.get("actor"),
                 )
