@@ -4,11 +4,11 @@ from earlyhelp.models.audit import AuditEvent
 from earlyhelp.models.episodes import Episode
 from earlyhelp.models.families import Family, Person, TimelineEntry
 from earlyhelp.models.family_plans import FamilyPlan, FamilyPlanChild, FamilyPlanStatus, IssuedDocument
-from earlyhelp.models.next_steps import NextStep, NextStepStatus, OwnerKind
+from earlyhelp.models.next_steps import NextStep, NextStepChange, NextStepStatus, OwnerKind
 from earlyhelp.models.people import Role, Service, Setting, SignInAttempt, Team, User, UserSession
 from earlyhelp.models.reference import Agency, DecisionOutcome, LevelOfNeed
 from earlyhelp.models.referrals import Referral, ReferralChild, ReferralStatus
-from earlyhelp.models.supervision import NextStepChange, Notification, Supervision, SupervisionDecision
+from earlyhelp.models.supervision import Notification, Supervision, SupervisionDecision
 from earlyhelp.models.transfers import HandoverPlan, Transfer, TransferChild, TransferEvent
 
 __all__ = [

@@ -14,7 +14,6 @@ from earlyhelp.domain.status import Status
 from earlyhelp.extensions import db
 from earlyhelp.models.base import UTCDateTime
 from earlyhelp.models.families import Family
-from earlyhelp.models.next_steps import NextStepChange  # noqa: F401  (models/__init__.py still imports it from here)
 from earlyhelp.models.people import User
 
 DUE_SOON_DAYS = 7

@@ -60,7 +60,7 @@ from earlyhelp.services import next_steps
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
-from earlyhelp.services.notifications import notify
+from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.referrals import lead_practitioners
 from earlyhelp.services.use_case import use_case
 
@@ -556,7 +556,7 @@ _ACTIONS = {action: use_case(str(action), "transfer")(_act) for action in Transf
 
 def _notify(transfer: Transfer, action: TransferAction, actor: User) -> None:
     """Tell the people who now have something to do, or whose request came back."""
-    link = f"/transfers/{transfer.id}"
+    link = link_to("transfers.show", transfer_id=transfer.id)
     reference = transfer.family.reference
     if action is TransferAction.SUBMIT:
         people = _team(transfer.sending_team_id, role="team_manager")
