@@ -15,7 +15,7 @@ from earlyhelp.families.forms import CreateFamilyForm, SearchFamiliesForm, Updat
 from earlyhelp.models import Family, Person
 from earlyhelp.services import families
 from earlyhelp.services.audit import record_read
-from earlyhelp.web import get_or_404, render_page, show_refusal, wants_fragment
+from earlyhelp.web import get_or_404, page_number, render_page, show_refusal, wants_fragment
 
 
 @bp.app_template_filter("age")
@@ -33,10 +33,6 @@ def age(born: date | None, today: date | None = None) -> str:
     return f"{months // 12} years"
 
 
-def _page_number(name: str) -> int:
-    return max(request.args.get(name, 1, type=int), 1)
-
-
 @bp.get("")
 @case_worker
 def search():
@@ -50,7 +46,7 @@ def search():
             postcode=form.postcode.data or "",
         ).options(selectinload(Family.members))
         results = db.paginate(
-            query, page=_page_number("page"), per_page=current_app.config["FAMILIES_PER_PAGE"], error_out=False
+            query, page=page_number("page"), per_page=current_app.config["FAMILIES_PER_PAGE"], error_out=False
         )
         # What was searched for is personal data: the audit records that a search happened, not its words.
         record_read("search", "family")
@@ -107,7 +103,7 @@ def show(family_id: int):
     context = {
         "family": family,
         "timeline": families.timeline_page(
-            family.id, page=_page_number("timeline_page"), per_page=current_app.config["TIMELINE_PER_PAGE"]
+            family.id, page=page_number("timeline_page"), per_page=current_app.config["TIMELINE_PER_PAGE"]
         ),
     }
     if not wants_fragment():  # a swap of the timeline needs only the timeline

@@ -11,7 +11,7 @@ from earlyhelp.main import bp
 from earlyhelp.main.work import my_work
 from earlyhelp.services import notifications
 from earlyhelp.services.audit import record_read
-from earlyhelp.web import render_page
+from earlyhelp.web import page_number, render_page
 
 
 @bp.get("/")
@@ -30,7 +30,7 @@ def home():
 @bp.get("/notifications")
 @signed_in
 def notifications_list():
-    items = notifications.page_for(current_user, page=request.args.get("page", 1, type=int))
+    items = notifications.page_for(current_user, page=page_number())
     record_read("list", "notification")
     return render_page("main/notifications.html", "main/_notifications.html", items=items)
 

@@ -21,7 +21,7 @@ from earlyhelp.referrals.forms import (
 )
 from earlyhelp.services import referrals as service
 from earlyhelp.services.audit import Outcome, record_read
-from earlyhelp.web import get_or_404, render_page, show_refusal
+from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
 
 
 def _moment(day: date, typed_time: str) -> datetime:
@@ -39,7 +39,7 @@ def _now_in_boxes() -> tuple[date, str]:
 def queue():
     filters = QueueFilterForm(request.args)
     filters.set_choices(service.active_agencies(), service.active_levels())
-    page, clocks = service.queue_page(**filters.criteria(), page=max(request.args.get("page", 1, type=int), 1))
+    page, clocks = service.queue_page(**filters.criteria(), page=page_number())
     record_read("list", "referral")
     return render_page(
         "referrals/queue.html",

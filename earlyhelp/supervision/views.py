@@ -12,7 +12,7 @@ from earlyhelp.services import next_steps, supervision
 from earlyhelp.services.audit import Outcome, record_read
 from earlyhelp.supervision import bp
 from earlyhelp.supervision.forms import RecordSupervisionForm
-from earlyhelp.web import get_or_404, render_page, show_refusal
+from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
 
 
 @bp.get("")
@@ -21,7 +21,7 @@ def index():
     today = clock.today()
     manager = current_user.role.code == "team_manager"
     people, families = supervision.due_for_team(current_user.team_id, today) if manager else ([], [])
-    records = supervision.records_for(current_user, page=request.args.get("page", 1, type=int))
+    records = supervision.records_for(current_user, page=page_number())
     record_read("list", "supervision")
     return render_page(
         "supervision/index.html",

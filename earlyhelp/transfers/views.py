@@ -25,7 +25,7 @@ from earlyhelp.transfers.forms import (
     StepDownForm,
     StepUpForm,
 )
-from earlyhelp.web import get_or_404, render_page, show_refusal
+from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
 
 ACTION_LABELS = {
     TransferAction.SUBMIT: "Send for manager approval",
@@ -312,7 +312,7 @@ def queues():
     name = request.args.get("queue", "decide")
     if name not in transfers.QUEUES:
         name = "decide"
-    listing = transfers.queue_page(name, current_user, page=request.args.get("page", 1, type=int))
+    listing = transfers.queue_page(name, current_user, page=page_number())
     record_read("list", "transfer")
     return render_page("transfers/queues.html", "transfers/_queue.html", listing=listing, queues=transfers.QUEUES)
 
