@@ -35,25 +35,34 @@ def _context() -> dict:
     return {"back": _back(), "today": clock.today()}
 
 
+def _act(step: NextStep, form, change, message, page: str, partial: str):
+    """Run one change to a step from its form: back to where it came from, or the page again saying why not.
+
+    `change()` calls the one service; `message()` says what was done, read after the change.
+    """
+    if form.validate_on_submit():
+        try:
+            change()
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            return _done_row(step, message())
+    elif request.method == "GET":
+        record_read("view", "next_step", step.id, family_id=step.family_id)
+    return render_page(page, partial, step=step, form=form, history=next_steps.history(step), **_context())
+
+
 @bp.post("/next-steps/<int:step_id>/done")
 @case_worker
 def done(step_id: int):
     step = get_or_404(NextStep, step_id)
-    form = DoneForm()
-    if form.validate_on_submit():
-        try:
-            next_steps.complete(step, actor=current_user, on=clock.today())
-        except Refused as refusal:
-            show_refusal(form, refusal)
-        else:
-            return _done_row(step, f"Marked done: {step.what}")
-    return render_page(
+    return _act(
+        step,
+        DoneForm(),
+        lambda: next_steps.complete(step, actor=current_user, on=clock.today()),
+        lambda: f"Marked done: {step.what}",
         "next_steps/done.html",
         "next_steps/_row.html",
-        step=step,
-        form=form,
-        history=next_steps.history(step),
-        **_context(),
     )
 
 
@@ -62,24 +71,15 @@ def done(step_id: int):
 def reschedule(step_id: int):
     step = get_or_404(NextStep, step_id)
     form = RescheduleForm()
-    if form.validate_on_submit():
-        try:
-            next_steps.reschedule(
-                step, due_on=form.due_on.data, reason=form.reason.data, actor=current_user, today=clock.today()
-            )
-        except Refused as refusal:
-            show_refusal(form, refusal)
-        else:
-            return _done_row(step, f"New date {clock.long_day(step.due_on)}: {step.what}")
-    elif request.method == "GET":
-        record_read("view", "next_step", step.id, family_id=step.family_id)
-    return render_page(
+    return _act(
+        step,
+        form,
+        lambda: next_steps.reschedule(
+            step, due_on=form.due_on.data, reason=form.reason.data, actor=current_user, today=clock.today()
+        ),
+        lambda: f"New date {clock.long_day(step.due_on)}: {step.what}",
         "next_steps/reschedule.html",
         "next_steps/_reschedule.html",
-        step=step,
-        form=form,
-        history=next_steps.history(step),
-        **_context(),
     )
 
 
@@ -88,26 +88,17 @@ def reschedule(step_id: int):
 def close(step_id: int):
     step = get_or_404(NextStep, step_id)
     form = CloseForm()
-    if form.validate_on_submit():
-        try:
-            next_steps.close_undone(
-                step,
-                NextStepStatus(form.status.data),
-                reason=form.reason.data or "",
-                actor=current_user,
-                on=clock.today(),
-            )
-        except Refused as refusal:
-            show_refusal(form, refusal)
-        else:
-            return _done_row(step, f"Closed: {step.what}")
-    elif request.method == "GET":
-        record_read("view", "next_step", step.id, family_id=step.family_id)
-    return render_page(
+    return _act(
+        step,
+        form,
+        lambda: next_steps.close_undone(
+            step,
+            NextStepStatus(form.status.data),
+            reason=form.reason.data or "",
+            actor=current_user,
+            on=clock.today(),
+        ),
+        lambda: f"Closed: {step.what}",
         "next_steps/close.html",
         "next_steps/_close.html",
-        step=step,
-        form=form,
-        history=next_steps.history(step),
-        **_context(),
     )
