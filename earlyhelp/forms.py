@@ -3,7 +3,7 @@
 from datetime import date, datetime, time
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field, SelectChoice, validators
+from wtforms import Field, SelectChoice, ValidationError, validators
 from wtforms.fields import DateField
 
 from earlyhelp import clock
@@ -28,6 +28,22 @@ def required(message: str) -> validators.DataRequired:
     DataRequired, not InputRequired: a field of spaces counts as empty.
     """
     return validators.DataRequired(message=message)
+
+
+def offered(field) -> set[str]:
+    """The values a choice field offers, leaving out its blank first option."""
+    return {choice.value for choice in field.choices if choice.value}
+
+
+def chosen(field) -> bool:
+    """Whether the field holds one of its offered choices (the blank option is not a choice)."""
+    return field.data in offered(field)
+
+
+def required_when(condition: bool, field, message: str) -> None:
+    """Refuse an empty answer (spaces count as empty) to a question that must be answered when `condition` holds."""
+    if condition and not (field.data or "").strip():
+        raise ValidationError(message)
 
 
 def max_length(limit: int, what: str) -> validators.Length:

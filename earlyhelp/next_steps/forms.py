@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError
 
 from earlyhelp import clock
 from earlyhelp.domain.timescales import add_working_days
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, options, required
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, chosen, max_length, options, required
 from earlyhelp.models import NextStepStatus, OwnerKind
 from earlyhelp.services.next_steps import NextStepInput
 
@@ -39,10 +39,6 @@ OWNER_KINDS = {
     OwnerKind.FAMILY_MEMBER: "A family member",
     OwnerKind.PARTNER: "A named person at a partner agency",
 }
-
-
-def _chosen(field) -> bool:
-    return field.data in {choice.value for choice in field.choices if choice.value}
 
 
 class NextStepFields:
@@ -91,7 +87,7 @@ class NextStepFields:
             raise ValidationError("Select who will do it")
 
     def validate_owner_user(self, field):
-        if self.owner() == OwnerKind.USER and not _chosen(field):
+        if self.owner() == OwnerKind.USER and not chosen(field):
             raise ValidationError("Select who will do it")
 
     def validate_due_in(self, field):

@@ -26,7 +26,17 @@ from wtforms import (
     validators,
 )
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, not_in_future, options, parse_time, required
+from earlyhelp.forms import (
+    MAX_LONG_TEXT,
+    GovDateField,
+    max_length,
+    not_in_future,
+    offered,
+    options,
+    parse_time,
+    required,
+    required_when,
+)
 from earlyhelp.services.referrals import CLARITY_CHOICES, FAMILY_AGREES, FEEDBACK_METHODS, ChildInput
 
 YES_NO = {"yes": "Yes", "no": "No"}
@@ -78,12 +88,10 @@ class ChildInReferralForm(Form):
             raise ValidationError("Select yes if this child is part of the referral")
 
     def validate_impact(self, field):
-        if self.included.data == "yes" and not (field.data or "").strip():
-            raise ValidationError("Describe the impact on this child")
+        required_when(self.included.data == "yes", field, "Describe the impact on this child")
 
     def validate_reason_not_included(self, field):
-        if self.included.data == "no" and not (field.data or "").strip():
-            raise ValidationError("Explain why this child is not part of the referral")
+        required_when(self.included.data == "no", field, "Explain why this child is not part of the referral")
 
 
 class RecordReferralForm(FlaskForm):
@@ -164,7 +172,7 @@ class RecordReferralForm(FlaskForm):
             raise ValidationError("Select yes if any child is in immediate danger")
 
     def validate_agency(self, field):
-        if not field.data or field.data not in _values(self.agency):
+        if not field.data or field.data not in offered(self.agency):
             raise ValidationError("Select the referring agency from the list")
 
     def validate_referrer_phone(self, field):
@@ -172,7 +180,7 @@ class RecordReferralForm(FlaskForm):
             raise ValidationError("Enter a phone number or email address for the referrer")
 
     def validate_level(self, field):
-        if field.data not in _values(self.level):
+        if field.data not in offered(self.level):
             raise ValidationError("Select the level of need the referrer believes applies")
 
     def validate_family_knows(self, field):
@@ -273,19 +281,19 @@ class DecideReferralForm(FlaskForm):
         return int(field.data) if field is not None and field.data else None
 
     def validate_outcome(self, field):
-        if field.data not in _values(self.outcome):
+        if field.data not in offered(self.outcome):
             raise ValidationError("Select a decision")
 
     def validate_decided_level(self, field):
-        if field.data not in _values(self.decided_level):
+        if field.data not in offered(self.decided_level):
             raise ValidationError("Select the level of need decided")
 
     def validate_lead_practitioner(self, field):
-        if field.data and field.data not in _values(self.lead_practitioner):
+        if field.data and field.data not in offered(self.lead_practitioner):
             raise ValidationError("Select a lead practitioner from the list")
 
     def validate_social_worker(self, field):
-        if field.data and field.data not in _values(self.social_worker):
+        if field.data and field.data not in offered(self.social_worker):
             raise ValidationError("Select a social worker from the list")
 
 
@@ -350,11 +358,6 @@ class QueueFilterForm(Form):
         """What to show: a status, and an agency and a level only if they are in the lists."""
         return {
             "status": self.status.data,
-            "agency_id": int(self.agency.data) if self.agency.data in _values(self.agency) else None,
-            "level_id": int(self.level.data) if self.level.data in _values(self.level) else None,
+            "agency_id": int(self.agency.data) if self.agency.data in offered(self.agency) else None,
+            "level_id": int(self.level.data) if self.level.data in offered(self.level) else None,
         }
-
-
-def _values(field) -> set[str]:
-    """The values a choice field offers, leaving out its blank first option."""
-    return {choice.value for choice in field.choices if choice.value}

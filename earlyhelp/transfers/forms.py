@@ -26,7 +26,7 @@ from wtforms import (
 )
 from wtforms.widgets import HiddenInput
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, options, required
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, chosen, max_length, options, required, required_when
 from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.transfers import ChildChoice
 
@@ -51,11 +51,6 @@ def yes_no(label: str, message: str) -> RadioField:
     return RadioField(label, choices=YES_NO, widget=GovRadioInput(), validate_choice=False, validators=[check])
 
 
-def chosen(field) -> bool:
-    """Whether the field holds one of its offered choices (the blank option is not a choice)."""
-    return bool(field.data) and field.data in {choice.value for choice in field.choices}
-
-
 def choice_check(field, message: str):
     if not chosen(field):
         raise ValidationError(message)
@@ -78,12 +73,12 @@ class ChildInTransferForm(Form):
             raise ValidationError("Select yes if this child is part of the request")
 
     def validate_child_words(self, field):
-        if self.included.data == "yes" and not (field.data or "").strip():
-            raise ValidationError("Enter this child's views, or say why they could not be asked")
+        required_when(
+            self.included.data == "yes", field, "Enter this child's views, or say why they could not be asked"
+        )
 
     def validate_reason_not_included(self, field):
-        if self.included.data == "no" and not (field.data or "").strip():
-            raise ValidationError("Explain why this child is not part of the request")
+        required_when(self.included.data == "no", field, "Explain why this child is not part of the request")
 
 
 class OutstandingActionForm(Form):
