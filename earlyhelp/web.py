@@ -12,6 +12,8 @@ from flask_wtf import FlaskForm
 
 from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.extensions import db, htmx
+from earlyhelp.pdf import pdf_response, render_pdf
+from earlyhelp.services.audit import Outcome, record_read
 
 
 def wants_fragment() -> bool:
@@ -122,3 +124,19 @@ def safe_next(target: str | None, fallback_endpoint: str = "main.home") -> str:
             return fallback
         decoded = unquote(decoded)
     return target
+
+
+def print_letter(letter, template: str, *, record_type: str, record_id: int, family_id: int, filename: str, refused):
+    """A letter as a PDF, its printing recorded; or, when `letter()` refuses, the refusal recorded and shown.
+
+    `letter()` calls the one service that gathers the letter; `refused(refusal)` renders the page again with it.
+    The PDF renders after the transaction ends, so everything the response needs is given here first.
+    """
+    try:
+        context = letter()
+    except Refused as refusal:
+        record_read("print", record_type, record_id, family_id=family_id, outcome=Outcome.REFUSED)
+        return refused(refusal)
+    pdf = render_pdf(template, **context)  # ends the transaction
+    record_read("print", record_type, record_id, family_id=family_id)
+    return pdf_response(pdf, filename)

@@ -10,7 +10,6 @@ from earlyhelp.access import case_worker, front_door
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.forms import household_rows, parse_time
 from earlyhelp.models import Family, Referral
-from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.referrals import bp
 from earlyhelp.referrals.forms import (
     DecideReferralForm,
@@ -20,8 +19,8 @@ from earlyhelp.referrals.forms import (
     RecordReferralForm,
 )
 from earlyhelp.services import referrals as service
-from earlyhelp.services.audit import Outcome, record_read
-from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
+from earlyhelp.services.audit import record_read
+from earlyhelp.web import get_or_404, page_number, print_letter, render_page, show_refusal
 
 
 def _moment(day: date, typed_time: str) -> datetime:
@@ -198,16 +197,21 @@ def decide(referral_id: int):
 @front_door
 def feedback_letter(referral_id: int):
     referral = get_or_404(Referral, referral_id)
-    try:
-        letter = service.feedback_letter(referral)
-    except Refused as refusal:
-        record_read("print", "referral", referral.id, family_id=referral.family_id, outcome=Outcome.REFUSED)
+
+    def refused(refusal):
         form = RecordFeedbackForm(formdata=None)
         show_refusal(form, refusal)
         return _show(referral, form=form)
-    pdf = render_pdf("pdf/referral_feedback.html", **letter)
-    record_read("print", "referral", referral.id, family_id=referral.family_id)
-    return pdf_response(pdf, f"referral-{referral.id}-feedback-letter.pdf")
+
+    return print_letter(
+        lambda: service.feedback_letter(referral),
+        "pdf/referral_feedback.html",
+        record_type="referral",
+        record_id=referral.id,
+        family_id=referral.family_id,
+        filename=f"referral-{referral.id}-feedback-letter.pdf",
+        refused=refused,
+    )
 
 
 @bp.get("/quality")

@@ -25,7 +25,7 @@ from earlyhelp.transfers.forms import (
     StepDownForm,
     StepUpForm,
 )
-from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
+from earlyhelp.web import get_or_404, page_number, print_letter, render_page, show_refusal
 
 ACTION_LABELS = {
     TransferAction.SUBMIT: "Send for manager approval",
@@ -334,14 +334,18 @@ def handover_summary(transfer_id: int):
 @case_worker
 def family_letter(transfer_id: int):
     transfer = get_or_404(Transfer, transfer_id)
-    try:
-        letter = transfers.family_letter(transfer)
-    except Refused as refusal:
-        record_read("print", "transfer", transfer.id, family_id=transfer.family_id, outcome=Outcome.REFUSED)
+
+    def refused(refusal):
         form = FlaskForm(formdata=None)
         show_refusal(form, refusal)
         return _show(transfer, posted=form)
-    family_id, filename = transfer.family_id, f"what-happens-next-{transfer.family.reference}.pdf"
-    pdf = render_pdf("pdf/what_happens_next.html", **letter)  # ends the transaction
-    record_read("print", "transfer", transfer_id, family_id=family_id)
-    return pdf_response(pdf, filename)
+
+    return print_letter(
+        lambda: transfers.family_letter(transfer),
+        "pdf/what_happens_next.html",
+        record_type="transfer",
+        record_id=transfer.id,
+        family_id=transfer.family_id,
+        filename=f"what-happens-next-{transfer.family.reference}.pdf",
+        refused=refused,
+    )
