@@ -21,7 +21,7 @@ from hypothesis import settings
 from earlyhelp.clock import LONDON
 from earlyhelp.extensions import db
 from tests import factories
-from tests.helpers import TestClient, app_on_fresh_database, fresh_database, make_app
+from tests.helpers import TestClient, app_on_fresh_database
 
 # The machine's speed is no part of a test: Hypothesis gets no deadline.
 settings.register_profile("earlyhelp", deadline=None)
@@ -50,11 +50,8 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def _app():
-    with fresh_database("main") as url:
-        app = make_app(url)
+    with app_on_fresh_database("main") as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 class _ConnectionBoundSession(FlaskSQLAlchemySession):

@@ -4,8 +4,11 @@ import itertools
 
 from sqlalchemy import select
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, Person, Role, Team, User
+from earlyhelp.services.next_steps import NextStepInput, add_next_step
+from earlyhelp.services.supervision import record_supervision
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -174,3 +177,44 @@ def make_transfer(
     )
     db.session.commit()
     return transfer
+
+
+def make_next_step(
+    owner: User,
+    *,
+    by: User | None = None,
+    what="Phone Oakfield School about attendance",
+    due_on=None,
+    added_on=None,
+    family: Family | None = None,
+    source_type="supervision",
+    source_id=None,
+):
+    """A next step for `owner`, added through the service (by `by`, or the owner) in a new family if none is given."""
+    family = family or make_household(children=1)
+    return add_next_step(
+        family.id,
+        NextStepInput(what=what, owner_kind="user", owner_user_id=owner.id, due_on=due_on or clock.today()),
+        source_type=source_type,
+        source_id=source_id,
+        actor=by or owner,
+        today=added_on or clock.today(),
+    )
+
+
+def make_supervision(
+    supervisor: User, worker: User, family: Family | None = None, *, held_on, next_on, steps=(), written_on=None
+):
+    """A supervision record, case (with a family) or general, held on `held_on` and written up on `written_on`."""
+    return record_supervision(
+        kind="case" if family else "general",
+        family=family,
+        supervisor=supervisor,
+        practitioner=worker,
+        held_on=held_on,
+        discussion="Attendance, and whether the plan is working.",
+        decisions=[("Keep working with the family", "Attendance is improving")],
+        steps=list(steps),
+        next_supervision_on=next_on,
+        today=written_on or held_on,
+    )

@@ -8,17 +8,13 @@ from sqlalchemy import func, select
 from earlyhelp.config import ProductionConfig
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Person, Role, User
-from tests.helpers import fresh_database, make_app
+from tests.helpers import app_on_fresh_database
 
 
 @pytest.fixture
 def empty_app():
-    with fresh_database("cli") as url:
-        app = make_app(url)
+    with app_on_fresh_database("cli") as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def run(app, *args):

@@ -18,8 +18,8 @@ from earlyhelp.models import NextStep, Notification
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.notifications import notify
-from tests.factories import make_episode, make_household, make_transfer, make_user
-from tests.helpers import TestClient, date_parts, soup_of, text_of, url
+from tests.factories import make_episode, make_household, make_next_step, make_transfer, make_user
+from tests.helpers import TestClient, date_parts, soup_of, supervision_form, text_of, url
 
 
 def practitioner(name="Robin Quillfeather", team_name="Early help team"):
@@ -30,17 +30,8 @@ def manager(name="Morgan Thistlewhite", team_name="Early help team"):
     return make_user("team_manager", team_name=team_name, name=name)
 
 
-def give(owner, *, by, what="Phone Oakfield School about attendance", due_on=None, added_on=None, family=None):
-    family = family or make_household(children=1)
-    step = add_next_step(
-        family.id,
-        NextStepInput(what=what, owner_kind="user", owner_user_id=owner.id, due_on=due_on or today()),
-        source_type="supervision",
-        source_id=None,
-        actor=by,
-        today=added_on or today(),
-    )
-    return step
+def give(owner, *, by, **step):
+    return make_next_step(owner, by=by, **step)
 
 
 def overdue_step(owner, *, days_late=3, what="Visit the family at home"):
@@ -364,13 +355,7 @@ def test_no_email_is_sent_for_a_notice_that_was_never_saved(app, mailbox):
     browser = TestClient(app)
     browser.sign_in(morgan)
     past = today() - timedelta(days=1)
-    data = {
-        "kind": "case",
-        "practitioner": str(robin.id),
-        "family": str(family.id),
-        "held_on": date_parts(today()),
-        "discussion": "Attendance, and whether the plan is working.",
-        "next_supervision_on": date_parts(today() + timedelta(weeks=4)),
+    data = supervision_form(robin, family) | {
         "steps-0-what": "Phone Oakfield School",
         "steps-0-owner_user": str(robin.id),
         "steps-0-due_in": "5",
@@ -392,13 +377,7 @@ def test_a_line_break_in_what_needs_to_happen_does_not_stop_the_record_being_sav
     make_episode(family, lead=robin)
     browser = TestClient(app)
     browser.sign_in(morgan)
-    data = {
-        "kind": "case",
-        "practitioner": str(robin.id),
-        "family": str(family.id),
-        "held_on": date_parts(today()),
-        "discussion": "Attendance, and whether the plan is working.",
-        "next_supervision_on": date_parts(today() + timedelta(weeks=4)),
+    data = supervision_form(robin, family) | {
         "steps-0-what": "Phone\nOakfield School about attendance",
         "steps-0-owner_user": str(robin.id),
         "steps-0-due_in": "5",

@@ -20,18 +20,12 @@ from earlyhelp.pdf import print_html
 from earlyhelp.services import family_plans as service
 from earlyhelp.services.next_steps import NextStepInput, close_undone, complete
 from tests.factories import make_episode, make_household, make_user
+from tests.factories_family_plans import CLEAR
 from tests.helpers import fresh, pdf_text
 from tests.pdf_checks import pdfua_problems, word_height, word_heights
 
 TODAY = date(2026, 3, 2)  # a Monday
 ISSUED_AT = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)  # 10:30 in London, summer time
-CLEAR = {
-    "worries": "We are worried the children miss school.",
-    "working_well": "Mum walks the younger two to school most days.",
-    "needs_to_happen": "Everyone gets to school on time, every day.",
-    "goals": "We want mornings to be calmer.",
-    "contingency": "Call Robin the same day. Out of hours, call 01632 960000.",
-}
 
 needs_poppler = pytest.mark.skipif(
     subprocess.run(["which", "pdftotext"], capture_output=True).returncode != 0, reason="poppler-utils not installed"

@@ -15,7 +15,7 @@ from earlyhelp.models import AuditEvent, Episode, HandoverPlan, NextStep, Transf
 from earlyhelp.services import families, transfers
 from earlyhelp.services.next_steps import NextStepInput
 from tests.factories import make_episode, make_household, make_transfer, make_user
-from tests.helpers import counting_statements, fresh_database, make_app
+from tests.helpers import app_on_fresh_database, counting_statements
 
 
 def step_up_ready_to_decide(*, family_agrees=True):
@@ -125,12 +125,8 @@ def test_a_stale_handover_plan_save_is_refused_and_nothing_is_lost(app):
 
 @pytest.fixture(scope="module")
 def race_app():
-    with fresh_database("races") as url:
-        app = make_app(url)
+    with app_on_fresh_database("races") as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _race(app, jobs):

@@ -10,8 +10,8 @@ from earlyhelp.clock import today
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
 from earlyhelp.services import next_steps
-from earlyhelp.services.next_steps import NextStepInput, add_next_step
-from tests.factories import make_household, make_user
+from tests.factories import make_next_step as a_step
+from tests.factories import make_user
 from tests.helpers import date_in, date_parts, error_messages, fresh, long_date, short_date, soup_of, text_of
 
 HTMX = {"HX-Request": "true"}
@@ -19,19 +19,6 @@ HTMX = {"HX-Request": "true"}
 
 def robin():
     return make_user("practitioner", team_name="Early help team", name="Robin Quillfeather")
-
-
-def a_step(owner, *, what="Phone Oakfield School about attendance", due_on=None, added_on=None):
-    family = make_household(children=1)
-    step = add_next_step(
-        family.id,
-        NextStepInput(what=what, owner_kind="user", owner_user_id=owner.id, due_on=due_on or today()),
-        source_type="supervision",
-        source_id=None,
-        actor=owner,
-        today=added_on or today(),
-    )
-    return step
 
 
 def events_for(step) -> list[tuple]:

@@ -12,9 +12,18 @@ from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, NextStep, Notification, Supervision
 from earlyhelp.next_steps.forms import NextStepRowForm
-from earlyhelp.services.supervision import record_supervision
-from tests.factories import make_episode, make_household, make_user
-from tests.helpers import TestClient, date_in, date_parts, error_messages, long_date, short_date, soup_of, text_of
+from tests.factories import make_episode, make_household, make_supervision, make_user
+from tests.helpers import (
+    TestClient,
+    date_in,
+    date_parts,
+    error_messages,
+    long_date,
+    short_date,
+    soup_of,
+    supervision_form,
+    text_of,
+)
 
 
 def manager(name="Morgan Thistlewhite", team_name="Early help team"):
@@ -31,27 +40,6 @@ def a_case():
     family = make_household(children=2)
     make_episode(family, lead=robin)
     return morgan, robin, family
-
-
-def supervision_form(robin, family, **overrides):
-    data = {
-        "kind": "case",
-        "practitioner": str(robin.id),
-        "family": str(family.id) if family else "",
-        "held_on": date_parts(today()),
-        "discussion": "Attendance, and whether the plan is working.",
-        "next_supervision_on": date_parts(today() + timedelta(weeks=4)),
-    }
-    for index in range(2):
-        data |= {f"decisions-{index}-decision": "", f"decisions-{index}-rationale": ""}
-    for index in range(3):
-        data |= {
-            f"steps-{index}-what": "",
-            f"steps-{index}-owner_user": "",
-            f"steps-{index}-due_in": "",
-            f"steps-{index}-due_on": ["", "", ""],
-        }
-    return data | overrides
 
 
 def a_decision(index=0, decision="Keep working with the family in early help", rationale="Attendance is improving"):
@@ -76,19 +64,7 @@ def supervisions() -> int:
 
 
 def supervise(supervisor, worker, *, held_on, next_on, family=None):
-    record = record_supervision(
-        kind="case" if family else "general",
-        family=family,
-        supervisor=supervisor,
-        practitioner=worker,
-        held_on=held_on,
-        discussion="Workload and wellbeing",
-        decisions=[("Reduce the caseload by two", "Too many families")],
-        steps=[],
-        next_supervision_on=next_on,
-        today=held_on,
-    )
-    return record
+    return make_supervision(supervisor, worker, family, held_on=held_on, next_on=next_on)
 
 
 # The form

@@ -4,6 +4,8 @@ Every test builds its page with 5 rows and with 50 (requests in a list; children
 record) and counts only the page request. All names are fictional.
 """
 
+from functools import partial
+
 import pytest
 
 from earlyhelp.domain.transfers import Direction, TransferState
@@ -11,17 +13,11 @@ from earlyhelp.extensions import db
 from earlyhelp.models import Person
 from tests.factories import make_episode, make_household, make_user
 from tests.factories_transfers import many_requests, quick_request, with_history
-from tests.helpers import TestClient, counting_statements
+from tests.helpers import TestClient, statements_of
 
 FEW, MANY = 5, 50
-
-
-def statements(client: TestClient, endpoint: str, **values) -> int:
-    """How many SQL statements one request for the page runs (its audit event included)."""
-    with counting_statements() as count:
-        response = client.get(endpoint, **values)
-    assert response.status_code == 200, response.status_code
-    return count()
+# Only the page request is counted: the tests make their own first request where one is needed.
+statements = partial(statements_of, warm_up=False)
 
 
 @pytest.fixture

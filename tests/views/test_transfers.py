@@ -138,6 +138,20 @@ def next_step_form(due_on, **overrides):
 # Reading what the database holds now (the app commits in its own sessions)
 
 
+def next_steps_of(family) -> int:
+    """How many next steps the family has in the database."""
+    return db.session.scalar(select(func.count()).select_from(NextStep).where(NextStep.family_id == family.id))
+
+
+def a_task(owner, due_on, what="Chase the health visitor") -> dict:
+    """The first outstanding-task row of the step-down form, filled in."""
+    return {
+        "outstanding-0-what": what,
+        "outstanding-0-owner": str(owner.id),
+        "outstanding-0-due_on": date_parts(due_on),
+    }
+
+
 def transfers_of(family):
     db.session.expire_all()
     return db.session.scalars(select(Transfer).where(Transfer.family_id == family.id)).all()
@@ -545,7 +559,7 @@ def test_a_half_filled_task_row_says_what_is_missing_and_nothing_is_saved(client
     assert "Enter the date it needs to be done by" in row
     assert soup.select_one("#outstanding-0-what")["value"] == "Kept: chase the health visitor"
     assert transfers_of(family) == []
-    assert db.session.scalar(select(func.count()).select_from(NextStep).where(NextStep.family_id == family.id)) == 0
+    assert next_steps_of(family) == 0
 
 
 def test_a_proposed_lead_or_a_task_owner_not_on_the_list_is_refused(client, today):
@@ -553,15 +567,7 @@ def test_a_proposed_lead_or_a_task_owner_not_on_the_list_is_refused(client, toda
     family, episode = step_down_case(worker)
     not_early_help = social_worker("Hollis Wrongteam")
     client.sign_in(worker)
-    data = step_down_form(
-        family,
-        proposed_lead=str(not_early_help.id),
-        **{
-            "outstanding-0-what": "Chase the health visitor",
-            "outstanding-0-owner": str(not_early_help.id),
-            "outstanding-0-due_on": date_parts(today),
-        },
-    )
+    data = step_down_form(family, proposed_lead=str(not_early_help.id), **a_task(not_early_help, today))
     soup = soup_of(client.post("transfers.new_step_down", data, episode_id=episode.id))
     assert error_messages(soup) == ["Select a lead practitioner from the list", "Select who will do it from the list"]
     data["proposed_lead"] = ""
@@ -575,14 +581,7 @@ def test_a_task_due_in_the_past_is_refused_and_nothing_is_saved(client, today):
     family, episode = step_down_case(worker)
     owner = early_help_lead("Ellis Pemberwick")
     client.sign_in(worker)
-    data = step_down_form(
-        family,
-        **{
-            "outstanding-0-what": "Chase the health visitor",
-            "outstanding-0-owner": str(owner.id),
-            "outstanding-0-due_on": date_parts(today - timedelta(days=1)),
-        },
-    )
+    data = step_down_form(family, **a_task(owner, today - timedelta(days=1)))
     response = client.post("transfers.new_step_down", data, episode_id=episode.id)
     assert response.status_code == 200
     soup = soup_of(response)
@@ -591,7 +590,7 @@ def test_a_task_due_in_the_past_is_refused_and_nothing_is_saved(client, today):
     ]
     assert soup.select_one("#outstanding-0-what")["value"] == "Chase the health visitor"
     assert transfers_of(family) == []
-    assert db.session.scalar(select(func.count()).select_from(NextStep).where(NextStep.family_id == family.id)) == 0
+    assert next_steps_of(family) == 0
 
 
 def test_a_task_due_today_is_accepted(client, today):
@@ -599,14 +598,7 @@ def test_a_task_due_today_is_accepted(client, today):
     family, episode = step_down_case(worker)
     owner = early_help_lead("Ellis Pemberwick")
     client.sign_in(worker)
-    data = step_down_form(
-        family,
-        **{
-            "outstanding-0-what": "Chase the health visitor",
-            "outstanding-0-owner": str(owner.id),
-            "outstanding-0-due_on": date_parts(today),
-        },
-    )
+    data = step_down_form(family, **a_task(owner, today))
     assert client.post("transfers.new_step_down", data, episode_id=episode.id).status_code == 302
     [step] = db.session.scalars(select(NextStep).where(NextStep.family_id == family.id)).all()
     assert step.due_on == today
@@ -1313,7 +1305,7 @@ def test_a_withdrawn_requests_handover_plan_takes_no_more_next_steps(client, tod
     soup = soup_of(response)
     assert error_messages(soup) == ["This request is withdrawn: its handover plan is closed"]
     assert soup.select_one("#what")["value"] == "Kept: ring the school"
-    assert db.session.scalar(select(func.count()).select_from(NextStep).where(NextStep.family_id == family.id)) == 0
+    assert next_steps_of(family) == 0
     assert [event.action for event in refusals_of(transfer)] == ["add_next_step"]
 
 

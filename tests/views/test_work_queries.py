@@ -13,21 +13,12 @@ from earlyhelp.clock import today
 from earlyhelp.domain.transfers import TransferAction
 from earlyhelp.extensions import db
 from earlyhelp.services import next_steps, transfers
-from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.notifications import notify
-from earlyhelp.services.supervision import record_supervision
-from tests.factories import make_episode, make_household, make_transfer, make_user
-from tests.helpers import counting_statements, soup_of
+from tests.factories import make_episode, make_household, make_next_step, make_supervision, make_transfer, make_user
+from tests.helpers import soup_of
+from tests.helpers import statements_of as statements
 
 HTMX = {"HX-Request": "true"}
-
-
-def statements(client, endpoint, **values) -> int:
-    client.get(endpoint, **values)  # once first, so that nothing a first request does alone is counted
-    with counting_statements() as count:
-        response = client.get(endpoint, **values)
-    assert response.status_code == 200, response.status_code
-    return count()
 
 
 def the_same_with_5_and_50(client, endpoint, grow, shown=None, **values):
@@ -54,34 +45,23 @@ def practitioner(name="Robin Quillfeather"):
 
 def a_step(family, owner, number, *, by=None, source_type="supervision", source_id=None):
     """A next step; some overdue, some due this week, some later."""
-    return add_next_step(
-        family.id,
-        NextStepInput(
-            what=f"Next step {number}",
-            owner_kind="user",
-            owner_user_id=owner.id,
-            due_on=today() + timedelta(days=number % 21 - 7),
-        ),
+    return make_next_step(
+        owner,
+        by=by,
+        what=f"Next step {number}",
+        due_on=today() + timedelta(days=number % 21 - 7),
+        added_on=today() - timedelta(days=30),
+        family=family,
         source_type=source_type,
         source_id=source_id,
-        actor=by or owner,
-        today=today() - timedelta(days=30),
     )
 
 
 def a_supervision(supervisor, worker, family=None, *, weeks_ago=5, steps=()):
     held = today() - timedelta(weeks=weeks_ago)
-    return record_supervision(
-        kind="case" if family else "general",
-        family=family,
-        supervisor=supervisor,
-        practitioner=worker,
-        held_on=held,
-        discussion="Attendance, and whether the plan is working.",
-        decisions=[("Keep working with the family", "Attendance is improving")],
-        steps=list(steps),
-        next_supervision_on=held + timedelta(weeks=4),
-        today=today() - timedelta(days=30) if steps else held,
+    written = today() - timedelta(days=30) if steps else held
+    return make_supervision(
+        supervisor, worker, family, held_on=held, next_on=held + timedelta(weeks=4), steps=steps, written_on=written
     )
 
 
@@ -101,6 +81,11 @@ def rows_of_my_work(page) -> int:
 
 
 # My work
+
+
+def rows_and_requests(page) -> tuple[int, int]:
+    """The rows of My work, and the requests waiting for the person signed in."""
+    return rows_of_my_work(page), len(page.select("#requests-for-me li"))
 
 
 def test_my_work_for_a_practitioner_runs_the_same_statements_for_5_families_as_for_50(client):
@@ -134,7 +119,7 @@ def test_my_work_for_a_manager_viewing_a_member_runs_the_same_statements_for_5_r
         client,
         "main.home",
         grow,
-        lambda page: (rows_of_my_work(page), len(page.select("#requests-for-me li"))),
+        rows_and_requests,
         who=sol.id,
     )
     assert sizes == [(5, 5), (50, 50)]
@@ -155,7 +140,7 @@ def test_my_work_for_the_whole_team_runs_the_same_statements_for_5_members_as_fo
         client,
         "main.home",
         grow,
-        lambda page: (rows_of_my_work(page), len(page.select("#requests-for-me li"))),
+        rows_and_requests,
         who="team",
     )
     assert sizes == [(10, 5), (100, 50)], "every member's steps, and every request waiting for the manager's approval"
