@@ -116,7 +116,7 @@ def test_while_a_plan_is_printing_others_sign_in_read_and_save_and_the_health_ch
     assert printing.is_alive(), "the plan was still printing all along"
 
     response = stop(pid, printing)
-    assert response.status_code == 500, "a renderer that dies says so, and nothing is half-written"
+    assert response.status_code == 503, "a renderer that dies says so, and nothing is half-written"
     with own_app.app_context():
         plans = {plan.id: plan for plan in db.session.scalars(select(FamilyPlan))}
         assert (plans[ids["printing"]].status, plans[ids["printing"]].documents) == ("draft", [])
@@ -146,7 +146,7 @@ def test_while_a_document_prints_for_a_download_others_sign_in_and_read(pdf_app,
     assert second.get("main.home").status_code == 200
     assert second.get("main.healthz").status_code == 200
     assert printing.is_alive(), "the document was still printing all along"
-    assert stop(pid, printing).status_code == 500
+    assert stop(pid, printing).status_code == 503
 
 
 @pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="PostgreSQL reads never take a write lock: nothing to show")
