@@ -348,12 +348,18 @@ def test_an_unreachable_smtp_server_does_not_stop_the_notice_being_saved(app, mo
     assert "could not email notification" in caplog.text
 
 
-def test_no_email_is_sent_for_a_notice_that_was_never_saved(app, mailbox):
+def robins_manager_signed_in(app):
+    """Morgan, signed in to record a supervision of Robin's case with one family."""
     morgan, robin = manager(), practitioner()
     family = make_household(children=1)
     make_episode(family, lead=robin)
     browser = TestClient(app)
     browser.sign_in(morgan)
+    return browser, robin, family
+
+
+def test_no_email_is_sent_for_a_notice_that_was_never_saved(app, mailbox):
+    browser, robin, family = robins_manager_signed_in(app)
     past = today() - timedelta(days=1)
     data = supervision_form(robin, family) | {
         "steps-0-what": "Phone Oakfield School",
@@ -372,11 +378,7 @@ def test_no_email_is_sent_for_a_notice_that_was_never_saved(app, mailbox):
 
 
 def test_a_line_break_in_what_needs_to_happen_does_not_stop_the_record_being_saved(app, mailbox):
-    morgan, robin = manager(), practitioner()
-    family = make_household(children=1)
-    make_episode(family, lead=robin)
-    browser = TestClient(app)
-    browser.sign_in(morgan)
+    browser, robin, family = robins_manager_signed_in(app)
     data = supervision_form(robin, family) | {
         "steps-0-what": "Phone\nOakfield School about attendance",
         "steps-0-owner_user": str(robin.id),
