@@ -19,18 +19,12 @@ from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, FamilyPlan
 from earlyhelp.services import family_plans
 from tests.factories import make_episode, make_household, make_user
+from tests.factories_family_plans import CLEAR
 from tests.helpers import TEST_DATABASE_URL, TestClient, app_on_fresh_database, text_of
 from tests.pdf_checks import NEVER_FINISHING_RENDERER, RENDER_STARTED, render_started
 
 # Long enough never to be reached: the test stops the render itself.
 NEVER = 600
-CLEAR = {
-    "worries": "We are worried the children miss school.",
-    "working_well": "Mum walks the younger two to school most days.",
-    "needs_to_happen": "Everyone gets to school on time, every day.",
-    "goals": "We want mornings to be calmer.",
-    "contingency": "Call Robin the same day. Out of hours, call 01632 960000.",
-}
 
 
 class InBackground(threading.Thread):
