@@ -197,6 +197,14 @@ def step_up_case(lead=None):
     return family, make_episode(family, service_code="early_help", lead=lead)
 
 
+def a_sent_step_up():
+    """Robin's step-up request for a family of two, submitted and approved by the manager: sent to social care."""
+    lead, manager = early_help_lead(), early_help_manager()
+    family, episode = step_up_case(lead)
+    transfer = advance(make_transfer(episode, actor=lead), ("submit", lead), ("approve", manager))
+    return lead, manager, family, episode, transfer
+
+
 def step_down_case(worker=None):
     worker = worker or social_worker()
     family = make_household(children=2)
@@ -836,10 +844,7 @@ def test_a_manager_returns_a_request_with_a_reason_and_the_requester_sees_it(cli
 
 
 def test_accepting_needs_a_lead_from_the_receiving_team(client, app):
-    lead = early_help_lead()
-    manager = early_help_manager()
-    _, episode = step_up_case(lead)
-    transfer = advance(make_transfer(episode, actor=lead), ("submit", lead), ("approve", manager))
+    lead, manager, _, episode, transfer = a_sent_step_up()
     worker = social_worker()
     gone = social_worker("Rowan Leftlastyear")
     gone.active = False
@@ -861,10 +866,7 @@ def test_accepting_needs_a_lead_from_the_receiving_team(client, app):
 
 
 def test_only_the_receiving_team_can_accept_or_decline(client):
-    lead = early_help_lead()
-    manager = early_help_manager()
-    _, episode = step_up_case(lead)
-    transfer = advance(make_transfer(episode, actor=lead), ("submit", lead), ("approve", manager))
+    lead, manager, _, episode, transfer = a_sent_step_up()
     worker = social_worker()
     client.sign_in(manager)
     soup = client.page("transfers.show", transfer_id=transfer.id)
@@ -878,10 +880,7 @@ def test_only_the_receiving_team_can_accept_or_decline(client):
 
 
 def test_a_declined_request_keeps_the_family_with_the_sender_and_shows_the_rationale_and_advice(client, app):
-    lead = early_help_lead()
-    manager = early_help_manager()
-    family, episode = step_up_case(lead)
-    transfer = advance(make_transfer(episode, actor=lead), ("submit", lead), ("approve", manager))
+    lead, manager, family, episode, transfer = a_sent_step_up()
     client.sign_in(social_care_manager())
     soup = soup_of(client.post("transfers.decline", {"decline-advice": "Kept advice."}, transfer_id=transfer.id))
     assert error_messages(soup) == ["Enter the reason for declining the request"]
@@ -954,10 +953,7 @@ def test_someone_else_cannot_withdraw_a_request(client):
 
 
 def test_arriving_after_someone_else_decided_gives_a_plain_message_not_an_error(client, app):
-    lead = early_help_lead()
-    manager = early_help_manager()
-    _, episode = step_up_case(lead)
-    transfer = advance(make_transfer(episode, actor=lead), ("submit", lead), ("approve", manager))
+    lead, manager, _, episode, transfer = a_sent_step_up()
     worker = social_worker()
     first = browser(app, social_care_manager())
     client.sign_in(social_worker("Lane Latecomer"))
