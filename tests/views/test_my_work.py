@@ -12,8 +12,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
-from earlyhelp.services.supervision import record_supervision
-from tests.factories import make_episode, make_household, make_referral, make_transfer, make_user
+from tests.factories import make_episode, make_household, make_referral, make_supervision, make_transfer, make_user
 from tests.helpers import short_date, soup_of, text_of
 
 HTMX = {"HX-Request": "true"}
@@ -144,18 +143,7 @@ def test_the_front_door_sees_how_many_referrals_await_a_decision_and_how_many_ar
 def test_supervisions_due_within_a_week_are_listed_and_overdue_ones_say_so(client):
     morgan, robin = manager(), practitioner()
     held = today() - timedelta(weeks=5)
-    record_supervision(
-        kind="general",
-        family=None,
-        supervisor=morgan,
-        practitioner=robin,
-        held_on=held,
-        discussion="Workload",
-        decisions=[("Reduce the caseload", "Too many families")],
-        steps=[],
-        next_supervision_on=held + timedelta(weeks=4),
-        today=held,
-    )
+    make_supervision(morgan, robin, held_on=held, next_on=held + timedelta(weeks=4))
     client.sign_in(robin)
     due = text_of(client.page("main.home"), "#supervisions-due")
     due_on = held + timedelta(weeks=4)
