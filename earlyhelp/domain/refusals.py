@@ -14,6 +14,10 @@ class Refused(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def of(self, what: str, field: str | None = None) -> "Refused":
+        """The same refusal, said of one of several things: 'Next step 2: the date must be ...'."""
+        return Refused(f"{what}: {self.message[:1].lower()}{self.message[1:]}", field)
+
 
 class Stale(Refused):
     """Someone else saved the record after this person opened it. What they typed is kept; saving again,

@@ -82,8 +82,7 @@ def record_supervision(
                 family.id, step, source_type="supervision", source_id=supervision.id, actor=supervisor, today=today
             )
         except Refused as refusal:
-            message = refusal.message[0].lower() + refusal.message[1:]
-            raise Refused(f"Next step {index + 1}: {message}", "steps") from None
+            raise refusal.of(f"Next step {index + 1}", "steps") from None
     if kind == "case":
         add_to_timeline(
             family.id,

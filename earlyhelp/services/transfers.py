@@ -414,8 +414,7 @@ def start(
                 today=clock.local_date(now),
             )
         except Refused as refusal:
-            message = refusal.message[:1].lower() + refusal.message[1:]
-            raise Refused(f"Outstanding task “{step.what.strip()}”: {message}") from None
+            raise refusal.of(f"Outstanding task “{step.what.strip()}”") from None
     add_to_timeline(
         transfer.family_id,
         f"{transfer.title} request started by {actor.name}",
