@@ -77,6 +77,11 @@ class Config:
     PLAN_REVIEW_WEEKS = _int("PLAN_REVIEW_WEEKS", 6)
     # Extra jargon for the plain-language check, as "TERM=plain words;TERM2=plain words".
     PLAIN_LANGUAGE_JARGON = os.environ.get("PLAIN_LANGUAGE_JARGON", "")
+    # Access (earlyhelp/policy.py): a team keeps reading a family this many days after its work ends; a
+    # break-glass opening lasts this many hours; a possible match that is restricted says whom to contact.
+    CLOSED_RECORD_READ_DAYS = _int("CLOSED_RECORD_READ_DAYS", 90)
+    BREAK_GLASS_HOURS = _int("BREAK_GLASS_HOURS", 24)
+    RESTRICTED_CONTACT = os.environ.get("RESTRICTED_CONTACT", "the head of service")
     FAMILIES_PER_PAGE = 20
     TIMELINE_PER_PAGE = 15
 

@@ -4,25 +4,27 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from earlyhelp import clock
+from earlyhelp import clock, policy
+from earlyhelp.access import policy_for
 from earlyhelp.web import error_summary
 
-# (text, endpoint, role codes allowed, or None for everyone signed in)
+# (text, endpoint, and who else besides the endpoint's own policy must hold for the link to show)
 NAVIGATION = [
-    ("My work", "main.home", {"practitioner", "social_worker", "front_door", "team_manager"}),
-    ("Home", "main.home", {"administrator"}),
-    ("Families", "families.search", {"practitioner", "social_worker", "front_door", "team_manager"}),
-    ("Front door", "referrals.queue", {"front_door", "team_manager"}),
-    ("Step-up and step-down", "transfers.queues", {"practitioner", "social_worker", "team_manager"}),
-    ("Supervision", "supervision.index", {"practitioner", "social_worker", "team_manager"}),
-    ("Users", "admin.users", {"administrator"}),
+    ("My work", "main.home", policy.is_case_worker),
+    ("Home", "main.home", policy.is_administrator),
+    ("Families", "families.search", None),
+    ("Front door", "referrals.queue", policy.at_front_door),
+    ("Step-up and step-down", "transfers.queues", lambda user: user.team_id is not None),
+    ("Supervision", "supervision.index", lambda user: user.team_id is not None),
+    ("Users", "admin.users", None),
 ]
 
 
 def navigation_items() -> list[dict]:
+    """The links a person may follow: each endpoint's own access policy decides, never a list of roles here."""
     items = []
-    for text, endpoint, allowed in NAVIGATION:
-        if allowed is None or current_user.role.code in allowed:
+    for text, endpoint, also in NAVIGATION:
+        if policy_for(endpoint).allows(current_user) and (also is None or also(current_user)):
             blueprint = endpoint.split(".")[0]
             active = request.endpoint == endpoint or (blueprint != "main" and request.blueprint == blueprint)
             items.append({"text": text, "href": url_for(endpoint), "active": active})
@@ -31,6 +33,7 @@ def navigation_items() -> list[dict]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(navigation_items)
+    app.add_template_global(policy, "policy")
     app.add_template_global(error_summary)
     app.jinja_env.tests["markup"] = lambda value: isinstance(value, Markup)
 

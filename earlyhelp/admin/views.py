@@ -1,12 +1,13 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from earlyhelp.access import roles
+from earlyhelp.access import record, roles
 from earlyhelp.admin import bp
 from earlyhelp.admin.forms import NO_TEAM, CreateUserForm, UpdateUserForm
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Role, Team, User
+from earlyhelp.policy import RoleCode, account_record
 from earlyhelp.services import accounts
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import get_or_404, show_refusal
@@ -25,14 +26,14 @@ def _role_and_team(form) -> tuple[Role, Team | None]:
 
 
 @bp.get("/users")
-@roles("administrator")
+@roles(RoleCode.ADMINISTRATOR)
 def users():
     record_read("list", "user")
     return render_template("admin/users.html", users=accounts.users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles("administrator")
+@roles(RoleCode.ADMINISTRATOR)
 def new_user():
     form = _with_choices(CreateUserForm())
     if form.validate_on_submit():
@@ -55,7 +56,8 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles("administrator")
+@roles(RoleCode.ADMINISTRATOR)
+@record(User, "user_id", account_record)
 def edit_user(user_id: int):
     user = get_or_404(User, user_id)
     form = _with_choices(

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from earlyhelp import clock
 from earlyhelp.domain.refusals import Refused
+from earlyhelp.domain.roles import RoleCode
 from earlyhelp.domain.status import Status
 
 
@@ -117,7 +118,7 @@ def _too_late(facts: TransferFacts) -> Refused:
 
 
 def _is_sending_manager(facts: TransferFacts, actor: Actor) -> bool:
-    return actor.role == "team_manager" and actor.team_id == facts.sending_team_id
+    return actor.role == RoleCode.TEAM_MANAGER and actor.team_id == facts.sending_team_id
 
 
 def next_state(

@@ -7,12 +7,13 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock
-from earlyhelp.access import case_worker
+from earlyhelp.access import case_worker, record
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused
 from earlyhelp.extensions import db
 from earlyhelp.families import bp
 from earlyhelp.families.forms import CreateFamilyForm, SearchFamiliesForm, UpdatePersonForm
 from earlyhelp.models import Family, Person
+from earlyhelp.policy import Access
 from earlyhelp.services import families
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal, wants_fragment
@@ -98,6 +99,7 @@ def new():
 
 @bp.get("/<int:family_id>")
 @case_worker
+@record(Family, "family_id")
 def show(family_id: int):
     family = get_or_404(Family, family_id)
     context = {
@@ -114,6 +116,7 @@ def show(family_id: int):
 
 @bp.route("/<int:family_id>/people/<int:person_id>", methods=["GET", "POST"])
 @case_worker
+@record(Family, "family_id", reading=Access.CHANGE)
 def edit_person(family_id: int, person_id: int):
     person = get_or_404(Person, person_id)
     if person.family_id != family_id:

@@ -4,13 +4,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from earlyhelp import clock
-from earlyhelp.access import case_worker
+from earlyhelp.access import case_worker, record
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.family_plans import bp
 from earlyhelp.family_plans.forms import FamilyPlanForm, IssuePlanForm
 from earlyhelp.models import Family, FamilyPlan
 from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response
+from earlyhelp.policy import Access
 from earlyhelp.services import family_plans as service
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import get_or_404, show_refusal
@@ -24,6 +25,7 @@ def _to_the_issued_plan(plan: FamilyPlan):
 
 @bp.get("/families/<int:family_id>/plan")
 @case_worker
+@record(Family, "family_id")
 def overview(family_id: int):
     family = get_or_404(Family, family_id)
     versions = service.plans(family.id)
@@ -35,6 +37,7 @@ def overview(family_id: int):
 
 @bp.post("/families/<int:family_id>/plan/start")
 @case_worker
+@record(Family, "family_id")
 def start(family_id: int):
     family = get_or_404(Family, family_id)
     plan = service.start_draft(family, actor=current_user, today=clock.today())
@@ -60,6 +63,7 @@ def _edit_page(plan: FamilyPlan, plan_form: FamilyPlanForm, step_form: NextStepF
 
 @bp.route("/family-plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @case_worker
+@record(FamilyPlan, "plan_id", reading=Access.CHANGE)
 def edit(plan_id: int):
     plan = get_or_404(FamilyPlan, plan_id)
     if request.method == "GET":
@@ -82,6 +86,7 @@ def edit(plan_id: int):
 
 @bp.post("/family-plans/<int:plan_id>/next-steps")
 @case_worker
+@record(FamilyPlan, "plan_id")
 def add_step(plan_id: int):
     plan = get_or_404(FamilyPlan, plan_id)
     step_form = new_step_form()
@@ -98,6 +103,7 @@ def add_step(plan_id: int):
 
 @bp.route("/family-plans/<int:plan_id>/issue", methods=["GET", "POST"])
 @case_worker
+@record(FamilyPlan, "plan_id", reading=Access.CHANGE)
 def issue(plan_id: int):
     plan = get_or_404(FamilyPlan, plan_id)
     if request.method == "GET":
@@ -120,6 +126,7 @@ def issue(plan_id: int):
 
 @bp.get("/family-plans/<int:plan_id>/<kind>.pdf")
 @case_worker
+@record(FamilyPlan, "plan_id")
 def download(plan_id: int, kind: str):
     plan = get_or_404(FamilyPlan, plan_id)
     document = (kind in service.DOCUMENTS and service.document(plan, kind)) or abort(404)
@@ -129,6 +136,7 @@ def download(plan_id: int, kind: str):
 
 @bp.get("/family-plans/<int:plan_id>/changes")
 @case_worker
+@record(FamilyPlan, "plan_id")
 def changes(plan_id: int):
     plan = get_or_404(FamilyPlan, plan_id)
     previous, sections = service.version_changes(plan) or abort(404)

@@ -9,6 +9,7 @@ from earlyhelp.access import public, signed_in
 from earlyhelp.extensions import db
 from earlyhelp.main import bp
 from earlyhelp.main.work import my_work
+from earlyhelp.policy import is_administrator
 from earlyhelp.services import notifications
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import page_number, render_page
@@ -17,7 +18,7 @@ from earlyhelp.web import page_number, render_page
 @bp.get("/")
 @signed_in
 def home():
-    if current_user.role.code == "administrator":
+    if is_administrator(current_user):
         return render_template("main/admin_home.html")
     today = clock.today()
     work = my_work(current_user, request.args.get("who", "me"), today)

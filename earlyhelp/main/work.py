@@ -5,11 +5,12 @@ requests it covers (tests/views/test_work_queries.py counts them)."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Referral, ReferralStatus, Supervision, Transfer, User
+from earlyhelp.policy import at_front_door, is_team_manager, not_restricted_for
 from earlyhelp.services import next_steps, supervision, transfers
 
 
@@ -38,7 +39,7 @@ def _team(viewer: User) -> list[User]:
 
 def whose_work(viewer: User, who: str) -> tuple[str, list[User], list[User]] | None:
     """Mine; or, for a manager, one member of my team or my whole team. None: nobody in my team by that id."""
-    if viewer.role.code != "team_manager":
+    if not is_team_manager(viewer):
         return "me", [viewer], []
     team = _team(viewer)
     if who in ("", "me"):
@@ -62,8 +63,8 @@ def _requests(name: str, people: list[User]) -> list[Transfer]:
     ).all()
 
 
-def _referral_counts(today: date) -> dict:
-    waiting = Referral.status == ReferralStatus.AWAITING_DECISION
+def _referral_counts(viewer: User, today: date) -> dict:
+    waiting = and_(Referral.status == ReferralStatus.AWAITING_DECISION, not_restricted_for(viewer, Referral.family_id))
     row = db.session.execute(
         select(
             func.count(Referral.id),
@@ -95,5 +96,5 @@ def my_work(viewer: User, who: str, today: date) -> MyWork | None:
         to_decide=_requests("decide", people),
         to_approve=_requests("approve", people),
         supervisions=supervision.due_for(people, today),
-        referrals=_referral_counts(today) if viewer.role.code in ("front_door", "team_manager") else {},
+        referrals=_referral_counts(viewer, today) if at_front_door(viewer) else {},
     )

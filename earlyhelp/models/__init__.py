@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
+from earlyhelp.models.access import BreakGlass, RestrictedAccess
 from earlyhelp.models.audit import AuditEvent
 from earlyhelp.models.episodes import Episode
 from earlyhelp.models.families import Family, Person, TimelineEntry
@@ -14,6 +15,7 @@ from earlyhelp.models.transfers import HandoverPlan, Transfer, TransferChild, Tr
 __all__ = [
     "Agency",
     "AuditEvent",
+    "BreakGlass",
     "DecisionOutcome",
     "Episode",
     "Family",
@@ -32,6 +34,7 @@ __all__ = [
     "Referral",
     "ReferralChild",
     "ReferralStatus",
+    "RestrictedAccess",
     "Role",
     "Service",
     "Setting",

@@ -28,6 +28,9 @@ class AuditEvent(db.Model):
     endpoint: Mapped[str | None] = mapped_column(String(80))
     request_id: Mapped[str | None] = mapped_column(String(64))
     source_address: Mapped[str | None] = mapped_column(String(64))
+    # What changed, where identifiers alone do not say (a role given: "role: Administrator -> Social worker").
+    # Never a record's content.
+    detail: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     __table_args__ = (
         Index("ix_audit_event_record", "record_type", "record_id", "at"),

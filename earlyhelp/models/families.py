@@ -18,13 +18,22 @@ class Family(db.Model):
     languages: Mapped[str] = mapped_column(String(200), default="English")
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
     culture_and_identity: Mapped[str] = mapped_column(Text, default="")
-    # Only named staff may open a restricted family (a staff member's relative, a public figure).
+    # Only named staff may open a restricted family (a staff member's relative, a public figure): to
+    # everyone else it does not exist. Set by a manager or head of service, with a reason.
     restricted: Mapped[bool] = mapped_column(default=False)
+    restricted_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    restricted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     members: Mapped[list["Person"]] = relationship(
         back_populates="family", order_by="(Person.is_child.desc(), Person.date_of_birth)"
     )
+
+    @property
+    def family_id(self) -> int:
+        """Every record about a family answers .family_id (earlyhelp/policy.py checks it): the family too."""
+        return self.id
 
     @property
     def children(self) -> list["Person"]:

@@ -88,9 +88,6 @@ class User(db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def has_role(self, *codes: str) -> bool:
-        return self.role.code in codes
-
     @classmethod
     def by_email(cls, email: str) -> "User | None":
         return db.session.scalar(select(cls).where(func.lower(cls.email) == email.strip().lower()))

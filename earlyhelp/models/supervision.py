@@ -82,6 +82,8 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     kind: Mapped[str] = mapped_column(String(40))
+    # The family it is about: a notice is shown only to someone who may still see that family.
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id"))
     message: Mapped[str] = mapped_column(String(300))
     link: Mapped[str] = mapped_column(String(200))
     # The same event never notifies twice (the daily overdue run, a retried request).

@@ -8,11 +8,12 @@ from flask import flash, redirect, render_template, request
 from flask_login import current_user
 
 from earlyhelp import clock
-from earlyhelp.access import case_worker
+from earlyhelp.access import case_worker, record
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.models import NextStep, NextStepStatus
 from earlyhelp.next_steps import bp
 from earlyhelp.next_steps.forms import CloseForm, DoneForm, RescheduleForm
+from earlyhelp.policy import Access, next_step_record
 from earlyhelp.services import next_steps
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import get_or_404, render_page, safe_next, show_refusal, wants_fragment
@@ -54,6 +55,7 @@ def _act(step: NextStep, form, change, message, page: str, partial: str):
 
 @bp.post("/next-steps/<int:step_id>/done")
 @case_worker
+@record(NextStep, "step_id", next_step_record)
 def done(step_id: int):
     step = get_or_404(NextStep, step_id)
     return _act(
@@ -68,6 +70,7 @@ def done(step_id: int):
 
 @bp.route("/next-steps/<int:step_id>/reschedule", methods=["GET", "POST"])
 @case_worker
+@record(NextStep, "step_id", next_step_record, reading=Access.CHANGE)
 def reschedule(step_id: int):
     step = get_or_404(NextStep, step_id)
     form = RescheduleForm()
@@ -85,6 +88,7 @@ def reschedule(step_id: int):
 
 @bp.route("/next-steps/<int:step_id>/close", methods=["GET", "POST"])
 @case_worker
+@record(NextStep, "step_id", next_step_record, reading=Access.CHANGE)
 def close(step_id: int):
     step = get_or_404(NextStep, step_id)
     form = CloseForm()

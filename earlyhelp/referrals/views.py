@@ -6,10 +6,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from earlyhelp import clock
-from earlyhelp.access import case_worker, front_door
+from earlyhelp.access import case_worker, front_door, record
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.forms import household_rows, parse_time
 from earlyhelp.models import Family, Referral
+from earlyhelp.policy import Access, new_referral_record, referral_record
 from earlyhelp.referrals import bp
 from earlyhelp.referrals.forms import (
     DecideReferralForm,
@@ -52,6 +53,7 @@ def queue():
 
 @bp.route("/new", methods=["GET", "POST"])
 @front_door
+@record(Family, "family_id", new_referral_record)
 def new():
     family = get_or_404(Family, request.args.get("family_id", 0, type=int))
     form = RecordReferralForm()
@@ -99,7 +101,7 @@ def _show(referral: Referral, *, form=None, clarity_form=None, feedback_form=Non
         clarity_form=clarity_form,
         feedback_form=feedback_form,
         advice=current_app.config["IMMEDIATE_DANGER_ADVICE"],
-        can_act=current_user.has_role("front_door", "team_manager"),
+        can_act=referral_record(current_user, referral, Access.CHANGE),
         feedback_methods=service.FEEDBACK_METHODS,
         family_agrees=service.FAMILY_AGREES,
     )
@@ -107,6 +109,7 @@ def _show(referral: Referral, *, form=None, clarity_form=None, feedback_form=Non
 
 @bp.get("/<int:referral_id>")
 @case_worker
+@record(Referral, "referral_id", referral_record)
 def show(referral_id: int):
     referral = get_or_404(Referral, referral_id)
     record_read("view", "referral", referral.id, family_id=referral.family_id)
@@ -115,6 +118,7 @@ def show(referral_id: int):
 
 @bp.post("/<int:referral_id>/clarity")
 @front_door
+@record(Referral, "referral_id", referral_record)
 def rate_clarity(referral_id: int):
     referral = get_or_404(Referral, referral_id)
     form = RateClarityForm()
@@ -133,6 +137,7 @@ def rate_clarity(referral_id: int):
 
 @bp.post("/<int:referral_id>/feedback")
 @front_door
+@record(Referral, "referral_id", referral_record)
 def record_feedback(referral_id: int):
     referral = get_or_404(Referral, referral_id)
     form = RecordFeedbackForm()
@@ -154,6 +159,7 @@ def record_feedback(referral_id: int):
 
 @bp.route("/<int:referral_id>/decide", methods=["GET", "POST"])
 @front_door
+@record(Referral, "referral_id", referral_record, reading=Access.CHANGE)
 def decide(referral_id: int):
     referral = get_or_404(Referral, referral_id)
     if referral.is_decided and request.method == "GET":
@@ -195,6 +201,7 @@ def decide(referral_id: int):
 
 @bp.get("/<int:referral_id>/feedback-letter.pdf")
 @front_door
+@record(Referral, "referral_id", referral_record)
 def feedback_letter(referral_id: int):
     referral = get_or_404(Referral, referral_id)
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 
-from earlyhelp import clock
+from earlyhelp import clock, policy
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import (
@@ -247,6 +247,6 @@ def overview(family: Family, *, viewer: User) -> dict:
         "can_move": {
             episode.id
             for episode in episodes
-            if episode.id not in starting and transfers.may_start_from(episode, viewer)
+            if episode.id not in starting and policy.may_start_transfer_from(viewer, episode)
         },
     }

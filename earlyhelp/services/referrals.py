@@ -20,6 +20,7 @@ from earlyhelp.domain.referrals import (
     is_late,
 )
 from earlyhelp.domain.refusals import Refused
+from earlyhelp.domain.roles import RoleCode
 from earlyhelp.domain.timescales import Clock, Deadline, add_working_days, deadline_after_receipt
 from earlyhelp.extensions import db
 from earlyhelp.models import (
@@ -36,6 +37,7 @@ from earlyhelp.models import (
     Team,
     User,
 )
+from earlyhelp.policy import has_role
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.use_case import use_case
@@ -195,9 +197,9 @@ def _proposed_lead(user: User | None) -> ProposedLead | None:
         return None
     leads_in = None
     if user.team is not None:
-        if user.role.code in EARLY_HELP_LEAD_ROLES and user.team.service.code == "early_help":
+        if has_role(user, *EARLY_HELP_LEAD_ROLES) and user.team.service.code == "early_help":
             leads_in = "early_help"
-        elif user.role.code == "social_worker":
+        elif has_role(user, RoleCode.SOCIAL_WORKER):
             leads_in = user.team.service.code
     return ProposedLead(name=user.name, active=user.active, leads_in=leads_in)
 
@@ -288,7 +290,7 @@ def feedback_letter(referral: Referral) -> dict:
 
 # Reads for the pages: the choices on the forms, the queue and the quality report.
 
-EARLY_HELP_LEAD_ROLES = ("practitioner", "team_manager")
+EARLY_HELP_LEAD_ROLES = (RoleCode.PRACTITIONER, RoleCode.TEAM_MANAGER)
 
 
 def active_agencies() -> list[Agency]:
@@ -310,7 +312,7 @@ def social_workers() -> list[User]:
     return db.session.scalars(
         select(User)
         .join(Role, User.role_id == Role.id)
-        .where(User.active, Role.code == "social_worker", User.team_id.is_not(None))
+        .where(User.active, Role.code == RoleCode.SOCIAL_WORKER, User.team_id.is_not(None))
         .order_by(User.name)
     ).all()
 

@@ -16,6 +16,7 @@ from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Supervision, SupervisionDecision, User
 from earlyhelp.models.supervision import DUE_SOON_DAYS, SupervisionDue
+from earlyhelp.policy import is_team_manager
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
@@ -142,7 +143,7 @@ def due_for_team(team_id: int, today: date) -> tuple[list[tuple[User, Due]], lis
     lead (with each family and its members), and those families' latest case supervisions.
     """
     members = db.session.scalars(select(User).where(User.team_id == team_id, User.active).order_by(User.name)).all()
-    practitioners = [m for m in members if m.role.code != "team_manager"]
+    practitioners = [m for m in members if not is_team_manager(m)]
     ids = [m.id for m in practitioners]
     people = {
         s.practitioner_id: s
@@ -221,11 +222,3 @@ def records_for(user: User, page: int = 1):
         .order_by(Supervision.held_on.desc(), Supervision.id.desc())
     )
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-
-
-def may_read(user: User, supervision: Supervision) -> bool:
-    """Its two people, and the team managers of either."""
-    if user.id in (supervision.supervisor_id, supervision.practitioner_id):
-        return True
-    teams = {supervision.supervisor.team_id, supervision.practitioner.team_id}
-    return user.role.code == "team_manager" and user.team_id in teams

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock
 from earlyhelp.domain.refusals import Refused, Stale
+from earlyhelp.domain.roles import RoleCode
 from earlyhelp.domain.timescales import (
     Clock,
     Deadline,
@@ -56,6 +57,7 @@ from earlyhelp.models import (
     TransferEvent,
     User,
 )
+from earlyhelp.policy import is_team_manager, role_of
 from earlyhelp.services import next_steps
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
@@ -87,7 +89,7 @@ class ChildChoice:
 
 
 def actor_of(user: User) -> Actor:
-    return Actor(id=user.id, role=user.role.code, team_id=user.team_id)
+    return Actor(id=user.id, role=role_of(user), team_id=user.team_id)
 
 
 def facts_of(transfer: Transfer) -> TransferFacts:
@@ -102,20 +104,6 @@ def facts_of(transfer: Transfer) -> TransferFacts:
         override_authorised_by=transfer.override_authorised_by.name if transfer.override_authorised_by else "",
         override_authorised_at=transfer.override_authorised_at,
     )
-
-
-def may_start_from(episode: Episode, user: User) -> bool:
-    """The episode's lead, or a team manager of its team, may ask to move the family."""
-    return user.id == episode.lead_id or (user.role.code == "team_manager" and user.team_id == episode.team_id)
-
-
-def may_work_on(transfer: Transfer, user: User) -> bool:
-    """The handover plan belongs to the sending and receiving teams."""
-    return user.team_id in (transfer.sending_team_id, transfer.receiving_team_id)
-
-
-def may_authorise_override(transfer: Transfer, user: User) -> bool:
-    return _may_authorise_override(facts_of(transfer), actor_of(user))
 
 
 def plan_is_closed(transfer: Transfer) -> bool:
@@ -235,7 +223,7 @@ def _in_queue(name: str, user: User):
         case "decide":
             return and_(Transfer.receiving_team_id == user.team_id, Transfer.state == TransferState.SENT)
         case "approve":
-            if user.role.code != "team_manager":
+            if not is_team_manager(user):
                 return false()  # only managers approve
             return and_(
                 Transfer.sending_team_id == user.team_id,
@@ -558,7 +546,7 @@ def _notify(transfer: Transfer, action: TransferAction, actor: User) -> None:
     link = link_to("transfers.show", transfer_id=transfer.id)
     reference = transfer.family.reference
     if action is TransferAction.SUBMIT:
-        people = _team(transfer.sending_team_id, role="team_manager")
+        people = _team(transfer.sending_team_id, role=RoleCode.TEAM_MANAGER)
         message = f"{transfer.title} request for {reference} is waiting for your approval"
     elif action is TransferAction.APPROVE:
         people = _team(transfer.receiving_team_id)
@@ -579,7 +567,7 @@ def _notify(transfer: Transfer, action: TransferAction, actor: User) -> None:
             )
 
 
-def _team(team_id: int | None, *, role: str | None = None) -> list[User]:
+def _team(team_id: int | None, *, role: RoleCode | None = None) -> list[User]:
     query = select(User).where(User.team_id == team_id, User.active)
     if role:
         query = query.join(Role).where(Role.code == role)

@@ -1,15 +1,16 @@
 """Supervision: the manager's view of who is due, recording a supervision, and reading one back."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from earlyhelp import clock
-from earlyhelp.access import case_worker, roles
+from earlyhelp.access import case_worker, record, roles
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, Supervision, User
+from earlyhelp.policy import RoleCode, is_team_manager, supervision_record
 from earlyhelp.services import next_steps, supervision
-from earlyhelp.services.audit import Outcome, record_read
+from earlyhelp.services.audit import record_read
 from earlyhelp.supervision import bp
 from earlyhelp.supervision.forms import RecordSupervisionForm
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
@@ -19,7 +20,7 @@ from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
 @case_worker
 def index():
     today = clock.today()
-    manager = current_user.role.code == "team_manager"
+    manager = is_team_manager(current_user)
     people, families = supervision.due_for_team(current_user.team_id, today) if manager else ([], [])
     records = supervision.records_for(current_user, page=page_number())
     record_read("list", "supervision")
@@ -34,7 +35,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles("team_manager")
+@roles(RoleCode.TEAM_MANAGER)
 def new():
     form = RecordSupervisionForm()
     team, episodes = supervision.team_and_families(current_user)
@@ -72,11 +73,9 @@ def new():
 
 @bp.get("/<int:supervision_id>")
 @case_worker
+@record(Supervision, "supervision_id", supervision_record)
 def show(supervision_id: int):
     record = get_or_404(Supervision, supervision_id)
-    if not supervision.may_read(current_user, record):
-        record_read("view", "supervision", record.id, family_id=record.family_id, outcome=Outcome.DENIED)
-        abort(403)
     steps = db.session.scalars(next_steps.for_source("supervision", record.id)).all()
     record_read("view", "supervision", record.id, family_id=record.family_id)
     return render_template("supervision/show.html", supervision=record, steps=steps, today=clock.today())

@@ -7,15 +7,16 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from earlyhelp import clock
-from earlyhelp.access import case_worker, roles
+from earlyhelp.access import case_worker, record, roles
 from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.domain.transfers import Direction, TransferAction
 from earlyhelp.forms import household_rows
 from earlyhelp.models import Episode, Transfer
 from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response, render_pdf
+from earlyhelp.policy import Access, RoleCode, episode_record, handover_record, override_record
 from earlyhelp.services import transfers
-from earlyhelp.services.audit import Outcome, record_read
+from earlyhelp.services.audit import record_read
 from earlyhelp.transfers import bp
 from earlyhelp.transfers.forms import (
     ActionForm,
@@ -40,11 +41,10 @@ FORMS = {Direction.STEP_UP: StepUpForm, Direction.STEP_DOWN: StepDownForm}
 
 
 def _episode_or_404(episode_id: int, direction: Direction) -> Episode:
+    """The episode a request starts from (@record has checked who may start one)."""
     episode = get_or_404(Episode, episode_id)
     if episode.service.code != transfers.SERVICE_FOR[direction][0]:
         abort(404)
-    if not transfers.may_start_from(episode, current_user):
-        abort(403)
     return episode
 
 
@@ -112,19 +112,22 @@ def _start(episode_id: int, direction: Direction):
 
 
 @bp.route("/episodes/<int:episode_id>/step-up", methods=["GET", "POST"])
-@roles("practitioner", "team_manager")
+@roles(RoleCode.PRACTITIONER, RoleCode.TEAM_MANAGER)
+@record(Episode, "episode_id", episode_record, reading=Access.CHANGE)
 def new_step_up(episode_id: int):
     return _start(episode_id, Direction.STEP_UP)
 
 
 @bp.route("/episodes/<int:episode_id>/step-down", methods=["GET", "POST"])
-@roles("social_worker", "team_manager")
+@roles(RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
+@record(Episode, "episode_id", episode_record, reading=Access.CHANGE)
 def new_step_down(episode_id: int):
     return _start(episode_id, Direction.STEP_DOWN)
 
 
 @bp.post("/episodes/<int:episode_id>/step-down-refused")
-@roles("social_worker", "team_manager")
+@roles(RoleCode.SOCIAL_WORKER, RoleCode.TEAM_MANAGER)
+@record(Episode, "episode_id", episode_record)
 def step_down_refused(episode_id: int):
     episode = _episode_or_404(episode_id, Direction.STEP_DOWN)
     form = FamilyDeclinedStepDownForm()
@@ -169,6 +172,7 @@ def _show(transfer: Transfer, *, posted: FlaskForm | None = None, action: Transf
 
 @bp.get("/transfers/<int:transfer_id>")
 @case_worker
+@record(Transfer, "transfer_id")
 def show(transfer_id: int):
     transfer = get_or_404(Transfer, transfer_id)
     record_read("view", "transfer", transfer.id, family_id=transfer.family_id)
@@ -201,7 +205,7 @@ def _action_view(action: TransferAction):
         return _act(transfer_id, action)
 
     view.__name__ = str(action)
-    return case_worker(view)
+    return case_worker(record(Transfer, "transfer_id")(view))
 
 
 for _action in TransferAction:
@@ -214,7 +218,8 @@ for _action in TransferAction:
 
 
 @bp.post("/transfers/<int:transfer_id>/authorise-override")
-@roles("team_manager")
+@roles(RoleCode.TEAM_MANAGER)
+@record(Transfer, "transfer_id", override_record)
 def authorise_override(transfer_id: int):
     transfer = get_or_404(Transfer, transfer_id)
     form = AuthoriseOverrideForm()
@@ -230,16 +235,6 @@ def authorise_override(transfer_id: int):
 
 
 # The handover plan
-
-
-def _plan_or_403(transfer_id: int) -> Transfer:
-    transfer = get_or_404(Transfer, transfer_id)
-    if not transfers.may_work_on(transfer, current_user):
-        record_read(
-            "view", "handover_plan", transfer.handover_plan.id, family_id=transfer.family_id, outcome=Outcome.DENIED
-        )
-        abort(403)
-    return transfer
 
 
 def _saved_plan(transfer: Transfer) -> dict:
@@ -264,8 +259,9 @@ def _plan_page(transfer: Transfer, *, plan_form: HandoverPlanForm, step_form: Ne
 
 @bp.route("/transfers/<int:transfer_id>/handover-plan", methods=["GET", "POST"])
 @case_worker
+@record(Transfer, "transfer_id", handover_record, reading=Access.CHANGE)
 def edit_plan(transfer_id: int):
-    transfer = _plan_or_403(transfer_id)
+    transfer = get_or_404(Transfer, transfer_id)
     form = HandoverPlanForm(data=_saved_plan(transfer))
     stale = False
     if request.method == "GET":
@@ -288,8 +284,9 @@ def edit_plan(transfer_id: int):
 
 @bp.post("/transfers/<int:transfer_id>/next-steps")
 @case_worker
+@record(Transfer, "transfer_id", handover_record)
 def add_next_step(transfer_id: int):
-    transfer = _plan_or_403(transfer_id)
+    transfer = get_or_404(Transfer, transfer_id)
     form = new_step_form()
     if form.validate_on_submit():
         try:
@@ -322,6 +319,7 @@ def queues():
 
 @bp.get("/transfers/<int:transfer_id>/handover-summary.pdf")
 @case_worker
+@record(Transfer, "transfer_id")
 def handover_summary(transfer_id: int):
     transfer = get_or_404(Transfer, transfer_id)
     family_id, filename = transfer.family_id, f"handover-summary-{transfer.family.reference}.pdf"
@@ -332,6 +330,7 @@ def handover_summary(transfer_id: int):
 
 @bp.get("/transfers/<int:transfer_id>/family-letter.pdf")
 @case_worker
+@record(Transfer, "transfer_id")
 def family_letter(transfer_id: int):
     transfer = get_or_404(Transfer, transfer_id)
 

@@ -1,0 +1,394 @@
+"""Who may see and change what: the one place that decides. docs/access.md is this module as a table.
+
+Access to a family comes from a working relationship with it, never from a role alone:
+
+- a case worker's team holds it (an open episode, or one closed within CLOSED_RECORD_READ_DAYS, for
+  reading), or a step-up or step-down goes to or from their team, or they own an open next step for it,
+  or they are its lead;
+- front door staff see the families with a referral waiting for a decision, and what they decided or
+  recorded (for reading, within the same period);
+- a team manager sees what the people in their team see; a head of service sees every family that is
+  not restricted, for reading; an administrator sees no case record at all;
+- anyone else may read a family for BREAK_GLASS_HOURS after breaking the glass (a stated reason,
+  audited, shown to the family's team manager).
+
+A restricted family exists only for the people named on it, and then only through a relationship:
+break-glass does not reach it, and to everyone else it is in no search, list, count or document.
+
+Each rule is a SELECT of family ids, so the same rules filter a list in SQL and answer "may this person
+open this family" with one statement (cached for the request).
+"""
+
+from datetime import timedelta
+from enum import StrEnum
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import Select, exists, false, or_, select, union
+
+from earlyhelp import clock
+from earlyhelp.domain.roles import RoleCode
+from earlyhelp.domain.transfers import CLOSED_STATES
+from earlyhelp.extensions import db
+
+# Everyone whose work is with families. Administrators run the system and see no case record.
+CASE_ROLES = frozenset(
+    {
+        RoleCode.PRACTITIONER,
+        RoleCode.SOCIAL_WORKER,
+        RoleCode.FRONT_DOOR,
+        RoleCode.TEAM_MANAGER,
+        RoleCode.HEAD_OF_SERVICE,
+    }
+)
+# Who works at the front door: its officers, and the team managers who decide with them.
+FRONT_DOOR_ROLES = frozenset({RoleCode.FRONT_DOOR, RoleCode.TEAM_MANAGER})
+FRONT_DOOR_SERVICE = "front_door"
+
+
+class Access(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+
+
+def role_of(user) -> RoleCode | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return RoleCode(user.role.code)
+    except ValueError:  # a role a council added: no case access until the rules know it
+        return None
+
+
+def has_role(user, *roles: RoleCode) -> bool:
+    return role_of(user) in roles
+
+
+def is_case_worker(user) -> bool:
+    return role_of(user) in CASE_ROLES
+
+
+def is_administrator(user) -> bool:
+    return role_of(user) == RoleCode.ADMINISTRATOR
+
+
+def is_head_of_service(user) -> bool:
+    return role_of(user) == RoleCode.HEAD_OF_SERVICE
+
+
+def is_team_manager(user) -> bool:
+    return role_of(user) == RoleCode.TEAM_MANAGER
+
+
+def at_front_door(user) -> bool:
+    """A front door officer, or a manager of a team in the front door service."""
+    role = role_of(user)
+    if role == RoleCode.FRONT_DOOR:
+        return True
+    return role == RoleCode.TEAM_MANAGER and user.team is not None and user.team.service.code == FRONT_DOOR_SERVICE
+
+
+# Which families: each rule a SELECT of family ids
+
+
+def _read_since():
+    return clock.now() - timedelta(days=current_app.config["CLOSED_RECORD_READ_DAYS"])
+
+
+def _people(user) -> Select | list[int]:
+    """Whose relationships count as this person's: a team manager's (or front door officer's) whole team,
+    otherwise themself."""
+    from earlyhelp.models import User
+
+    if role_of(user) in (RoleCode.TEAM_MANAGER, RoleCode.FRONT_DOOR) and user.team_id is not None:
+        return select(User.id).where(User.team_id == user.team_id)  # the front door works as one team
+    return [user.id]
+
+
+def _relationship_rules(user, access: Access, family_id: int | None) -> list[Select]:
+    from earlyhelp.models import Episode, NextStep, NextStepStatus, Referral, ReferralStatus, Transfer
+
+    reading = access == Access.VIEW
+    since = _read_since()
+    people = _people(user)
+    open_transfer = Transfer.state.not_in(CLOSED_STATES)
+    recent_transfer = or_(open_transfer, Transfer.state_changed_at >= since) if reading else open_transfer
+    open_episode = Episode.ended_on.is_(None)
+    recent_episode = or_(open_episode, Episode.ended_on >= since.date()) if reading else open_episode
+    rules = [
+        select(Episode.family_id).where(Episode.lead_id.in_(people), recent_episode),
+        select(NextStep.family_id).where(NextStep.owner_user_id.in_(people), NextStep.status == NextStepStatus.OPEN),
+        select(Transfer.family_id).where(
+            or_(Transfer.proposed_lead_id.in_(people), Transfer.receiving_lead_id.in_(people)), open_transfer
+        ),
+    ]
+    if user.team_id is not None:
+        rules += [
+            select(Episode.family_id).where(Episode.team_id == user.team_id, recent_episode),
+            select(Transfer.family_id).where(
+                or_(Transfer.sending_team_id == user.team_id, Transfer.receiving_team_id == user.team_id),
+                recent_transfer,
+            ),
+        ]
+    if at_front_door(user):
+        rules.append(select(Referral.family_id).where(Referral.status == ReferralStatus.AWAITING_DECISION))
+        if reading:
+            rules.append(
+                select(Referral.family_id).where(
+                    or_(Referral.decided_by_id.in_(people), Referral.recorded_by_id.in_(people)),
+                    Referral.received_at >= since,
+                )
+            )
+    if family_id is not None:
+        rules = [rule.where(rule.selected_columns[0] == family_id) for rule in rules]
+    return rules
+
+
+def _named_on_restricted(user) -> Select:
+    from earlyhelp.models import RestrictedAccess
+
+    return select(RestrictedAccess.family_id).where(RestrictedAccess.user_id == user.id)
+
+
+def family_ids(user, access: Access = Access.VIEW, *, family_id: int | None = None) -> Select:
+    """The ids of every family this person may see (or change), as one SELECT to filter any list with."""
+    from earlyhelp.models import BreakGlass, Family
+
+    role = role_of(user)
+    if role not in CASE_ROLES:
+        return select(Family.id).where(false())
+    allowed = or_(Family.restricted.is_(False), Family.id.in_(_named_on_restricted(user)))
+    if role == RoleCode.HEAD_OF_SERVICE:
+        query = select(Family.id).where(allowed) if access == Access.VIEW else select(Family.id).where(false())
+    else:
+        related = _relationship_rules(user, access, family_id)
+        query = select(Family.id).where(Family.id.in_(union(*related)), allowed)
+        if access == Access.VIEW:
+            glass = (
+                select(BreakGlass.family_id)
+                .join(Family, Family.id == BreakGlass.family_id)
+                .where(BreakGlass.user_id == user.id, BreakGlass.expires_at > clock.now(), Family.restricted.is_(False))
+            )
+            query = query.union(glass.where(BreakGlass.family_id == family_id) if family_id is not None else glass)
+    if family_id is not None and role == RoleCode.HEAD_OF_SERVICE:
+        query = query.where(Family.id == family_id)
+    return query
+
+
+def _cached(key, work):
+    if not has_request_context():
+        return work()
+    cache = g.setdefault("access_cache", {})
+    if key not in cache:
+        cache[key] = work()
+    return cache[key]
+
+
+def forget_cached() -> None:
+    """After a change that gives or takes access (breaking the glass, restricting a family)."""
+    if has_request_context():
+        g.pop("access_cache", None)
+
+
+def may_view_family(user, family_id: int | None) -> bool:
+    return _may(user, family_id, Access.VIEW)
+
+
+def may_change_family(user, family_id: int | None) -> bool:
+    return _may(user, family_id, Access.CHANGE)
+
+
+def _may(user, family_id, access: Access) -> bool:
+    if family_id is None or role_of(user) not in CASE_ROLES:
+        return False
+    return _cached(
+        ("family", user.id, family_id, access),
+        lambda: bool(db.session.scalar(select(exists(family_ids(user, access, family_id=family_id))))),
+    )
+
+
+def visible_among(user, ids) -> set[int]:
+    """Which of these families this person may see: one statement for a whole page of results."""
+    ids = set(ids)
+    if not ids or role_of(user) not in CASE_ROLES:
+        return set()
+    from earlyhelp.models import Family
+
+    return set(db.session.scalars(select(Family.id).where(Family.id.in_(ids), Family.id.in_(family_ids(user)))).all())
+
+
+def not_restricted_for(user, family_id_column):
+    """A WHERE clause for any list with a family: drops restricted families this person is not named on."""
+    from earlyhelp.models import Family
+
+    return ~exists(
+        select(Family.id).where(
+            Family.id == family_id_column,
+            Family.restricted.is_(True),
+            Family.id.not_in(_named_on_restricted(user)),
+        )
+    )
+
+
+def is_restricted_for(user, family) -> bool:
+    """A restricted family this person is not named on: for them it does not exist."""
+    if not family.restricted:
+        return False
+    from earlyhelp.models import RestrictedAccess
+
+    return not _cached(
+        ("named", user.id, family.id),
+        lambda: bool(
+            db.session.scalar(
+                select(exists().where(RestrictedAccess.family_id == family.id, RestrictedAccess.user_id == user.id))
+            )
+        ),
+    )
+
+
+# Records: each resolves to its family, then to one of the rules above
+
+
+def may_work_on_transfer(user, transfer) -> bool:
+    """The handover plan and its next steps: the two teams of the request, while the family is theirs."""
+    return user.team_id in (transfer.sending_team_id, transfer.receiving_team_id) and may_change_family(
+        user, transfer.family_id
+    )
+
+
+def may_start_transfer_from(user, episode) -> bool:
+    """The episode's lead, or a manager of the team that holds it."""
+    if not may_change_family(user, episode.family_id):
+        return False
+    return user.id == episode.lead_id or (is_team_manager(user) and user.team_id == episode.team_id)
+
+
+def may_authorise_override(user, transfer) -> bool:
+    """A manager of the sending team (the domain rule in domain/transfers.py says the same of the state)."""
+    return (
+        is_team_manager(user)
+        and user.team_id == transfer.sending_team_id
+        and may_change_family(user, transfer.family_id)
+    )
+
+
+def may_issue_plan(user, plan) -> bool:
+    return may_change_family(user, plan.family_id)
+
+
+def may_see_supervision(user, supervision) -> bool:
+    """Its two people, the team managers of either, and a head of service; a case one only with its family."""
+    if supervision.family_id is not None and not may_view_family(user, supervision.family_id):
+        return False
+    if user.id in (supervision.supervisor_id, supervision.practitioner_id):
+        return True
+    if is_head_of_service(user):
+        return True
+    teams = {supervision.supervisor.team_id, supervision.practitioner.team_id}
+    return is_team_manager(user) and user.team_id in teams
+
+
+def may_change_next_step(user, step) -> bool:
+    """Its owner, or whoever may change the family; a supervision action only for those who see the record."""
+    if not _supervision_visible(user, step):
+        return False
+    return user.id == step.owner_user_id or may_change_family(user, step.family_id)
+
+
+def _supervision_visible(user, step) -> bool:
+    from earlyhelp.models import Supervision
+
+    if step.source_type != "supervision" or step.source_id is None:
+        return True
+    record = db.session.get(Supervision, step.source_id)
+    return record is not None and may_see_supervision(user, record)
+
+
+def may_own_next_step(user, family_id: int) -> bool:
+    """A next step is owned only by someone who may see the family (never an administrator)."""
+    return user.active and may_view_family(user, family_id)
+
+
+def may_refer_family(user, family) -> bool:
+    """Front door staff record a new referral about any family that is not restricted for them: every
+    contact about a child comes in through the front door, whoever already works with the family."""
+    return at_front_door(user) and not is_restricted_for(user, family)
+
+
+def may_restrict(user, family_id: int) -> bool:
+    """A team manager whose team may change the family, or a head of service who may see it."""
+    if is_head_of_service(user):
+        return may_view_family(user, family_id)
+    return is_team_manager(user) and may_change_family(user, family_id)
+
+
+def may_see_who_looked(user, family_id: int) -> bool:
+    """The family's team managers and the head of service."""
+    return (is_team_manager(user) or is_head_of_service(user)) and may_view_family(user, family_id)
+
+
+def may_break_glass(user, family) -> bool:
+    """A case worker who may not already see the family, and never for a restricted one."""
+    return (
+        is_case_worker(user)
+        and not is_head_of_service(user)
+        and not family.restricted
+        and not may_view_family(user, family.id)
+    )
+
+
+def may_manage_accounts(user) -> bool:
+    return is_administrator(user)
+
+
+# The checks @record (earlyhelp/access.py) runs before a record-scoped view: (user, record, access) -> bool
+
+
+def family_record(user, record, access: Access) -> bool:
+    """Anything that belongs to a family (the family itself included): may this person see, or change, it."""
+    if access == Access.VIEW:
+        return may_view_family(user, record.family_id)
+    return may_change_family(user, record.family_id)
+
+
+def referral_record(user, referral, access: Access) -> bool:
+    """Read as part of the family; decided, rated and fed back at the front door."""
+    if access == Access.VIEW:
+        return may_view_family(user, referral.family_id)
+    return at_front_door(user) and may_view_family(user, referral.family_id)
+
+
+def new_referral_record(user, family, access: Access) -> bool:
+    return may_refer_family(user, family)
+
+
+def episode_record(user, episode, access: Access) -> bool:
+    """Starting a step-up or step-down from an episode."""
+    if access == Access.VIEW:
+        return may_view_family(user, episode.family_id)
+    return may_start_transfer_from(user, episode)
+
+
+def handover_record(user, transfer, access: Access) -> bool:
+    if access == Access.VIEW:
+        return may_view_family(user, transfer.family_id)
+    return may_work_on_transfer(user, transfer)
+
+
+def override_record(user, transfer, access: Access) -> bool:
+    if access == Access.VIEW:
+        return may_view_family(user, transfer.family_id)
+    return may_authorise_override(user, transfer)
+
+
+def next_step_record(user, step, access: Access) -> bool:
+    if access == Access.VIEW:
+        return may_view_family(user, step.family_id) and _supervision_visible(user, step)
+    return may_change_next_step(user, step)
+
+
+def supervision_record(user, supervision, access: Access) -> bool:
+    return may_see_supervision(user, supervision)
+
+
+def account_record(user, account, access: Access) -> bool:
+    return may_manage_accounts(user)
