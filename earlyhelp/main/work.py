@@ -50,14 +50,14 @@ def whose_work(viewer: User, who: str) -> tuple[str, list[User], list[User]] | N
     return (who, [member], team) if member else None
 
 
-def _requests(name: str, people: list[User]) -> list[Transfer]:
+def _requests(name: str, people: list[User], viewer: User) -> list[Transfer]:
     """A transfer queue for several people at once: one statement, each request once, oldest change first."""
     if not people:
         return []
     wanted = or_(*(transfers.queue(name, person).whereclause for person in people))
     return db.session.scalars(
         select(Transfer)
-        .where(wanted)
+        .where(wanted, not_restricted_for(viewer, Transfer.family_id))
         .options(joinedload(Transfer.family))
         .order_by(Transfer.state_changed_at, Transfer.id)
     ).all()
@@ -82,7 +82,7 @@ def my_work(viewer: User, who: str, today: date) -> MyWork | None:
     ids = [person.id for person in people]
     episodes = db.session.scalars(
         select(Episode)
-        .where(Episode.lead_id.in_(ids), Episode.ended_on.is_(None))
+        .where(Episode.lead_id.in_(ids), Episode.ended_on.is_(None), not_restricted_for(viewer, Episode.family_id))
         .options(selectinload(Episode.family).selectinload(Family.members))
         .order_by(Episode.started_on, Episode.id)
     ).all()
@@ -90,11 +90,11 @@ def my_work(viewer: User, who: str, today: date) -> MyWork | None:
         who=who,
         people=people,
         team=team,
-        work=next_steps.work_list(ids, today),
+        work=next_steps.work_list(ids, today, viewer=viewer),
         episodes=episodes,
         # Requests and supervisions for whoever's work is shown: a manager sees a member's, or the team's.
-        to_decide=_requests("decide", people),
-        to_approve=_requests("approve", people),
-        supervisions=supervision.due_for(people, today),
+        to_decide=_requests("decide", people, viewer),
+        to_approve=_requests("approve", people, viewer),
+        supervisions=supervision.due_for(people, today, viewer=viewer),
         referrals=_referral_counts(viewer, today) if at_front_door(viewer) else {},
     )

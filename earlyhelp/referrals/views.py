@@ -39,7 +39,7 @@ def _now_in_boxes() -> tuple[date, str]:
 def queue():
     filters = QueueFilterForm(request.args)
     filters.set_choices(service.active_agencies(), service.active_levels())
-    page, clocks = service.queue_page(**filters.criteria(), page=page_number())
+    page, clocks = service.queue_page(current_user, **filters.criteria(), page=page_number())
     record_read("list", "referral")
     return render_page(
         "referrals/queue.html",
@@ -224,7 +224,7 @@ def feedback_letter(referral_id: int):
 @bp.get("/quality")
 @front_door
 def quality():
-    ratings, months = service.quality_report()
+    ratings, months = service.quality_report(current_user)
     record_read("report", "referral_quality")
     return render_template(
         "referrals/quality.html", ratings=ratings, months=months, clarity_choices=service.CLARITY_CHOICES

@@ -13,6 +13,7 @@ from earlyhelp import clock
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepChange, NextStepStatus, OwnerKind, User
+from earlyhelp.policy import not_restricted_for
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
@@ -154,14 +155,18 @@ class WorkList:
         return len(self.overdue) + len(self.this_week) + len(self.later)
 
 
-def work_list(owner_ids: list[int], today: date) -> WorkList:
+def work_list(owner_ids: list[int], today: date, *, viewer) -> WorkList:
     """Open next steps owned by these people: overdue first, then due by Sunday, then later.
 
     One statement, however many steps and people: each step's owner and family come joined to it.
     """
     steps = db.session.scalars(
         select(NextStep)
-        .where(NextStep.owner_user_id.in_(owner_ids), NextStep.status == NextStepStatus.OPEN)
+        .where(
+            NextStep.owner_user_id.in_(owner_ids),
+            NextStep.status == NextStepStatus.OPEN,
+            not_restricted_for(viewer, NextStep.family_id),
+        )
         .order_by(NextStep.due_on, NextStep.id)
     ).all()
     end_of_week = today + timedelta(days=6 - today.weekday())

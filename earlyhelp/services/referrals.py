@@ -37,7 +37,7 @@ from earlyhelp.models import (
     Team,
     User,
 )
-from earlyhelp.policy import has_role
+from earlyhelp.policy import family_ids, has_role, not_restricted_for
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.use_case import use_case
@@ -330,10 +330,15 @@ def lead_practitioners() -> list[User]:
 
 
 def queue(
-    *, status: str = ReferralStatus.AWAITING_DECISION, agency_id: int | None = None, level_id: int | None = None
+    viewer: User,
+    *,
+    status: str = ReferralStatus.AWAITING_DECISION,
+    agency_id: int | None = None,
+    level_id: int | None = None,
 ) -> Select:
-    """The front door queue: oldest first, so the longest-waiting family is seen first."""
-    query = select(Referral).where(Referral.status == status)
+    """The front door queue: oldest first, so the longest-waiting family is seen first. Only referrals
+    about families the viewer may see (earlyhelp/policy.py): a restricted family is not there."""
+    query = select(Referral).where(Referral.status == status, Referral.family_id.in_(family_ids(viewer)))
     if agency_id:
         query = query.where(Referral.agency_id == agency_id)
     if level_id:
@@ -343,10 +348,12 @@ def queue(
     return query.order_by(order, Referral.id).options(selectinload(Referral.family).selectinload(Family.members))
 
 
-def queue_page(*, status: str, agency_id: int | None, level_id: int | None, page: int) -> tuple[Pagination, dict]:
+def queue_page(
+    viewer: User, *, status: str, agency_id: int | None, level_id: int | None, page: int
+) -> tuple[Pagination, dict]:
     """One page of the queue, and each referral's decision clock, by referral id."""
     referrals = db.paginate(
-        queue(status=status, agency_id=agency_id, level_id=level_id),
+        queue(viewer, status=status, agency_id=agency_id, level_id=level_id),
         page=page,
         per_page=QUEUE_PAGE_SIZE,
         error_out=False,
@@ -355,7 +362,9 @@ def queue_page(*, status: str, agency_id: int | None, level_id: int | None, page
     return referrals, {referral.id: decision_clock(referral, today=today) for referral in referrals.items}
 
 
-def agency_quality(*, since: datetime, until: datetime | None = None) -> dict[str, dict[str, dict[str, int]]]:
+def agency_quality(
+    viewer: User, *, since: datetime, until: datetime | None = None
+) -> dict[str, dict[str, dict[str, int]]]:
     """Clarity ratings per agency and London month: {agency: {"2025-11": {"yes": 3, "partly": 1, "no": 0}}}.
 
     Months are London months: a referral received at 00:30 on 1 July (23:30 on 30 June in UTC) counts in July.
@@ -365,7 +374,9 @@ def agency_quality(*, since: datetime, until: datetime | None = None) -> dict[st
     rows = db.session.execute(
         select(Agency.name, month.label("month"), Referral.clarity, func.count())
         .join(Agency, Referral.agency_id == Agency.id)
-        .where(Referral.clarity.is_not(None), Referral.received_at >= since)
+        .where(
+            Referral.clarity.is_not(None), Referral.received_at >= since, not_restricted_for(viewer, Referral.family_id)
+        )
         .group_by(Agency.name, "month", Referral.clarity)
         .order_by(Agency.name, "month")
     ).all()
@@ -387,7 +398,8 @@ def _london_months(since: datetime, until: datetime) -> list[tuple[str, datetime
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def quality_report(*, months: int = QUALITY_MONTHS) -> tuple[dict, list[str]]:
-    """Clarity ratings per agency for referrals received in about the last `months` months, and the months."""
-    ratings = agency_quality(since=clock.now() - timedelta(days=months * 31))
+def quality_report(viewer: User, *, months: int = QUALITY_MONTHS) -> tuple[dict, list[str]]:
+    """Clarity ratings per agency for referrals received in about the last `months` months, and the months.
+    A restricted family's referrals count only for the people named on it."""
+    ratings = agency_quality(viewer, since=clock.now() - timedelta(days=months * 31))
     return ratings, sorted({month for per_agency in ratings.values() for month in per_agency})

@@ -16,7 +16,7 @@ from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Supervision, SupervisionDecision, User
 from earlyhelp.models.supervision import DUE_SOON_DAYS, SupervisionDue
-from earlyhelp.policy import is_team_manager
+from earlyhelp.policy import is_team_manager, not_restricted_for
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
@@ -136,13 +136,16 @@ def _latest_case_by_family(family_ids):
     return _latest_ids(Supervision.family_id, Supervision.kind == "case", Supervision.family_id.in_(family_ids))
 
 
-def due_for_team(team_id: int, today: date) -> tuple[list[tuple[User, Due]], list[tuple[Family, User, Due]]]:
+def due_for_team(viewer: User, today: date) -> tuple[list[tuple[User, Due]], list[tuple[Family, User, Due]]]:
     """Practitioners in the team, and the families they lead, each with their supervision clock.
 
     Five statements, however big the team: its members, their latest supervisions, the open episodes they
-    lead (with each family and its members), and those families' latest case supervisions.
+    lead (with each family and its members), and those families' latest case supervisions. A restricted
+    family the viewer is not named on is not among them.
     """
-    members = db.session.scalars(select(User).where(User.team_id == team_id, User.active).order_by(User.name)).all()
+    members = db.session.scalars(
+        select(User).where(User.team_id == viewer.team_id, User.active).order_by(User.name)
+    ).all()
     practitioners = [m for m in members if not is_team_manager(m)]
     ids = [m.id for m in practitioners]
     people = {
@@ -151,7 +154,7 @@ def due_for_team(team_id: int, today: date) -> tuple[list[tuple[User, Due]], lis
     }
     episodes = db.session.scalars(
         select(Episode)
-        .where(Episode.lead_id.in_(ids), Episode.ended_on.is_(None))
+        .where(Episode.lead_id.in_(ids), Episode.ended_on.is_(None), not_restricted_for(viewer, Episode.family_id))
         .options(selectinload(Episode.family).selectinload(Family.members))
     ).all()
     family_ids = [e.family_id for e in episodes]
@@ -176,7 +179,7 @@ def due_for_team(team_id: int, today: date) -> tuple[list[tuple[User, Due]], lis
     return person_rows, family_rows
 
 
-def due_for(people: list[User], today: date) -> list[Supervision]:
+def due_for(people: list[User], today: date, *, viewer: User) -> list[Supervision]:
     """Supervisions these people hold or receive that are due within a week or overdue, soonest first.
 
     The same rule as the team's page: for each practitioner their latest supervision of any kind, and for
@@ -194,6 +197,7 @@ def due_for(people: list[User], today: date) -> list[Supervision]:
             Supervision.id.in_(select(latest.c.id)),
             theirs,
             Supervision.next_supervision_on <= today + timedelta(days=DUE_SOON_DAYS),
+            not_restricted_for(viewer, Supervision.family_id),
         )
         .order_by(Supervision.next_supervision_on, Supervision.id)
     ).all()
@@ -207,7 +211,9 @@ def team_and_families(manager: User) -> tuple[list[User], list[Episode]]:
     episodes = db.session.scalars(
         select(Episode)
         .where(
-            Episode.lead_id.in_([person.id for person in team if person.id != manager.id]), Episode.ended_on.is_(None)
+            Episode.lead_id.in_([person.id for person in team if person.id != manager.id]),
+            Episode.ended_on.is_(None),
+            not_restricted_for(manager, Episode.family_id),
         )
         .options(selectinload(Episode.family).selectinload(Family.members))
     ).all()
@@ -218,7 +224,10 @@ def records_for(user: User, page: int = 1):
     """A page of the supervision records this person held or received, newest first."""
     query = (
         select(Supervision)
-        .where((Supervision.supervisor_id == user.id) | (Supervision.practitioner_id == user.id))
+        .where(
+            (Supervision.supervisor_id == user.id) | (Supervision.practitioner_id == user.id),
+            not_restricted_for(user, Supervision.family_id),
+        )
         .order_by(Supervision.held_on.desc(), Supervision.id.desc())
     )
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)

@@ -57,7 +57,7 @@ from earlyhelp.models import (
     TransferEvent,
     User,
 )
-from earlyhelp.policy import is_team_manager, role_of
+from earlyhelp.policy import is_team_manager, not_restricted_for, role_of
 from earlyhelp.services import next_steps
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
@@ -241,8 +241,13 @@ def _in_queue(name: str, user: User):
 
 
 def queue(name: str, user: User) -> Select:
-    """One of the four working lists (QUEUES), longest unchanged first."""
-    return select(Transfer).where(_in_queue(name, user)).order_by(Transfer.state_changed_at, Transfer.id)
+    """One of the four working lists (QUEUES), longest unchanged first; never a restricted family the person
+    is not named on."""
+    return (
+        select(Transfer)
+        .where(_in_queue(name, user), not_restricted_for(user, Transfer.family_id))
+        .order_by(Transfer.state_changed_at, Transfer.id)
+    )
 
 
 def queue_counts(user: User) -> dict[str, int]:

@@ -21,7 +21,7 @@ from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
 def index():
     today = clock.today()
     manager = is_team_manager(current_user)
-    people, families = supervision.due_for_team(current_user.team_id, today) if manager else ([], [])
+    people, families = supervision.due_for_team(current_user, today) if manager else ([], [])
     records = supervision.records_for(current_user, page=page_number())
     record_read("list", "supervision")
     return render_page(
