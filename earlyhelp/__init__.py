@@ -114,9 +114,11 @@ def _register_blueprints(app: Flask) -> None:
     from earlyhelp.auth import bp as auth_bp
     from earlyhelp.families import bp as families_bp
     from earlyhelp.family_plans import bp as family_plans_bp
+    from earlyhelp.looked import bp as looked_bp
     from earlyhelp.main import bp as main_bp
     from earlyhelp.next_steps import bp as next_steps_bp
     from earlyhelp.referrals import bp as referrals_bp
+    from earlyhelp.restrictions import bp as restrictions_bp
     from earlyhelp.supervision import bp as supervision_bp
     from earlyhelp.transfers import bp as transfers_bp
 
@@ -129,6 +131,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(next_steps_bp)
     app.register_blueprint(family_plans_bp)
     app.register_blueprint(supervision_bp, url_prefix="/supervision")
+    app.register_blueprint(restrictions_bp)
+    app.register_blueprint(looked_bp)
 
 
 __all__ = ["create_app"]

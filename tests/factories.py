@@ -106,6 +106,12 @@ def make_referral(family: Family, *, actor: User, received_at=None, agency_name=
     return referral
 
 
+def known_to(family: Family, user: User, *, service_code: str | None = None):
+    """Give `user` a working relationship with `family`: an open episode held by their team (no lead), of
+    their team's service unless `service_code` is given. Returns the episode."""
+    return make_episode(family, service_code=service_code or user.team.service.code, team_id=user.team_id)
+
+
 def make_episode(family: Family, *, service_code: str = "early_help", lead: User | None = None, **overrides):
     from datetime import date
 
@@ -116,7 +122,7 @@ def make_episode(family: Family, *, service_code: str = "early_help", lead: User
         family_id=family.id,
         service=service,
         lead=lead,
-        team_id=lead.team_id if lead else None,
+        team_id=overrides.pop("team_id", lead.team_id if lead else None),
         started_on=overrides.pop("started_on", date(2025, 9, 1)),
         **overrides,
     )

@@ -25,11 +25,18 @@ def link_to(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values)
 
 
-def notify(user: User, *, kind: str, message: str, link: str, dedupe_key: str) -> Notification | None:
-    """Add a notice unless this exact event was already notified; email it too when SMTP is set."""
+def notify(
+    user: User, *, kind: str, message: str, link: str, dedupe_key: str, family_id: int | None = None
+) -> Notification | None:
+    """Add a notice unless this exact event was already notified; email it too when SMTP is set.
+
+    `family_id` is the family the notice is about: it is shown only while the person may see that family.
+    """
     if not user.active or db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
         return None
-    notice = Notification(user_id=user.id, kind=kind, message=message[:300], link=link, dedupe_key=dedupe_key)
+    notice = Notification(
+        user_id=user.id, kind=kind, message=message[:300], link=link, dedupe_key=dedupe_key, family_id=family_id
+    )
     db.session.add(notice)
     if current_app.config["SMTP_HOST"]:
         # Sent only once the notice is saved: a change that is refused and rolled back emails nobody.

@@ -1,0 +1,3 @@
+"""(being built)"""
+
+from earlyhelp.looked import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""(being built)"""
+
+from earlyhelp.restrictions import bp  # noqa: F401
