@@ -392,3 +392,8 @@ def supervision_record(user, supervision, access: Access) -> bool:
 
 def account_record(user, account, access: Access) -> bool:
     return may_manage_accounts(user)
+
+
+def who_looked_record(user, family, access: Access) -> bool:
+    """The family's "who has looked" page and its export: only for reading, by those who may see it."""
+    return access == Access.VIEW and may_see_who_looked(user, family.id)

@@ -28,8 +28,9 @@ class Outcome(StrEnum):
 def request_id() -> str:
     if not has_request_context():
         return "cli"
+    # Made here, never taken from the request: a client must not choose how its events are grouped.
     if "request_id" not in g:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        g.request_id = uuid.uuid4().hex
     return g.request_id
 
 
