@@ -89,13 +89,17 @@ def record_sign_in_attempt(
         check_password_hash(_dummy_hash(), password)
     succeeded = user is not None and user.active and user.check_password(password)
     db.session.add(SignInAttempt(email=email, source_address=source_address, at=now, succeeded=succeeded))
-    record_event(
+    # A failed check names the account tried (when the email is one), never what was typed. Nobody is
+    # signed in yet, so the event has no user: whoever typed it may not be the account's owner.
+    event = record_event(
         "sign_in",
         "user",
         user.id if user else None,
         outcome=Outcome.OK if succeeded else Outcome.DENIED,
         user=user if succeeded else None,
     )
+    if not succeeded:
+        event.detail = _failure_detail(user, throttled=throttled)
     if throttled:
         return SignInAttemptResult(
             None,
@@ -105,6 +109,16 @@ def record_sign_in_attempt(
     if not succeeded:
         return SignInAttemptResult(None, WRONG_CREDENTIALS)
     return SignInAttemptResult(_start_session(user, source_address=source_address, now=now), None)
+
+
+def _failure_detail(user: User | None, *, throttled: bool) -> str:
+    if throttled:
+        return "too many failed attempts"
+    if user is None:
+        return "no account with that email"
+    if not user.active:
+        return "account disabled"
+    return "wrong password"
 
 
 def _start_session(user: User, *, source_address: str | None, now: datetime | None = None) -> UserSession:
@@ -137,7 +151,8 @@ def check_session(token: str | None, *, now: datetime | None = None) -> SessionC
     elif now - user_session.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
         reason = "inactive"
     if reason:
-        _write_session(user_session.id, ended_at=now, ended_reason=reason)
+        end_session(user_session, reason, now=now)
+        start_request()  # what is left of a GET or HEAD reads again, in a deferred transaction
         return SessionCheck(None, reason)
     if now - user_session.last_seen_at > LAST_SEEN_RESOLUTION:
         _write_session(user_session.id, last_seen_at=now)
@@ -151,6 +166,20 @@ def _write_session(session_id: int, **values) -> None:
     )
     db.session.commit()
     start_request()  # what is left of a GET or HEAD reads again, in a deferred transaction
+
+
+@use_case("session_ended", "user")
+def end_session(user_session: UserSession, reason: str, *, now: datetime) -> None:
+    """A session found idle too long, past its lifetime, or of a disabled account: ended, and audited once
+    (a session already ended is never checked this far again)."""
+    ended = db.session.execute(
+        update(UserSession)
+        .where(UserSession.id == user_session.id, UserSession.ended_at.is_(None))
+        .values(ended_at=now, ended_reason=reason)
+    )
+    if ended.rowcount:
+        event = record_event("session_ended", "user", user_session.user_id, user=user_session.user)
+        event.detail = reason
 
 
 @use_case("sign_out", "user")
@@ -203,8 +232,19 @@ def users() -> list[User]:
     return db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
 
 
+def _name(record) -> str:
+    return record.name if record is not None else "none"
+
+
+def role_and_team_change(*, role_before: Role | None, team_before: Team | None, role: Role, team: Team | None) -> str:
+    """What an audit event says of a role or team change: names only, never anything about a family."""
+    return f"role: {_name(role_before)} -> {_name(role)}; team: {_name(team_before)} -> {_name(team)}"[:300]
+
+
 @use_case("create", "user")
 def create_user(*, email: str, name: str, password: str, role: Role, team: Team | None = None, actor=None) -> User:
+    """Add someone. A head of service and an administrator need no team. The audit event names the role and
+    team they start with, so giving someone a case role is on the record like any later change."""
     email = email.strip().lower()
     if User.by_email(email):
         raise Refused(DUPLICATE_EMAIL, field="email")
@@ -215,17 +255,29 @@ def create_user(*, email: str, name: str, password: str, role: Role, team: Team 
         db.session.flush()
     except IntegrityError:  # someone added the same address a moment ago
         raise Refused(DUPLICATE_EMAIL, field="email") from None
-    record_event("create", "user", user.id, user=actor)
+    detail = role_and_team_change(role_before=None, team_before=None, role=role, team=team)
+    record_event("create", "user", user.id, user=actor, detail=detail)
     return user
 
 
 @use_case("update", "user")
 def update_user(user: User, *, role: Role, team: Team | None, active: bool, actor: User) -> User:
-    """Change someone's role, team or whether they may sign in. Disabling an account ends its sessions."""
-    if user.id == actor.id and not active:
-        raise Refused("You cannot disable your own account. Ask another administrator", field="active")
+    """Change someone's role, team or whether they may sign in. Disabling an account ends its sessions.
+
+    Nobody changes their own role or team: an administrator who could would give themself a case role and
+    with it the families' records. A change of role or team is audited with what it was and what it is.
+    """
+    if user.id == actor.id:
+        if role.id != user.role_id:
+            raise Refused("You cannot change your own role. Ask another administrator", field="role")
+        if (team.id if team else None) != user.team_id:
+            raise Refused("You cannot change your own team. Ask another administrator", field="team")
+        if not active:
+            raise Refused("You cannot disable your own account. Ask another administrator", field="active")
     if user.active and not active:
         end_all_sessions(user, "account disabled")
+    changed = role.id != user.role_id or (team.id if team else None) != user.team_id
+    detail = role_and_team_change(role_before=user.role, team_before=user.team, role=role, team=team) if changed else ""
     user.role, user.team, user.active = role, team, active
-    record_event("update", "user", user.id, user=actor)
+    record_event("update", "user", user.id, user=actor, detail=detail)
     return user
