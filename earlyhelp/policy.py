@@ -397,3 +397,8 @@ def account_record(user, account, access: Access) -> bool:
 def who_looked_record(user, family, access: Access) -> bool:
     """The family's "who has looked" page and its export: only for reading, by those who may see it."""
     return access == Access.VIEW and may_see_who_looked(user, family.id)
+
+
+def restriction_record(user, family, access: Access) -> bool:
+    """Restricting a family, changing who is named, or lifting it: only those who may restrict it."""
+    return may_restrict(user, family.id)

@@ -60,9 +60,13 @@ def record_event(
     family_id: int | None = None,
     outcome: Outcome = Outcome.OK,
     user=None,
+    detail: str = "",
 ) -> AuditEvent:
-    """A change (or a refused change), in the caller's transaction."""
-    event = AuditEvent(**_event(action, record_type, record_id, family_id=family_id, outcome=outcome, user=user))
+    """A change (or a refused change), in the caller's transaction. `detail` says ids or counts only
+    ("named: 3 people"), never what a record says."""
+    event = AuditEvent(
+        **_event(action, record_type, record_id, family_id=family_id, outcome=outcome, user=user), detail=detail[:300]
+    )
     db.session.add(event)
     return event
 
