@@ -402,3 +402,32 @@ def who_looked_record(user, family, access: Access) -> bool:
 def restriction_record(user, family, access: Access) -> bool:
     """Restricting a family, changing who is named, or lifting it: only those who may restrict it."""
     return may_restrict(user, family.id)
+
+
+def break_glass_record(user, family, access: Access) -> bool:
+    """The break-glass page: for someone who may break the glass, or who may already see the family (the
+    page sends them on to it). A restricted family they are not named on does not exist for them."""
+    return may_break_glass(user, family) or may_view_family(user, family.id)
+
+
+def break_glass_until(user, family_id: int):
+    """The person's current break-glass (its .at and .expires_at) when that is their only way into the
+    family, otherwise None: the family page says when their access ends."""
+    from earlyhelp.models import BreakGlass
+
+    if role_of(user) not in CASE_ROLES or is_head_of_service(user):
+        return None
+
+    def work():
+        glass = db.session.scalars(
+            select(BreakGlass)
+            .where(BreakGlass.user_id == user.id, BreakGlass.family_id == family_id, BreakGlass.expires_at > clock.now())
+            .order_by(BreakGlass.expires_at.desc())
+            .limit(1)
+        ).first()
+        if glass is None:
+            return None
+        related = union(*_relationship_rules(user, Access.VIEW, family_id))
+        return None if db.session.scalar(select(exists(related))) else glass
+
+    return _cached(("glass", user.id, family_id), work)
