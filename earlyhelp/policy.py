@@ -428,6 +428,6 @@ def break_glass_until(user, family_id: int):
         if glass is None:
             return None
         related = union(*_relationship_rules(user, Access.VIEW, family_id))
-        return None if db.session.scalar(select(exists(related))) else glass
+        return None if db.session.scalar(select(exists(related.subquery().select()))) else glass
 
     return _cached(("glass", user.id, family_id), work)
