@@ -421,7 +421,9 @@ def break_glass_until(user, family_id: int):
     def work():
         glass = db.session.scalars(
             select(BreakGlass)
-            .where(BreakGlass.user_id == user.id, BreakGlass.family_id == family_id, BreakGlass.expires_at > clock.now())
+            .where(
+                BreakGlass.user_id == user.id, BreakGlass.family_id == family_id, BreakGlass.expires_at > clock.now()
+            )
             .order_by(BreakGlass.expires_at.desc())
             .limit(1)
         ).first()
