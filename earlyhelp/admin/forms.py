@@ -21,7 +21,10 @@ def role_field() -> SelectField:
 
 def team_field() -> SelectField:
     return SelectField(
-        "Team", widget=GovSelect(), validate_choice=False, description="Administrators may have no team."
+        "Team",
+        widget=GovSelect(),
+        validate_choice=False,
+        description="Administrators and heads of service may have no team.",
     )
 
 

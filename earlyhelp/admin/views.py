@@ -74,4 +74,4 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.users"))
     else:
         record_read("view", "user", user.id)
-    return render_template("admin/edit_user.html", form=form, user=user)
+    return render_template("admin/edit_user.html", form=form, user=user, is_self=user.id == current_user.id)

@@ -140,14 +140,22 @@ def owner_choices(people) -> list:
 
 
 def new_step_form(formdata=_UNSET) -> NextStepForm:
-    """The add-a-next-step form with everyone who can own a step to choose from."""
+    """The add-a-next-step form with everyone who can own a step to choose from: people in a team with a
+    case role (never an administrator). Whether they may see this family is the service's check
+    (policy.may_own_next_step), which says so by name."""
     from sqlalchemy import select
 
     from earlyhelp.extensions import db
-    from earlyhelp.models import User
+    from earlyhelp.models import Role, User
+    from earlyhelp.policy import CASE_ROLES
 
     form = NextStepForm() if formdata is _UNSET else NextStepForm(formdata=formdata)
-    people = db.session.scalars(select(User).where(User.active, User.team_id.is_not(None)).order_by(User.name)).all()
+    people = db.session.scalars(
+        select(User)
+        .join(Role, Role.id == User.role_id)
+        .where(User.active, User.team_id.is_not(None), Role.code.in_([str(code) for code in CASE_ROLES]))
+        .order_by(User.name)
+    ).all()
     form.owner_user.choices = owner_choices(people)
     return form
 

@@ -13,7 +13,7 @@ from earlyhelp import clock
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepChange, NextStepStatus, OwnerKind, User
-from earlyhelp.policy import not_restricted_for
+from earlyhelp.policy import may_own_next_step, not_restricted_for
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
@@ -55,8 +55,13 @@ def check_next_step(step: NextStepInput, *, today: date) -> User | None:
 def add_next_step(
     family_id: int, step: NextStepInput, *, source_type: str, source_id: int | None, actor: User, today: date
 ) -> NextStep:
-    """Refuses a next step without a what, an owner or a due date in the future, saying which is missing."""
+    """Refuses a next step without a what, an owner or a due date in the future, saying which is missing,
+    and one given to someone who may not see the family: owning a step would show them its record."""
     owner = check_next_step(step, today=today)
+    if owner is not None and not may_own_next_step(owner, family_id):
+        raise Refused(
+            f"{owner.name} cannot see this family's record: choose someone who works with the family", "owner_user"
+        )
     next_step = NextStep(
         family_id=family_id,
         what=step.what.strip(),
@@ -81,6 +86,7 @@ def add_next_step(
             message=f"{actor.name} gave you a next step, due {clock.day_month(next_step.due_on)}: {next_step.what}",
             link=link_to("families.show", family_id=family_id),
             dedupe_key=f"assigned:{next_step.id}",
+            family_id=family_id,
         )
     return next_step
 

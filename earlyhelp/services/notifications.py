@@ -5,10 +5,10 @@ from datetime import date
 from email.message import EmailMessage
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from earlyhelp import clock
+from earlyhelp import clock, policy
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepStatus, Notification, OwnerKind, User
 from earlyhelp.services.audit import record_event
@@ -30,9 +30,12 @@ def notify(
 ) -> Notification | None:
     """Add a notice unless this exact event was already notified; email it too when SMTP is set.
 
-    `family_id` is the family the notice is about: it is shown only while the person may see that family.
+    `family_id` is the family the notice is about: a notice's message carries case text, so it is added
+    only if the person may see that family now, and shown only while they still may (`visible`).
     """
     if not user.active or db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
+        return None
+    if family_id is not None and not policy.may_view_family(user, family_id):
         return None
     notice = Notification(
         user_id=user.id, kind=kind, message=message[:300], link=link, dedupe_key=dedupe_key, family_id=family_id
@@ -75,15 +78,23 @@ def _email(address: str, user_id: int, message: str, link: str) -> None:
         current_app.logger.exception("could not email notification to user %s", user_id)
 
 
-def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+def visible(user: User):
+    """A person's own notices, leaving out those about a family they may no longer see (a restricted family
+    they are not named on, or work with it that has ended): a WHERE clause, so lists and counts stay one
+    statement."""
+    return (
+        Notification.user_id == user.id,
+        or_(Notification.family_id.is_(None), Notification.family_id.in_(policy.family_ids(user))),
     )
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(*visible(user), Notification.read_at.is_(None)))
 
 
 def page_for(user: User, page: int = 1):
     """One page of a person's notices, newest first (a Flask-SQLAlchemy page: two statements, whatever the count)."""
-    query = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
+    query = select(Notification).where(*visible(user)).order_by(Notification.id.desc())
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
@@ -116,6 +127,7 @@ def raise_overdue(today: date) -> int:
             message=f"Overdue since {clock.day_month(step.due_on)}: {step.what}",
             link=link_to("families.show", family_id=step.family_id),
             dedupe_key=f"overdue:{step.id}:{step.due_on.isoformat()}",
+            family_id=step.family_id,
         )
         raised += notice is not None
     return raised

@@ -569,6 +569,7 @@ def _notify(transfer: Transfer, action: TransferAction, actor: User) -> None:
                 message=message,
                 link=link,
                 dedupe_key=f"transfer:{transfer.id}:{action}:{len(transfer.events)}:{person.id}",
+                family_id=transfer.family_id,
             )
 
 
