@@ -28,6 +28,7 @@ from wtforms.validators import ValidationError
 
 from earlyhelp import clock
 from earlyhelp.forms import GovDateField, max_length, options, required
+from earlyhelp.services.break_glass import REASON_MAX
 from earlyhelp.services.families import MemberInput, normalise_postcode
 
 # The longest text each field takes. Short fields match their database columns. The free text fields
@@ -252,3 +253,18 @@ class UpdatePersonForm(PersonForm, FlaskForm):
             "is_child": "yes" if person.is_child else "no",
             "child_words": person.child_words,
         }
+
+
+class BreakGlassForm(FlaskForm):
+    """Why someone with no working relationship needs to open a family. The rule (10 characters or more)
+    is the use case's (services/break_glass.py), so that its message is the one the person reads."""
+
+    reason = TextAreaField(
+        "Why do you need to open this record?",
+        description="Say what you need it for, for example the call you are taking. Do not include the family's"
+        " details.",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        validators=[max_length(REASON_MAX, "Why you need to open this record")],
+    )
+    submit = SubmitField("Open this record", widget=GovSubmitInput())

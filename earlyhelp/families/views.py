@@ -6,14 +6,15 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from earlyhelp import clock
+from earlyhelp import clock, policy
 from earlyhelp.access import case_worker, record
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused
 from earlyhelp.extensions import db
 from earlyhelp.families import bp
-from earlyhelp.families.forms import CreateFamilyForm, SearchFamiliesForm, UpdatePersonForm
+from earlyhelp.families.forms import BreakGlassForm, CreateFamilyForm, SearchFamiliesForm, UpdatePersonForm
 from earlyhelp.models import Family, Person
 from earlyhelp.policy import Access
+from earlyhelp.services import break_glass as glass
 from earlyhelp.services import families
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal, wants_fragment
@@ -38,17 +39,21 @@ def age(born: date | None, today: date | None = None) -> str:
 @case_worker
 def search():
     form = SearchFamiliesForm(formdata=request.args)
-    results = None
+    results, visible, held_by = None, set(), {}
     if form.has_criteria and form.validate():
         query = families.search(
             name=form.name.data or "",
             reference=form.reference.data or "",
             date_of_birth=form.date_of_birth.data,
             postcode=form.postcode.data or "",
+            viewer=current_user,
         ).options(selectinload(Family.members))
         results = db.paginate(
             query, page=page_number("page"), per_page=current_app.config["FAMILIES_PER_PAGE"], error_out=False
         )
+        # Which of this page the person may open (one statement), and who holds the others (one more).
+        visible = policy.visible_among(current_user, [family.id for family in results.items])
+        held_by = families.known_to(family.id for family in results.items if family.id not in visible)
         # What was searched for is personal data: the audit records that a search happened, not its words.
         record_read("search", "family")
     return render_page(
@@ -56,6 +61,8 @@ def search():
         "families/_results.html",
         form=form,
         results=results,
+        visible=visible,
+        held_by=held_by,
         criteria={key: values for key, values in request.args.lists() if key != "page"},
         fragment=wants_fragment(),
     )
@@ -69,7 +76,7 @@ def new():
     if request.method == "POST" and "add_member" in request.form:
         # "Add another person" is a submit button, so it works without JavaScript. Nothing is checked yet.
         form.add_row()
-        return render_template("families/new.html", form=form, matches=[])
+        return render_template("families/new.html", form=form, matches=[], restricted_contact="")
     if form.validate_on_submit():
         try:
             family = families.create_family(
@@ -85,7 +92,8 @@ def new():
         except NeedsConfirmation as check:
             matches = check.findings
             for match in matches:
-                record_read("view", "person", match.person_id, family_id=match.family_id)
+                if match.shown == "full":
+                    record_read("view", "person", match.person_id, family_id=match.family_id)
             # The first time, the matches are the message; saving again without confirming is an error.
             if "matches_shown" in request.form:
                 show_refusal(form, check)
@@ -94,7 +102,9 @@ def new():
         else:
             flash(f"Family {family.reference} created")
             return redirect(url_for("families.show", family_id=family.id))
-    return render_template("families/new.html", form=form, matches=matches)
+    return render_template(
+        "families/new.html", form=form, matches=matches, restricted_contact=current_app.config["RESTRICTED_CONTACT"]
+    )
 
 
 @bp.get("/<int:family_id>")
@@ -112,6 +122,32 @@ def show(family_id: int):
         context |= families.overview(family, viewer=current_user)
     record_read("view", "family", family.id, family_id=family.id)
     return render_page("families/show.html", "families/_timeline.html", **context)
+
+
+@bp.route("/<int:family_id>/break-glass", methods=["GET", "POST"])
+@case_worker
+@record(Family, "family_id", policy.break_glass_record)
+def break_glass(family_id: int):
+    """Open a family with no working relationship: a stated reason, a limited time, seen by the managers.
+    Someone who may already see the family (a head of service, its team) goes straight to it."""
+    family = get_or_404(Family, family_id)
+    if policy.may_view_family(current_user, family.id):
+        return redirect(url_for("families.show", family_id=family.id))
+    form = BreakGlassForm()
+    if form.validate_on_submit():
+        try:
+            glass.break_glass(family, reason=form.reason.data, actor=current_user)
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            return redirect(url_for("families.show", family_id=family.id))
+    return render_template(
+        "families/break_glass.html",
+        form=form,
+        family=family,
+        held_by=families.known_to([family.id])[family.id],
+        hours=current_app.config["BREAK_GLASS_HOURS"],
+    )
 
 
 @bp.route("/<int:family_id>/people/<int:person_id>", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, true
 
 from earlyhelp import clock, policy
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused
@@ -61,17 +61,52 @@ class MemberInput:
 
 @dataclass(frozen=True)
 class PossibleMatch:
-    """Someone already on record who may be one of the people being added: what the page shows of them."""
+    """Someone already on record who may be one of the people being added: what the page shows of them.
 
-    person_id: int
-    family_id: int
+    `shown` says how much the person adding the family may know: "full" (they may see the family),
+    "minimal" (the reference and who holds it, `known_to`; no names or dates of birth), or "restricted"
+    (only that a restricted record may match: no reference, no ids, nothing else).
+    """
+
+    person_id: int | None
+    family_id: int | None
     family_reference: str
     full_name: str
     date_of_birth: date | None
+    shown: str = "full"
+    known_to: str = ""
 
 
-def possible_duplicates(members: list[MemberInput], *, limit: int = 10) -> list[PossibleMatch]:
-    """People already on record who may be one of these: the same date of birth and a similar name."""
+NOT_OPEN = "Not currently open to a team"
+
+
+def known_to(family_ids) -> dict[int, str]:
+    """Who holds each of these families now, for someone who may not open them: "Known to <team>, lead
+    <name>" for each open episode, or NOT_OPEN. One statement for a whole page; nothing about the family."""
+    ids = set(family_ids)
+    if not ids:
+        return {}
+    episodes = db.session.scalars(
+        select(Episode)
+        .where(Episode.family_id.in_(ids), Episode.ended_on.is_(None))
+        .order_by(Episode.family_id, Episode.started_on, Episode.id)
+    ).all()
+    held: dict[int, list[str]] = {}
+    for episode in episodes:
+        team = episode.team.name if episode.team else episode.service.name
+        lead = f"lead {episode.lead.name}" if episode.lead else "no lead named"
+        held.setdefault(episode.family_id, []).append(f"{team}, {lead}")
+    return {family_id: "Known to " + "; ".join(held[family_id]) if family_id in held else NOT_OPEN for family_id in ids}
+
+
+def possible_duplicates(
+    members: list[MemberInput], *, viewer: User | None = None, limit: int = 10
+) -> list[PossibleMatch]:
+    """People already on record who may be one of these: the same date of birth and a similar name.
+
+    With a viewer, each match says only what they may know (PossibleMatch.shown), in a fixed number of
+    statements; a restricted family they are not named on is at most one "restricted" match.
+    """
     conditions = [
         and_(
             Person.date_of_birth == member.date_of_birth,
@@ -85,17 +120,37 @@ def possible_duplicates(members: list[MemberInput], *, limit: int = 10) -> list[
     ]
     if not conditions:
         return []
+    open_to_viewer = policy.not_restricted_for(viewer, Family.id) if viewer is not None else true()
     rows = db.session.execute(
-        select(Person, Family.reference)
+        select(Person, Family.reference, open_to_viewer.label("open_to_viewer"))
         .join(Family, Person.family_id == Family.id)
         .where(or_(*conditions))
         .order_by(Person.family_id, Person.id)
         .limit(limit)
     ).all()
-    return [
-        PossibleMatch(person.id, person.family_id, reference, person.full_name, person.date_of_birth)
-        for person, reference in rows
-    ]
+    if viewer is None:
+        return [
+            PossibleMatch(person.id, person.family_id, reference, person.full_name, person.date_of_birth)
+            for person, reference, _ in rows
+        ]
+    findable = [(person, reference) for person, reference, is_open in rows if is_open]
+    visible = policy.visible_among(viewer, {person.family_id for person, _ in findable})
+    holders = known_to({person.family_id for person, _ in findable} - visible)
+    matches = []
+    hidden_families = set()
+    for person, reference in findable:
+        if person.family_id in visible:
+            matches.append(
+                PossibleMatch(person.id, person.family_id, reference, person.full_name, person.date_of_birth)
+            )
+        elif person.family_id not in hidden_families:  # one row per family: nothing about the person
+            hidden_families.add(person.family_id)
+            matches.append(
+                PossibleMatch(None, person.family_id, reference, "", None, "minimal", holders[person.family_id])
+            )
+    if len(findable) < len(rows):
+        matches.append(PossibleMatch(None, None, "", "", None, "restricted"))
+    return matches
 
 
 CONFIRM_NEW_FAMILY = "Confirm that none of these is the same family, or open the matching family instead"
@@ -124,7 +179,7 @@ def create_family(
     matches, so that nobody adds a second record for a child who is already on one without saying so."""
     check_household(members)
     if not confirmed_new:
-        matches = possible_duplicates(members)
+        matches = possible_duplicates(members, viewer=actor)
         if matches:
             raise NeedsConfirmation(CONFIRM_NEW_FAMILY, matches, field="confirm_new")
     family = Family(
@@ -181,9 +236,21 @@ def add_to_timeline(
     )
 
 
-def search(*, name: str = "", reference: str = "", date_of_birth: date | None = None, postcode: str = "") -> Select:
-    """Families matching every criterion given. Names match any household member by prefix, in any case."""
+def search(
+    *,
+    name: str = "",
+    reference: str = "",
+    date_of_birth: date | None = None,
+    postcode: str = "",
+    viewer: User | None = None,
+) -> Select:
+    """Families matching every criterion given. Names match any household member by prefix, in any case.
+
+    With a viewer (as every page gives), a restricted family they are not named on is never found. Which
+    of the rest they may open is the page's question (policy.visible_among, once per page)."""
     query = select(Family)
+    if viewer is not None:
+        query = query.where(policy.not_restricted_for(viewer, Family.id))
     person_conditions = []
     for word in name.lower().split():
         pattern = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

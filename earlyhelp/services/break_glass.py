@@ -1,0 +1,74 @@
+"""Breaking the glass: opening a family with no working relationship, for a stated reason and a limited
+time. Recorded, audited, and told to the managers of the teams that hold the family (earlyhelp/policy.py
+decides who may)."""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from earlyhelp import clock, policy
+from earlyhelp.domain.refusals import Refused
+from earlyhelp.extensions import db
+from earlyhelp.models import BreakGlass, Episode, Family, Role, User
+from earlyhelp.policy import RoleCode
+from earlyhelp.services.audit import record_event
+from earlyhelp.services.notifications import link_to, notify
+from earlyhelp.services.use_case import use_case
+
+REASON_MIN = 10
+REASON_MAX = 2000
+
+
+def check_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("Enter why you need to open this record", "reason")
+    if len(reason) < REASON_MIN:
+        raise Refused(f"Why you need to open this record must be {REASON_MIN} characters or more", "reason")
+    if len(reason) > REASON_MAX:
+        raise Refused(f"Why you need to open this record must be {REASON_MAX} characters or fewer", "reason")
+    return reason
+
+
+def _managers_holding(family_id: int) -> list[User]:
+    """The active team managers of every team with an open episode of the family."""
+    teams = select(Episode.team_id).where(Episode.family_id == family_id, Episode.ended_on.is_(None))
+    return db.session.scalars(
+        select(User)
+        .join(Role)
+        .where(User.team_id.in_(teams), User.active, Role.code == RoleCode.TEAM_MANAGER)
+        .order_by(User.id)
+    ).all()
+
+
+@use_case("break_glass", "family")
+def break_glass(family: Family, *, reason: str, actor: User) -> BreakGlass:
+    if not policy.may_break_glass(actor, family):
+        raise Refused("You cannot break the glass on this record")
+    reason = check_reason(reason)
+    now = clock.now()
+    glass = BreakGlass(
+        user_id=actor.id,
+        family_id=family.id,
+        reason=reason,
+        at=now,
+        expires_at=now + timedelta(hours=current_app.config["BREAK_GLASS_HOURS"]),
+    )
+    db.session.add(glass)
+    db.session.flush()
+    record_event("break_glass", "family", family.id, family_id=family.id, user=actor)
+    link = link_to("families.show", family_id=family.id)
+    for manager in _managers_holding(family.id):
+        if manager.id == actor.id:
+            continue
+        notify(
+            manager,
+            kind="break_glass",
+            message=f"{actor.name} opened {family.reference} by breaking the glass",
+            link=link,
+            dedupe_key=f"break_glass:{glass.id}:{manager.id}",
+            family_id=family.id,
+        )
+    policy.forget_cached()
+    return glass
