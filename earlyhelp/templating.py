@@ -10,13 +10,14 @@ from earlyhelp.web import error_summary
 
 # (text, endpoint, and who else besides the endpoint's own policy must hold for the link to show)
 NAVIGATION = [
-    ("My work", "main.home", policy.is_case_worker),
-    ("Home", "main.home", policy.is_administrator),
+    ("My work", "main.home", lambda user: policy.is_case_worker(user) and not policy.is_head_of_service(user)),
+    ("Home", "main.home", lambda user: policy.is_administrator(user) or policy.is_head_of_service(user)),
     ("Families", "families.search", None),
     ("Front door", "referrals.queue", policy.at_front_door),
     ("Step-up and step-down", "transfers.queues", lambda user: user.team_id is not None),
     ("Supervision", "supervision.index", lambda user: user.team_id is not None),
     ("Users", "admin.users", None),
+    ("Records I opened", "looked.records_opened", None),
 ]
 
 

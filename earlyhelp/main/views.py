@@ -1,4 +1,4 @@
-"""My work (the home page), notifications, and the health check."""
+"""My work (the home page; a head of service's oversight home), notifications, and the health check."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -9,8 +9,8 @@ from earlyhelp.access import public, signed_in
 from earlyhelp.extensions import db
 from earlyhelp.main import bp
 from earlyhelp.main.work import my_work
-from earlyhelp.policy import is_administrator
-from earlyhelp.services import notifications
+from earlyhelp.policy import is_administrator, is_head_of_service
+from earlyhelp.services import access_log, notifications
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import page_number, render_page
 
@@ -20,6 +20,14 @@ from earlyhelp.web import page_number, render_page
 def home():
     if is_administrator(current_user):
         return render_template("main/admin_home.html")
+    if is_head_of_service(current_user):
+        record_read("list", "break_glass")
+        return render_template(
+            "main/head_of_service_home.html",
+            glass=access_log.recent_break_glass(current_user),
+            glass_days=access_log.BREAK_GLASS_DAYS,
+            restricted=access_log.restricted_families(current_user),
+        )
     today = clock.today()
     work = my_work(current_user, request.args.get("who", "me"), today)
     if work is None:
