@@ -1,0 +1,42 @@
+"""Forms for restricting a family, changing who is named, and lifting the restriction.
+
+The rules (a reason of at least 10 characters, somebody named, only case workers) are the use case's
+(earlyhelp/services/restrictions.py), so a refused attempt is audited like any other."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput, GovSubmitInput
+from wtforms import SelectMultipleField, SubmitField, TextAreaField
+
+from earlyhelp.forms import max_length, options
+from earlyhelp.services.restrictions import REASON_MAX
+
+
+class RestrictionForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is this record restricted?",
+        description="For example, a member of staff's relative. Only the people who may restrict this record see this.",
+        widget=GovCharacterCount(),
+        validators=[max_length(REASON_MAX, "The reason")],
+    )
+    named = SelectMultipleField(
+        "Who may see this record?",
+        description="Only the people you select will be able to find or open it. You are always included.",
+        widget=GovCheckboxesInput(),
+        validate_choice=False,
+    )
+    submit = SubmitField("Restrict this record", widget=GovSubmitInput())
+
+    def offer(self, people, actor) -> None:
+        self.named.choices = options(
+            (person.id, f"{person.name} (you)" if person.id == actor.id else f"{person.name}, {person.role.name}")
+            for person in people
+        )
+
+
+class LiftRestrictionForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is the restriction being lifted?",
+        widget=GovCharacterCount(),
+        validators=[max_length(REASON_MAX, "The reason")],
+    )
+    submit = SubmitField("Lift the restriction", widget=GovSubmitInput())
