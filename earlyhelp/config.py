@@ -24,7 +24,8 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'earlyhelp.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: an error or a log line quotes the SQL, never the values (names, notes) bound to it.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     # Sessions end on the server (see earlyhelp.auth.sessions): these are the limits it enforces.
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)

@@ -1,6 +1,15 @@
-"""GOV.UK-styled error pages. None shows a stack trace; the 500 page does not touch the database."""
+"""GOV.UK-styled error pages. None shows a stack trace; the 500 page does not touch the database.
 
-from flask import Flask, render_template
+No personal data in logs: an error is logged by its type and where it happened, never its message (which
+can quote a form value or a row), SQL parameters are hidden (config SQLALCHEMY_ENGINE_OPTIONS), and the
+access logs of werkzeug's server and gunicorn keep the path but drop the query string (a search is a name).
+"""
+
+import logging
+import re
+import traceback
+
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -20,7 +29,74 @@ def _page(status: int, heading: str, body: str):
     return render_template("errors/error.html", status=status, heading=heading, body=body), status
 
 
+_QUERY = re.compile(r"\?[^\s\"]*")
+
+
+def without_query(text: str) -> str:
+    """A request line or URL with its query string taken out: "GET /families?search=Smith HTTP/1.1" ->
+    "GET /families HTTP/1.1"."""
+    return _QUERY.sub("", text) if isinstance(text, str) else text
+
+
+class NoQueryStrings(logging.Filter):
+    """On the access loggers: the path of each request, never its query string or the referring page's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict):  # gunicorn.access: its atoms
+            args = dict(record.args)
+            for atom in ("r", "f", "{referer}i"):
+                if atom in args:
+                    args[atom] = without_query(args[atom])
+            if "q" in args:
+                args["q"] = ""
+            record.args = args
+        elif isinstance(record.args, tuple):  # werkzeug: '"%s" %s %s' % (request line, status, size)
+            record.args = tuple(without_query(arg) for arg in record.args)
+        record.msg = without_query(record.msg) if isinstance(record.msg, str) and "%" not in record.msg else record.msg
+        return True
+
+
+class NoResultRows(logging.Filter):
+    """On SQLAlchemy's engine logger: at DEBUG it logs every row a query returns, which is the records
+    themselves. The SQL is kept (its parameters are hidden by hide_parameters); the rows are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
+def install_log_filters() -> None:
+    for name, kind in (
+        ("werkzeug", NoQueryStrings),
+        ("gunicorn.access", NoQueryStrings),
+        ("sqlalchemy.engine.Engine", NoResultRows),
+    ):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in logger.filters):
+            logger.addFilter(kind())
+
+
+def log_error(app: Flask, error: BaseException, what: str) -> None:
+    """The error's type and the frames it passed through, without its message or any value."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    causes = []
+    cause = error.__cause__ or error.__context__
+    while cause is not None and len(causes) < 5:
+        causes.append(type(cause).__qualname__)
+        cause = cause.__cause__ or cause.__context__
+    app.logger.error(
+        "%s: %s at %s %s (caused by: %s)\n%s",
+        what,
+        type(error).__qualname__,
+        request.method,
+        request.path,
+        ", ".join(causes) or "nothing",
+        frames,
+    )
+
+
 def init_app(app: Flask) -> None:
+    install_log_filters()
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         app.logger.warning("CSRF check failed: %s", error.description)
@@ -45,7 +121,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RenderFailed)
     def render_failed(error):
         db.session.rollback()
-        app.logger.error("PDF render failed: %s", str(error)[:500])
+        app.logger.error("PDF render failed: %s", type(error).__qualname__)
         return _page(
             503,
             "The document could not be printed",
@@ -67,7 +143,7 @@ def init_app(app: Flask) -> None:
     def server_error(error: Exception):
         if isinstance(error, HTTPException):
             return error
-        app.logger.exception("Unhandled error")
+        log_error(app, error, "Unhandled error")
         # Rendered without Flask's context processors (Flask-Login's loads the user from the database) and
         # without the signed-in layout: this page must work when the database is the thing that failed.
         page = app.jinja_env.get_template("errors/500.html").render(
