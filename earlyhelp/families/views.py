@@ -100,11 +100,26 @@ def new():
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
-            flash(f"Family {family.reference} created")
-            return redirect(url_for("families.show", family_id=family.id))
+            return redirect(_after_creating(family))
     return render_template(
         "families/new.html", form=form, matches=matches, restricted_contact=current_app.config["RESTRICTED_CONTACT"]
     )
+
+
+def _after_creating(family: Family) -> str:
+    """Where someone goes once they have recorded a family: to it, if their work gives them access; at
+    the front door, to record the referral about it; otherwise back to find it (it shows who holds it)."""
+    if policy.may_view_family(current_user, family.id):
+        flash(f"Family {family.reference} created")
+        return url_for("families.show", family_id=family.id)
+    if policy.may_refer_family(current_user, family):
+        flash(f"Family {family.reference} created. Record the referral about them")
+        return url_for("referrals.new", family_id=family.id)
+    flash(
+        f"Family {family.reference} created. You can open it once you work with the family,"
+        " for example when a referral about them is decided"
+    )
+    return url_for("families.search", reference=family.reference)
 
 
 @bp.get("/<int:family_id>")

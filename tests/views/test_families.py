@@ -11,7 +11,7 @@ from earlyhelp.clock import LONDON
 from earlyhelp.extensions import db
 from earlyhelp.families.views import age
 from earlyhelp.models import AuditEvent, Episode, Family, Person, ReferralStatus, Service, TimelineEntry
-from tests.factories import make_family, make_household, make_referral
+from tests.factories import known_to, make_episode, make_family, make_household, make_referral
 from tests.helpers import counting_statements, error_messages, fresh, soup_of, text_of
 
 
@@ -67,12 +67,21 @@ def new_family_form(**overrides) -> dict:
     } | overrides
 
 
+def signed_in_knowing(client, make_user, family, role="practitioner", **overrides):
+    """Sign in someone whose team holds the family (an open episode): families have no relationship otherwise."""
+    user = make_user(role, **overrides)
+    known_to(family, user)
+    client.sign_in(user)
+    return user
+
+
 def audit_events(action, record_type, **where):
     return db.session.scalars(select(AuditEvent).filter_by(action=action, record_type=record_type, **where)).all()
 
 
 def result_references(soup) -> list[str]:
-    return [a.get_text(strip=True) for a in soup.select("#family-results tbody tr td:first-child a")]
+    """Every family found, whether the searcher may open it (a link) or sees only who holds it."""
+    return [td.get_text(strip=True) for td in soup.select("#family-results tbody tr td:first-child")]
 
 
 # Finding a family
@@ -95,7 +104,9 @@ def test_each_result_shows_the_household_the_childrens_ages_and_the_postcode(cli
         ("Ophelia", "Snorkelwick", date(1980, 5, 5), False), ("Pip", "Snorkelwick", date(2020, 2, 26), True)
     )
     with time_machine.travel(datetime(2027, 2, 28, 23, 30, tzinfo=LONDON), tick=False):
-        client.sign_in(make_user())
+        user = make_user()
+        known_to(family, user)
+        client.sign_in(user)
         soup = client.page("families.search", name="snorkelwick")
     row = text_of(soup, "#family-results tbody tr")
     assert family.reference in row
@@ -234,8 +245,11 @@ def test_a_search_is_audited_without_the_words_searched_for(client, make_user):
 
 def test_everyone_who_works_with_families_can_find_them_but_an_administrator_cannot(client, make_user):
     family = make_household()
-    for role in ("practitioner", "social_worker", "front_door", "team_manager"):
-        client.sign_in(make_user(role))
+    users = [make_user(role) for role in ("practitioner", "social_worker", "front_door", "team_manager")]
+    known_to(family, users[0])  # an open episode held by their team (all four are in it)
+    for user in users:
+        role = user.role.code
+        client.sign_in(user)
         assert client.get("families.search").status_code == 200, role
         assert client.get("families.show", family_id=family.id).status_code == 200, role
         client.sign_out()
@@ -273,7 +287,13 @@ def test_a_practitioner_adds_a_family_and_lands_on_its_page(client, make_user):
     response = client.post("families.new", new_family_form())
     assert response.status_code == 302
     family = db.session.scalar(select(Family).where(Family.address == "12 Imaginary Lane, Testtown"))
-    assert response.headers["Location"] == client.url("families.show", family_id=family.id)
+    # Nobody works with a new family yet: the practitioner finds it, held by no team, and is told why.
+    assert response.headers["Location"] == client.url("families.search", reference=family.reference)
+    found = client.page(response.headers["Location"])
+    assert f"Family {family.reference} created. You can open it once you work with the family" in text_of(
+        found, ".govuk-notification-banner"
+    )
+    assert "Not currently open to a team" in text_of(found, "#family-results tbody tr")
     assert family.reference.startswith("FAM-")
     assert family.postcode == "ZZ99 9ZZ"
     assert [(p.full_name, p.is_child, p.date_of_birth) for p in family.members] == [
@@ -281,8 +301,8 @@ def test_a_practitioner_adds_a_family_and_lands_on_its_page(client, make_user):
         ("Petra Fictionalson", False, date(1988, 2, 14)),
     ]
 
-    page = client.page(response.headers["Location"])
-    assert f"Family {family.reference} created" in text_of(page, ".govuk-notification-banner")
+    known_to(family, user)
+    page = client.page("families.show", family_id=family.id)
     assert "I like the park but not the dark." in page.get_text()
     [created] = audit_events("create", "family", user_id=user.id)
     assert created.family_id == family.id
@@ -440,8 +460,7 @@ def test_rows_left_empty_are_ignored(client, make_user):
 
 def test_possible_matches_are_shown_before_a_new_family_is_created(client, make_user):
     existing = family_with(("Quill", "Fictionalson", date(2016, 4, 3), True), reference="FAM-EXIST1")
-    user = make_user()
-    client.sign_in(user)
+    user = signed_in_knowing(client, make_user, existing)
 
     response = client.post("families.new", new_family_form())
     assert response.status_code == 200
@@ -482,7 +501,7 @@ def test_the_family_page_tells_the_story_at_a_glance(client, make_user):
     family.children[0].child_words = "I want my own bedroom."
     family.children[0].school_or_setting = "Testtown Academy"
     db.session.commit()
-    client.sign_in(make_user())
+    signed_in_knowing(client, make_user, family)
 
     soup = client.page("families.show", family_id=family.id)
     assert text_of(soup, "h1") == "Storyfield"
@@ -536,7 +555,7 @@ def test_current_involvement_shows_each_open_service_with_its_one_lead(client, m
         ]
     )
     db.session.commit()
-    client.sign_in(make_user())
+    client.sign_in(make_user("head_of_service", team_name=None))  # reads every family, changes none
 
     soup = client.page("families.show", family_id=family.id)
     cards = [" ".join(card.get_text(" ").split()) for card in soup.select(".govuk-summary-card")]
@@ -548,7 +567,9 @@ def test_current_involvement_shows_each_open_service_with_its_one_lead(client, m
 
 def test_a_family_with_no_open_episode_says_so(client, make_user):
     family = make_household()
-    client.sign_in(make_user())
+    user = make_user()
+    make_episode(family, team_id=user.team_id, ended_on=clock.today())  # closed, still theirs to read
+    client.sign_in(user)
     soup = client.page("families.show", family_id=family.id)
     assert "No current involvement" in soup.get_text()
 
@@ -562,7 +583,7 @@ def test_referrals_awaiting_a_decision_link_to_each_referral(client, make_user):
     decided = make_referral(family, actor=officer, agency_name="Police")
     decided.status = ReferralStatus.DECIDED
     db.session.commit()
-    client.sign_in(make_user())
+    signed_in_knowing(client, make_user, family)
 
     soup = client.page("families.show", family_id=family.id)
     links = soup.select("#awaiting-decision + ul a")
@@ -572,13 +593,18 @@ def test_referrals_awaiting_a_decision_link_to_each_referral(client, make_user):
 
 def test_only_the_front_door_and_managers_see_record_a_referral(client, make_user):
     family = make_household()
+    known_to(family, make_user())  # an open episode held by the early help team
     for role, shown in [
         ("practitioner", False),
         ("social_worker", False),
         ("front_door", True),
         ("team_manager", True),
     ]:
-        client.sign_in(make_user(role))
+        # The front door's manager is in the front door team, which also works with the family.
+        user = make_user(role, team_name="Front door" if role == "team_manager" else "Early help team")
+        if role == "team_manager":
+            known_to(family, user)
+        client.sign_in(user)
         soup = client.page("families.show", family_id=family.id)
         button = soup.find("a", string="Record a referral")
         assert (button is not None) == shown, role
@@ -604,7 +630,7 @@ def add_timeline(family, count):
 def test_the_timeline_is_newest_first_and_paged(client, make_user):
     family = make_household()
     add_timeline(family, 17)
-    client.sign_in(make_user())
+    signed_in_knowing(client, make_user, family)
 
     soup = client.page("families.show", family_id=family.id)
     rows = soup.select("#family-timeline tbody tr")
@@ -631,8 +657,10 @@ def test_the_timeline_is_newest_first_and_paged(client, make_user):
 def test_the_timeline_names_who_did_each_thing(client, make_user):
     user = make_user(name="Nova Timelineperson")
     client.sign_in(user)
-    response = client.post("families.new", new_family_form())
-    soup = client.page(response.headers["Location"])
+    client.post("families.new", new_family_form())
+    family = db.session.scalar(select(Family).where(Family.address == "12 Imaginary Lane, Testtown"))
+    known_to(family, user)
+    soup = client.page("families.show", family_id=family.id)
     assert text_of(soup, "#family-timeline tbody tr").endswith("Family record created Nova Timelineperson")
 
 
@@ -646,21 +674,24 @@ def test_an_unknown_family_is_not_found(client, make_user):
 
 def test_viewing_a_family_is_audited(client, make_user):
     family = make_household()
-    user = make_user()
-    client.sign_in(user)
+    user = signed_in_knowing(client, make_user, family)
     client.get("families.show", family_id=family.id)
     [view] = audit_events("view", "family", user_id=user.id)
     assert (view.record_id, view.family_id, view.outcome) == (str(family.id), family.id, "ok")
 
 
 def test_the_family_page_costs_the_same_few_queries_however_much_the_family_has(client, make_user):
-    client.sign_in(make_user())
+    user = make_user()
+    client.sign_in(user)
     officer = make_user("front_door", team_name="Front door")
     small = make_household(children=1)
     large = make_household(children=6)
+    known_to(small, user)
     services = {s.code: s for s in db.session.scalars(select(Service))}
     for code in ("early_help", "social_care"):
-        db.session.add(Episode(family_id=large.id, service_id=services[code].id, started_on=date(2024, 1, 1)))
+        db.session.add(
+            Episode(family_id=large.id, service_id=services[code].id, team_id=user.team_id, started_on=date(2024, 1, 1))
+        )
     db.session.commit()
     for _ in range(3):
         make_referral(large, actor=officer)
@@ -672,7 +703,7 @@ def test_the_family_page_costs_the_same_few_queries_however_much_the_family_has(
     with counting_statements() as for_large:
         client.get("families.show", family_id=large_id)
     assert for_large() == for_small()
-    assert for_large() <= 18  # about one statement per section of the page
+    assert for_large() <= 20  # about one statement per section, and the access checks (policy.py)
 
 
 # Changing a person's details
@@ -681,8 +712,7 @@ def test_the_family_page_costs_the_same_few_queries_however_much_the_family_has(
 def test_a_practitioner_records_a_childs_own_words(client, make_user):
     family = make_household(children=1)
     child = family.children[0]
-    user = make_user()
-    client.sign_in(user)
+    user = signed_in_knowing(client, make_user, family)
     url = client.url("families.edit_person", family_id=family.id, person_id=child.id)
 
     soup = client.page(url)
@@ -721,7 +751,7 @@ def test_a_practitioner_records_a_childs_own_words(client, make_user):
 def test_changing_a_person_with_mistakes_keeps_what_was_typed(client, make_user):
     family = make_household(children=1)
     child = family.children[0]
-    client.sign_in(make_user())
+    signed_in_knowing(client, make_user, family)
     response = client.post(
         "families.edit_person",
         {
@@ -744,8 +774,7 @@ def test_changing_a_person_with_mistakes_keeps_what_was_typed(client, make_user)
 def test_the_only_child_in_a_household_stays_a_child_and_what_was_typed_is_kept(client, make_user):
     family = make_household(children=1)
     child = family.children[0]
-    user = make_user()
-    client.sign_in(user)
+    user = signed_in_knowing(client, make_user, family)
     response = client.post(
         "families.edit_person",
         {
@@ -775,7 +804,8 @@ def test_the_only_child_in_a_household_stays_a_child_and_what_was_typed_is_kept(
 def test_a_person_is_only_found_through_their_own_family(client, make_user):
     family = make_household(children=1)
     other = make_household(children=1)
-    client.sign_in(make_user())
+    user = signed_in_knowing(client, make_user, family)
+    known_to(other, user)  # may open both: the person still belongs to only one
     assert client.get("families.edit_person", family_id=other.id, person_id=family.children[0].id).status_code == 404
     assert client.get("families.edit_person", family_id=family.id, person_id=999999).status_code == 404
 

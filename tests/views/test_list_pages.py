@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import make_family, make_user
+from tests.factories import known_to, make_family, make_user
 
 LISTS = [
     ("referrals.queue", {}, "page"),
@@ -25,6 +25,8 @@ def test_a_list_answers_every_page_number_with_a_page(client, endpoint, args, pa
 
 def test_the_timeline_answers_every_page_number_with_a_page(client):
     family = make_family()
-    client.sign_in(make_user("team_manager", team_name="Front door"))
+    manager = make_user("team_manager", team_name="Front door")
+    known_to(family, manager)  # their team works with the family
+    client.sign_in(manager)
     for typed in TYPED:
         assert client.get("families.show", family_id=family.id, timeline_page=typed).status_code == 200, typed
