@@ -1,0 +1,196 @@
+"""One family with every kind of record, and the people to sign in as, for the tests that walk the url_map
+asking who may open what (tests/test_outsider_matrix.py, tests/test_architecture.py). All names are fictional.
+
+The family's names and the text in its records are distinctive, so a test can say that none of it reached a
+page it should not have.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from earlyhelp import clock
+from earlyhelp.extensions import db
+from earlyhelp.models import DecisionOutcome, Episode, FamilyPlan, LevelOfNeed, NextStep, Service, Team, User
+from earlyhelp.services import family_plans as plan_service
+from earlyhelp.services.next_steps import NextStepInput, add_next_step
+from earlyhelp.services.referrals import decide_referral
+from tests.factories import (
+    _sequence,
+    make_episode,
+    make_household,
+    make_referral,
+    make_supervision,
+    make_transfer,
+    make_user,
+    role,
+    team,
+)
+from tests.factories_family_plans import issue_as_stored
+
+SURNAME = "Quorndale-Vexley"
+CHILDREN = ("Thessaly", "Oriwen")
+REFERENCE = "OUTSIDE-4417"
+# Words written into every record: a page that shows any of them showed the record.
+SECRET = "Wobblestone"
+
+
+@dataclass
+class FamilyRecords:
+    """The ids of every record of the family, by the name a URL gives them."""
+
+    family_id: int
+    person_id: int
+    referral_id: int
+    episode_id: int  # early help, held by "Early help team", led by `lead`
+    social_care_episode_id: int  # for step-down routes, held by "Social care team"
+    transfer_id: int  # a draft step-up from the early help episode
+    handover_step_id: int  # a next step in its handover plan
+    supervision_step_id: int  # the action of the case supervision
+    plan_step_id: int  # a next step in the family plan
+    draft_plan_id: int
+    issued_plan_id: int
+    supervision_id: int
+    lead_id: int
+    manager_id: int
+    social_worker_id: int
+    officer_id: int
+    secrets: tuple[str, ...] = field(default=())
+
+
+def ensure_team(name: str, service_code: str) -> Team:
+    team = db.session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        service = db.session.scalar(select(Service).where(Service.code == service_code))
+        team = Team(name=name, service_id=service.id)
+        db.session.add(team)
+        db.session.commit()
+    return team
+
+
+def make_family_with_everything() -> FamilyRecords:
+    """A household of a parent and two children, with a decided referral, an open early help episode (and a
+    social care one), a draft step-up with a handover plan and a next step, an issued family plan and a
+    draft of its next version, and a case supervision with an action."""
+    today = clock.today()
+    officer = quick_user("front_door", team_name="Front door")
+    lead = quick_user("practitioner", team_name="Early help team")
+    manager = quick_user("team_manager", team_name="Early help team")
+    social_worker = quick_user("social_worker", team_name="Social care team")
+
+    family = make_household(children=2, reference=REFERENCE, address=f"7 {SECRET} Lane, Testtown")
+    for person in family.members:
+        person.last_name = SURNAME
+    for child, name in zip(family.children, CHILDREN, strict=True):
+        child.first_name = name
+    db.session.commit()
+
+    # Decided, so that it is no longer a front door relationship: front door staff see every family with a
+    # referral awaiting a decision (earlyhelp/policy.py), whoever they are.
+    referral = make_referral(family, actor=officer, worries=f"{SECRET}: attendance has dropped to 60%.")
+    decide_referral(
+        referral.id,
+        outcome=db.session.scalar(select(DecisionOutcome).where(DecisionOutcome.code == "information_and_advice")),
+        decided_level=db.session.scalar(select(LevelOfNeed).where(LevelOfNeed.number == 2)),
+        rationale=f"{SECRET}: advice is enough for now.",
+        decided_at=clock.now(),
+        late_reason="",
+        lead=None,
+        actor=officer,
+    )
+    db.session.commit()
+
+    episode = make_episode(family, lead=lead)
+    social_care = make_episode(family, service_code="social_care", lead=social_worker)
+    transfer = make_transfer(episode, actor=lead, worries=f"{SECRET}: the children are left alone at night.")
+    handover_step = add_next_step(
+        family.id,
+        NextStepInput(
+            what=f"{SECRET}: ring the school", owner_kind="user", owner_user_id=lead.id, due_on=today + timedelta(7)
+        ),
+        source_type="handover_plan",
+        source_id=transfer.handover_plan.id,
+        actor=lead,
+        today=today,
+    )
+
+    issued = plan_service.start_draft(family, actor=lead, today=today)
+    plan_service.save_draft(issued, changes={"worries": f"{SECRET}: mornings are chaotic."}, child_words={}, actor=lead)
+    issue_as_stored(issued, by=lead)
+    draft = plan_service.start_draft(family, actor=lead, today=today)
+    db.session.commit()
+    plan_step = NextStep(
+        family_id=family.id,
+        what=f"{SECRET}: walk to school together",
+        owner_kind="user",
+        owner_user_id=lead.id,
+        due_on=today + timedelta(days=14),
+        source_type="family_plan",
+        source_id=draft.id,
+        created_by_id=lead.id,
+    )
+    db.session.add(plan_step)
+    db.session.commit()
+
+    supervision = make_supervision(
+        manager,
+        lead,
+        family,
+        held_on=today,
+        next_on=today + timedelta(weeks=4),
+        steps=[
+            NextStepInput(
+                what=f"{SECRET}: book a review", owner_kind="user", owner_user_id=lead.id, due_on=today + timedelta(3)
+            )
+        ],
+    )
+    db.session.commit()
+    supervision_step = db.session.scalar(
+        select(NextStep).where(NextStep.source_type == "supervision", NextStep.source_id == supervision.id)
+    )
+    assert db.session.get(FamilyPlan, issued.id).is_issued and not db.session.get(FamilyPlan, draft.id).is_issued
+    assert db.session.get(Episode, episode.id).team_id == db.session.scalar(
+        select(Team.id).where(Team.name == "Early help team")
+    )
+    return FamilyRecords(
+        family_id=family.id,
+        person_id=family.children[0].id,
+        referral_id=referral.id,
+        episode_id=episode.id,
+        social_care_episode_id=social_care.id,
+        transfer_id=transfer.id,
+        handover_step_id=handover_step.id,
+        supervision_step_id=supervision_step.id,
+        plan_step_id=plan_step.id,
+        draft_plan_id=draft.id,
+        issued_plan_id=issued.id,
+        supervision_id=supervision.id,
+        lead_id=lead.id,
+        manager_id=manager.id,
+        social_worker_id=social_worker.id,
+        officer_id=officer.id,
+        secrets=(REFERENCE, SURNAME, *CHILDREN, SECRET),
+    )
+
+
+_hashes: dict[str, str] = {}
+
+
+def quick_user(role_code: str, *, team_name: str | None) -> User:
+    """A person with the usual test password, without working out its hash again (a third of a second)."""
+    if "hash" not in _hashes:
+        user = make_user(role_code, team_name=team_name)
+        _hashes["hash"] = user.password_hash
+        return user
+    number = next(_sequence)
+    user = User(
+        email=f"access{number}@test.example",
+        name=f"Access Person {number}",
+        role=role(role_code),
+        team=team(team_name) if team_name else None,
+        password_hash=_hashes["hash"],
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
