@@ -49,6 +49,10 @@ ACTION_WORDS = {
     "create": "Created",
     "update": "Changed",
     "decide": "Decided",
+    "approve": "Approved",
+    "submit": "Submitted",
+    "rate": "Rated",
+    "feedback": "Gave feedback",
     "issue": "Issued",
     "restrict": "Restricted",
     "unrestrict": "Lifted the restriction",
@@ -65,6 +69,8 @@ def record_words(record_type: str, record_id: str | None) -> str:
     """ "Family plan 12": the kind of record and its id. The family itself is just "Family record"."""
     if record_type == "family":
         return "Family record"
+    if record_type == "audit_event":
+        return "Who has looked"
     words = record_type.replace("_", " ").capitalize()
     return f"{words} {record_id}" if record_id else words
 

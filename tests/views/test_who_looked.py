@@ -14,8 +14,6 @@ from tests.factories import known_to, make_household
 from tests.factories_access import ensure_team
 from tests.helpers import TestClient, counting_statements, text_of
 
-FROZEN = datetime(2026, 11, 20, 10, 0, tzinfo=clock.LONDON)
-
 
 def _team(make_user):
     manager = make_user("team_manager", name="Morgan Manager")
