@@ -14,11 +14,11 @@ from sqlalchemy import select
 from earlyhelp.clock import day_month, today
 from earlyhelp.domain.transfers import TransferAction
 from earlyhelp.extensions import db
-from earlyhelp.models import NextStep, Notification
+from earlyhelp.models import Family, NextStep, Notification
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.notifications import notify
-from tests.factories import make_episode, make_household, make_next_step, make_transfer, make_user
+from tests.factories import known_to, make_episode, make_household, make_next_step, make_transfer, make_user
 from tests.helpers import TestClient, date_parts, soup_of, supervision_form, text_of, url
 
 
@@ -30,8 +30,11 @@ def manager(name="Morgan Thistlewhite", team_name="Early help team"):
     return make_user("team_manager", team_name=team_name, name=name)
 
 
-def give(owner, *, by, **step):
-    return make_next_step(owner, by=by, **step)
+def give(owner, *, by, family=None, **step):
+    """A next step for `owner` in a family they work with (a new one unless given): owners must see it."""
+    family = family or make_household(children=1)
+    known_to(family, owner)
+    return make_next_step(owner, by=by, family=family, **step)
 
 
 def overdue_step(owner, *, days_late=3, what="Visit the family at home"):
@@ -388,3 +391,48 @@ def test_a_line_break_in_what_needs_to_happen_does_not_stop_the_record_being_sav
     assert response.status_code == 302
     assert [n.kind for n in notices(robin)] == ["next_step_assigned"]
     assert len(mailbox) == 1
+
+
+# Notices carry case text only to people who may see the case
+
+
+def test_no_notice_is_added_about_a_family_the_person_may_not_see(app):
+    robin = practitioner()
+    family = make_household(children=1)
+    added = notify(
+        robin,
+        kind="next_step_assigned",
+        message="About a family Robin does not work with",
+        link=url(app, "families.show", family_id=family.id),
+        dedupe_key="test:unseen",
+        family_id=family.id,
+    )
+    assert added is None
+    assert notices(robin) == []
+
+
+def test_notices_about_a_family_restricted_since_leave_the_list_and_the_count(app):
+    morgan, robin = manager(), practitioner()
+    kept = give(robin, by=morgan, what="Phone the school")
+    hidden = give(robin, by=morgan, what="Book the meeting room")
+    notify(robin, kind="general", message="A notice about no family", link="/", dedupe_key="test:general")
+    db.session.commit()
+    family = db.session.get(Family, hidden.family_id)
+    family.restricted = True  # Robin is not named on it: for Robin it no longer exists
+    db.session.commit()
+    browser = TestClient(app)
+    browser.sign_in(robin)
+    assert text_of(browser.page("main.home"), "#notifications-link .app-count") == "2 unread"
+    listing = text_of(browser.page("main.notifications_list"), "#notifications")
+    assert "Phone the school" in listing and "A notice about no family" in listing
+    assert "Book the meeting room" not in listing
+    assert kept.family_id != hidden.family_id
+
+
+def test_the_daily_run_tells_nobody_about_a_step_in_a_family_they_may_no_longer_see(app):
+    robin = practitioner()
+    step = overdue_step(robin)
+    db.session.get(Family, step.family_id).restricted = True
+    db.session.commit()
+    raise_overdue(app)
+    assert notices(robin, kind="next_step_overdue") == []

@@ -100,11 +100,9 @@ def page_for(user: User, page: int = 1):
 
 @use_case("read", "notification")
 def mark_all_read(user: User) -> int:
-    """Every unread notice of this person's, marked read now. Nobody else's."""
+    """Every unread notice of this person's that they can see, marked read now. Nobody else's."""
     result = db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=clock.now())
+        update(Notification).where(*visible(user), Notification.read_at.is_(None)).values(read_at=clock.now())
     )
     if result.rowcount:
         record_event("read", "notification", user=user)

@@ -8,10 +8,11 @@ from sqlalchemy import func, inspect, select
 
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
-from earlyhelp.models import AuditEvent, NextStep, NextStepChange, NextStepStatus
+from earlyhelp.models import AuditEvent, NextStep, NextStepChange, NextStepStatus, User
+from earlyhelp.policy import may_view_family
 from earlyhelp.services import next_steps
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
-from tests.factories import make_household, make_user
+from tests.factories import known_to, make_household, make_user
 
 MONDAY = date(2026, 1, 5)
 TUESDAY, WEDNESDAY, SUNDAY, NEXT_MONDAY = date(2026, 1, 6), date(2026, 1, 7), date(2026, 1, 11), date(2026, 1, 12)
@@ -28,6 +29,10 @@ def step_for(owner, *, what="Phone Oakfield School about attendance", due_on=TUE
 
 
 def add(family, step, *, actor, today=MONDAY, source_type="supervision", source_id=None) -> NextStep:
+    """Adds the step, its owner (someone in a team) working with the family first, as an owner must."""
+    owner = db.session.get(User, step.owner_user_id) if step.owner_user_id else None
+    if owner is not None and owner.team_id is not None and not may_view_family(owner, family.id):
+        known_to(family, owner)
     return add_next_step(family.id, step, source_type=source_type, source_id=source_id, actor=actor, today=today)
 
 
@@ -315,15 +320,44 @@ def test_the_work_list_puts_overdue_first_then_this_week_to_sunday_then_later(ap
     finished = add(family, step_for(robin, what="Already done", due_on=TUESDAY), actor=robin)
     next_steps.complete(finished, actor=robin, on=TUESDAY)
 
-    work = next_steps.work_list([robin.id], WEDNESDAY)
+    work = next_steps.work_list([robin.id], WEDNESDAY, viewer=robin)
     assert [s.id for s in work.overdue] == [older.id, overdue.id]
     assert [s.id for s in work.this_week] == [today.id, sunday.id]
     assert [s.id for s in work.later] == [later.id]
     assert work.count == 5
 
-    on_sunday = next_steps.work_list([robin.id], SUNDAY)
+    on_sunday = next_steps.work_list([robin.id], SUNDAY, viewer=robin)
     assert [s.id for s in on_sunday.this_week] == [sunday.id]
     assert [s.id for s in on_sunday.later] == [later.id]
 
-    both = next_steps.work_list([robin.id, kit.id], WEDNESDAY)
+    both = next_steps.work_list([robin.id, kit.id], WEDNESDAY, viewer=robin)
     assert [s.what for s in both.overdue] == ["Book the meeting room", "Visit at home", "Someone else's step"]
+
+
+# Who may own a next step
+
+
+def test_a_next_step_is_refused_for_an_owner_who_cannot_see_the_family(app):
+    robin = lead()
+    stranger = make_user("social_worker", team_name="Social care team", name="Sam Farawayson")
+    family = make_household(children=1)
+    known_to(family, robin)
+    step = step_for(stranger)
+    with pytest.raises(Refused) as refused:
+        add_next_step(family.id, step, source_type="supervision", source_id=None, actor=robin, today=MONDAY)
+    assert (str(refused.value), refused.value.field) == (
+        "Sam Farawayson cannot see this family's record: choose someone who works with the family",
+        "owner_user",
+    )
+    assert steps_of(family) == []
+
+
+def test_an_administrator_never_owns_a_next_step(app):
+    robin = lead()
+    admin = make_user("administrator", team_name=None, name="Ada Sysworth")
+    family = make_household(children=1)
+    known_to(family, robin)
+    with pytest.raises(Refused) as refused:
+        add_next_step(family.id, step_for(admin), source_type="supervision", source_id=None, actor=robin, today=MONDAY)
+    assert refused.value.field == "owner_user"
+    assert "Ada Sysworth cannot see this family's record" in str(refused.value)

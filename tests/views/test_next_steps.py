@@ -10,11 +10,18 @@ from earlyhelp.clock import today
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
 from earlyhelp.services import next_steps
-from tests.factories import make_next_step as a_step
-from tests.factories import make_user
+from tests.factories import known_to, make_household, make_next_step, make_user
 from tests.helpers import date_in, date_parts, error_messages, fresh, long_date, short_date, soup_of, text_of
 
 HTMX = {"HX-Request": "true"}
+
+
+def a_step(owner, *, family=None, **step):
+    """A next step for `owner` in a family their team works with (a new one unless given)."""
+    family = family or make_household(children=1)
+    if owner.team_id is not None:
+        known_to(family, owner)
+    return make_next_step(owner, family=family, **step)
 
 
 def robin():
@@ -370,3 +377,14 @@ def test_signed_out_nobody_can_mark_a_step_done(client):
     assert response.status_code == 302
     assert response.headers["Location"].startswith(client.url("auth.sign_in"))
     assert fresh(step).status == "open"
+
+
+def test_the_people_offered_as_owners_leave_out_administrators(app):
+    from earlyhelp.next_steps.forms import new_step_form
+
+    make_user("administrator", team_name="Early help team", name="Ada Sysworth")
+    robin()
+    with app.test_request_context():
+        labels = [choice.label for choice in new_step_form().owner_user.choices]
+    assert "Robin Quillfeather (Early help team)" in labels
+    assert not any("Ada Sysworth" in label for label in labels)
