@@ -333,30 +333,50 @@ def test_the_transfer_queue_counts_leave_it_out(client, world, worked_on):
     assert "My requests (0)" in text_of(client.page("transfers.queues", queue="mine"), "main")
 
 
+def search_results(client, **criteria) -> str:
+    return str(client.page("families.search", **criteria).select_one("#family-results tbody") or "")
+
+
 @pytest.mark.xfail(strict=False, reason="search being built")
 def test_family_search_does_not_find_it(client, world):
-    restrict(world)
     client.sign_in(world.sam)
-    page = client.page("families.search", name=world.family.members[0].last_name)
-    assert hidden_from(str(page.select_one("main")), world.family)
-    page = client.page("families.search", reference=world.family.reference)
-    assert hidden_from(str(page.select_one("main")), world.family)
+    surname = world.family.members[0].last_name
+    assert world.family.reference in search_results(client, name=surname)
+    restrict(world)
+    assert hidden_from(search_results(client, name=surname), world.family)
+    assert hidden_from(search_results(client, reference=world.family.reference), world.family)
+    assert hidden_from(search_results(client, postcode=world.family.postcode), world.family)
+
+
+def possible_matches(client, family) -> str:
+    """What the new family page says may match, when a new household has one of this family's children in it."""
+    child = family.children[0]
+    born = child.date_of_birth
+    response = client.post(
+        "families.new",
+        {
+            "address": "12 Imaginary Lane, Testtown",
+            "postcode": "zz99 9zz",
+            "languages": "English",
+            "interpreter_needed": "no",
+            "culture_and_identity": "",
+            "members-0-first_name": child.first_name,
+            "members-0-last_name": child.last_name,
+            "members-0-date_of_birth": [str(born.day), str(born.month), str(born.year)],
+            "members-0-relationship_to_child": "Son",
+            "members-0-school_or_setting": "",
+            "members-0-is_child": "yes",
+            "members-0-child_words": "",
+        },
+    )
+    assert response.status_code == 200, response.headers.get("Location")
+    page = soup_of(response)
+    return " ".join(str(region) for region in page.select("#possible-matches, #possible-matches-elsewhere"))
 
 
 @pytest.mark.xfail(strict=False, reason="search being built")
 def test_the_duplicate_check_on_a_new_family_does_not_find_it(client, world):
-    restrict(world)
-    parent = world.family.members[0]
     client.sign_in(world.sam)
-    response = client.post(
-        "families.new",
-        {
-            "address": world.family.address,
-            "postcode": world.family.postcode,
-            "members-0-first_name": parent.first_name,
-            "members-0-last_name": parent.last_name,
-            "members-0-relationship_to_child": "Mother",
-            "members-0-is_child": "no",
-        },
-    )
-    assert hidden_from(response.get_data(as_text=True), world.family)
+    assert world.family.reference in possible_matches(client, world.family)
+    restrict(world)
+    assert hidden_from(possible_matches(client, world.family), world.family)
