@@ -395,8 +395,14 @@ def account_record(user, account, access: Access) -> bool:
 
 
 def who_looked_record(user, family, access: Access) -> bool:
-    """The family's "who has looked" page and its export: only for reading, by those who may see it."""
-    return access == Access.VIEW and may_see_who_looked(user, family.id)
+    """The family's "who has looked" page and its export: only for reading, by those who may see it, and
+    never through a break-glass alone (a manager of another team who broke the glass reads the family, not
+    who else has looked at it)."""
+    return (
+        access == Access.VIEW
+        and may_see_who_looked(user, family.id)
+        and (is_head_of_service(user) or break_glass_until(user, family.id) is None)
+    )
 
 
 def restriction_record(user, family, access: Access) -> bool:
