@@ -242,3 +242,14 @@ def test_the_page_runs_the_same_statements_with_5_rows_and_with_50(app, make_use
     for number in range(45):
         _event("view", make_user("practitioner") if number % 9 == 0 else worker, family)
     assert statements() == few
+
+
+def test_another_teams_manager_who_broke_the_glass_reads_the_family_but_not_who_has_looked(app, make_user):
+    family, _manager, worker = _team(make_user)
+    far = ensure_team("Far away team", "early_help")
+    other_manager = make_user("team_manager", team_name=far.name)
+    _break_glass(other_manager, family)
+    client = _signed_in(app, other_manager)
+    soup = client.page("families.show", family_id=family.id)
+    assert soup.find("a", string="Who has looked at this family") is None
+    assert client.get("looked.who_looked", family_id=family.id).status_code == 404
