@@ -27,7 +27,7 @@ from sqlalchemy import Select, exists, false, or_, select, union
 
 from earlyhelp import clock
 from earlyhelp.domain.roles import RoleCode
-from earlyhelp.domain.transfers import CLOSED_STATES
+from earlyhelp.domain.transfers import CLOSED_STATES, TransferState
 from earlyhelp.extensions import db
 
 # Everyone whose work is with families. Administrators run the system and see no case record.
@@ -43,6 +43,9 @@ CASE_ROLES = frozenset(
 # Who works at the front door: its officers, and the team managers who decide with them.
 FRONT_DOOR_ROLES = frozenset({RoleCode.FRONT_DOOR, RoleCode.TEAM_MANAGER})
 FRONT_DOOR_SERVICE = "front_door"
+
+
+NOT_YET_SENT = frozenset({TransferState.DRAFT, TransferState.AWAITING_APPROVAL})
 
 
 class Access(StrEnum):
@@ -124,9 +127,10 @@ def _relationship_rules(user, access: Access, family_id: int | None) -> list[Sel
     if user.team_id is not None:
         rules += [
             select(Episode.family_id).where(Episode.team_id == user.team_id, recent_episode),
+            select(Transfer.family_id).where(Transfer.sending_team_id == user.team_id, recent_transfer),
+            # The receiving team's relationship starts when the request is sent to it, not while it is drafted.
             select(Transfer.family_id).where(
-                or_(Transfer.sending_team_id == user.team_id, Transfer.receiving_team_id == user.team_id),
-                recent_transfer,
+                Transfer.receiving_team_id == user.team_id, Transfer.state.not_in(NOT_YET_SENT), recent_transfer
             ),
         ]
     if at_front_door(user):
@@ -256,8 +260,9 @@ def may_work_on_transfer(user, transfer) -> bool:
 
 
 def may_start_transfer_from(user, episode) -> bool:
-    """The episode's lead, or a manager of the team that holds it."""
-    if not may_change_family(user, episode.family_id):
+    """The episode's lead, or a manager of the team that holds it (the rules of the move itself, such as
+    an episode that has ended, are the domain's, which say why)."""
+    if not may_view_family(user, episode.family_id):
         return False
     return user.id == episode.lead_id or (is_team_manager(user) and user.team_id == episode.team_id)
 
@@ -304,8 +309,26 @@ def _supervision_visible(user, step) -> bool:
 
 
 def may_own_next_step(user, family_id: int) -> bool:
-    """A next step is owned only by someone who may see the family (never an administrator)."""
-    return user.active and may_view_family(user, family_id)
+    """A next step is owned only by someone who may see the family (never an administrator), or by someone
+    in the team an open step-up or step-down of the family is going to: a step-down's outstanding tasks
+    are given to the receiving team before the request is sent, and owning one then opens the family."""
+    if not user.active or not is_case_worker(user):
+        return False
+    if may_view_family(user, family_id):
+        return True
+    from earlyhelp.models import Family, Transfer
+
+    going_to_their_team = select(Transfer.id).where(
+        Transfer.family_id == family_id,
+        Transfer.receiving_team_id == user.team_id,
+        Transfer.state.not_in(CLOSED_STATES),
+    )
+    family = db.session.get(Family, family_id)
+    return (
+        user.team_id is not None
+        and not is_restricted_for(user, family)
+        and bool(db.session.scalar(select(exists(going_to_their_team))))
+    )
 
 
 def may_refer_family(user, family) -> bool:

@@ -203,6 +203,7 @@ def test_a_family_page_costs_the_same_with_5_or_50_of_everything(client, officer
 
 def test_a_person_edit_page_costs_the_same_in_a_household_of_5_or_50(client, officer):
     family = make_household(children=1)
+    make_referral(family, actor=officer)  # a referral waiting: the front door's working relationship
     family_id, person_id = family.id, family.children[0].id
 
     def add(count):

@@ -9,7 +9,7 @@ from earlyhelp import clock
 from earlyhelp.clock import LONDON
 from earlyhelp.extensions import db
 from earlyhelp.models import Agency, AuditEvent, DecisionOutcome, Episode, LevelOfNeed, Referral
-from tests.factories import make_household, make_referral, make_user, reference
+from tests.factories import known_to, make_household, make_referral, make_user, reference
 from tests.helpers import TestClient, date_in, date_parts, error_messages, fresh, pdf_text, soup_of, text_of
 
 
@@ -321,8 +321,10 @@ def test_the_queue_lists_decided_referrals_when_asked_and_ignores_unknown_filter
 
 def test_practitioners_cannot_use_the_front_door_queue_but_can_read_a_referral(client):
     officer = make_user("front_door", team_name="Front door")
-    referral = make_referral(make_household(1), actor=officer)
-    client.sign_in(make_user("practitioner"))
+    referral = make_referral(family := make_household(1), actor=officer)
+    practitioner = make_user("practitioner")
+    known_to(family, practitioner)  # the practitioner's team holds the family
+    client.sign_in(practitioner)
     assert client.get("referrals.queue").status_code == 403
     soup = client.page("referrals.show", referral_id=referral.id)
     assert soup.select_one("form[action$='/clarity']") is None

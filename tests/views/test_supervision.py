@@ -432,7 +432,8 @@ def test_a_record_is_open_to_its_two_people_and_their_team_managers_only(client,
     for person in refused:
         reader = TestClient(app)
         reader.sign_in(person)
-        assert reader.get("supervision.show", supervision_id=record.id).status_code == 403, person.name
+        # Not found, exactly as a record that does not exist: nothing says it is there.
+        assert reader.get("supervision.show", supervision_id=record.id).status_code == 404, person.name
     db.session.expire_all()
     denied = db.session.scalars(
         select(AuditEvent.user_id).where(
