@@ -134,7 +134,7 @@ def test_clarity_ratings_add_up_per_agency_and_month(app):
         )
         rate_clarity(referral, clarity=clarity, note="", actor=officer)
     db.session.commit()
-    ratings = agency_quality(since=london(2025, 11, 1, 0))
+    ratings = agency_quality(officer, since=london(2025, 11, 1, 0))
     assert ratings["School"]["2025-11"] == {"yes": 1, "partly": 0, "no": 1}
     assert ratings["Police"]["2025-11"] == {"yes": 0, "partly": 1, "no": 0}
 
@@ -214,7 +214,7 @@ def test_ratings_count_in_the_london_month_the_referral_was_received(app):
     for received in (london(2025, 7, 1, 0, 30), london(2025, 12, 1, 0, 30), london(2025, 11, 30, 23, 30)):
         referral = make_referral(make_household(1), actor=officer, agency_name="Police", received_at=received)
         rate_clarity(referral, clarity="yes", note="", actor=officer)
-    ratings = agency_quality(since=london(2025, 6, 1, 0), until=london(2025, 12, 31, 0))
+    ratings = agency_quality(officer, since=london(2025, 6, 1, 0), until=london(2025, 12, 31, 0))
     assert {month: counts["yes"] for month, counts in ratings["Police"].items()} == {
         "2025-07": 1,
         "2025-11": 1,
