@@ -1,5 +1,6 @@
 """An administrator adds people, changes their role and team, and disables them."""
 
+import pytest
 from sqlalchemy import select
 
 from earlyhelp.extensions import db
@@ -163,6 +164,13 @@ def test_an_administrator_changes_a_role_and_team(client, make_user):
     person = fresh(person)
     assert (person.role.code, person.team.name, person.active) == ("team_manager", "Social care team", True)
     assert f"Changes to {person.name} have been saved." in client.get("admin.users").text
+    changed = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.record_id == str(person.id))
+    )
+    assert (changed.outcome, changed.detail) == (
+        "ok",
+        "role: Early help practitioner -> Team manager; team: Early help team -> Social care team",
+    )
 
 
 def test_disabling_a_user_ends_their_sessions(client, make_user, app):
@@ -201,3 +209,97 @@ def test_an_unknown_user_is_not_found(client, make_user):
     client.sign_in(_admin(make_user))
     assert client.get("admin.edit_user", user_id=999999).status_code == 404
     assert client.get("/admin/users/99999999999999999999").status_code == 404  # typed by hand, too big for the database
+
+
+def test_giving_someone_a_case_role_is_audited_with_what_it_was_and_is(client, make_user):
+    admin = _admin(make_user)
+    person = make_user("administrator", team_name=None)
+    client.sign_in(admin)
+    client.post(
+        "admin.edit_user",
+        {
+            "role": str(factories.role("social_worker").id),
+            "team": str(factories.team("Social care team").id),
+            "active": "y",
+        },
+        user_id=person.id,
+    )
+    changed = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.record_id == str(person.id))
+    )
+    assert changed.detail == "role: Administrator -> Social worker; team: none -> Social care team"
+    assert changed.user_id == admin.id
+
+
+def test_saving_only_the_status_says_nothing_about_role_or_team(client, make_user):
+    person = make_user("practitioner")
+    client.sign_in(_admin(make_user))
+    client.post("admin.edit_user", {"role": str(person.role_id), "team": str(person.team_id)}, user_id=person.id)
+    changed = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.record_id == str(person.id))
+    )
+    assert (changed.outcome, changed.detail) == ("ok", "")
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "field"),
+    [
+        ({"role": "social_worker"}, "You cannot change your own role. Ask another administrator", "role"),
+        ({"team": "Social care team"}, "You cannot change your own team. Ask another administrator", "team"),
+    ],
+    ids=["role", "team"],
+)
+def test_an_administrator_cannot_change_their_own_role_or_team(client, make_user, change, message, field):
+    admin = _admin(make_user)
+    client.sign_in(admin)
+    form = {"role": str(admin.role_id), "team": "", "active": "y"}
+    if "role" in change:
+        form["role"] = str(factories.role(change["role"]).id)
+    if "team" in change:
+        form["team"] = str(factories.team(change["team"]).id)
+    soup = soup_of(client.post("admin.edit_user", form, user_id=admin.id))
+    assert error_messages(soup) == [message]
+    assert soup.select_one(".govuk-error-summary__list a")["href"] == f"#{field}"
+    admin = fresh(admin)
+    assert (admin.role.code, admin.team_id) == ("administrator", None)
+    refused = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.user_id == admin.id))
+    assert refused.outcome == "refused"
+
+
+def test_my_own_page_shows_my_role_and_team_without_offering_to_change_them(client, make_user):
+    admin = _admin(make_user)
+    client.sign_in(admin)
+    soup = client.page("admin.edit_user", user_id=admin.id)
+    assert soup.select("select#role, select#team") == []
+    assert "Administrator" in text_of(soup, "#own-role-and-team") and "No team" in text_of(soup, "#own-role-and-team")
+    response = client.post(
+        "admin.edit_user",
+        {
+            "role": soup.select_one("input[name=role]")["value"],
+            "team": soup.select_one("input[name=team]")["value"],
+            "active": "y",
+        },
+        user_id=admin.id,
+    )
+    assert response.status_code == 302
+
+
+def test_a_head_of_service_is_added_without_a_team_and_the_role_is_audited(client, make_user):
+    client.sign_in(_admin(make_user))
+    response = client.post(
+        "admin.new_user",
+        {
+            "name": "Hana Overseer",
+            "email": "hana.overseer@test.example",
+            "role": str(factories.role("head_of_service").id),
+            "team": "",
+            "password": "a long temporary phrase",
+        },
+    )
+    assert response.status_code == 302
+    hana = User.by_email("hana.overseer@test.example")
+    assert (hana.role.code, hana.team) == ("head_of_service", None)
+    created = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "create", AuditEvent.record_id == str(hana.id))
+    )
+    assert created.detail == "role: none -> Head of service; team: none -> none"
