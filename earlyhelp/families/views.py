@@ -4,7 +4,6 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock, policy
 from earlyhelp.access import case_worker, record
@@ -47,7 +46,7 @@ def search():
             date_of_birth=form.date_of_birth.data,
             postcode=form.postcode.data or "",
             viewer=current_user,
-        ).options(selectinload(Family.members))
+        )
         results = db.paginate(
             query, page=page_number("page"), per_page=current_app.config["FAMILIES_PER_PAGE"], error_out=False
         )

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select, true
+from sqlalchemy.orm import aliased, selectinload
 
 from earlyhelp import clock, policy
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused
@@ -120,10 +121,12 @@ def possible_duplicates(
     ]
     if not conditions:
         return []
-    open_to_viewer = policy.not_restricted_for(viewer, Family.id) if viewer is not None else true()
+    # The family is an alias: policy.not_restricted_for() asks about Family in a subquery of its own.
+    family = aliased(Family)
+    open_to_viewer = policy.not_restricted_for(viewer, family.id) if viewer is not None else true()
     rows = db.session.execute(
-        select(Person, Family.reference, open_to_viewer.label("open_to_viewer"))
-        .join(Family, Person.family_id == Family.id)
+        select(Person, family.reference, open_to_viewer.label("open_to_viewer"))
+        .join(family, Person.family_id == family.id)
         .where(or_(*conditions))
         .order_by(Person.family_id, Person.id)
         .limit(limit)
@@ -246,11 +249,13 @@ def search(
 ) -> Select:
     """Families matching every criterion given. Names match any household member by prefix, in any case.
 
-    With a viewer (as every page gives), a restricted family they are not named on is never found. Which
-    of the rest they may open is the page's question (policy.visible_among, once per page)."""
-    query = select(Family)
+    Each household is loaded with its family. With a viewer (as every page gives), a restricted family they
+    are not named on is never found. Which of the rest they may open is the page's question
+    (policy.visible_among, once per page)."""
+    family = aliased(Family)  # policy.not_restricted_for() asks about Family in a subquery of its own
+    query = select(family).options(selectinload(family.members))
     if viewer is not None:
-        query = query.where(policy.not_restricted_for(viewer, Family.id))
+        query = query.where(policy.not_restricted_for(viewer, family.id))
     person_conditions = []
     for word in name.lower().split():
         pattern = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -263,12 +268,12 @@ def search(
     if date_of_birth:
         person_conditions.append(Person.date_of_birth == date_of_birth)
     if person_conditions:
-        query = query.where(Family.id.in_(select(Person.family_id).where(*person_conditions)))
+        query = query.where(family.id.in_(select(Person.family_id).where(*person_conditions)))
     if reference.strip():
-        query = query.where(Family.reference == reference.strip().upper())
+        query = query.where(family.reference == reference.strip().upper())
     if postcode.strip():
-        query = query.where(Family.postcode.startswith(postcode_prefix(postcode), autoescape=True))
-    return query.order_by(Family.reference)
+        query = query.where(family.postcode.startswith(postcode_prefix(postcode), autoescape=True))
+    return query.order_by(family.reference)
 
 
 def open_episodes(family_id: int) -> list[Episode]:
