@@ -86,6 +86,7 @@ def test_next_steps_from_general_supervision_need_a_family(app):
 def test_a_case_supervision_keeps_its_decisions_and_makes_tracked_next_steps(app):
     morgan, robin = manager(), practitioner()
     family = make_household(children=1)
+    make_episode(family, lead=robin)  # Robin leads: both may own its next steps
     steps = [
         NextStepInput(
             what="Phone Oakfield School", owner_kind="user", owner_user_id=robin.id, due_on=TODAY + timedelta(days=7)
@@ -158,7 +159,7 @@ def test_the_team_list_shows_each_practitioner_overdue_never_due_soon_or_up_to_d
     supervise(morgan, soon, held_on=date(2026, 2, 11), next_on=date(2026, 3, 11))
     supervise(morgan, fine, held_on=date(2026, 3, 2), next_on=date(2026, 3, 30))
 
-    people, _ = due_for_team(team("Early help team").id, TODAY)
+    people, _ = due_for_team(morgan, TODAY)
     assert [(person.name, due.state, due.last_held, due.next_due) for person, due in people] == [
         ("Ash Overdue-Example", "overdue", date(2026, 1, 28), date(2026, 2, 25)),
         ("Bo Never-Example", "never", None, None),
@@ -182,7 +183,7 @@ def test_the_team_list_shows_each_family_a_practitioner_leads_with_its_case_supe
     # A general supervision is no family's case supervision.
     supervise(morgan, kit, held_on=date(2026, 3, 3), next_on=date(2026, 3, 31))
 
-    _, families = due_for_team(team("Early help team").id, TODAY)
+    _, families = due_for_team(morgan, TODAY)
     assert [(family.id, lead.name, due.state, due.next_due) for family, lead, due in families] == [
         (overdue.id, "Robin Quillfeather", "overdue", date(2026, 2, 2)),
         (never.id, "Kit Marrowby", "never", None),
@@ -211,6 +212,6 @@ def test_an_overdue_case_supervision_is_still_due_after_a_later_one_about_anothe
     overdue = supervise(morgan, robin, held_on=date(2026, 1, 7), next_on=date(2026, 2, 4), family=first)
     supervise(morgan, robin, held_on=date(2026, 2, 25), next_on=date(2026, 3, 25), family=second)
 
-    _, families = due_for_team(team("Early help team").id, TODAY)
+    _, families = due_for_team(morgan, TODAY)
     assert [due.state for family, _, due in families if family.id == first.id] == ["overdue"]
     assert overdue.id in [s.id for s in due_for([robin], TODAY, viewer=robin)]
