@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from earlyhelp import clock, create_app
 from earlyhelp.extensions import db
-from earlyhelp.models import Family, RestrictedAccess
+from earlyhelp.models import Family, RestrictedAccess, User
 from earlyhelp.policy import RoleCode
 from earlyhelp.services.referrals import CLARITY_CHOICES, FEEDBACK_METHODS
 from tests.factories_access import ensure_team, make_family_with_everything, quick_user
@@ -124,10 +124,13 @@ def _world():
             )
         people[(3, RoleCode.ADMINISTRATOR)] = quick_user(RoleCode.ADMINISTRATOR, team_name=None)
         # Signed in once each (a password check takes a third of a second): the sessions are the module's.
+        people[(0, "lead")] = db.session.get(User, records.lead_id)
+        emails = {key: person.email for key, person in people.items()}
+        db.session.remove()  # no read left open while the sign-ins write
         clients = {}
-        for key, person in people.items():
+        for key, email in emails.items():
             client = TestClient(app)
-            client.sign_in(person)
+            client.sign_in(email)
             clients[key] = (client, client.csrf_token())
         db.session.remove()
         yield app, records, clients
@@ -323,3 +326,18 @@ def test_a_record_one_may_not_see_is_not_found_exactly_as_one_that_does_not_exis
     missing = client.get(endpoint, **{argument: 987654})
     assert hidden.status_code == missing.status_code == 404
     assert _without_tokens(hidden.get_data(as_text=True)) == _without_tokens(missing.get_data(as_text=True))
+
+
+def test_the_checks_above_would_see_a_leak_and_a_change(app, records, people):
+    """The family's own lead is let in, sees the family's names, and a POST of theirs changes the database:
+    so a 404 with no names and no change, above, means the outsider was kept out."""
+    client, token = people[(0, "lead")]
+    page = client.get("families.show", family_id=records.family_id)
+    assert page.status_code == 200
+    assert set(_leaks(page, records)) >= {records.secrets[0], records.secrets[1]}
+    before = _dump()
+    client.http.post(
+        client.url("next_steps.done", step_id=records.plan_step_id), data={"csrf_token": token, **_form(records)}
+    )
+    db.session.expire_all()
+    assert "next_step" in _differences(before, _dump())
