@@ -31,6 +31,10 @@ DEMO_ACCOUNTS = [
     ("admin", "Ash Administrator", "administrator", None),
     # A second manager, so that step-downs from social care have someone to approve them.
     ("social.care.manager", "Casey Carelead", "team_manager", "Social care team"),
+    # Oversight across teams: every family that is not restricted, who has looked, restrictions.
+    ("head.of.service", "Harper Headofservice", "head_of_service", None),
+    # A practitioner in another team: finds the north team's families only as "known to", and may break the glass.
+    ("practitioner.south", "Jamie Southgate", "practitioner", "Early help south"),
 ]
 
 # A council gives a worker 15 to 25 open families; the demo aims at this many, and adds practitioners and
@@ -47,7 +51,7 @@ def is_loaded() -> bool:
 
 
 def accounts() -> list[User]:
-    """The six accounts the README names, one for each role (not the colleagues added to spread caseloads)."""
+    """The accounts the README names, one for each role (not the colleagues added to spread caseloads)."""
     emails = [f"{local}@{DEMO_DOMAIN}" for local, *_ in DEMO_ACCOUNTS]
     return db.session.scalars(select(User).where(User.email.in_(emails)).order_by(User.id)).all()
 
@@ -59,7 +63,7 @@ def database_is_empty() -> bool:
 
 
 def seed(*, password: str, family_count: int, random_seed: int | None = None) -> list[User]:
-    """Fill an empty database. Returns the six README accounts; colleagues are added to share the caseloads."""
+    """Fill an empty database. Returns the README accounts; colleagues are added to share the caseloads."""
     rng = random.Random(random_seed)
     fake = Faker("en_GB")
     fake.seed_instance(random_seed)
@@ -88,6 +92,7 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     _transfer_history(accounts)
     _supervision_history(accounts)
     _family_plan_history(accounts)
+    _access_history(accounts)
     db.session.add(Setting(key=MARKER, value=f"loaded {clock.now().isoformat()}"))
     db.session.commit()
     return accounts
@@ -475,6 +480,36 @@ def _family_plan_history(accounts: list[User]) -> None:
         if number == 1:
             draft = family_plans.start_draft(family, actor=practitioner, today=today)
             draft.working_well = "Mum now gets all the children to school. Gran helps on Fridays."
+
+
+def _access_history(accounts: list[User]) -> None:
+    """One restricted family (its lead and manager named), and a practitioner from another team who broke
+    the glass to open a family this morning: what the manager's "who has looked" page is for."""
+    from earlyhelp.models import Episode
+    from earlyhelp.services.break_glass import break_glass
+    from earlyhelp.services.restrictions import restrict_family
+
+    people = {a.email.split("@")[0]: a for a in accounts}
+    manager = people["team.manager"]
+    held = db.session.scalars(
+        select(Episode)
+        .where(Episode.team_id == manager.team_id, Episode.lead_id.is_not(None), Episode.ended_on.is_(None))
+        .order_by(Episode.id)
+    ).all()
+    if len(held) < 2:
+        return
+    restricted, opened = held[-1], held[-2]
+    restrict_family(
+        restricted.family,
+        reason="A member of staff is related to this family: only the people named may see the record.",
+        named=[manager, restricted.lead],
+        actor=manager,
+    )
+    break_glass(
+        opened.family,
+        reason="Out-of-hours call from the police about the children: finding out who the lead worker is.",
+        actor=people["practitioner.south"],
+    )
 
 
 def _teams() -> dict[str, Team]:
