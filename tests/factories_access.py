@@ -71,8 +71,8 @@ def ensure_team(name: str, service_code: str) -> Team:
 
 def make_family_with_everything() -> FamilyRecords:
     """A household of a parent and two children, with a decided referral, an open early help episode (and a
-    social care one), a draft step-up with a handover plan and a next step, an issued family plan and a
-    draft of its next version, and a case supervision with an action."""
+    social care one), a draft step-up with a handover plan and a next step, two issued versions of the family
+    plan and a draft of the next, and a case supervision with an action."""
     today = clock.today()
     officer = quick_user("front_door", team_name="Front door")
     lead = quick_user("practitioner", team_name="Early help team")
@@ -115,9 +115,11 @@ def make_family_with_everything() -> FamilyRecords:
         today=today,
     )
 
-    issued = plan_service.start_draft(family, actor=lead, today=today)
-    plan_service.save_draft(issued, changes={"worries": f"{SECRET}: mornings are chaotic."}, child_words={}, actor=lead)
-    issue_as_stored(issued, by=lead)
+    # Two issued versions (a comparison needs one before it) and a draft of the third.
+    for words in ("mornings are chaotic", "mornings are calmer"):
+        issued = plan_service.start_draft(family, actor=lead, today=today)
+        plan_service.save_draft(issued, changes={"worries": f"{SECRET}: {words}."}, child_words={}, actor=lead)
+        issue_as_stored(issued, by=lead)
     draft = plan_service.start_draft(family, actor=lead, today=today)
     db.session.commit()
     plan_step = NextStep(
@@ -194,3 +196,55 @@ def quick_user(role_code: str, *, team_name: str | None) -> User:
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def values_for(records: FamilyRecords, endpoint: str, rule: str, step_kind: str = "handover_step_id") -> dict:
+    """What to fill each argument of a route's URL with: the family's matching record."""
+    return {
+        "family_id": records.family_id,
+        "person_id": records.person_id,
+        "referral_id": records.referral_id,
+        "episode_id": records.social_care_episode_id if "step-down" in rule else records.episode_id,
+        "transfer_id": records.transfer_id,
+        "step_id": getattr(records, step_kind),
+        "plan_id": (
+            records.issued_plan_id  # documents and comparisons exist only for issued versions
+            if endpoint in ("family_plans.download", "family_plans.changes")
+            else records.draft_plan_id
+        ),
+        "kind": "family",
+        "supervision_id": records.supervision_id,
+        "user_id": records.lead_id,
+    }
+
+
+# Whom a route is for, with a working relationship to the family: the first of these its policy allows.
+PREFERRED_ROLES = ("practitioner", "social_worker", "front_door", "team_manager", "head_of_service")
+
+
+def insider_for(app, rule, records: FamilyRecords, *, head_of_service_id: int, administrator_id: int) -> int:
+    """The id of the person to open a route as: of a role its policy is for (the first of PREFERRED_ROLES),
+    who works with the family, and whom the route's record check lets in when there is one (a manager's
+    page is opened by the manager). Never an administrator, unless the route is only for administrators."""
+    view = app.view_functions[rule.endpoint]
+    by_role = {
+        "practitioner": records.lead_id,  # leads the early help episode
+        "social_worker": records.social_worker_id,  # leads the social care episode
+        "front_door": records.officer_id,  # recorded and decided the referral
+        "team_manager": records.manager_id,  # manages the team holding the episode
+        "head_of_service": head_of_service_id,
+    }
+    allowed = {str(code) for code in view.access_policy.roles}
+    if not allowed:
+        return records.lead_id
+    candidates = [by_role[code] for code in PREFERRED_ROLES if code in allowed]
+    if not candidates:
+        return administrator_id
+    scope = getattr(view, "record_scope", None)
+    if scope is None:
+        return candidates[0]
+    target = db.session.get(scope.model, values_for(records, rule.endpoint, rule.rule)[scope.argument])
+    for person in candidates:
+        if scope.check(db.session.get(User, person), target, scope.reading_is):
+            return person
+    return candidates[0]

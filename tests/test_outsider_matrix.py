@@ -25,7 +25,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import Family, RestrictedAccess, User
 from earlyhelp.policy import RoleCode
 from earlyhelp.services.referrals import CLARITY_CHOICES, FEEDBACK_METHODS
-from tests.factories_access import ensure_team, make_family_with_everything, quick_user
+from tests.factories_access import ensure_team, make_family_with_everything, quick_user, values_for
 from tests.helpers import TestClient, app_on_fresh_database, date_parts
 
 # Rules with an <int:...> argument that need no record check. None today: every route that names a record
@@ -176,21 +176,7 @@ def _restrict(records):
 
 
 def _values(records, endpoint, rule, kind):
-    values = {
-        "family_id": records.family_id,
-        "person_id": records.person_id,
-        "referral_id": records.referral_id,
-        "episode_id": records.social_care_episode_id if "step-down" in rule else records.episode_id,
-        "transfer_id": records.transfer_id,
-        "step_id": getattr(records, kind) if kind else None,
-        "plan_id": records.issued_plan_id
-        if endpoint in ("family_plans.download", "family_plans.changes")
-        else records.draft_plan_id,
-        "kind": "family",
-        "supervision_id": records.supervision_id,
-        "user_id": records.lead_id,
-    }
-    return values
+    return values_for(records, endpoint, rule, kind or "handover_step_id")
 
 
 def _address(app, endpoint, rule, values):
