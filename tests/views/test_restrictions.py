@@ -24,7 +24,7 @@ from tests.factories import (
     make_transfer,
     make_user,
 )
-from tests.helpers import error_messages, fresh, soup_of, text_of
+from tests.helpers import TestClient, error_messages, fresh, soup_of, statements_of, text_of
 
 REASON = "A member of staff's sister: only the team manager and Robin may see it."
 
@@ -380,3 +380,23 @@ def test_the_duplicate_check_on_a_new_family_does_not_find_it(client, world):
     assert world.family.reference in possible_matches(client, world.family)
     restrict(world)
     assert hidden_from(possible_matches(client, world.family), world.family)
+
+
+# The same number of statements with 5 people and with 50
+
+
+def statements_with(client, world, people: int) -> tuple[int, int]:
+    team = [make_user("practitioner", name=f"Pat Colleague {n}") for n in range(people)]
+    restrictions.restrict_family(world.family, reason=REASON, named=team, actor=world.manager)
+    client.sign_in(world.manager)
+    return (
+        statements_of(client, "restrictions.edit", family_id=world.family.id),
+        statements_of(client, "families.show", family_id=world.family.id),
+    )
+
+
+def test_the_restriction_page_and_the_banner_run_as_many_statements_for_5_people_as_for_50(app, world):
+    five = statements_with(TestClient(app), world, 5)
+    restrictions.lift_restriction(world.family, reason="Starting again with more people.", actor=world.manager)
+    fifty = statements_with(TestClient(app), world, 50)
+    assert five == fifty
