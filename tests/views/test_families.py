@@ -819,3 +819,15 @@ def test_ages_are_given_as_people_say_them():
     assert age(date(2023, 6, 15), today) == "2 years"
     assert age(date(2010, 6, 16), today) == "14 years"
     assert age(None, today) == "Age not known"
+
+
+def test_at_the_front_door_a_new_family_leads_to_recording_its_referral(client, make_user):
+    client.sign_in(make_user("front_door", team_name="Front door"))
+    response = client.post("families.new", new_family_form())
+    family = db.session.scalar(select(Family).where(Family.address == "12 Imaginary Lane, Testtown"))
+    assert response.headers["Location"] == client.url("referrals.new", family_id=family.id)
+    page = client.page(response.headers["Location"])
+    assert text_of(page, "h1") == "Record a referral"
+    assert f"Family {family.reference} created. Record the referral about them" in text_of(
+        page, ".govuk-notification-banner"
+    )
