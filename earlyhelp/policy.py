@@ -221,14 +221,20 @@ def visible_among(user, ids) -> set[int]:
 
 
 def not_restricted_for(user, family_id_column):
-    """A WHERE clause for any list with a family: drops restricted families this person is not named on."""
+    """A WHERE clause for any list with a family: drops restricted families this person is not named on.
+
+    The family it looks at is an alias of its own, so the clause means the same in a query of families.
+    """
+    from sqlalchemy.orm import aliased
+
     from earlyhelp.models import Family
 
+    family = aliased(Family)
     return ~exists(
-        select(Family.id).where(
-            Family.id == family_id_column,
-            Family.restricted.is_(True),
-            Family.id.not_in(_named_on_restricted(user)),
+        select(family.id).where(
+            family.id == family_id_column,
+            family.restricted.is_(True),
+            family.id.not_in(_named_on_restricted(user)),
         )
     )
 
@@ -294,8 +300,8 @@ def may_see_supervision(user, supervision) -> bool:
 
 def may_change_next_step(user, step) -> bool:
     """Its owner, or whoever may change the family; a supervision action only for those who see the record."""
-    if not _supervision_visible(user, step):
-        return False
+    if not _supervision_visible(user, step) or not may_view_family(user, step.family_id):
+        return False  # a restricted family's step is not its unnamed owner's to change
     return user.id == step.owner_user_id or may_change_family(user, step.family_id)
 
 
@@ -345,7 +351,7 @@ def may_restrict(user, family_id: int) -> bool:
 
 
 def may_see_who_looked(user, family_id: int) -> bool:
-    """The family's team managers and the head of service."""
+    """The family's team managers and the head of service (who_looked_record adds: never by break-glass)."""
     return (is_team_manager(user) or is_head_of_service(user)) and may_view_family(user, family_id)
 
 

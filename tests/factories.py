@@ -196,8 +196,11 @@ def make_next_step(
     source_type="supervision",
     source_id=None,
 ):
-    """A next step for `owner`, added through the service (by `by`, or the owner) in a new family if none is given."""
-    family = family or make_household(children=1)
+    """A next step for `owner`, added through the service (by `by`, or the owner): in a new family held by the
+    owner's team if none is given (an owner must be someone who may see the family)."""
+    if family is None:
+        family = make_household(children=1)
+        known_to(family, owner)
     return add_next_step(
         family.id,
         NextStepInput(what=what, owner_kind="user", owner_user_id=owner.id, due_on=due_on or clock.today()),

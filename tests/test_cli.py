@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from earlyhelp.config import ProductionConfig
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Person, Role, User
+from earlyhelp.services.demo import DEMO_ACCOUNTS
 from tests.helpers import app_on_fresh_database
 
 
@@ -25,12 +26,19 @@ def test_seed_demo_fills_an_empty_database_and_prints_one_account_per_role(empty
     result = run(empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "12", "--seed", "3")
     assert result.exit_code == 0, result.output
     assert "Password for every account: a shared demo phrase" in result.output
-    for role in ["Early help practitioner", "Social worker", "Front door officer", "Team manager", "Administrator"]:
+    for role in [
+        "Early help practitioner",
+        "Social worker",
+        "Front door officer",
+        "Team manager",
+        "Administrator",
+        "Head of service",
+    ]:
         assert re.search(rf"@northshire\.example\s+{role} \(", result.output), role
     with empty_app.app_context():
         assert db.session.scalar(select(func.count(Family.id))) == 12
         assert db.session.scalar(select(func.count(Person.id)).where(Person.is_child)) >= 12
-        assert db.session.scalar(select(func.count(User.id))) == 6
+        assert db.session.scalar(select(func.count(User.id))) == len(DEMO_ACCOUNTS)
         assert User.by_email("practitioner@northshire.example").check_password("a shared demo phrase")
 
 
@@ -116,8 +124,8 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 def test_seed_demo_shares_families_out_as_a_council_would_so_each_worker_leads_15_to_25(empty_app):
     result = run(empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "150", "--seed", "4")
     assert result.exit_code == 0, result.output
-    # Only the six accounts the README names are printed; the colleagues share the caseloads.
-    assert len(re.findall(r"@northshire\.example", result.output)) == 6
+    # Only the accounts the README names are printed; the colleagues share the caseloads.
+    assert len(re.findall(r"@northshire\.example", result.output)) == len(DEMO_ACCOUNTS)
     with empty_app.app_context():
         caseloads = dict(
             db.session.execute(

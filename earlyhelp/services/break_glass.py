@@ -32,14 +32,21 @@ def check_reason(reason: str | None) -> str:
 
 
 def _managers_holding(family_id: int) -> list[User]:
-    """The active team managers of every team with an open episode of the family."""
+    """The active team managers of every team with an open episode of the family; when no team holds it,
+    the heads of service, so that an opening is always seen by someone who can ask why."""
     teams = select(Episode.team_id).where(Episode.family_id == family_id, Episode.ended_on.is_(None))
-    return db.session.scalars(
+    managers = db.session.scalars(
         select(User)
         .join(Role)
         .where(User.team_id.in_(teams), User.active, Role.code == RoleCode.TEAM_MANAGER)
         .order_by(User.id)
     ).all()
+    return (
+        managers
+        or db.session.scalars(
+            select(User).join(Role).where(User.active, Role.code == RoleCode.HEAD_OF_SERVICE).order_by(User.id)
+        ).all()
+    )
 
 
 @use_case("break_glass", "family")

@@ -256,7 +256,7 @@ def queue_counts(user: User) -> dict[str, int]:
     row = db.session.execute(
         select(*(func.count(Transfer.id).filter(condition).label(name) for name, condition in conditions.items()))
         .select_from(Transfer)
-        .where(or_(*conditions.values()))
+        .where(or_(*conditions.values()), not_restricted_for(user, Transfer.family_id))
     ).one()
     return {name: row._mapping[name] for name in QUEUES}
 

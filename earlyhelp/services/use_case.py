@@ -15,6 +15,7 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import select
 
+from earlyhelp import policy
 from earlyhelp.database import begin_writing
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
@@ -49,6 +50,7 @@ def use_case(action: str, record_type: str) -> Callable[[Callable[P, R]], Callab
             try:
                 result = function(*args, **kwargs)
                 db.session.commit()
+                policy.forget_cached()  # a change may give or take someone's access to a family
                 return result
             except Refused:
                 db.session.rollback()

@@ -38,7 +38,10 @@ def test_the_page_says_what_is_recorded_who_will_see_it_and_for_how_long(client,
     assert "Known to Social care team, lead Rowan Carewell" in text_of(soup, "main")
     assert soup.select_one("label[for=reason]").get_text(strip=True) == "Why do you need to open this record?"
     warning = text_of(soup, ".govuk-warning-text")
-    assert "recorded" in warning and "Your manager and the family's team manager will see it" in warning
+    assert (
+        "recorded" in warning
+        and "The family's team manager (or, if no team holds the family, the head of service) is told" in warning
+    )
     assert "for 24 hours" in warning
     # Nothing about the children before the glass is broken.
     for child in family.children:
