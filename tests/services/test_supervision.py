@@ -11,7 +11,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, NextStep, Supervision, SupervisionDecision, TimelineEntry
 from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.supervision import default_next_date, due_for, due_for_team, record_supervision
-from tests.factories import make_episode, make_household, make_user, team
+from tests.factories import make_episode, make_household, make_user
 
 TODAY = date(2026, 3, 4)  # a Wednesday
 

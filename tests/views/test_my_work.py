@@ -12,7 +12,15 @@ from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
-from tests.factories import make_episode, make_household, make_referral, make_supervision, make_transfer, make_user
+from tests.factories import (
+    known_to,
+    make_episode,
+    make_household,
+    make_referral,
+    make_supervision,
+    make_transfer,
+    make_user,
+)
 from tests.helpers import short_date, soup_of, text_of
 
 HTMX = {"HX-Request": "true"}
@@ -27,8 +35,11 @@ def practitioner(name="Robin Quillfeather", team_name="Early help team"):
 
 
 def give(owner, what, due_on, *, family=None, by=None):
-    """A next step for `owner`; one due in the past is set up as if written a week before it fell due."""
-    family = family or make_household(children=1)
+    """A next step for `owner`; one due in the past is set up as if written a week before it fell due. In a
+    new family held by the owner's team unless one is given (an owner works with the family)."""
+    if family is None:
+        family = make_household(children=1)
+        known_to(family, owner)
     step = add_next_step(
         family.id,
         NextStepInput(what=what, owner_kind="user", owner_user_id=owner.id, due_on=due_on),

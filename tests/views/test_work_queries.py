@@ -14,7 +14,15 @@ from earlyhelp.domain.transfers import TransferAction
 from earlyhelp.extensions import db
 from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.notifications import notify
-from tests.factories import make_episode, make_household, make_next_step, make_supervision, make_transfer, make_user
+from tests.factories import (
+    known_to,
+    make_episode,
+    make_household,
+    make_next_step,
+    make_supervision,
+    make_transfer,
+    make_user,
+)
 from tests.helpers import soup_of
 from tests.helpers import statements_of as statements
 
@@ -235,7 +243,9 @@ def test_notifications_run_the_same_statements_for_5_notices_as_for_50(client):
 @pytest.mark.parametrize("endpoint", ["next_steps.reschedule", "next_steps.close"])
 def test_a_next_steps_change_date_and_close_pages_run_the_same_statements_for_5_changes_as_for_50(client, endpoint):
     robin = practitioner()
-    step = a_step(make_household(children=1), robin, 30)
+    family = make_household(children=1)
+    known_to(family, robin)
+    step = a_step(family, robin, 30)
 
     def grow(made, size):
         for number in range(made, size):
