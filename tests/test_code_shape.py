@@ -97,3 +97,16 @@ def test_every_fragment_comes_from_the_one_htmx_helper():
         if re.search(r"\bhtmx\.(boosted|history_restore_request)|request\.headers\.get\([\"']HX-Request", source):
             found.append(_relative(path))
     assert found == []
+
+
+# Who may see what is decided in earlyhelp/policy.py only: nothing else compares a role to a string.
+ROLE_WORDS = re.compile(r"""role\.code\s*(==|!=|\bin\b)|Role\.code\s*==\s*["']|roles\(\s*["']|has_role\([^)]*["']""")
+ROLE_CODES_AS_DATA = {"earlyhelp/policy.py"}
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in SOURCES + TEMPLATES if _relative(p) not in ROLE_CODES_AS_DATA], ids=_relative
+)
+def test_no_role_is_compared_outside_the_policy_module(path):
+    found = [line.strip() for line in path.read_text().splitlines() if ROLE_WORDS.search(line)]
+    assert not found, f"ask earlyhelp/policy.py instead: {found}"
