@@ -114,6 +114,18 @@ def test_an_outsider_finds_only_who_holds_a_family_breaks_the_glass_and_the_mana
     expect(main.get_by_role("link", name="Who has looked at this family")).to_have_count(0)
     check_page(page)
     shot(page, "3-banner")
+    # While the glass is broken, the family's records open from its page (read only).
+    for link, heading in (
+        ("See the family plan", "Family plan"),
+        ("Step-up to Social care team", "Step-up"),
+        (re.compile(r"^School, received"), "Referral"),
+    ):
+        page.goto(url(live_app, "families.show", family_id=held.family_id))
+        with page.expect_navigation() as opened:
+            page.get_by_role("link", name=link).click()
+        assert opened.value.status == 200, f"{page.url}: {opened.value.status}"
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        check_page(page)
 
     # 4. The north team's manager is told, opens the family and sees who has looked.
     page.get_by_role("button", name="Sign out").click()
