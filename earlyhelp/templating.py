@@ -20,15 +20,25 @@ NAVIGATION = [
     ("Records I opened", "looked.records_opened", None),
 ]
 
+# Where an item is active besides its own blueprint's pages. "Records I opened" is one page of the "looked"
+# blueprint, whose other pages (a family's who-has-looked) belong under "Families".
+ONLY_ITS_OWN_PAGE = {"looked.records_opened"}
+ALSO_ACTIVE_ON = {"families.search": {"looked.who_looked", "looked.who_looked_csv"}}
+
+
+def _is_active(endpoint: str) -> bool:
+    if request.endpoint == endpoint or request.endpoint in ALSO_ACTIVE_ON.get(endpoint, ()):
+        return True
+    blueprint = endpoint.split(".")[0]
+    return blueprint != "main" and endpoint not in ONLY_ITS_OWN_PAGE and request.blueprint == blueprint
+
 
 def navigation_items() -> list[dict]:
     """The links a person may follow: each endpoint's own access policy decides, never a list of roles here."""
     items = []
     for text, endpoint, also in NAVIGATION:
         if policy_for(endpoint).allows(current_user) and (also is None or also(current_user)):
-            blueprint = endpoint.split(".")[0]
-            active = request.endpoint == endpoint or (blueprint != "main" and request.blueprint == blueprint)
-            items.append({"text": text, "href": url_for(endpoint), "active": active})
+            items.append({"text": text, "href": url_for(endpoint), "active": _is_active(endpoint)})
     return items
 
 

@@ -35,11 +35,14 @@ class WhoLookedFilters(FlaskForm):
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError("The to date must be the same as or after the from date")
 
-    def filters(self) -> EventFilters:
-        """What to narrow the list to; a filter with an error is left out, so the list still shows."""
+    def filters(self) -> EventFilters | None:
+        """What to narrow the list to, or None while any filter is wrong: a list that quietly left out the
+        wrong filter would show (or export) more than the manager asked for."""
+        if self.errors:
+            return None
         return EventFilters(
-            user_id=int(self.person.data) if self.person.data and not self.person.errors else None,
-            kind=self.action.data if self.action.data and not self.action.errors else None,
-            since=None if self.since.errors else self.since.data,
-            until=None if self.until.errors else self.until.data,
+            user_id=int(self.person.data) if self.person.data else None,
+            kind=self.action.data or None,
+            since=self.since.data,
+            until=self.until.data,
         )

@@ -31,7 +31,8 @@ def _criteria() -> dict:
 def who_looked(family_id: int):
     family = _family(family_id)
     form = _filters(family)
-    events = access_log.family_page(family.id, form.filters(), page=page_number())
+    filters = form.filters()
+    events = None if filters is None else access_log.family_page(family.id, filters, page=page_number())
     record_read("view", "audit_event", family_id=family.id)
     return render_page(
         "looked/who_looked.html",
@@ -39,6 +40,7 @@ def who_looked(family_id: int):
         family=family,
         form=form,
         events=events,
+        openings=access_log.family_openings(family.id),
         criteria=_criteria(),
         fragment=wants_fragment(),
     )
@@ -50,7 +52,11 @@ def who_looked(family_id: int):
 def who_looked_csv(family_id: int):
     family = _family(family_id)
     form = _filters(family)
-    body = access_log.family_csv(family.id, form.filters())
+    filters = form.filters()
+    if filters is None:
+        problems = "; ".join(message for messages in form.errors.values() for message in messages)
+        return Response(f"These filters are not right: {problems}. Nothing was exported.\n", 400, mimetype="text/plain")
+    body = access_log.family_csv(family.id, filters)
     record_read("export", "audit_event", family_id=family.id)
     filename = f"who-has-looked-{family.reference}-{clock.today():%Y-%m-%d}.csv"
     return Response(

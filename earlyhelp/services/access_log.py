@@ -18,11 +18,16 @@ from sqlalchemy.orm import aliased
 
 from earlyhelp import clock, policy
 from earlyhelp.extensions import db
-from earlyhelp.models import AuditEvent, BreakGlass, Family, Role, User
+from earlyhelp.models import AuditEvent, BreakGlass, Family, Role, Team, User
 
 PER_PAGE = 25
 EXPORT_LIMIT = 50_000  # a family's whole trail is far smaller; this only bounds a runaway export
 BREAK_GLASS_DAYS = 30
+# Looking at (or downloading) the who-has-looked page itself: kept in the audit table, never listed with the
+# family's events, or a manager's every visit would bury what others did.
+OWN_PAGE = "audit_event"
+# A break-glass opening and its audit event are written in one transaction, a moment apart.
+SAME_OPENING = timedelta(seconds=60)
 
 # Kinds of event a manager filters by: what was done, in words, and which audit actions it covers.
 READ_ACTIONS = ("view", "open", "list", "search", "report")
@@ -33,7 +38,7 @@ KINDS = {
     "change": "Changed",
     "download": "Downloaded or printed",
     BREAK_GLASS: "Broke the glass",
-    "denied": "Denied or refused",
+    "denied": "Denied or refused",  # every attempt turned away, "Tried to break the glass" among them
 }
 
 ACTION_WORDS = {
@@ -48,6 +53,7 @@ ACTION_WORDS = {
     BREAK_GLASS: "Broke the glass",
     "create": "Created",
     "update": "Changed",
+    "change": "Changed",
     "decide": "Decided",
     "approve": "Approved",
     "submit": "Submitted",
@@ -58,10 +64,31 @@ ACTION_WORDS = {
     "unrestrict": "Lifted the restriction",
 }
 
+# What a person was trying to do, for an attempt that was turned away: "Tried to open".
+TRIED_VERBS = {
+    "view": "view",
+    "open": "open",
+    "change": "change",  # a refused POST (earlyhelp/access.py)
+    "list": "list",
+    "search": "search",
+    "report": "report on",
+    "download": "download",
+    "print": "print",
+    "export": "export",
+    BREAK_GLASS: "break the glass",
+    "create": "create",
+    "update": "change",
+    "feedback": "give feedback",
+    "unrestrict": "lift the restriction",
+}
+
 OUTCOME_WORDS = {"ok": "Done", "denied": "Denied", "refused": "Refused"}
+TURNED_AWAY = ("denied", "refused")
 
 
-def action_words(action: str) -> str:
+def action_words(action: str, outcome: str = "ok") -> str:
+    if outcome in TURNED_AWAY:
+        return "Tried to " + TRIED_VERBS.get(action, action.replace("_", " "))
     return ACTION_WORDS.get(action) or action.replace("_", " ").capitalize()
 
 
@@ -96,6 +123,7 @@ class EventRow:
     user_id: int | None
     who: str
     role: str
+    team: str
     action: str
     record_type: str
     record_id: str | None
@@ -107,7 +135,12 @@ class EventRow:
 
     @property
     def what(self) -> str:
-        return action_words(self.action)
+        return action_words(self.action, self.outcome)
+
+    @property
+    def role_and_team(self) -> str:
+        """ "Early help practitioner, Early help south": an outsider stands out at once."""
+        return ", ".join(part for part in (self.role, self.team) if part)
 
     @property
     def record(self) -> str:
@@ -119,11 +152,12 @@ class EventRow:
 
     @property
     def broke_glass(self) -> bool:
-        return self.action == BREAK_GLASS
+        """Only an opening that happened: a refused attempt reads "Tried to break the glass", with no red tag."""
+        return self.action == BREAK_GLASS and self.outcome == "ok"
 
     @property
     def was_refused(self) -> bool:
-        return self.outcome in ("denied", "refused")
+        return self.outcome in TURNED_AWAY
 
 
 class RowPagination(Pagination):
@@ -147,6 +181,7 @@ def _events(*, with_family: bool = False) -> Select:
         AuditEvent.user_id,
         func.coalesce(User.name, "").label("who"),
         func.coalesce(Role.name, AuditEvent.role, "").label("role"),
+        func.coalesce(Team.name, "").label("team"),
         AuditEvent.action,
         AuditEvent.record_type,
         AuditEvent.record_id,
@@ -160,6 +195,7 @@ def _events(*, with_family: bool = False) -> Select:
         select(*columns)
         .outerjoin(User, User.id == AuditEvent.user_id)
         .outerjoin(Role, Role.code == AuditEvent.role)
+        .outerjoin(Team, Team.id == User.team_id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
     if with_family:
@@ -177,19 +213,21 @@ def _kind_clause(kind: str):
     if kind == "download":
         return and_(AuditEvent.action.in_(DOWNLOAD_ACTIONS), AuditEvent.outcome == "ok")
     if kind == BREAK_GLASS:
-        return AuditEvent.action == BREAK_GLASS
+        return and_(AuditEvent.action == BREAK_GLASS, AuditEvent.outcome == "ok")
     if kind == "change":
         return and_(
             not_(AuditEvent.action.in_((*READ_ACTIONS, *DOWNLOAD_ACTIONS, BREAK_GLASS))), AuditEvent.outcome == "ok"
         )
     if kind == "denied":
-        return AuditEvent.outcome.in_(("denied", "refused"))
+        return AuditEvent.outcome.in_(TURNED_AWAY)
     raise ValueError(f"unknown kind of event: {kind}")
 
 
 def family_events(family_id: int, filters: EventFilters = EventFilters()) -> Select:
-    """Everything recorded about one family, newest first, narrowed by the filters (one indexed query)."""
-    query = _events().where(AuditEvent.family_id == family_id)
+    """Everything recorded about one family, newest first, narrowed by the filters (one indexed query).
+
+    Views of this very list (record type "audit_event") are left out: they stay in the audit table."""
+    query = _events().where(AuditEvent.family_id == family_id, AuditEvent.record_type != OWN_PAGE)
     if filters.user_id:
         query = query.where(AuditEvent.user_id == filters.user_id)
     if filters.kind:
@@ -211,10 +249,66 @@ def people_who_looked(family_id: int) -> list[tuple[int, str]]:
     """Everyone with an event on this family, for the person filter: one query."""
     rows = db.session.execute(
         select(User.id, User.name)
-        .where(User.id.in_(select(AuditEvent.user_id).where(AuditEvent.family_id == family_id)))
+        .where(
+            User.id.in_(
+                select(AuditEvent.user_id).where(AuditEvent.family_id == family_id, AuditEvent.record_type != OWN_PAGE)
+            )
+        )
         .order_by(User.name, User.id)
     )
     return [(row.id, row.name) for row in rows]
+
+
+@dataclass(frozen=True)
+class Opening:
+    """One break-glass opening of a family: who, when, until when, and the reason they gave."""
+
+    user_id: int
+    who: str
+    role: str
+    team: str
+    at: object
+    expires_at: object
+    reason: str
+
+    @property
+    def role_and_team(self) -> str:
+        return ", ".join(part for part in (self.role, self.team) if part)
+
+    @property
+    def ended(self) -> bool:
+        return self.expires_at <= clock.now()
+
+
+def family_openings(family_id: int) -> list[Opening]:
+    """Every break-glass opening of this family, newest first, with the person's role and team: one query."""
+    rows = db.session.execute(
+        select(
+            BreakGlass.user_id,
+            User.name,
+            func.coalesce(Role.name, ""),
+            func.coalesce(Team.name, ""),
+            BreakGlass.at,
+            BreakGlass.expires_at,
+            BreakGlass.reason,
+        )
+        .join(User, User.id == BreakGlass.user_id)
+        .outerjoin(Role, Role.id == User.role_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(BreakGlass.family_id == family_id)
+        .order_by(BreakGlass.at.desc(), BreakGlass.id.desc())
+    )
+    return [Opening(*row) for row in rows]
+
+
+def _reason_for(event: EventRow, openings: list[Opening]) -> str:
+    """The reason given for the opening this break-glass event recorded: the same person's opening nearest in
+    time (the two are written together, in one transaction). Matched here rather than in SQL, where adding
+    seconds to a timestamp is written differently by each database."""
+    if not event.broke_glass:
+        return ""
+    near = [o for o in openings if o.user_id == event.user_id and abs(o.at - event.at) <= SAME_OPENING]
+    return min(near, key=lambda o: abs(o.at - event.at)).reason if near else ""
 
 
 def records_opened(user, *, page: int, per_page: int = PER_PAGE) -> RowPagination:
@@ -231,7 +325,7 @@ def records_opened(user, *, page: int, per_page: int = PER_PAGE) -> RowPaginatio
 
 # The export
 
-CSV_COLUMNS = ("When (London)", "Who", "Role", "Action", "Record", "Outcome", "Request id")
+CSV_COLUMNS = ("When (London)", "Who", "Role", "Team", "Action", "Record", "Outcome", "Request id", "Reason")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -248,12 +342,16 @@ def _csv_line(values: Iterable) -> str:
 
 
 def family_csv(family_id: int, filters: EventFilters) -> str:
-    """The family's events with the same filters, as CSV. One query; the trail is identifiers only."""
+    """The family's events with the same filters, as CSV: two queries (the events, and the family's
+    break-glass openings, whose reason fills the "Reason" column of each "Broke the glass" row). The trail
+    itself is identifiers only; the reason is what the person typed when they broke the glass."""
     rows = [_row(row) for row in db.session.execute(family_events(family_id, filters).limit(EXPORT_LIMIT))]
+    openings = family_openings(family_id) if any(row.broke_glass for row in rows) else []
     lines = [_csv_line(CSV_COLUMNS)]
     for row in rows:
         when = clock.local(row.at).strftime("%Y-%m-%d %H:%M:%S")
-        lines.append(_csv_line((when, row.who, row.role, row.what, row.record, row.result, row.request_id)))
+        values = (when, row.who, row.role, row.team, row.what, row.record, row.result, row.request_id)
+        lines.append(_csv_line((*values, _reason_for(row, openings))))
     return "".join(lines)
 
 
