@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from earlyhelp import policy
 from earlyhelp.extensions import db, htmx
-from earlyhelp.policy import CASE_ROLES, FRONT_DOOR_ROLES, Access, RoleCode
+from earlyhelp.policy import CASE_ROLES, FRONT_DOOR_ROLES, WORKING_ROLES, Access, RoleCode
 from earlyhelp.services.audit import Outcome, record_read
 
 READING = frozenset({"GET", "HEAD"})
@@ -55,6 +55,7 @@ def roles(*codes: RoleCode) -> Callable:
 
 
 case_worker = roles(*sorted(CASE_ROLES))
+works_with_families = roles(*sorted(WORKING_ROLES))
 front_door = roles(*sorted(FRONT_DOOR_ROLES))
 
 
@@ -84,7 +85,7 @@ def record(model, argument: str, check: Callable = policy.family_record, *, read
             if not check(current_user, target, wanted):
                 seen = wanted == Access.CHANGE and check(current_user, target, Access.VIEW)
                 record_read(
-                    "open",
+                    "open" if request.method in READING else "change",
                     model.__tablename__,
                     target.id,
                     family_id=getattr(target, "family_id", None),

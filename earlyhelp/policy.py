@@ -40,6 +40,8 @@ CASE_ROLES = frozenset(
         RoleCode.HEAD_OF_SERVICE,
     }
 )
+# Who holds families' work day to day, and so records a new family: everyone but the head of service, who reads.
+WORKING_ROLES = CASE_ROLES - {RoleCode.HEAD_OF_SERVICE}
 # Who works at the front door: its officers, and the team managers who decide with them.
 FRONT_DOOR_ROLES = frozenset({RoleCode.FRONT_DOOR, RoleCode.TEAM_MANAGER})
 FRONT_DOOR_SERVICE = "front_door"
@@ -60,6 +62,16 @@ def role_of(user) -> RoleCode | None:
         return RoleCode(user.role.code)
     except ValueError:  # a role a council added: no case access until the rules know it
         return None
+
+
+def role_needs_team(code: str) -> bool | None:
+    """True for the roles whose access comes from a team, False for those that have none, None for a role the
+    rules do not know."""
+    try:
+        role = RoleCode(code)
+    except ValueError:
+        return None
+    return role not in (RoleCode.HEAD_OF_SERVICE, RoleCode.ADMINISTRATOR)
 
 
 def has_role(user, *roles: RoleCode) -> bool:

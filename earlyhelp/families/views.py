@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from earlyhelp import clock, policy
-from earlyhelp.access import case_worker, record
+from earlyhelp.access import case_worker, record, works_with_families
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused
 from earlyhelp.extensions import db
 from earlyhelp.families import bp
@@ -68,7 +68,7 @@ def search():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@case_worker
+@works_with_families
 def new():
     form = CreateFamilyForm()
     matches = []

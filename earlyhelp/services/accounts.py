@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from earlyhelp import clock
+from earlyhelp import clock, policy
 from earlyhelp.database import begin_writing, start_request
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
@@ -241,10 +241,21 @@ def role_and_team_change(*, role_before: Role | None, team_before: Team | None, 
     return f"role: {_name(role_before)} -> {_name(role)}; team: {_name(team_before)} -> {_name(team)}"[:300]
 
 
+def check_role_and_team(role: Role, team: Team | None) -> None:
+    """Access comes from a team's work (earlyhelp/policy.py): a worker or manager needs a team; a head of service
+    (the whole service) and an administrator (no case records) have none."""
+    needs_team = policy.role_needs_team(role.code)
+    if needs_team is True and team is None:
+        raise Refused(f"Choose a team: a {role.name.lower()} sees the families their team works with", field="team")
+    if needs_team is False and team is not None:
+        raise Refused(f"Choose no team: a {role.name.lower()} does not belong to a team", field="team")
+
+
 @use_case("create", "user")
 def create_user(*, email: str, name: str, password: str, role: Role, team: Team | None = None, actor=None) -> User:
     """Add someone. A head of service and an administrator need no team. The audit event names the role and
     team they start with, so giving someone a case role is on the record like any later change."""
+    check_role_and_team(role, team)
     email = email.strip().lower()
     if User.by_email(email):
         raise Refused(DUPLICATE_EMAIL, field="email")
@@ -274,6 +285,7 @@ def update_user(user: User, *, role: Role, team: Team | None, active: bool, acto
             raise Refused("You cannot change your own team. Ask another administrator", field="team")
         if not active:
             raise Refused("You cannot disable your own account. Ask another administrator", field="active")
+    check_role_and_team(role, team)
     if user.active and not active:
         end_all_sessions(user, "account disabled")
     changed = role.id != user.role_id or (team.id if team else None) != user.team_id

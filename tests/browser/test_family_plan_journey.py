@@ -3,19 +3,39 @@
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models import Family, FamilyPlan, Person
+from earlyhelp.models import Episode, Family, FamilyPlan, Person, Service, User
 from tests.browser.conftest import check_page, choose
 from tests.helpers import pdf_text, url
 from tests.pdf_checks import pdfua_problems, word_height
 
 
 def a_family_with_three_children(app) -> tuple[int, list[str]]:
+    """A family of three children with no plan yet, that the demo practitioner works with (their team holds it)."""
     with app.app_context():
+        practitioner = User.by_email("practitioner@northshire.example")
         three = select(Person.family_id).where(Person.is_child).group_by(Person.family_id).having(func.count() == 3)
         family = db.session.scalar(
-            select(Family).where(Family.id.in_(three), ~Family.id.in_(select(FamilyPlan.family_id))).order_by(Family.id)
+            select(Family)
+            .where(
+                Family.id.in_(three),
+                ~Family.id.in_(select(FamilyPlan.family_id)),
+                ~Family.id.in_(select(Episode.family_id).where(Episode.ended_on.is_(None))),
+            )
+            .order_by(Family.id)
         )
+        early_help = db.session.scalar(select(Service).where(Service.code == "early_help"))
+        db.session.add(
+            Episode(
+                family_id=family.id,
+                service=early_help,
+                team_id=practitioner.team_id,
+                lead=practitioner,
+                started_on=clock.today(),
+            )
+        )
+        db.session.commit()
         return family.id, [child.first_name for child in family.children]
 
 
