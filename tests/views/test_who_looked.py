@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import datetime, timedelta
 
+import time_machine
 from sqlalchemy import select
 
 from earlyhelp import clock
@@ -106,7 +107,7 @@ def test_filters_by_person_action_and_london_dates_as_a_plain_get_and_with_htmx(
     assert "<html" not in response.text
 
 
-def test_a_bad_filter_gets_a_clear_message_and_the_list_still_shows(app, make_user):
+def test_a_bad_filter_gets_a_clear_message_and_no_list_or_download(app, make_user):
     family, manager, worker = _team(make_user)
     _event("view", worker, family)
     client = _signed_in(app, manager)
@@ -117,7 +118,32 @@ def test_a_bad_filter_gets_a_clear_message_and_the_list_still_shows(app, make_us
     assert "The from date must be a real date" in messages
     assert "Select what they did from the list" in messages
     assert soup.select_one("input[name=from]")["value"] == "31"
-    assert _rows(soup)
+    assert soup.find("button", string="Apply filters") is not None
+    assert soup.select_one("#audit-events-table") is None
+    assert "Nothing recorded" not in soup.get_text()
+    assert soup.find("a", string="Download these events as a spreadsheet (CSV)") is None
+
+
+def test_from_after_to_lists_nothing_and_the_csv_answers_400_never_everything(app, make_user):
+    family, manager, worker = _team(make_user)
+    _event("view", worker, family)
+    client = _signed_in(app, manager)
+    query = {"from": ["2", "11", "2026"], "to": ["1", "11", "2026"]}
+    soup = client.page("looked.who_looked", family_id=family.id, query_string=query)
+    messages = [item.get_text(" ", strip=True) for item in soup.select(".govuk-error-summary__list li")]
+    assert messages == ["The to date must be the same as or after the from date"]
+    assert soup.select_one("#audit-events-table") is None
+    assert "Nothing recorded" not in soup.get_text()
+    assert soup.find("a", string="Download these events as a spreadsheet (CSV)") is None
+
+    fragment = client.get("looked.who_looked", family_id=family.id, query_string=query, headers={"HX-Request": "true"})
+    assert "govuk-error-summary" in fragment.text and "audit-events-table" not in fragment.text
+
+    for bad in (query, {"from": ["31", "2", "2026"]}, {"action": "nonsense"}, {"person": "999999"}):
+        response = client.get("looked.who_looked_csv", family_id=family.id, query_string=bad)
+        assert response.status_code == 400
+        assert response.mimetype == "text/plain"
+        assert "Nothing was exported" in response.text and worker.name not in response.text
 
 
 def test_the_csv_export_has_the_same_filters_is_safe_in_a_spreadsheet_and_is_audited(app, make_user):
@@ -133,11 +159,15 @@ def test_the_csv_export_has_the_same_filters_is_safe_in_a_spreadsheet_and_is_aud
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.text)))
-    assert rows[0] == ["When (London)", "Who", "Role", "Action", "Record", "Outcome", "Request id"]
+    assert rows[0] == [
+        "When (London)", "Who", "Role", "Team", "Action", "Record", "Outcome", "Request id", "Reason"
+    ]  # fmt: skip
     assert len(rows) == 2
-    when, who, role, action, record, outcome, request_id = rows[1]
+    when, who, role, team, action, record, outcome, request_id, reason = rows[1]
     assert who.startswith("'=")  # a formula is text in a spreadsheet
-    assert (role, action, record, outcome) == ("Early help practitioner", "Changed", "Person 4", "Done")
+    assert (role, team, action, record, outcome, reason) == (
+        "Early help practitioner", "Early help team", "Changed", "Person 4", "Done", ""
+    )  # fmt: skip
     assert request_id
 
     exported = db.session.scalars(
@@ -253,3 +283,146 @@ def test_another_teams_manager_who_broke_the_glass_reads_the_family_but_not_who_
     soup = client.page("families.show", family_id=family.id)
     assert soup.find("a", string="Who has looked at this family") is None
     assert client.get("looked.who_looked", family_id=family.id).status_code == 404
+
+
+def _outsider(make_user, name="Olly Outsider"):
+    south = ensure_team("Early help south", "early_help")
+    return make_user("practitioner", team_name=south.name, name=name)
+
+
+def test_the_manager_sees_each_break_glass_opening_with_the_reason_given_and_when_access_ends(app, make_user):
+    family, manager, _worker = _team(make_user)
+    outsider = _outsider(make_user)
+    earlier = _outsider(make_user, name="Ezra Earlier")
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=clock.LONDON), tick=False):
+        _break_glass(earlier, family, reason="Duty call about the eldest, out of hours")
+    with time_machine.travel(datetime(2026, 11, 30, 22, 15, tzinfo=clock.LONDON), tick=False):
+        _break_glass(outsider, family, reason="Police called about the children out of hours")
+    with time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=clock.LONDON), tick=False):
+        client = _signed_in(app, manager)
+        soup = client.page("looked.who_looked", family_id=family.id)
+        csv_text = client.get("looked.who_looked_csv", family_id=family.id).text
+
+    assert text_of(soup, "#break-glass-openings caption") == "Break-glass openings"
+    headers = [th.get_text(strip=True) for th in soup.select("#break-glass-openings thead th")]
+    assert headers == ["Who", "When", "Access ends", "Reason they gave"]
+    rows = [
+        [" ".join(td.get_text(" ").split()) for td in tr.select("td")]
+        for tr in soup.select("#break-glass-openings tbody tr")
+    ]
+    assert rows == [
+        [
+            "Olly Outsider Early help practitioner, Early help south",
+            "Mon 30 Nov 2026 at 22:15",
+            "Tue 1 Dec 2026 at 22:15",
+            "Police called about the children out of hours",
+        ],
+        [
+            "Ezra Earlier Early help practitioner, Early help south",
+            "Mon 2 Nov 2026 at 09:00",
+            "Ended",
+            "Duty call about the eldest, out of hours",
+        ],
+    ]
+    # The openings table is above the events, and it is one query: a third opening adds none.
+    assert soup.select_one("#break-glass-openings").find_next(id="audit-events-table") is not None
+    client = _signed_in(app, manager)
+
+    def statements():
+        client.get("looked.who_looked", family_id=family.id)
+        with counting_statements() as count:
+            assert client.get("looked.who_looked", family_id=family.id).status_code == 200
+        return count()
+
+    few = statements()
+    _break_glass(_outsider(make_user, name="Third Person"), family)
+    assert statements() == few
+
+    exported = list(csv.DictReader(io.StringIO(csv_text)))
+    glass = [row for row in exported if row["Action"] == "Broke the glass"]
+    assert {(row["Who"], row["Team"], row["Reason"]) for row in glass} == {
+        ("Olly Outsider", "Early help south", "Police called about the children out of hours"),
+        ("Ezra Earlier", "Early help south", "Duty call about the eldest, out of hours"),
+    }
+
+
+def test_turned_away_attempts_read_tried_to_and_count_under_denied_not_broke_the_glass(app, make_user):
+    family, manager, worker = _team(make_user)
+    outsider = _outsider(make_user)
+    _event("break_glass", outsider, family, outcome=Outcome.REFUSED)
+    _event("change", outsider, family, outcome=Outcome.DENIED)
+    _event("open", outsider, family, record_type="family_plan", record_id=3, outcome=Outcome.DENIED)
+    _event("update", worker, family, record_type="person", record_id=5)
+    client = _signed_in(app, manager)
+
+    soup = client.page("looked.who_looked", family_id=family.id)
+    rows = _rows(soup)
+    assert any("Tried to break the glass" in row and "Refused" in row for row in rows)
+    assert not any("Broke the glass" in row for row in rows)
+    assert not soup.select("#audit-events-table .govuk-tag--red")
+    assert any("Tried to change" in row and "Family record" in row and "Denied" in row for row in rows)
+    assert any("Tried to open" in row and "Family plan 3" in row and "Denied" in row for row in rows)
+    assert all("Early help practitioner, Early help south" in row for row in rows if "Olly Outsider" in row)
+    assert any("Pat Practitioner Early help practitioner, Early help team" in row for row in rows)
+
+    assert not _rows(client.page("looked.who_looked", family_id=family.id, action="break_glass"))
+    denied = _rows(client.page("looked.who_looked", family_id=family.id, action="denied"))
+    assert len(denied) == 3 and all("Tried to" in row for row in denied)
+    changed = _rows(client.page("looked.who_looked", family_id=family.id, action="change"))
+    assert len(changed) == 1 and "Pat Practitioner" in changed[0] and "Changed" in changed[0]
+
+    exported = list(csv.DictReader(io.StringIO(client.get("looked.who_looked_csv", family_id=family.id).text)))
+    assert sorted(row["Action"] for row in exported if row["Who"] == "Olly Outsider") == [
+        "Tried to break the glass",
+        "Tried to change",
+        "Tried to open",
+    ]
+    assert all(row["Reason"] == "" for row in exported)
+
+
+def test_the_managers_own_looks_at_this_page_are_recorded_but_not_listed(app, make_user):
+    family, manager, worker = _team(make_user)
+    _event("view", worker, family)
+    client = _signed_in(app, manager)
+    client.page("looked.who_looked", family_id=family.id)
+    client.get("looked.who_looked_csv", family_id=family.id)
+    soup = client.page("looked.who_looked", family_id=family.id)
+
+    assert "Looking at this page or downloading it is recorded too" in soup.get_text(" ")
+    rows = _rows(soup)
+    assert len(rows) == 1 and "Pat Practitioner" in rows[0]
+    assert not any("Who has looked" in row or "Morgan Manager" in row for row in rows)
+    people = [option.get_text(strip=True) for option in soup.select("select[name=person] option")]
+    assert "Morgan Manager" not in people
+    exported = list(csv.DictReader(io.StringIO(client.get("looked.who_looked_csv", family_id=family.id).text)))
+    assert [row["Who"] for row in exported] == ["Pat Practitioner"]
+
+    kept = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.record_type == "audit_event", AuditEvent.user_id == manager.id)
+    ).all()
+    assert sorted(kept) == ["export", "export", "view", "view"]
+
+
+def test_records_i_opened_past_the_last_page_says_there_is_no_such_page(app, make_user):
+    family, _manager, worker = _team(make_user)
+    _event("view", worker, family)
+    client = _signed_in(app, worker)
+    soup = client.page("looked.records_opened", page=5)
+    text = text_of(soup, "#records-opened")
+    assert "There is no page 5." in text and "You have not opened any family records" not in text
+    assert soup.find("a", string="Go to the first page")["href"] == client.url("looked.records_opened")
+
+    manager_client = _signed_in(app, _manager)
+    soup = manager_client.page("looked.who_looked", family_id=family.id, page=9)
+    assert "There is no page 9." in text_of(soup, "#audit-events") and "Nothing recorded" not in soup.get_text()
+
+
+def _active_navigation(soup) -> list[str]:
+    return [item.get_text(strip=True) for item in soup.select(".govuk-service-navigation__item--active")]
+
+
+def test_a_familys_who_has_looked_page_does_not_highlight_records_i_opened(app, make_user):
+    family, manager, _worker = _team(make_user)
+    client = _signed_in(app, manager)
+    assert _active_navigation(client.page("looked.who_looked", family_id=family.id)) == ["Families"]
+    assert _active_navigation(client.page("looked.records_opened")) == ["Records I opened"]
