@@ -246,9 +246,11 @@ def check_role_and_team(role: Role, team: Team | None) -> None:
     (the whole service) and an administrator (no case records) have none."""
     needs_team = policy.role_needs_team(role.code)
     if needs_team is True and team is None:
-        raise Refused(f"Choose a team: a {role.name.lower()} sees the families their team works with", field="team")
+        raise Refused(
+            f"Choose a team: the {role.name.lower()} role sees the families its team works with", field="team"
+        )
     if needs_team is False and team is not None:
-        raise Refused(f"Choose no team: a {role.name.lower()} does not belong to a team", field="team")
+        raise Refused(f"Choose no team: the {role.name.lower()} role does not belong to a team", field="team")
 
 
 @use_case("create", "user")

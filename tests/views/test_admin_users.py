@@ -109,7 +109,7 @@ def test_an_email_address_already_in_use_is_refused_on_its_field_and_the_refusal
             "name": "Jo Twin",
             "email": existing.email.upper(),
             "role": str(factories.role("practitioner").id),
-            "team": "",
+            "team": str(factories.team().id),
             "password": "long enough phrase",
         },
     )
@@ -303,3 +303,18 @@ def test_a_head_of_service_is_added_without_a_team_and_the_role_is_audited(clien
         select(AuditEvent).where(AuditEvent.action == "create", AuditEvent.record_id == str(hana.id))
     )
     assert created.detail == "role: none -> Head of service; team: none -> none"
+
+
+def test_a_worker_needs_a_team_and_a_head_of_service_has_none(client, make_user):
+    client.sign_in(_admin(make_user))
+    form = {"name": "Jo Teamless", "email": "jo.teamless@test.example", "password": "long enough phrase"}
+    no_team = client.post("admin.new_user", form | {"role": str(factories.role("practitioner").id), "team": ""})
+    assert error_messages(soup_of(no_team)) == [
+        "Choose a team: the early help practitioner role sees the families its team works with"
+    ]
+    in_a_team = client.post(
+        "admin.new_user",
+        form | {"role": str(factories.role("head_of_service").id), "team": str(factories.team().id)},
+    )
+    assert error_messages(soup_of(in_a_team)) == ["Choose no team: the head of service role does not belong to a team"]
+    assert User.by_email("jo.teamless@test.example") is None
