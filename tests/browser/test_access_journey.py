@@ -144,10 +144,17 @@ def test_an_outsider_finds_only_who_holds_a_family_breaks_the_glass_and_the_mana
 
     events = page.locator("#audit-events-table tbody tr")
     outsider_rows = events.filter(has_text=OUTSIDER_NAME)
-    # The glass broken once (Done); the two reasons turned away are there too, each "Refused".
+    # The glass broken once (Done), with the reason given; the two reasons turned away read "Tried to break
+    # the glass", each "Refused", with no red tag.
     glass_rows = outsider_rows.filter(has_text="Broke the glass")
+    expect(glass_rows).to_have_count(1)
     expect(glass_rows.filter(has_text="Done")).to_have_count(1)
-    expect(glass_rows.filter(has_text="Refused")).to_have_count(2)
+    expect(outsider_rows.filter(has_text="Tried to break the glass").filter(has_text="Refused")).to_have_count(2)
+    expect(page.locator("#audit-events-table .govuk-tag--red")).to_have_count(1)
+    openings = page.locator("#break-glass-openings tbody tr")
+    expect(openings).to_have_count(1)
+    expect(openings).to_contain_text(OUTSIDER_NAME)
+    expect(openings).to_contain_text("Out-of-hours call from the police about the children: finding the lead worker.")
     expect(outsider_rows.filter(has_text="Denied")).to_have_count(len(tries))
     for record in ("Family record", f"Family plan {held.plan_id}", f"Transfer {held.transfer_id}"):
         expect(outsider_rows.filter(has_text="Denied").filter(has_text=record).first).to_be_visible()
