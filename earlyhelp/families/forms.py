@@ -69,6 +69,9 @@ def yes_or_no(label: str, message: str, **kwargs) -> RadioField:
     )
 
 
+SEARCH_WORD_MIN = 2
+
+
 class SearchFamiliesForm(FlaskForm):
     """Sent as a GET: the criteria live in the address, so results can be paged and shared with a colleague."""
 
@@ -101,6 +104,11 @@ class SearchFamiliesForm(FlaskForm):
     @property
     def has_criteria(self) -> bool:
         return bool(self.name.data or self.reference.data or self.postcode.data or self.date_of_birth.was_typed)
+
+    def validate_name(self, field) -> None:
+        """A search lists families others work with too (as "known to"): one letter would list half the council."""
+        if field.data and any(len(word) < SEARCH_WORD_MIN for word in field.data.split()):
+            raise ValidationError(f"Enter at least {SEARCH_WORD_MIN} letters of each name")
 
 
 class PersonForm(Form):

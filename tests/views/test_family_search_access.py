@@ -8,7 +8,7 @@ from sqlalchemy import select
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, Family, Person, RestrictedAccess
 from tests.factories import known_to, make_episode, make_family, make_household
-from tests.helpers import counting_statements, soup_of, text_of
+from tests.helpers import counting_statements, error_messages, soup_of, text_of
 
 BORN = date(2016, 4, 3)
 
@@ -206,3 +206,10 @@ def test_the_duplicate_check_costs_the_same_with_5_or_50_matches_of_each_kind(cl
         assert response.status_code == 200
         counts.append(count())
     assert counts[0] == counts[1]
+
+
+def test_a_name_of_one_letter_is_not_enough_to_list_families(client, make_user):
+    client.sign_in(make_user())
+    soup = client.page("families.search", name="a")
+    assert error_messages(soup) == ["Enter at least 2 letters of each name"]
+    assert soup.select("#family-results tbody tr") == []
