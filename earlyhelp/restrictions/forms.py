@@ -1,6 +1,6 @@
 """Forms for restricting a family, changing who is named, and lifting the restriction.
 
-The rules (a reason of at least 10 characters, somebody named, only case workers) are the use case's
+The rules (a reason of at least 10 characters, a manager or head of service named, only case workers) are the use case's
 (earlyhelp/services/restrictions.py), so a refused attempt is audited like any other."""
 
 from flask_wtf import FlaskForm
@@ -20,17 +20,25 @@ class RestrictionForm(FlaskForm):
     )
     named = SelectMultipleField(
         "Who may see this record?",
-        description="Only the people you select will be able to find or open it. You are always included.",
+        description="Only the people you select will be able to find or open it. You are always included. "
+        "Name at least one team manager or head of service, so that someone can lift the restriction.",
         widget=GovCheckboxesInput(),
         validate_choice=False,
     )
     submit = SubmitField("Restrict this record", widget=GovSubmitInput())
 
-    def offer(self, people, actor) -> None:
+    def offer(self, offered, actor) -> None:
+        """The people to choose from (services.restrictions.offered_people), each with why they are offered."""
         self.named.choices = options(
-            (person.id, f"{person.name} (you)" if person.id == actor.id else f"{person.name}, {person.role.name}")
-            for person in people
+            (
+                offer.person.id,
+                f"{offer.person.name} (you)"
+                if offer.person.id == actor.id
+                else f"{offer.person.name}, {offer.person.role.name}",
+            )
+            for offer in offered
         )
+        self.named_items = [{"hint": {"text": ". ".join(offer.reasons)}} if offer.reasons else {} for offer in offered]
 
 
 class LiftRestrictionForm(FlaskForm):

@@ -33,7 +33,7 @@ def _page(family, form, restrict_form, lift_form, offered):
 @record(Family, "family_id", policy.restriction_record, reading=Access.CHANGE)
 def edit(family_id: int):
     family = db.session.get(Family, family_id)
-    offered = restrictions.people_to_offer(family, current_user)
+    offered = restrictions.offered_people(family, current_user)
     if request.method == "GET" and family.restricted:
         form = RestrictionForm(
             data={"reason": family.restricted_reason, "named": [str(p.id) for p in restrictions.named_people(family)]}
@@ -42,9 +42,10 @@ def edit(family_id: int):
         form = RestrictionForm()
     form.offer(offered, current_user)
     if request.method == "GET" and not family.restricted:
-        form.named.data = [str(current_user.id)]
+        # The family's current leads are ticked, with the actor: anyone left unticked loses access at once.
+        form.named.data = [str(o.person.id) for o in offered if o.lead or o.person.id == current_user.id]
     if form.validate_on_submit():
-        by_id = {str(person.id): person for person in offered}
+        by_id = {str(offer.person.id): offer.person for offer in offered}
         chosen = [by_id[value] for value in form.named.data or [] if value in by_id]
         was_restricted = family.restricted
         try:
@@ -81,7 +82,7 @@ def lift(family_id: int):
         else:
             flash("Restriction lifted: everyone who works with the family can see it again")
             return redirect(url_for("families.show", family_id=family_id))
-    offered = restrictions.people_to_offer(family, current_user)
+    offered = restrictions.offered_people(family, current_user)
     restrict_form = RestrictionForm(
         formdata=None,
         data={"reason": family.restricted_reason, "named": [str(p.id) for p in restrictions.named_people(family)]},

@@ -12,8 +12,9 @@ from earlyhelp import clock
 from earlyhelp.clock import LONDON
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
-from earlyhelp.models import AuditEvent, RestrictedAccess, TimelineEntry
-from earlyhelp.services import restrictions
+from earlyhelp.models import AuditEvent, Notification, RestrictedAccess, TimelineEntry
+from earlyhelp.services import notifications, restrictions
+from earlyhelp.services.break_glass import break_glass
 from earlyhelp.services.referrals import agency_quality
 from tests.factories import (
     make_episode,
@@ -145,6 +146,77 @@ def test_a_manager_changes_who_is_named_and_then_lifts_the_restriction(client, w
     assert client.get("families.show", family_id=family.id).status_code == 200
 
 
+# Nobody is locked out silently
+
+
+def test_the_page_ticks_the_family_s_leads_says_why_each_person_is_offered_and_warns(client, world):
+    carer = make_user("social_worker", team_name="Social care team", name="Casey Carer")
+    make_transfer(world.episode, actor=world.sam, proposed_lead_id=carer.id)
+    client.sign_in(world.manager)
+    page = client.page("restrictions.edit", family_id=world.family.id)
+    boxes = {box["value"]: box for box in page.select("input[name=named]")}
+    hints = {value: text_of(page, f"#{box['aria-describedby']}") for value, box in boxes.items()}
+    assert hints[str(world.sam.id)] == "Lead for early help. Early help team"
+    assert hints[str(world.robin.id)] == "Early help team"
+    assert hints[str(carer.id)] == "Proposed lead for children's social care (step-up). Social care team"
+    ticked = {value for value, box in boxes.items() if box.has_attr("checked")}
+    assert ticked == {str(world.manager.id), str(world.sam.id), str(carer.id)}
+    assert text_of(page, "#lose-access") == (
+        "! Warning Anyone you do not name loses access straight away, including the family's next steps in their "
+        "work lists."
+    )
+
+
+def test_the_teams_of_an_open_step_up_are_offered(client, world):
+    colleague = make_user("social_worker", team_name="Social care team", name="Cam Colleague")
+    make_transfer(world.episode, actor=world.sam)
+    client.sign_in(world.manager)
+    page = client.page("restrictions.edit", family_id=world.family.id)
+    box = page.select_one(f"input[name=named][value='{colleague.id}']")
+    assert box is not None and not box.has_attr("checked")
+    assert text_of(page, f"#{box['aria-describedby']}") == "Social care team"
+
+
+def notices_of(user):
+    return db.session.scalars(select(Notification).filter_by(user_id=user.id)).all()
+
+
+MESSAGE = "A family record you worked on has been restricted. Ask Morgan Manager if you need access."
+
+
+def test_whoever_could_see_it_and_is_not_named_is_told_without_case_text(client, world):
+    outsider = make_user("practitioner", team_name="Social care team", name="Oli Outsider")
+    client.sign_in(world.manager)
+    assert restrict_through_page(client, world.family, named=[world.robin]).status_code == 302
+    (notice,) = notices_of(world.sam)
+    assert notice.message == MESSAGE and notice.family_id is None and notice.kind == "restricted"
+    assert world.family.reference not in notice.message
+    assert notices_of(world.robin) == [] and notices_of(world.manager) == [] and notices_of(outsider) == []
+
+    assert notifications.unread_count(world.sam) == 1  # kept, although Sam may no longer see the family
+
+
+def test_whoever_is_taken_off_the_list_is_told(client, world):
+    restrictions.restrict_family(world.family, reason=REASON, named=[world.robin], actor=world.manager)
+    client.sign_in(world.manager)
+    assert restrict_through_page(client, world.family, named=[world.manager]).status_code == 302
+    assert [notice.message for notice in notices_of(world.robin)] == [MESSAGE]
+    assert len(notices_of(world.sam)) == 1  # told once, when the record was first restricted
+
+
+def test_restricting_ends_the_break_glass_so_lifting_it_brings_none_back(client, world):
+    outsider = make_user("practitioner", team_name="Social care team", name="Oli Outsider")
+    glass = break_glass(world.family, reason="Police call out of hours: who is the lead worker?", actor=outsider)
+    client.sign_in(outsider)
+    assert client.get("families.show", family_id=world.family.id).status_code == 200
+
+    restrict(world)
+    assert fresh(glass).expires_at == clock.now()
+    assert notices_of(outsider) == []  # the break-glass reader is not among the people offered
+    restrictions.lift_restriction(world.family, reason="The member of staff has left the council.", actor=world.manager)
+    assert client.get("families.show", family_id=world.family.id).status_code == 404
+
+
 # Bad input keeps what was typed and says what to fix
 
 
@@ -169,12 +241,25 @@ def test_a_reason_of_at_least_ten_characters_is_needed(client, world, reason, me
     assert refused.family_id == world.family.id and refused.detail == ""
 
 
-def test_somebody_must_be_named(client, world):
+def test_unticking_yourself_still_names_you_as_the_page_says(client, world):
     client.sign_in(world.manager)
-    page = soup_of(restrict_through_page(client, world.family, named=[]))
-    assert error_messages(page) == ["Select at least one person who may see this record"]
-    assert page.select_one("textarea[name=reason]").get_text().strip() == REASON
-    assert not fresh(world.family).restricted
+    page = client.page("restrictions.edit", family_id=world.family.id)
+    assert "You are always included" in text_of(page, "#restrict-form")
+    response = restrict_through_page(client, world.family, named=[])
+    assert response.status_code == 302
+    assert "Record restricted: 1 person may see it" in soup_of(client.get(response.headers["Location"])).get_text(" ")
+    named = set(db.session.scalars(select(RestrictedAccess.user_id).filter_by(family_id=world.family.id)))
+    assert named == {world.manager.id}
+
+
+def test_a_manager_or_head_of_service_must_be_among_the_named(app):
+    """The actor always is (only they may restrict); the rule is what keeps a restriction liftable."""
+    practitioner = make_user("practitioner", name="Pat Practitioner")
+    with pytest.raises(Refused, match="Name at least one team manager or head of service") as refused:
+        restrictions.someone_can_lift([practitioner])
+    assert refused.value.field == "named"
+    restrictions.someone_can_lift([practitioner, make_user("team_manager")])
+    restrictions.someone_can_lift([make_user("head_of_service", team_name=None)])
 
 
 def test_an_administrator_is_never_named(client, world):
