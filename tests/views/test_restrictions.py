@@ -194,6 +194,9 @@ def test_whoever_could_see_it_and_is_not_named_is_told_without_case_text(client,
     assert notices_of(world.robin) == [] and notices_of(world.manager) == [] and notices_of(outsider) == []
 
     assert notifications.unread_count(world.sam) == 1  # kept, although Sam may no longer see the family
+    sam = TestClient(client.app)
+    sam.sign_in(world.sam)
+    assert MESSAGE in text_of(sam.page("main.notifications_list"), "main")
 
 
 def test_whoever_is_taken_off_the_list_is_told(client, world):
