@@ -50,8 +50,16 @@ class Config:
 
     # Working days for each timescale; override one with e.g. TIMESCALE_REFERRAL_DECISION=2.
     TIMESCALES = {name: _int(f"TIMESCALE_{name.upper()}", days) for name, days in DEFAULT_TIMESCALES.items()}
-    # Something received after this local time counts as received on the next working day.
-    WORKING_DAY_ENDS = time.fromisoformat(os.environ.get("WORKING_DAY_ENDS", "17:00"))
+    # Something received after this local time counts as received on the next working day, unless
+    # OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY is false: then only weekends and bank holidays move a clock.
+    OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY = (
+        os.environ.get("OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY", "true").lower() == "true"
+    )
+    WORKING_DAY_ENDS = (
+        time.fromisoformat(os.environ.get("WORKING_DAY_ENDS", "17:00"))
+        if OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY
+        else time.max
+    )
     # Shown first, before anything else, when a referrer says a child is in immediate danger.
     IMMEDIATE_DANGER_ADVICE = os.environ.get(
         "IMMEDIATE_DANGER_ADVICE",

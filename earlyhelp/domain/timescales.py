@@ -38,6 +38,24 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+def bank_holidays_between(first: date, last: date) -> list[tuple[date, str]]:
+    """The bank holidays on weekdays from `first` to `last`, both included, with their names: the days a
+    clock skipped that a reader would not skip in their head."""
+    days = []
+    for year in range(first.year, last.year + 1):
+        days += [(day, name) for day, name in _bank_holidays(year).items() if first <= day <= last]
+    return sorted((day, name) for day, name in dict(days).items() if day.weekday() < 5)
+
+
+def _skipped(first: date, last: date) -> str:
+    """'. Bank holidays not counted: Mon 31 Aug 2026, Late Summer Bank Holiday', or nothing."""
+    skipped = bank_holidays_between(first, last)
+    if not skipped:
+        return ""
+    listed = "; ".join(f"{format_day(day)}, {name}" for day, name in skipped)
+    return f". Bank holiday{'s' if len(skipped) > 1 else ''} not counted: {listed}"
+
+
 def next_working_day(day: date) -> date:
     day += timedelta(days=1)
     while not is_working_day(day):
@@ -139,11 +157,13 @@ def deadline_after_receipt(
     if moved:
         reason = "out of hours" if is_working_day(local.date()) else "not a working day"
         explanation += f" at {local:%H:%M} ({reason}, so counted from {format_day(start)})"
-    return Deadline(due, explanation)
+    return Deadline(due, explanation + _skipped(local.date(), due))
 
 
 def deadline_after_day(start: date, days: int, *, what: str, of_what: str) -> Deadline:
     """A deadline counted from a day rather than a moment: 'Handover meeting due ...: 10 working days after ...'."""
     due = add_working_days(start, days)
     unit = f"{days} working day{'s' if days != 1 else ''}"
-    return Deadline(due, f"{what} due {format_day(due)}: {unit} after {of_what} on {format_day(start)}")
+    return Deadline(
+        due, f"{what} due {format_day(due)}: {unit} after {of_what} on {format_day(start)}" + _skipped(start, due)
+    )

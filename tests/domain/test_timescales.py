@@ -128,3 +128,28 @@ def test_a_decision_is_never_due_on_the_day_received_and_never_more_than_a_week_
     due = decision_due(received).due
     assert due > received.date()
     assert due - received.date() <= timedelta(days=7)
+
+
+def test_an_explanation_names_each_bank_holiday_it_did_not_count():
+    # Received on Friday 28 August 2026 at 10:00; Monday 31 August is the late summer bank holiday.
+    deadline = deadline_after_receipt(
+        datetime(2026, 8, 28, 10, 0, tzinfo=LONDON), 1, what="Decision", of_what="referral"
+    )
+    assert deadline.due == date(2026, 9, 1)
+    assert deadline.explanation == (
+        "Decision due Tue 1 Sep 2026: 1 working day after the referral received on Fri 28 Aug 2026"
+        ". Bank holiday not counted: Mon 31 Aug 2026, Late Summer Bank Holiday"
+    )
+
+
+def test_christmas_names_both_days_and_leaves_out_a_holiday_that_falls_at_a_weekend():
+    deadline = deadline_after_day(date(2026, 12, 24), 2, what="Handover meeting", of_what="acceptance")
+    assert deadline.due == date(2026, 12, 30)
+    assert deadline.explanation.endswith(
+        ". Bank holidays not counted: Fri 25 Dec 2026, Christmas Day; Mon 28 Dec 2026, Boxing Day (observed)"
+    )
+
+
+def test_a_clock_with_no_bank_holiday_says_nothing_of_them():
+    deadline = deadline_after_day(date(2026, 12, 1), 2, what="Handover meeting", of_what="acceptance")
+    assert "bank holiday" not in deadline.explanation.lower()
