@@ -55,11 +55,7 @@ class Config:
     OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY = (
         os.environ.get("OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY", "true").lower() == "true"
     )
-    WORKING_DAY_ENDS = (
-        time.fromisoformat(os.environ.get("WORKING_DAY_ENDS", "17:00"))
-        if OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY
-        else time.max
-    )
+    WORKING_DAY_ENDS = time.fromisoformat(os.environ.get("WORKING_DAY_ENDS", "17:00"))
     # Shown first, before anything else, when a referrer says a child is in immediate danger.
     IMMEDIATE_DANGER_ADVICE = os.environ.get(
         "IMMEDIATE_DANGER_ADVICE",

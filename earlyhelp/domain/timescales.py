@@ -38,6 +38,12 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+def working_day_ends(config) -> time | None:
+    """When receipt stops counting as today, from the settings: WORKING_DAY_ENDS, or None when
+    OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY is off."""
+    return config["WORKING_DAY_ENDS"] if config["OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY"] else None
+
+
 def bank_holidays_between(first: date, last: date) -> list[tuple[date, str]]:
     """The bank holidays on weekdays from `first` to `last`, both included, with their names: the days a
     clock skipped that a reader would not skip in their head."""
@@ -126,15 +132,16 @@ class Clock:
         }[self.state]
 
 
-def clock_start(received: datetime, *, working_day_ends: time = DEFAULT_WORKING_DAY_ENDS) -> tuple[date, bool]:
+def clock_start(received: datetime, *, working_day_ends: time | None = DEFAULT_WORKING_DAY_ENDS) -> tuple[date, bool]:
     """The working day a clock starts from, and whether receipt was moved to it.
 
     Something received at a weekend, on a bank holiday or after the working day ends counts as received
-    on the next working day: a Friday-evening referral is not due on Monday morning.
+    on the next working day: a Friday-evening referral is not due on Monday morning. With no end to the
+    working day (None), only weekends and bank holidays move it.
     """
     local = clock.local(received)
     day = local.date()
-    if is_working_day(day) and local.time() < working_day_ends:
+    if is_working_day(day) and (working_day_ends is None or local.time() < working_day_ends):
         return day, False
     return next_working_day(day), True
 
@@ -146,7 +153,7 @@ def deadline_after_receipt(
     what: str,
     of_what: str,
     verb: str = "received",
-    working_day_ends: time = DEFAULT_WORKING_DAY_ENDS,
+    working_day_ends: time | None = DEFAULT_WORKING_DAY_ENDS,
 ) -> Deadline:
     """'Decision due Tue 2 Dec 2025: 1 working day after the referral received on Mon 1 Dec 2025'."""
     start, moved = clock_start(received, working_day_ends=working_day_ends)

@@ -21,7 +21,7 @@ from earlyhelp.domain.referrals import (
 )
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.roles import RoleCode
-from earlyhelp.domain.timescales import Clock, Deadline, add_working_days, deadline_after_receipt
+from earlyhelp.domain.timescales import Clock, Deadline, add_working_days, deadline_after_receipt, working_day_ends
 from earlyhelp.extensions import db
 from earlyhelp.models import (
     Agency,
@@ -63,7 +63,7 @@ def decision_deadline(received_at: datetime) -> Deadline:
         config["TIMESCALES"]["referral_decision"],
         what="Decision",
         of_what="referral",
-        working_day_ends=config["WORKING_DAY_ENDS"],
+        working_day_ends=working_day_ends(config),
     )
 
 

@@ -24,6 +24,7 @@ from earlyhelp.domain.timescales import (
     Deadline,
     deadline_after_day,
     deadline_after_receipt,
+    working_day_ends,
 )
 from earlyhelp.domain.transfers import (
     DECIDED_STATES,
@@ -503,7 +504,7 @@ def _act(
                 what="Decision",
                 of_what="request",
                 verb="sent",
-                working_day_ends=config["WORKING_DAY_ENDS"],
+                working_day_ends=working_day_ends(config),
             )
             transfer.decision_due_on, transfer.decision_due_explanation = deadline.due, deadline.explanation
         case TransferAction.ACCEPT:

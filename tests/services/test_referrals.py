@@ -147,7 +147,9 @@ def test_a_referral_received_at_23_59_59_on_31_december_is_received_that_day_and
     assert clock.local_date(referral.received_at) == date(2026, 12, 31)
     # 1 January 2027 is a bank holiday, then a weekend: counted from Monday 4 January, due the day after.
     assert referral.decision_due_on == date(2027, 1, 5)
-    assert referral.decision_due_explanation.endswith("(out of hours, so counted from Mon 4 Jan 2027)")
+    assert referral.decision_due_explanation.endswith(
+        "(out of hours, so counted from Mon 4 Jan 2027). Bank holiday not counted: Fri 1 Jan 2027, New Year's Day"
+    )
     assert decision_clock(referral, today=date(2027, 1, 5)).state == "due_today"
 
 
@@ -220,3 +222,14 @@ def test_ratings_count_in_the_london_month_the_referral_was_received(app):
         "2025-11": 1,
         "2025-12": 1,
     }
+
+
+def test_out_of_hours_receipt_counts_from_that_day_when_the_setting_is_off(app, monkeypatch):
+    from earlyhelp.services.referrals import decision_deadline
+
+    evening = london(2026, 12, 1, 18)  # a Tuesday, after the working day
+    assert decision_deadline(evening).due == date(2026, 12, 3)
+    monkeypatch.setitem(app.config, "OUT_OF_HOURS_COUNTS_FROM_NEXT_WORKING_DAY", False)
+    off = decision_deadline(evening)
+    assert off.due == date(2026, 12, 2)
+    assert off.explanation == "Decision due Wed 2 Dec 2026: 1 working day after the referral received on Tue 1 Dec 2026"
