@@ -7,6 +7,8 @@ from wtforms import Field, SelectChoice, ValidationError, validators
 from wtforms.fields import DateField
 
 from earlyhelp import clock
+from earlyhelp.domain.reasons import check_reason
+from earlyhelp.domain.refusals import Refused
 
 MAX_SHORT_TEXT = 200
 MAX_LONG_TEXT = 5000
@@ -116,12 +118,26 @@ def household_rows(rows, children, *, fresh: bool) -> tuple[list, bool]:
 
     Returns the (child, row) pairs and whether the posted rows matched the household. When they did not (the
     page is new, or the household changed while someone was writing), the rows are rebuilt, one per child.
+    Each row knows its child's first name, so that its messages name the child.
     """
     posted = {row.person_id.data: row for row in rows.entries}
-    if not fresh and set(posted) == {str(child.id) for child in children}:
-        return [(child, posted[str(child.id)]) for child in children], True
-    while rows.entries:
-        rows.pop_entry()
-    for child in children:
-        rows.append_entry({"person_id": str(child.id)})
-    return list(zip(children, rows.entries, strict=True)), fresh
+    matched = not fresh and set(posted) == {str(child.id) for child in children}
+    if matched:
+        pairs = [(child, posted[str(child.id)]) for child in children]
+    else:
+        while rows.entries:
+            rows.pop_entry()
+        for child in children:
+            rows.append_entry({"person_id": str(child.id)})
+        pairs = list(zip(children, rows.entries, strict=True))
+    for child, row in pairs:
+        row.form.child_name = child.first_name
+    return pairs, matched or fresh
+
+
+def a_reason(field, asked: str) -> None:
+    """A form's reason, by the one rule for reasons (earlyhelp/domain/reasons.py)."""
+    try:
+        check_reason(field.data, asked=asked)
+    except Refused as refusal:
+        raise ValidationError(refusal.message) from None

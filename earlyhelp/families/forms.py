@@ -27,8 +27,8 @@ from wtforms import (
 from wtforms.validators import ValidationError
 
 from earlyhelp import clock
+from earlyhelp.domain.reasons import REASON_MAX
 from earlyhelp.forms import GovDateField, max_length, options, required
-from earlyhelp.services.break_glass import REASON_MAX
 from earlyhelp.services.families import MemberInput, normalise_postcode
 
 # The longest text each field takes. Short fields match their database columns. The free text fields

@@ -29,6 +29,7 @@ from wtforms import (
 from earlyhelp.forms import (
     MAX_LONG_TEXT,
     GovDateField,
+    a_reason,
     max_length,
     not_in_future,
     offered,
@@ -91,7 +92,8 @@ class ChildInReferralForm(Form):
         required_when(self.included.data == "yes", field, "Describe the impact on this child")
 
     def validate_reason_not_included(self, field):
-        required_when(self.included.data == "no", field, "Explain why this child is not part of the referral")
+        if self.included.data == "no":
+            a_reason(field, f"why {getattr(self, 'child_name', 'this child')} is not part of the referral")
 
 
 class RecordReferralForm(FlaskForm):

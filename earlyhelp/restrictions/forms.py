@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput, GovSubmitInput
 from wtforms import SelectMultipleField, SubmitField, TextAreaField
 
+from earlyhelp.domain.reasons import REASON_MAX
 from earlyhelp.forms import max_length, options
-from earlyhelp.services.restrictions import REASON_MAX
 
 
 class RestrictionForm(FlaskForm):

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from earlyhelp import clock, policy
+from earlyhelp.domain import reasons
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import BreakGlass, Episode, Family, Role, User
@@ -16,19 +17,9 @@ from earlyhelp.services.audit import record_event
 from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
 
-REASON_MIN = 10
-REASON_MAX = 2000
-
 
 def check_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise Refused("Enter why you need to open this record", "reason")
-    if len(reason) < REASON_MIN:
-        raise Refused(f"Why you need to open this record must be {REASON_MIN} characters or more", "reason")
-    if len(reason) > REASON_MAX:
-        raise Refused(f"Why you need to open this record must be {REASON_MAX} characters or fewer", "reason")
-    return reason
+    return reasons.check_reason(reason, asked="why you need to open this record")
 
 
 def _managers_holding(family_id: int) -> list[User]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, or_, select, update
 
 from earlyhelp import clock, policy
+from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import CLOSED_STATES
 from earlyhelp.extensions import db
@@ -27,9 +28,6 @@ from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
-
-REASON_MIN = 10
-REASON_MAX = 2000
 
 
 def named_people(family: Family) -> list[User]:
@@ -137,17 +135,6 @@ def _check_may(family: Family, actor: User) -> None:
         raise Refused("You cannot restrict this record: ask the family's team manager or the head of service")
 
 
-def _checked_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise Refused(f"Enter why {what}", "reason")
-    if len(reason) < REASON_MIN:
-        raise Refused(f"The reason must be at least {REASON_MIN} characters", "reason")
-    if len(reason) > REASON_MAX:
-        raise Refused(f"The reason must be {REASON_MAX} characters or fewer", "reason")
-    return reason
-
-
 def someone_can_lift(people: list[User]) -> None:
     """Refuse a restriction that names no team manager and no head of service.
 
@@ -239,7 +226,7 @@ def restrict_family(family: Family, *, reason: str, named: list[User], actor: Us
     family = _locked(family)
     if family.restricted:
         raise Refused("This record is already restricted: change who is named instead")
-    reason = _checked_reason(reason, "this record is being restricted")
+    reason = check_reason(reason, asked="why this record is being restricted")
     people = _checked_people(named, actor)
     could_see = _who_sees_now(family, actor)
     family.restricted = True
@@ -264,7 +251,7 @@ def change_named(family: Family, *, reason: str, named: list[User], actor: User)
     family = _locked(family)
     if not family.restricted:
         raise Refused("This record is not restricted any more: restrict it again if it needs to be")
-    reason = _checked_reason(reason, "this record is restricted")
+    reason = check_reason(reason, asked="why this record is restricted")
     people = _checked_people(named, actor)
     could_see = _who_sees_now(family, actor)
     before = {access.user_id for access in db.session.scalars(select(RestrictedAccess).filter_by(family_id=family.id))}
@@ -292,7 +279,7 @@ def lift_restriction(family: Family, *, reason: str, actor: User) -> None:
     family = _locked(family)
     if not family.restricted:
         raise Refused("This record is not restricted")
-    reason = _checked_reason(reason, "the restriction is being lifted")
+    reason = check_reason(reason, asked="why the restriction is being lifted")
     count = len(db.session.scalars(select(RestrictedAccess.id).filter_by(family_id=family.id)).all())
     family.restricted = False
     _decided(family, reason, actor)

@@ -26,7 +26,7 @@ from wtforms import (
 )
 from wtforms.widgets import HiddenInput
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, chosen, max_length, options, required, required_when
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, a_reason, chosen, max_length, options, required, required_when
 from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.transfers import ChildChoice
 
@@ -78,7 +78,8 @@ class ChildInTransferForm(Form):
         )
 
     def validate_reason_not_included(self, field):
-        required_when(self.included.data == "no", field, "Explain why this child is not part of the request")
+        if self.included.data == "no":
+            a_reason(field, f"why {getattr(self, 'child_name', 'this child')} is not part of the request")
 
 
 class OutstandingActionForm(Form):

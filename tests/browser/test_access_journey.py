@@ -84,17 +84,17 @@ def test_an_outsider_finds_only_who_holds_a_family_breaks_the_glass_and_the_mana
 
     submit.click()
     summary = page.locator(".govuk-error-summary")
-    expect(summary).to_contain_text("Enter why you need to open this record")
+    expect(summary).to_contain_text("Explain why you need to open this record")
     expect(page).to_have_title(re.compile("^Error: "))
-    summary.get_by_role("link", name="Enter why you need to open this record").click()
+    summary.get_by_role("link", name="Explain why you need to open this record").click()
     expect(reason).to_be_focused()
-    expect(page.locator(".govuk-error-message")).to_contain_text("Enter why you need to open this record")
+    expect(page.locator(".govuk-error-message")).to_contain_text("Explain why you need to open this record")
     check_page(page)
     shot(page, "3-error-empty")
 
     reason.fill("Need it!!")  # 9 characters
     submit.click()
-    message = "Why you need to open this record must be 10 characters or more"
+    message = "Explain why you need to open this record in a sentence of at least 10 characters"
     expect(page.locator(".govuk-error-summary")).to_contain_text(message)
     expect(page.locator(".govuk-error-message")).to_contain_text(message)
     expect(reason).to_have_value("Need it!!")

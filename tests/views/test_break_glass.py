@@ -55,14 +55,17 @@ def test_a_reason_is_required_and_must_say_enough(client, make_user):
     client.sign_in(user)
 
     missing = soup_of(break_glass(client, family, reason="  "))
-    assert error_messages(missing) == ["Enter why you need to open this record"]
+    assert error_messages(missing) == ["Explain why you need to open this record"]
     assert missing.title.get_text().startswith("Error:")
 
     short = break_glass(client, family, reason="Need to 9")  # 9 characters
     assert short.status_code == 200
     soup = soup_of(short)
-    assert error_messages(soup) == ["Why you need to open this record must be 10 characters or more"]
-    assert "must be 10 characters or more" in text_of(soup, "#reason-error")
+    assert error_messages(soup) == [
+        "Explain why you need to open this record in a sentence of at least 10 characters: say what happened"
+        " or what was decided, not \u201cn/a\u201d"
+    ]
+    assert "at least 10 characters" in text_of(soup, "#reason-error")
     assert soup.select_one("#reason").get_text() == "Need to 9"
     assert db.session.scalars(select(BreakGlass)).all() == []
     assert client.get("families.show", family_id=family.id).status_code == 404

@@ -189,7 +189,26 @@ def test_every_child_needs_an_impact_or_a_reason_for_being_left_out(client):
     family = make_household(children=2)
     data = referral_form(family, **{"children-0-impact": "", "children-1-included": "no"})
     messages = error_messages(soup_of(client.post("referrals.new", data, family_id=family.id)))
-    assert messages == ["Describe the impact on this child", "Explain why this child is not part of the referral"]
+    second = family.children[1].first_name
+    assert messages == ["Describe the impact on this child", f"Explain why {second} is not part of the referral"]
+
+
+def test_n_a_is_not_a_reason_for_leaving_a_child_out(client):
+    officer_client(client)
+    family = make_household(children=2)
+    second = family.children[1].first_name
+    for typed in ("n/a", "None.", "see above", "Too young"):
+        data = referral_form(family, **{"children-1-included": "no", "children-1-reason_not_included": typed})
+        soup = soup_of(client.post("referrals.new", data, family_id=family.id))
+        assert error_messages(soup) == [
+            f"Explain why {second} is not part of the referral in a sentence of at least 10 characters: say what"
+            " happened or what was decided, not \u201cn/a\u201d"
+        ], typed
+        assert soup.select_one("#children-1-reason_not_included").get_text() == typed
+    data = referral_form(
+        family, **{"children-1-included": "no", "children-1-reason_not_included": "Lives with her father in Leeds."}
+    )
+    assert client.post("referrals.new", data, family_id=family.id).status_code == 302
 
 
 def test_bad_values_get_specific_messages_and_keep_what_was_typed(client):

@@ -29,6 +29,8 @@ from tests.helpers import TestClient, error_messages, fresh, soup_of, statements
 
 REASON = "A member of staff's sister: only the team manager and Robin may see it."
 
+SHORT = "Explain {asked} in a sentence of at least 10 characters: say what happened or what was decided, not \u201cn/a\u201d"
+
 
 @pytest.fixture
 def frozen():
@@ -226,9 +228,10 @@ def test_restricting_ends_the_break_glass_so_lifting_it_brings_none_back(client,
 @pytest.mark.parametrize(
     ("reason", "message"),
     [
-        ("", "Enter why this record is being restricted"),
-        ("   ", "Enter why this record is being restricted"),
-        ("Too short", "The reason must be at least 10 characters"),
+        ("", "Explain why this record is being restricted"),
+        ("   ", "Explain why this record is being restricted"),
+        ("Too short", SHORT.format(asked="why this record is being restricted")),
+        ("n/a", SHORT.format(asked="why this record is being restricted")),
     ],
 )
 def test_a_reason_of_at_least_ten_characters_is_needed(client, world, reason, message):
@@ -284,7 +287,7 @@ def test_lifting_needs_a_reason(client, world):
     )
     page = soup_of(response)
     assert response.status_code == 200
-    assert error_messages(page) == ["The reason must be at least 10 characters"]
+    assert error_messages(page) == [SHORT.format(asked="why the restriction is being lifted")]
     assert page.select_one("textarea[name=lift-reason]").get_text().strip() == "Gone"
     assert fresh(world.family).restricted
 

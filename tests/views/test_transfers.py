@@ -309,7 +309,7 @@ def test_each_child_needs_their_views_or_a_reason_for_being_left_out_and_typed_v
     soup = soup_of(client.post("transfers.new_step_up", data, episode_id=episode.id))
     assert error_messages(soup) == [
         "Enter this child's views, or say why they could not be asked",
-        "Explain why this child is not part of the request",
+        f"Explain why {family.children[1].first_name} is not part of the request",
     ]
     assert soup.select_one("#what_has_changed").get_text().strip() == "A kept note about the new injury."
     assert soup.select_one("#children-1-included-2").has_attr("checked")
