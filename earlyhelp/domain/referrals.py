@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from earlyhelp import clock
+from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 
 # The form field that names the lead of each service a decision can open.
@@ -50,10 +51,11 @@ def check_decision(proposal: ProposedDecision, *, now: datetime) -> None:
         )
     if proposal.decided_at > now:
         raise Refused("The decision date must be today or in the past", "decided_on")
-    if is_late(proposal.decided_at, proposal.due_on) and not proposal.late_reason.strip():
-        raise Refused(
-            f"The decision was due on {clock.day(proposal.due_on)}. Enter the reason it was made late",
-            "late_reason",
+    if is_late(proposal.decided_at, proposal.due_on):
+        check_reason(
+            proposal.late_reason,
+            asked=f"why the decision was late (it was due on {clock.day(proposal.due_on)})",
+            field="late_reason",
         )
     check_lead(proposal.opens_service, proposal.lead)
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from earlyhelp import clock
+from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.roles import RoleCode
 from earlyhelp.domain.status import Status
@@ -66,11 +67,14 @@ PAST_TENSE = {
     TransferState.HANDOVER_COMPLETE: "marked handover complete",
 }
 
+# The actions that need a reason, and what the reason explains (by the one rule, earlyhelp/domain/reasons.py).
 REASON_NEEDED = {
-    TransferAction.RETURN: "Enter the reason for returning the request",
-    TransferAction.DECLINE: "Enter the reason for declining the request",
-    TransferAction.WITHDRAW: "Enter the reason for withdrawing the request",
+    TransferAction.RETURN: "why the request is being returned",
+    TransferAction.DECLINE: "why the request is declined",
+    TransferAction.WITHDRAW: "why the request is being withdrawn",
 }
+# What `allowed` supplies in place of a reason: only who may act, and when, is being asked.
+_ANY_REASON = "Any reason: only whether the action is offered is being asked"
 
 # A request whose handover plan can no longer change, and one the family can be written to about.
 CLOSED_STATES = frozenset({TransferState.WITHDRAWN, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE})
@@ -160,8 +164,8 @@ def next_state(
                 raise Refused("Record that the handover meeting or joint visit has happened")
             if not evidence.receiving_lead_named:
                 raise Refused("Name the receiving lead before completing the handover")
-    if action in REASON_NEEDED and not evidence.reason.strip():
-        raise Refused(REASON_NEEDED[action], "reason")
+    if action in REASON_NEEDED:
+        check_reason(evidence.reason, asked=REASON_NEEDED[action], field="reason")
     return target
 
 
@@ -173,7 +177,7 @@ def responsible(state: TransferState) -> str:
 def allowed(facts: TransferFacts, action: TransferAction, actor: Actor) -> bool:
     """Whether to offer `action` to this person now (the evidence is checked when they use it)."""
     try:
-        next_state(facts, action, actor, Evidence(reason="-", receiving_lead_named=True, meeting_held=True))
+        next_state(facts, action, actor, Evidence(reason=_ANY_REASON, receiving_lead_named=True, meeting_held=True))
     except Refused:
         return False
     return True

@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError
 
 from earlyhelp import clock
 from earlyhelp.domain.timescales import add_working_days
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, chosen, max_length, options, required
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, a_reason, chosen, max_length, options, required
 from earlyhelp.models import NextStepStatus, OwnerKind
 from earlyhelp.services.next_steps import NextStepInput
 
@@ -170,9 +170,12 @@ class RescheduleForm(FlaskForm):
     reason = TextAreaField(
         "Why is the date changing?",
         widget=GovTextArea(),
-        validators=[required("Enter the reason for the new date"), max_length(MAX_LONG_TEXT, "The reason")],
+        validators=[max_length(MAX_LONG_TEXT, "The reason")],
     )
     submit = SubmitField("Change the date", widget=GovSubmitInput())
+
+    def validate_reason(self, field):
+        a_reason(field, "why the date has changed")
 
 
 CLOSED_AS = {NextStepStatus.NOT_DONE: "It was not done", NextStepStatus.CANCELLED: "It is no longer needed"}

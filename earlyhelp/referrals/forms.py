@@ -194,8 +194,8 @@ class RecordReferralForm(FlaskForm):
             raise ValidationError("Select whether the family agrees to the referral")
 
     def validate_family_agreement_note(self, field):
-        if self.family_agrees.data in ("no", "not_asked") and not (field.data or "").strip():
-            raise ValidationError("Explain why the family does not agree or was not asked")
+        if self.family_agrees.data in ("no", "not_asked"):
+            a_reason(field, "why the family does not agree or was not asked")
 
     def validate_children(self, field):
         if not any(child.included.data == "yes" for child in field.entries):

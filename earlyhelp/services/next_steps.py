@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, select
 
 from earlyhelp import clock
+from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import NextStep, NextStepChange, NextStepStatus, OwnerKind, User
@@ -123,10 +124,9 @@ def close_undone(step: NextStep, status: NextStepStatus, *, reason: str, actor: 
     _still_open(step)
     if status not in (NextStepStatus.NOT_DONE, NextStepStatus.CANCELLED):
         raise Refused("Select whether it was not done or is no longer needed", "status")
-    if not reason.strip():
-        word = "was not done" if status == NextStepStatus.NOT_DONE else "is cancelled"
-        raise Refused(f"Enter the reason it {word}", "reason")
-    step.status, step.status_on, step.status_reason = status, on, reason.strip()
+    asked = "why the step was not done" if status == NextStepStatus.NOT_DONE else "why the step is no longer needed"
+    reason = check_reason(reason, asked=asked, field="reason")
+    step.status, step.status_on, step.status_reason = status, on, reason
     _change(step, str(status), actor=actor, reason=reason)
 
 
@@ -138,8 +138,7 @@ def reschedule(step: NextStep, *, due_on: date | None, reason: str, actor: User,
         raise Refused("Enter the new date it needs to be done by", "due_on")
     if due_on < today:
         raise Refused("The new date must be today or in the future", "due_on")
-    if not reason.strip():
-        raise Refused("Enter the reason for the new date", "reason")
+    reason = check_reason(reason, asked="why the date has changed", field="reason")
     _change(step, "rescheduled", actor=actor, reason=reason, to_due_on=due_on)
     step.due_on = due_on
 

@@ -8,7 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput,
 from wtforms import FieldList, Form, FormField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, not_in_future, options, required
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, a_reason, max_length, not_in_future, options, required
 from earlyhelp.next_steps.forms import NextStepRowForm
 from earlyhelp.services.next_steps import NextStepInput
 
@@ -23,8 +23,8 @@ class DecisionRowForm(Form):
         return not (self.decision.data or "").strip() and not (self.rationale.data or "").strip()
 
     def validate_rationale(self, field):
-        if (self.decision.data or "").strip() and not (field.data or "").strip():
-            raise ValidationError("Enter the reason for this decision")
+        if (self.decision.data or "").strip():
+            a_reason(field, "why this decision was made")
 
     def validate_decision(self, field):
         if (self.rationale.data or "").strip() and not (field.data or "").strip():

@@ -223,8 +223,8 @@ class StepUpForm(TransferForm):
         }
 
     def validate_override_reason(self, field):
-        if self.family_agrees.data == "no" and not (field.data or "").strip():
-            raise ValidationError("Enter the safeguarding reason for going ahead without the family's agreement")
+        if self.family_agrees.data == "no":
+            a_reason(field, "the safeguarding reason for going ahead without the family's agreement")
 
 
 class StepDownForm(TransferForm):
@@ -292,8 +292,11 @@ class StepDownForm(TransferForm):
 
 
 class FamilyDeclinedStepDownForm(FlaskForm):
-    note = text("What did the family say?", "Enter what the family said about early help", "What the family said")
+    note = text("What did the family say?", None, "What the family said")
     submit_declined = SubmitField("Record that the family said no", widget=GovSubmitInput())
+
+    def validate_note(self, field):
+        a_reason(field, "what the family said about early help")
 
 
 class ActionForm(FlaskForm):

@@ -63,10 +63,20 @@ def test_a_decision_is_refused_before_receipt_in_the_future_or_late_without_a_re
     assert refusal(check_decision, ahead, now=NOW) == ("The decision date must be today or in the past", "decided_on")
     late = decision(decided_at=at_london(date(2027, 1, 6), time(9, 0)))
     assert refusal(check_decision, late, now=late.decided_at) == (
-        "The decision was due on Tue 5 Jan 2027. Enter the reason it was made late",
+        "Explain why the decision was late (it was due on Tue 5 Jan 2027)",
         "late_reason",
     )
-    check_decision(decision(decided_at=late.decided_at, late_reason="Police checks"), now=late.decided_at)
+    check_decision(decision(decided_at=late.decided_at, late_reason="Waiting for police checks"), now=late.decided_at)
+
+
+@pytest.mark.parametrize("non_answer", ["n/a", "N/A.", "none", "-", "see above", "Late"])
+def test_a_late_decision_is_refused_a_non_answer_for_its_reason(non_answer):
+    late = decision(decided_at=at_london(date(2027, 1, 6), time(9, 0)), late_reason=non_answer)
+    message, field = refusal(check_decision, late, now=late.decided_at)
+    assert field == "late_reason"
+    assert message.startswith(
+        "Explain why the decision was late (it was due on Tue 5 Jan 2027) in a sentence of at least 10"
+    )
 
 
 def test_early_help_needs_a_lead_who_works_here_and_leads_early_help():

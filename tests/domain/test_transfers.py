@@ -28,7 +28,7 @@ requester = Actor(id=10, role="practitioner", team_id=SENDING_TEAM)
 sending_manager = Actor(id=11, role="team_manager", team_id=SENDING_TEAM)
 receiver = Actor(id=20, role="social_worker", team_id=RECEIVING_TEAM)
 outsider = Actor(id=30, role="team_manager", team_id=99)
-full_evidence = Evidence(reason="Because", receiving_lead_named=True, meeting_held=True)
+full_evidence = Evidence(reason="Because the plan has changed", receiving_lead_named=True, meeting_held=True)
 
 # Who may take each action when it is allowed.
 ALLOWED_ACTOR = {
@@ -84,8 +84,18 @@ def test_only_a_manager_of_the_sending_team_approves_or_returns(actor):
 @pytest.mark.parametrize("action", [TransferAction.RETURN, TransferAction.DECLINE, TransferAction.WITHDRAW])
 def test_returning_declining_and_withdrawing_need_a_reason(action):
     state = {TransferAction.RETURN: TransferState.AWAITING_APPROVAL}.get(action, TransferState.SENT)
-    with pytest.raises(Refused, match=r"^Enter the reason for"):
+    asked = {
+        TransferAction.RETURN: "why the request is being returned",
+        TransferAction.DECLINE: "why the request is declined",
+        TransferAction.WITHDRAW: "why the request is being withdrawn",
+    }[action]
+    with pytest.raises(Refused, match=rf"^Explain {asked}$") as refused:
         next_state(facts(state), action, ALLOWED_ACTOR[action], Evidence(reason="   "))
+    assert refused.value.field == "reason"
+    for non_answer in ("n/a", "None.", "see above", "No."):
+        with pytest.raises(Refused, match=rf"^Explain {asked} in a sentence of at least 10 characters") as refused:
+            next_state(facts(state), action, ALLOWED_ACTOR[action], Evidence(reason=non_answer))
+        assert refused.value.field == "reason"
 
 
 def test_only_the_receiving_team_accepts_or_declines():

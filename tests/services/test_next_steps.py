@@ -178,8 +178,8 @@ def test_marking_a_step_done_records_when_and_who_in_its_history(app):
 @pytest.mark.parametrize(
     ("status", "message"),
     [
-        (NextStepStatus.NOT_DONE, "Enter the reason it was not done"),
-        (NextStepStatus.CANCELLED, "Enter the reason it is cancelled"),
+        (NextStepStatus.NOT_DONE, "Explain why the step was not done"),
+        (NextStepStatus.CANCELLED, "Explain why the step is no longer needed"),
     ],
 )
 def test_a_step_not_done_or_cancelled_needs_a_reason(app, status, message):
@@ -206,7 +206,13 @@ def test_a_new_date_needs_a_reason_and_a_date_that_has_not_passed(app):
     family = make_household(children=1)
     step = add(family, step_for(robin, due_on=WEDNESDAY), actor=robin)
     attempts = [
-        ({"due_on": SUNDAY, "reason": " "}, "Enter the reason for the new date", "reason"),
+        ({"due_on": SUNDAY, "reason": " "}, "Explain why the date has changed", "reason"),
+        (
+            {"due_on": SUNDAY, "reason": "n/a"},
+            "Explain why the date has changed in a sentence of at least 10 characters: say what happened or what was"
+            " decided, not \u201cn/a\u201d",
+            "reason",
+        ),
         ({"due_on": None, "reason": "The family are away"}, "Enter the new date it needs to be done by", "due_on"),
         ({"due_on": MONDAY, "reason": "The family are away"}, "The new date must be today or in the future", "due_on"),
     ]
