@@ -62,6 +62,8 @@ class Config:
         "If a child is in immediate danger, call the police on 999 now. Then tell the front door team "
         "manager straight away and request a strategy discussion. Finish this record afterwards.",
     )
+    # Whoever becomes a family's lead is told, with a first next step: first contact within this many working days.
+    FIRST_CONTACT_WORKING_DAYS = _int("FIRST_CONTACT_WORKING_DAYS", 3)
     # Local practice: case supervision at least every 4 weeks.
     SUPERVISION_INTERVAL_WEEKS = _int("SUPERVISION_INTERVAL_WEEKS", 4)
     # Notices are also emailed when SMTP_HOST is set; without it nothing tries to send.

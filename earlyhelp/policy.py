@@ -294,6 +294,16 @@ def may_authorise_override(user, transfer) -> bool:
     )
 
 
+def may_reallocate(user, episode) -> bool:
+    """A manager of the team that holds an open episode gives it another lead."""
+    return (
+        episode.is_open
+        and is_team_manager(user)
+        and user.team_id == episode.team_id
+        and may_change_family(user, episode.family_id)
+    )
+
+
 def may_issue_plan(user, plan) -> bool:
     return may_change_family(user, plan.family_id)
 
@@ -429,6 +439,10 @@ def next_step_record(user, step, access: Access) -> bool:
 
 def supervision_record(user, supervision, access: Access) -> bool:
     return may_see_supervision(user, supervision)
+
+
+def reallocate_record(user, episode, access: Access) -> bool:
+    return may_reallocate(user, episode)
 
 
 def account_record(user, account, access: Access) -> bool:

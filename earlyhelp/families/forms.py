@@ -8,6 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
     GovRadioInput,
+    GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
@@ -19,6 +20,7 @@ from wtforms import (
     Form,
     FormField,
     RadioField,
+    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -276,3 +278,20 @@ class BreakGlassForm(FlaskForm):
         validators=[max_length(REASON_MAX, "Why you need to open this record")],
     )
     submit = SubmitField("Open this record", widget=GovSubmitInput())
+
+
+class ChangeLeadForm(FlaskForm):
+    """A team manager gives a family another lead. The rules (who, and a real reason) are the use case's."""
+
+    lead = SelectField("New lead", widget=GovSelect(), validate_choice=False)
+    reason = TextAreaField(
+        "Why is the lead changing?",
+        description="For example, a change of caseloads or the family asked for someone else.",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        validators=[max_length(REASON_MAX, "Why the lead is changing")],
+    )
+    submit = SubmitField("Change the lead", widget=GovSubmitInput())
+
+    def set_choices(self, people) -> None:
+        self.lead.choices = [("", "Choose someone"), *((str(person.id), person.name) for person in people)]

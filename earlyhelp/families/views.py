@@ -6,15 +6,21 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from earlyhelp import clock, policy
-from earlyhelp.access import case_worker, record, works_with_families
+from earlyhelp.access import case_worker, record, roles, works_with_families
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused
 from earlyhelp.extensions import db
 from earlyhelp.families import bp
-from earlyhelp.families.forms import BreakGlassForm, CreateFamilyForm, SearchFamiliesForm, UpdatePersonForm
-from earlyhelp.models import Family, Person
-from earlyhelp.policy import Access
+from earlyhelp.families.forms import (
+    BreakGlassForm,
+    ChangeLeadForm,
+    CreateFamilyForm,
+    SearchFamiliesForm,
+    UpdatePersonForm,
+)
+from earlyhelp.models import Episode, Family, Person, User
+from earlyhelp.policy import Access, RoleCode
+from earlyhelp.services import allocation, families
 from earlyhelp.services import break_glass as glass
-from earlyhelp.services import families
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal, wants_fragment
 
@@ -162,6 +168,28 @@ def break_glass(family_id: int):
         held_by=families.known_to([family.id])[family.id],
         hours=current_app.config["BREAK_GLASS_HOURS"],
     )
+
+
+@bp.route("/episodes/<int:episode_id>/lead", methods=["GET", "POST"])
+@roles(RoleCode.TEAM_MANAGER)
+@record(Episode, "episode_id", policy.reallocate_record, reading=Access.CHANGE)
+def change_lead(episode_id: int):
+    """A team manager gives the family another lead, with a reason; both people are told."""
+    episode = get_or_404(Episode, episode_id)
+    form = ChangeLeadForm()
+    form.set_choices(allocation.lead_choices(episode))
+    if request.method == "GET":
+        record_read("view", "episode", episode.id, family_id=episode.family_id)
+    elif form.validate_on_submit():
+        chosen = db.session.get(User, int(form.lead.data)) if form.lead.data.isdigit() else None
+        try:
+            allocation.reallocate(episode, lead=chosen, reason=form.reason.data, actor=current_user)
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            flash(f"{chosen.name} is now the lead. They have been told, with a first contact to make.")
+            return redirect(url_for("families.show", family_id=episode.family_id))
+    return render_template("families/change_lead.html", form=form, episode=episode, family=episode.family)
 
 
 @bp.route("/<int:family_id>/people/<int:person_id>", methods=["GET", "POST"])

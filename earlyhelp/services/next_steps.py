@@ -54,10 +54,18 @@ def check_next_step(step: NextStepInput, *, today: date) -> User | None:
 
 @use_case("create", "next_step")
 def add_next_step(
-    family_id: int, step: NextStepInput, *, source_type: str, source_id: int | None, actor: User, today: date
+    family_id: int,
+    step: NextStepInput,
+    *,
+    source_type: str,
+    source_id: int | None,
+    actor: User,
+    today: date,
+    tell_owner: bool = True,
 ) -> NextStep:
     """Refuses a next step without a what, an owner or a due date in the future, saying which is missing,
-    and one given to someone who may not see the family: owning a step would show them its record."""
+    and one given to someone who may not see the family: owning a step would show them its record.
+    The owner is told, unless `tell_owner` is off because the caller tells them itself (an allocation)."""
     owner = check_next_step(step, today=today)
     if owner is not None and not may_own_next_step(owner, family_id):
         raise Refused(
@@ -80,7 +88,7 @@ def add_next_step(
     db.session.add(next_step)
     db.session.flush()
     record_event("create", "next_step", next_step.id, family_id=family_id, user=actor)
-    if owner is not None and owner.id != actor.id:
+    if tell_owner and owner is not None and owner.id != actor.id:
         notify(
             owner,
             kind="next_step_assigned",

@@ -38,6 +38,7 @@ from earlyhelp.models import (
     User,
 )
 from earlyhelp.policy import family_ids, has_role, not_restricted_for
+from earlyhelp.services.allocation import allocate
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.use_case import use_case
@@ -238,6 +239,8 @@ def _open_episode(referral: Referral, service_code: str, *, lead: User | None, a
     )
     db.session.add(episode)
     db.session.flush()
+    if lead is not None:
+        allocate(episode, lead, actor=actor, on=started_on)
     lead_text = f", lead {lead.name}" if lead else ", lead not yet allocated"
     add_to_timeline(
         referral.family_id,

@@ -60,6 +60,7 @@ from earlyhelp.models import (
 )
 from earlyhelp.policy import is_team_manager, not_restricted_for, role_of
 from earlyhelp.services import next_steps
+from earlyhelp.services.allocation import allocate
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
@@ -510,7 +511,7 @@ def _act(
         case TransferAction.ACCEPT:
             transfer.receiving_lead = lead
             transfer.decision_rationale = reason.strip()
-            _open_receiving_episode(transfer, lead, started_on=local_today)
+            _open_receiving_episode(transfer, lead, actor=actor, started_on=local_today)
             if not transfer.is_step_up:
                 deadline = deadline_after_day(
                     local_today,
@@ -593,25 +594,19 @@ def _past(action: TransferAction) -> str:
     }[action]
 
 
-def _open_receiving_episode(transfer: Transfer, lead: User, *, started_on: date) -> Episode:
-    existing = db.session.scalar(
+def _open_receiving_episode(transfer: Transfer, lead: User, *, actor: User, started_on: date) -> Episode:
+    episode = db.session.scalar(
         select(Episode).where(
             Episode.family_id == transfer.family_id,
             Episode.service_id == transfer.to_service_id,
             Episode.ended_on.is_(None),
         )
     )
-    if existing:
-        existing.lead, existing.team_id = lead, transfer.receiving_team_id
-        return existing
-    episode = Episode(
-        family_id=transfer.family_id,
-        service_id=transfer.to_service_id,
-        team_id=transfer.receiving_team_id,
-        lead=lead,
-        started_on=started_on,
-    )
-    db.session.add(episode)
+    if episode is None:
+        episode = Episode(family_id=transfer.family_id, service_id=transfer.to_service_id, started_on=started_on)
+        db.session.add(episode)
+    episode.team_id = transfer.receiving_team_id
+    allocate(episode, lead, actor=actor, on=started_on)
     return episode
 
 
