@@ -188,7 +188,7 @@ def test_a_new_date_without_a_reason_says_so_and_keeps_the_date_typed(client):
     client.sign_in(owner)
     new_due = today() + timedelta(days=12)
     soup = soup_of(client.post("next_steps.reschedule", {"due_on": date_parts(new_due)}, step_id=step.id))
-    assert error_messages(soup) == ["Enter the reason for the new date"]
+    assert error_messages(soup) == ["Explain why the date has changed"]
     assert date_in(soup, "due_on") == new_due
     assert soup.title.get_text().startswith("Error:")
     assert fresh(step).due_on == today()
@@ -216,13 +216,24 @@ def test_a_new_date_that_is_not_a_real_date_or_is_missing_says_so(client):
     owner = robin()
     step = a_step(owner)
     client.sign_in(owner)
-    nonsense = client.post("next_steps.reschedule", {"due_on": ["31", "2", "2099"], "reason": "Away"}, step_id=step.id)
+    nonsense = client.post(
+        "next_steps.reschedule", {"due_on": ["31", "2", "2099"], "reason": "The family are away"}, step_id=step.id
+    )
     assert error_messages(soup_of(nonsense)) == ["New date must be a real date"]
     missing = client.post("next_steps.reschedule", {"due_on": ["", "", ""], "reason": ""}, step_id=step.id)
     assert error_messages(soup_of(missing)) == [
         "Enter the new date it needs to be done by",
-        "Enter the reason for the new date",
+        "Explain why the date has changed",
     ]
+    na = client.post(
+        "next_steps.reschedule", {"due_on": date_parts(today() + timedelta(days=3)), "reason": "n/a"}, step_id=step.id
+    )
+    assert error_messages(soup_of(na)) == [
+        "Explain why the date has changed in a sentence of at least 10 characters: say what happened or what was"
+        " decided, not \u201cn/a\u201d"
+    ]
+    assert soup_of(na).select_one("textarea[name=reason]").get_text(strip=True) == "n/a"
+    assert fresh(step).due_on == today()
 
 
 def test_with_htmx_the_row_becomes_the_change_date_form_then_the_updated_row(client):
@@ -238,12 +249,15 @@ def test_with_htmx_the_row_becomes_the_change_date_form_then_the_updated_row(cli
     assert form.select_one("input[name=next]")["value"] == home
 
     refused = only_row(
-        client.post("next_steps.reschedule", {"next": home, "reason": "Away"}, headers=HTMX, step_id=step.id), step
+        client.post(
+            "next_steps.reschedule", {"next": home, "reason": "The family are away"}, headers=HTMX, step_id=step.id
+        ),
+        step,
     )
     assert [" ".join(e.get_text(" ").split()) for e in refused.select(".govuk-error-message")] == [
         "Error: Enter the new date it needs to be done by"
     ]
-    assert refused.select_one("textarea[name=reason]").get_text(strip=True) == "Away"
+    assert refused.select_one("textarea[name=reason]").get_text(strip=True) == "The family are away"
 
     new_due = today() + timedelta(days=21)
     updated = only_row(
@@ -304,7 +318,7 @@ def test_the_close_page_asks_what_happened_and_why(client):
         "Select whether it was not done or is no longer needed"
     ]
     soup = soup_of(client.post("next_steps.close", {"status": "not_done", "reason": " "}, step_id=step.id))
-    assert error_messages(soup) == ["Enter the reason it was not done"]
+    assert error_messages(soup) == ["Explain why the step was not done"]
     assert soup.select_one("input[name=status][value=not_done]").has_attr("checked")
     assert fresh(step).status == "open"
 

@@ -433,7 +433,7 @@ def test_a_late_decision_asks_for_the_reason(client):
     assert soup.select_one("#late_reason") is not None
     assert "Overdue by" in soup.get_text()
     response = client.post("referrals.decide", _decision("no_further_action"), referral_id=referral.id)
-    assert error_messages(soup_of(response))[0].startswith("The decision was due on")
+    assert error_messages(soup_of(response))[0].startswith("Explain why the decision was late (it was due on")
 
 
 def test_a_decision_with_mistakes_keeps_what_was_typed(client):

@@ -107,7 +107,7 @@ def test_a_decision_needs_its_reason_and_a_reason_needs_its_decision(client):
         robin, family, **a_decision(0, rationale=" "), **a_decision(1, decision="", rationale="School asked")
     )
     soup = soup_of(client.post("supervision.new", data))
-    assert error_messages(soup) == ["Enter the reason for this decision", "Enter the decision this reason is for"]
+    assert error_messages(soup) == ["Explain why this decision was made", "Enter the decision this reason is for"]
     assert supervisions() == 0
 
 

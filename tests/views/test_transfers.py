@@ -322,7 +322,7 @@ def test_going_ahead_without_the_familys_agreement_needs_a_safeguarding_reason(c
     client.sign_in(lead)
     data = step_up_form(family, family_agrees="no", override_reason="", not_to_share="Kept: not the new address.")
     soup = soup_of(client.post("transfers.new_step_up", data, episode_id=episode.id))
-    assert error_messages(soup) == ["Enter the safeguarding reason for going ahead without the family's agreement"]
+    assert error_messages(soup) == ["Explain the safeguarding reason for going ahead without the family's agreement"]
     assert soup.select_one("#not_to_share").get_text().strip() == "Kept: not the new address."
     assert transfers_of(family) == []
 
@@ -649,7 +649,7 @@ def test_saying_the_family_said_no_without_saying_what_they_said_asks_for_it_and
     response = client.post("transfers.step_down_refused", {"note": "  "}, episode_id=episode.id)
     assert response.status_code == 200
     soup = soup_of(response)
-    assert "Enter what the family said about early help" in text_of(soup, "details[open]")
+    assert "Explain what the family said about early help" in text_of(soup, "details[open]")
     assert [h.get_text(strip=True) for h in soup.select(".app-child-row h3.govuk-heading-m")] == [
         c.full_name for c in family.children
     ]
@@ -661,7 +661,7 @@ def test_a_missing_note_when_the_family_says_no_is_in_the_error_summary(client):
     _, episode = step_down_case(worker)
     client.sign_in(worker)
     soup = soup_of(client.post("transfers.step_down_refused", {"note": ""}, episode_id=episode.id))
-    assert error_messages(soup) == ["Enter what the family said about early help"]
+    assert error_messages(soup) == ["Explain what the family said about early help"]
     assert soup.title.get_text().startswith("Error:")
 
 
@@ -830,9 +830,16 @@ def test_a_manager_returns_a_request_with_a_reason_and_the_requester_sees_it(cli
     transfer = advance(make_transfer(episode, actor=lead), ("submit", lead))
     manager = browser(app, early_help_manager())
     soup = soup_of(manager.post("transfers.return", {"return-reason": ""}, transfer_id=transfer.id))
-    assert error_messages(soup) == ["Enter the reason for returning the request"]
-    assert "Enter the reason for returning the request" in text_of(soup, ".govuk-form-group--error:has(#return-reason)")
+    assert error_messages(soup) == ["Explain why the request is being returned"]
+    assert "Explain why the request is being returned" in text_of(soup, ".govuk-form-group--error:has(#return-reason)")
     assert soup.select_one(".govuk-error-summary a")["href"] == "#return-reason"
+    soup = soup_of(manager.post("transfers.return", {"return-reason": "n/a"}, transfer_id=transfer.id))
+    assert error_messages(soup) == [
+        "Explain why the request is being returned in a sentence of at least 10 characters: say what happened or"
+        " what was decided, not \u201cn/a\u201d"
+    ]
+    assert soup.select_one("#return-reason").get_text(strip=True) == "n/a"
+    assert fresh(transfer).state == "awaiting_approval"
     response = manager.post("transfers.return", {"return-reason": "Add what school told you."}, transfer_id=transfer.id)
     assert response.status_code == 302
     client.sign_in(lead)
@@ -881,7 +888,7 @@ def test_a_declined_request_keeps_the_family_with_the_sender_and_shows_the_ratio
     lead, manager, family, episode, transfer = a_sent_step_up()
     client.sign_in(social_care_manager())
     soup = soup_of(client.post("transfers.decline", {"decline-advice": "Kept advice."}, transfer_id=transfer.id))
-    assert error_messages(soup) == ["Enter the reason for declining the request"]
+    assert error_messages(soup) == ["Explain why the request is declined"]
     assert soup.select_one("#decline-advice").get_text().strip() == "Kept advice."
 
     response = client.post(
@@ -928,7 +935,7 @@ def test_the_requester_withdraws_a_request_with_a_reason(client):
     transfer = advance(make_transfer(episode, actor=lead), ("submit", lead))
     client.sign_in(lead)
     soup = soup_of(client.post("transfers.withdraw", {"withdraw-reason": " "}, transfer_id=transfer.id))
-    assert error_messages(soup) == ["Enter the reason for withdrawing the request"]
+    assert error_messages(soup) == ["Explain why the request is being withdrawn"]
     response = client.post(
         "transfers.withdraw", {"withdraw-reason": "Mum moved to her sister's."}, transfer_id=transfer.id
     )
