@@ -275,8 +275,12 @@ def test_a_closed_step_cannot_be_done_closed_or_given_a_new_date(app, close, wor
     close(step, robin)
     attempts = [
         lambda: next_steps.complete(step, actor=robin, on=WEDNESDAY),
-        lambda: next_steps.close_undone(step, NextStepStatus.CANCELLED, reason="Again", actor=robin, on=WEDNESDAY),
-        lambda: next_steps.reschedule(step, due_on=SUNDAY, reason="Later", actor=robin, today=WEDNESDAY),
+        lambda: next_steps.close_undone(
+            step, NextStepStatus.CANCELLED, reason="Asked to cancel it again", actor=robin, on=WEDNESDAY
+        ),
+        lambda: next_steps.reschedule(
+            step, due_on=SUNDAY, reason="The family asked for later", actor=robin, today=WEDNESDAY
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(Refused, match=f"^This next step is already {word}$"):

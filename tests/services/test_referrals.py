@@ -110,7 +110,7 @@ def test_a_late_decision_needs_a_reason_and_keeps_it(app):
     officer = make_user("front_door", team_name="Front door")
     referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
     late = london(2025, 12, 4, 11)
-    with pytest.raises(Refused, match=r"The decision was due on Tue 2 Dec 2025\. Enter the reason"):
+    with pytest.raises(Refused, match=r"^Explain why the decision was late \(it was due on Tue 2 Dec 2025\)$"):
         decide(referral, "no_further_action", actor=officer, decided_at=late)
     decide(referral, "no_further_action", actor=officer, decided_at=late, late_reason="Waiting for police checks")
     assert referral.late_reason == "Waiting for police checks"

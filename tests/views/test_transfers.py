@@ -952,7 +952,9 @@ def test_someone_else_cannot_withdraw_a_request(client):
     _, episode = step_up_case(lead)
     transfer = make_transfer(episode, actor=lead)
     client.sign_in(early_help_lead("Avery Notthelead"))
-    soup = soup_of(client.post("transfers.withdraw", {"withdraw-reason": "Tidy up"}, transfer_id=transfer.id))
+    soup = soup_of(
+        client.post("transfers.withdraw", {"withdraw-reason": "Tidying up an old request"}, transfer_id=transfer.id)
+    )
     assert error_messages(soup) == ["Only the person who made the request, or their manager, can withdraw it"]
     assert fresh(transfer).state == "draft"
 

@@ -250,7 +250,11 @@ def test_a_next_steps_change_date_and_close_pages_run_the_same_statements_for_5_
     def grow(made, size):
         for number in range(made, size):
             next_steps.reschedule(
-                step, due_on=today() + timedelta(days=number + 1), reason=f"Reason {number}", actor=robin, today=today()
+                step,
+                due_on=today() + timedelta(days=number + 1),
+                reason=f"The family asked, change {number}",
+                actor=robin,
+                today=today(),
             )
 
     client.sign_in(robin)
