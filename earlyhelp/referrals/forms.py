@@ -237,11 +237,11 @@ class RecordReferralForm(FlaskForm):
 class DecideReferralForm(FlaskForm):
     outcome = RadioField("Decision", widget=GovRadioInput(), validate_choice=False)
     decided_level = RadioField("Level of need decided", widget=GovRadioInput(), validate_choice=False)
-    rationale = long_text(
+    rationale = TextAreaField(
         "Reasons for the decision",
-        "Enter the reasons for this decision",
-        "The reasons",
-        "What you weighed up, in words the family and referrer could understand",
+        description="What you weighed up, in words the family and referrer could understand",
+        widget=GovCharacterCount(),
+        validators=[max_length(MAX_LONG_TEXT, "The reasons")],
     )
     lead_practitioner = SelectField(
         "Lead practitioner",
@@ -261,6 +261,9 @@ class DecideReferralForm(FlaskForm):
         "Why was the decision late?", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")]
     )
     submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+    def validate_rationale(self, field):
+        a_reason(field, "the reasons for this decision")
 
     def set_choices(self, outcomes, levels, leads, social_workers):
         self.outcome.choices = options((o.id, o.name) for o in outcomes)

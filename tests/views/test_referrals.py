@@ -443,7 +443,7 @@ def test_a_decision_with_mistakes_keeps_what_was_typed(client):
     soup = soup_of(client.post("referrals.decide", data, referral_id=referral.id))
     assert error_messages(soup) == [
         "Select a decision",
-        "Enter the reasons for this decision",
+        "Explain the reasons for this decision",
         "Time of decision must be a real time, like 09:30 or 14:05",
     ]
     assert soup.select_one("#decided_time")["value"] == "soon"
