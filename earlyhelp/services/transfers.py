@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock
+from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.domain.roles import RoleCode
 from earlyhelp.domain.timescales import (
@@ -426,9 +427,10 @@ def start(
 def record_step_down_refused(episode: Episode, *, note: str, actor: User) -> None:
     """Early help is voluntary: when the family says no, the social care episode records that instead."""
     _check_episode(episode, Direction.STEP_DOWN)
+    note = check_reason(note, asked="what the family said about early help", field="note")
     add_to_timeline(
         episode.family_id,
-        f"Step-down to early help not made: the family did not agree. {note.strip()}",
+        f"Step-down to early help not made: the family did not agree. {note}",
         "episode",
         episode.id,
         actor=actor,

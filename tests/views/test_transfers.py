@@ -1265,7 +1265,8 @@ def test_a_next_step_due_in_the_past_or_without_an_owner_is_refused_with_a_speci
         assert error_messages(soup) == [message]
         if data["what"]:
             assert soup.select_one("#what")["value"] == data["what"]
-    count = select(func.count()).select_from(NextStep).where(NextStep.family_id == transfer.family_id)
+    # Only the receiving lead's first contact (allocation) is there: nothing was added to the handover plan.
+    count = select(func.count()).select_from(NextStep).where(NextStep.source_type == "handover_plan")
     assert db.session.scalar(count) == 0
 
 
@@ -1321,7 +1322,7 @@ def test_a_next_step_due_today_is_accepted(client, today):
     response = client.post("transfers.add_next_step", next_step_form(today), transfer_id=transfer.id)
     assert response.status_code == 302
     db.session.expire_all()
-    [step] = db.session.scalars(select(NextStep).where(NextStep.family_id == transfer.family_id)).all()
+    [step] = db.session.scalars(select(NextStep).where(NextStep.source_type == "handover_plan")).all()
     assert (step.due_on, step.owner, step.family_facing) == (today, "Alex Testfamily", False)
 
 
