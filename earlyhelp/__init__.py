@@ -112,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from earlyhelp.admin import bp as admin_bp
     from earlyhelp.auth import bp as auth_bp
+    from earlyhelp.case_notes import bp as case_notes_bp
     from earlyhelp.families import bp as families_bp
     from earlyhelp.family_plans import bp as family_plans_bp
     from earlyhelp.looked import bp as looked_bp
@@ -132,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(family_plans_bp)
     app.register_blueprint(supervision_bp, url_prefix="/supervision")
     app.register_blueprint(restrictions_bp)
+    app.register_blueprint(case_notes_bp)
     app.register_blueprint(looked_bp)
 
 

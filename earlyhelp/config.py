@@ -62,6 +62,9 @@ class Config:
         "If a child is in immediate danger, call the police on 999 now. Then tell the front door team "
         "manager straight away and request a strategy discussion. Finish this record afterwards.",
     )
+    # Something written down more than this many working days after it happened asks why, and says how late
+    # it was recorded wherever it is shown (earlyhelp/domain/recording.py).
+    LATE_RECORDING_WORKING_DAYS = _int("LATE_RECORDING_WORKING_DAYS", 1)
     # Whoever becomes a family's lead is told, with a first next step: first contact within this many working days.
     FIRST_CONTACT_WORKING_DAYS = _int("FIRST_CONTACT_WORKING_DAYS", 3)
     # Local practice: case supervision at least every 4 weeks.

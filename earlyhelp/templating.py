@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from earlyhelp import clock, policy
 from earlyhelp.access import policy_for
+from earlyhelp.domain.recording import recorded_note
 from earlyhelp.web import error_summary
 
 # (text, endpoint, and who else besides the endpoint's own policy must hold for the link to show)
@@ -24,6 +25,27 @@ NAVIGATION = [
 # blueprint, whose other pages (a family's who-has-looked) belong under "Families".
 ONLY_ITS_OWN_PAGE = {"looked.records_opened"}
 ALSO_ACTIVE_ON = {"families.search": {"looked.who_looked", "looked.who_looked_csv"}}
+
+
+# Where each kind of timeline entry links: the record it is about (endpoint, the argument naming the record).
+# Entries about the family itself, a person or an episode link to that part of the family page.
+TIMELINE_LINKS = {
+    "referral": ("referrals.show", "referral_id"),
+    "transfer": ("transfers.show", "transfer_id"),
+    "case_note": ("case_notes.show", "note_id"),
+}
+ON_FAMILY_PAGE = {"person": "household", "episode": "involvement", "family_plan": "family-plan", "family": None}
+
+
+def timeline_link(entry) -> str | None:
+    """The address of the record a timeline entry is about, or None when there is nothing more to open."""
+    if entry.record_type in TIMELINE_LINKS and entry.record_id:
+        endpoint, argument = TIMELINE_LINKS[entry.record_type]
+        return url_for(endpoint, **{argument: entry.record_id})
+    if entry.record_type in ON_FAMILY_PAGE:
+        anchor = ON_FAMILY_PAGE[entry.record_type]
+        return url_for("families.show", family_id=entry.family_id, _anchor=anchor) if anchor else None
+    return None
 
 
 def _is_active(endpoint: str) -> bool:
@@ -46,6 +68,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(navigation_items)
     app.add_template_global(policy, "policy")
     app.add_template_global(error_summary)
+    app.add_template_global(timeline_link)
+    app.add_template_global(recorded_note)
     app.jinja_env.tests["markup"] = lambda value: isinstance(value, Markup)
 
     @app.template_global()

@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
+from earlyhelp.models import case_notes  # noqa: F401  (its tables; import its classes from the module)
 from earlyhelp.models.access import BreakGlass, RestrictedAccess
 from earlyhelp.models.audit import AuditEvent
 from earlyhelp.models.episodes import Episode

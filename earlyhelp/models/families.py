@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, func
+from sqlalchemy import Date, ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from earlyhelp import clock
@@ -47,11 +47,18 @@ class Family(db.Model):
 
 
 class TimelineEntry(db.Model):
-    """One line of a family's story, newest first on the family page. Written by the service that acted."""
+    """One line of a family's story, newest first on the family page. Written by the service that acted.
+
+    `at` is when it happened; `recorded_at` when it was written down (earlyhelp/domain/recording.py). One
+    written down late keeps the reason, and says so wherever it is shown.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    recorded_late: Mapped[bool] = mapped_column(default=False, server_default=false())
+    late_recording_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     summary: Mapped[str] = mapped_column(String(300))
     record_type: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[int | None]
@@ -60,7 +67,10 @@ class TimelineEntry(db.Model):
     # Who did it, named on every line: loaded with the entry, not one query per line.
     actor: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821  (models/people.py; resolved by name)
 
-    __table_args__ = (Index("ix_timeline_entry_family_at", "family_id", "at"),)
+    __table_args__ = (
+        Index("ix_timeline_entry_family_at", "family_id", "at"),
+        Index("ix_timeline_entry_recorded_late", "recorded_late", "at"),
+    )
 
 
 class Person(db.Model):

@@ -19,10 +19,10 @@ from earlyhelp.models import (
     NextStepStatus,
     Person,
     Referral,
-    ReferralStatus,
     TimelineEntry,
     User,
 )
+from earlyhelp.services import recording
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.use_case import use_case
 
@@ -226,7 +226,12 @@ def add_to_timeline(
     *,
     actor: User | None,
     at: datetime | None = None,
+    late_reason: str = "",
 ) -> None:
+    """One line of the family's story. `at` is when it happened (now if not given); it is written down now.
+    A use case that records something late checks the reason first (services/recording.py) and passes it."""
+    recorded_at = clock.now()
+    happened = at or recorded_at
     db.session.add(
         TimelineEntry(
             family_id=family_id,
@@ -234,7 +239,10 @@ def add_to_timeline(
             record_type=record_type,
             record_id=record_id,
             actor_id=actor.id if actor else None,
-            at=at or clock.now(),
+            at=happened,
+            recorded_at=recorded_at,
+            recorded_late=recording.is_late(happened, recorded_at),
+            late_recording_reason=late_reason.strip(),
         )
     )
 
@@ -305,10 +313,9 @@ def overview(family: Family, *, viewer: User) -> dict:
     starting = {transfer.from_episode_id for transfer in moving}
     return {
         "episodes": episodes,
+        # Every referral about the family, decided or not, newest first.
         "referrals": db.session.scalars(
-            select(Referral)
-            .where(Referral.family_id == family.id, Referral.status == ReferralStatus.AWAITING_DECISION)
-            .order_by(Referral.received_at)
+            select(Referral).where(Referral.family_id == family.id).order_by(Referral.received_at.desc(), Referral.id)
         ).all(),
         "transfers": moving,
         "plan": next((plan for plan in family_plans.plans(family.id) if plan.is_issued), None),

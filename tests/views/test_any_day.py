@@ -271,7 +271,7 @@ def test_the_family_page_shows_each_next_step_as_open_or_overdue_and_the_decisio
     assert steps["Ring the school"].endswith("Overdue")
     assert steps["Visit the family"].endswith("Open")
     assert short_date(moment.today) in steps["Visit the family"]
-    assert f"Decision due {short_date(moment.due)}" in text_of(soup, "#awaiting-decision + ul")
+    assert f"Decision due {short_date(moment.due)}" in text_of(soup, "#referrals + ul")
 
 
 def test_a_supervision_form_starts_on_londons_today(app, moment):

@@ -10,7 +10,16 @@ from earlyhelp import clock
 from earlyhelp.clock import LONDON
 from earlyhelp.extensions import db
 from earlyhelp.families.views import age
-from earlyhelp.models import AuditEvent, Episode, Family, Person, ReferralStatus, Service, TimelineEntry
+from earlyhelp.models import (
+    AuditEvent,
+    DecisionOutcome,
+    Episode,
+    Family,
+    Person,
+    ReferralStatus,
+    Service,
+    TimelineEntry,
+)
 from tests.factories import known_to, make_episode, make_family, make_household, make_referral
 from tests.helpers import counting_statements, error_messages, fresh, soup_of, text_of
 
@@ -574,21 +583,29 @@ def test_a_family_with_no_open_episode_says_so(client, make_user):
     assert "No current involvement" in soup.get_text()
 
 
-def test_referrals_awaiting_a_decision_link_to_each_referral(client, make_user):
+def test_the_family_page_lists_every_referral_decided_or_not_newest_first(client, make_user):
     family = make_household()
     officer = make_user("front_door", team_name="Front door")
     waiting = make_referral(
         family, actor=officer, agency_name="Health visitor", received_at=datetime(2025, 2, 3, 10, tzinfo=UTC)
     )
-    decided = make_referral(family, actor=officer, agency_name="Police")
+    decided = make_referral(
+        family, actor=officer, agency_name="Police", received_at=datetime(2025, 1, 6, 10, tzinfo=UTC)
+    )
     decided.status = ReferralStatus.DECIDED
+    decided.outcome = db.session.scalar(select(DecisionOutcome).where(DecisionOutcome.code == "early_help"))
     db.session.commit()
     signed_in_knowing(client, make_user, family)
 
     soup = client.page("families.show", family_id=family.id)
-    links = soup.select("#awaiting-decision + ul a")
-    assert [a["href"] for a in links] == [client.url("referrals.show", referral_id=waiting.id)]
-    assert " ".join(links[0].get_text().split()) == "Health visitor, received Mon 3 Feb 2025"
+    items = soup.select("#referrals + ul li")
+    assert [item.a["href"] for item in items] == [
+        client.url("referrals.show", referral_id=waiting.id),
+        client.url("referrals.show", referral_id=decided.id),
+    ]
+    assert " ".join(items[0].a.get_text().split()) == "Health visitor, received Mon 3 Feb 2025"
+    assert "Awaiting decision" in items[0].get_text() and "Decision due" in items[0].get_text()
+    assert "Decided" in items[1].get_text() and decided.outcome.name in items[1].get_text()
 
 
 def test_only_the_front_door_and_managers_see_record_a_referral(client, make_user):

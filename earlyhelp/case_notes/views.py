@@ -1,0 +1,1 @@
+"""Case notes pages (being written)."""

@@ -1,0 +1,1 @@
+"""Case notes: what happened to a family, written down (being written)."""
