@@ -65,6 +65,8 @@ class Config:
     # Something written down more than this many working days after it happened asks why, and says how late
     # it was recorded wherever it is shown (earlyhelp/domain/recording.py).
     LATE_RECORDING_WORKING_DAYS = _int("LATE_RECORDING_WORKING_DAYS", 1)
+    # A new referral about a family with another received within this many days shows it and offers to link them.
+    DUPLICATE_REFERRAL_DAYS = _int("DUPLICATE_REFERRAL_DAYS", 7)
     # Whoever becomes a family's lead is told, with a first next step: first contact within this many working days.
     FIRST_CONTACT_WORKING_DAYS = _int("FIRST_CONTACT_WORKING_DAYS", 3)
     # Local practice: case supervision at least every 4 weeks.
