@@ -56,6 +56,8 @@ class TimelineEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Known only to the day (a meeting's date, the day a referrer was told): shown without a time.
+    day_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     recorded_late: Mapped[bool] = mapped_column(default=False, server_default=false())
     late_recording_reason: Mapped[str] = mapped_column(Text, default="", server_default="")

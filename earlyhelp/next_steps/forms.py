@@ -175,7 +175,7 @@ class RescheduleForm(FlaskForm):
     submit = SubmitField("Change the date", widget=GovSubmitInput())
 
     def validate_reason(self, field):
-        a_reason(field, "why the date has changed")
+        a_reason(field, "why the date is changing")
 
 
 CLOSED_AS = {NextStepStatus.NOT_DONE: "It was not done", NextStepStatus.CANCELLED: "It is no longer needed"}

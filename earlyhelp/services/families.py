@@ -3,7 +3,7 @@
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select, true
@@ -225,13 +225,15 @@ def add_to_timeline(
     record_id: int | None,
     *,
     actor: User | None,
-    at: datetime | None = None,
+    at: datetime | date | None = None,
     late_reason: str = "",
 ) -> None:
-    """One line of the family's story. `at` is when it happened (now if not given); it is written down now.
-    A use case that records something late checks the reason first (services/recording.py) and passes it."""
+    """One line of the family's story, written down now. `at` is when it happened: a moment, or a day when
+    only the day is known (shown as the day, never with an invented time); now if not given. A use case that
+    records something late checks the reason first (services/recording.py) and passes it."""
     recorded_at = clock.now()
-    happened = at or recorded_at
+    day_only = isinstance(at, date) and not isinstance(at, datetime)
+    happened = clock.at_london(at, time(0, 0)) if day_only else (at or recorded_at)
     db.session.add(
         TimelineEntry(
             family_id=family_id,
@@ -240,8 +242,9 @@ def add_to_timeline(
             record_id=record_id,
             actor_id=actor.id if actor else None,
             at=happened,
+            day_only=day_only,
             recorded_at=recorded_at,
-            recorded_late=recording.is_late(happened, recorded_at),
+            recorded_late=recording.is_late(at if day_only else happened, recorded_at),
             late_recording_reason=late_reason.strip(),
         )
     )

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, select
 
 from earlyhelp import clock
+from earlyhelp.domain.dates import check_in_order, check_not_in_future
 from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
@@ -122,6 +123,8 @@ def _still_open(step: NextStep) -> None:
 @use_case("done", "next_step")
 def complete(step: NextStep, *, actor: User, on: date) -> None:
     _still_open(step)
+    check_not_in_future(on, what="The date it was done", field="done_on", now=clock.now())
+    check_in_order("next_step_done", step.created_at, on)
     step.status, step.status_on = NextStepStatus.DONE, on
     _change(step, "done", actor=actor)
 
@@ -134,6 +137,8 @@ def close_undone(step: NextStep, status: NextStepStatus, *, reason: str, actor: 
         raise Refused("Select whether it was not done or is no longer needed", "status")
     asked = "why the step was not done" if status == NextStepStatus.NOT_DONE else "why the step is no longer needed"
     reason = check_reason(reason, asked=asked, field="reason")
+    check_not_in_future(on, what="The date it was closed", field="closed_on", now=clock.now())
+    check_in_order("next_step_closed", step.created_at, on)
     step.status, step.status_on, step.status_reason = status, on, reason
     _change(step, str(status), actor=actor, reason=reason)
 
@@ -146,7 +151,7 @@ def reschedule(step: NextStep, *, due_on: date | None, reason: str, actor: User,
         raise Refused("Enter the new date it needs to be done by", "due_on")
     if due_on < today:
         raise Refused("The new date must be today or in the future", "due_on")
-    reason = check_reason(reason, asked="why the date has changed", field="reason")
+    reason = check_reason(reason, asked="why the date is changing", field="reason")
     _change(step, "rescheduled", actor=actor, reason=reason, to_due_on=due_on)
     step.due_on = due_on
 

@@ -1,5 +1,5 @@
 """When it happened, and when it was written down: each timeline entry keeps both, whether it was written
-down late, and why. Entries already on record were written down when they were made (created as they
+down late, and why, and whether only the day it happened is known. Entries already on record were written down when they were made (created as they
 happened), so recorded_at starts as `at`.
 
 Revision ID: 0008
@@ -21,6 +21,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('timeline_entry', schema=None) as batch_op:
         batch_op.add_column(sa.Column('recorded_at', earlyhelp.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('day_only', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('recorded_late', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('late_recording_reason', sa.Text(), server_default='', nullable=False))
     op.execute("UPDATE timeline_entry SET recorded_at = at")
@@ -34,4 +35,5 @@ def downgrade():
         batch_op.drop_index('ix_timeline_entry_recorded_late')
         batch_op.drop_column('late_recording_reason')
         batch_op.drop_column('recorded_late')
+        batch_op.drop_column('day_only')
         batch_op.drop_column('recorded_at')

@@ -206,10 +206,10 @@ def test_a_new_date_needs_a_reason_and_a_date_that_has_not_passed(app):
     family = make_household(children=1)
     step = add(family, step_for(robin, due_on=WEDNESDAY), actor=robin)
     attempts = [
-        ({"due_on": SUNDAY, "reason": " "}, "Explain why the date has changed", "reason"),
+        ({"due_on": SUNDAY, "reason": " "}, "Explain why the date is changing", "reason"),
         (
             {"due_on": SUNDAY, "reason": "n/a"},
-            "Explain why the date has changed in a sentence of at least 10 characters: say what happened or what was"
+            "Explain why the date is changing in a sentence of at least 10 characters: say what happened or what was"
             " decided, not \u201cn/a\u201d",
             "reason",
         ),

@@ -188,7 +188,7 @@ def test_a_new_date_without_a_reason_says_so_and_keeps_the_date_typed(client):
     client.sign_in(owner)
     new_due = today() + timedelta(days=12)
     soup = soup_of(client.post("next_steps.reschedule", {"due_on": date_parts(new_due)}, step_id=step.id))
-    assert error_messages(soup) == ["Explain why the date has changed"]
+    assert error_messages(soup) == ["Explain why the date is changing"]
     assert date_in(soup, "due_on") == new_due
     assert soup.title.get_text().startswith("Error:")
     assert fresh(step).due_on == today()
@@ -223,13 +223,13 @@ def test_a_new_date_that_is_not_a_real_date_or_is_missing_says_so(client):
     missing = client.post("next_steps.reschedule", {"due_on": ["", "", ""], "reason": ""}, step_id=step.id)
     assert error_messages(soup_of(missing)) == [
         "Enter the new date it needs to be done by",
-        "Explain why the date has changed",
+        "Explain why the date is changing",
     ]
     na = client.post(
         "next_steps.reschedule", {"due_on": date_parts(today() + timedelta(days=3)), "reason": "n/a"}, step_id=step.id
     )
     assert error_messages(soup_of(na)) == [
-        "Explain why the date has changed in a sentence of at least 10 characters: say what happened or what was"
+        "Explain why the date is changing in a sentence of at least 10 characters: say what happened or what was"
         " decided, not \u201cn/a\u201d"
     ]
     assert soup_of(na).select_one("textarea[name=reason]").get_text(strip=True) == "n/a"
