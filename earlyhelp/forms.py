@@ -2,12 +2,12 @@
 
 from datetime import date, datetime, time
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field, SelectChoice, ValidationError, validators
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea
+from wtforms import Field, SelectChoice, TextAreaField, ValidationError, validators
 from wtforms.fields import DateField
 
 from earlyhelp import clock
-from earlyhelp.domain.reasons import check_reason
+from earlyhelp.domain.reasons import REASON_MAX, check_reason
 from earlyhelp.domain.refusals import Refused
 
 MAX_SHORT_TEXT = 200
@@ -141,3 +141,17 @@ def a_reason(field, asked: str) -> None:
         check_reason(field.data, asked=asked)
     except Refused as refusal:
         raise ValidationError(refusal.message) from None
+
+
+def late_recording_reason_field():
+    """The one field asking why something is written down late (earlyhelp/domain/recording.py). The use case
+    decides whether it is needed and refuses onto it; templates show it with components/late_reason.html."""
+    return TextAreaField(
+        "Why is this being recorded now?",
+        widget=GovTextArea(),
+        description="Say why it was not written down when it happened.",
+        validators=[
+            validators.Optional(),
+            validators.Length(max=REASON_MAX, message=f"The reason must be {REASON_MAX} characters or fewer"),
+        ],
+    )

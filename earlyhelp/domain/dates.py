@@ -58,10 +58,7 @@ def check_in_order(key: str, earlier: date | datetime | None, later: date | date
     first, second = _comparable(earlier, later)
     if second > first or (second == first and rule.same_moment_allowed):
         return
-    raise Refused(
-        f"{rule.later} ({_shown(later)}) cannot be before {rule.earlier} ({_shown(earlier)})",
-        rule.field,
-    )
+    raise Refused(f"{rule.later} ({_shown(second)}) cannot be before {rule.earlier} ({_shown(first)})", rule.field)
 
 
 def check_not_in_future(value: date | datetime | None, *, what: str, field: str, now: datetime) -> None:

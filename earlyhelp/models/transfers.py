@@ -133,6 +133,9 @@ class HandoverPlan(db.Model):
     attendees: Mapped[str] = mapped_column(Text, default="")
     family_attending: Mapped[bool] = mapped_column(default=False)
     meeting_held: Mapped[bool] = mapped_column(default=False)
+    # When "held" was written down, and why, if that was more than LATE_RECORDING_WORKING_DAYS after the meeting.
+    meeting_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    meeting_late_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     information_shared: Mapped[str] = mapped_column(Text, default="")
     family_told_what: Mapped[str] = mapped_column(Text, default="")
     children_views: Mapped[str] = mapped_column(Text, default="")

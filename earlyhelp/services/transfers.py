@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock
+from earlyhelp.domain.dates import check_in_order
 from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.domain.roles import RoleCode
@@ -60,7 +61,7 @@ from earlyhelp.models import (
     User,
 )
 from earlyhelp.policy import is_team_manager, not_restricted_for, role_of
-from earlyhelp.services import next_steps
+from earlyhelp.services import next_steps, recording
 from earlyhelp.services.allocation import allocate
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
@@ -668,14 +669,28 @@ def save_handover_plan(
             plan.version,
         )
     check_plan_open(transfer.state)
-    check_meeting(
-        meeting_held=changes.get("meeting_held", plan.meeting_held),
-        meeting_on=changes.get("meeting_on", plan.meeting_on),
-        today=clock.local_date(now),
-    )
+    meeting_on = changes.get("meeting_on", plan.meeting_on)
+    held = changes.get("meeting_held", plan.meeting_held)
+    check_meeting(meeting_held=held, meeting_on=meeting_on, today=clock.local_date(now))
+    check_in_order("handover_meeting", transfer.created_at, meeting_on)
+    newly_held = held and not plan.meeting_held
+    if newly_held:
+        late = recording.late_reason(meeting_on, changes.get("late_recording_reason"), what="this meeting")
+        plan.meeting_recorded_at, plan.meeting_late_reason = now, late
     for name in HANDOVER_FIELDS:
         if name in changes:
             setattr(plan, name, changes[name].strip() if isinstance(changes[name], str) else changes[name])
+    if newly_held:
+        what = "Joint visit" if plan.meeting_kind == "joint_visit" else "Handover meeting"
+        add_to_timeline(
+            transfer.family_id,
+            f"{what} held ({transfer.title.lower()})",
+            "transfer",
+            transfer.id,
+            actor=actor,
+            at=meeting_on,
+            late_reason=plan.meeting_late_reason,
+        )
     plan.version += 1
     plan.updated_by, plan.updated_at = actor, now
     record_event("update", "handover_plan", plan.id, family_id=transfer.family_id, user=actor)

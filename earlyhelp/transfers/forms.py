@@ -26,7 +26,17 @@ from wtforms import (
 )
 from wtforms.widgets import HiddenInput
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, a_reason, chosen, max_length, options, required, required_when
+from earlyhelp.forms import (
+    MAX_LONG_TEXT,
+    GovDateField,
+    a_reason,
+    chosen,
+    late_recording_reason_field,
+    max_length,
+    options,
+    required,
+    required_when,
+)
 from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.transfers import ChildChoice
 
@@ -343,6 +353,7 @@ class HandoverPlanForm(FlaskForm):
         "Who to contact",
         "For a step-down: the social care contact if worries increase",
     )
+    late_recording_reason = late_recording_reason_field()
     submit = SubmitField("Save handover plan", widget=GovSubmitInput())
 
     def validate_meeting_kind(self, field):
@@ -360,6 +371,7 @@ class HandoverPlanForm(FlaskForm):
             "meeting_on": self.meeting_on.data,
             "family_attending": self.family_attending.data,
             "meeting_held": self.meeting_held.data,
+            "late_recording_reason": self.late_recording_reason.data or "",
         } | {name: self[name].data or "" for name in TEXT_FIELDS}
 
 

@@ -1,5 +1,5 @@
 """When it happened, and when it was written down: each timeline entry keeps both, whether it was written
-down late, and why, and whether only the day it happened is known. Entries already on record were written down when they were made (created as they
+down late, and why, and whether only the day it happened is known; a handover meeting keeps when it was recorded as held. Entries already on record were written down when they were made (created as they
 happened), so recorded_at starts as `at`.
 
 Revision ID: 0008
@@ -30,7 +30,15 @@ def upgrade():
         batch_op.create_index('ix_timeline_entry_recorded_late', ['recorded_late', 'at'])
 
 
+    with op.batch_alter_table('handover_plan', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('meeting_recorded_at', earlyhelp.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('meeting_late_reason', sa.Text(), server_default='', nullable=False))
+
+
 def downgrade():
+    with op.batch_alter_table('handover_plan', schema=None) as batch_op:
+        batch_op.drop_column('meeting_late_reason')
+        batch_op.drop_column('meeting_recorded_at')
     with op.batch_alter_table('timeline_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_timeline_entry_recorded_late')
         batch_op.drop_column('late_recording_reason')

@@ -3,7 +3,7 @@
 import re
 import uuid
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import time_machine
@@ -1564,3 +1564,73 @@ def test_a_hand_typed_page_number_that_is_no_page_does_not_break_the_list(client
     assert len(queue_references(client.page("/transfers?queue=mine&page=nonsense"))) == 2
     assert len(queue_references(client.page("/transfers?queue=mine&page=-3"))) == 2
     assert "There is no page" in text_of(client.page("/transfers?queue=mine&page=99999999999999999999"), "main")
+
+
+# Dates in order, and when a meeting was written down (issue 11, parts 1 and 2)
+
+
+def test_a_handover_meeting_cannot_be_dated_before_the_request_naming_both_dates(client):
+    with time_machine.travel(clock.at_london(clock.today(), time(10, 0)), tick=False):
+        _, transfer, _, receiver = accepted_step_up()
+        client.sign_in(receiver)
+        day_before = clock.today() - timedelta(days=1)
+        data = plan_form(plan_version(client, transfer), meeting_on=date_parts(day_before), attendees="Kept names")
+        soup = soup_of(client.post("transfers.edit_plan", data, transfer_id=transfer.id))
+    assert error_messages(soup) == [
+        f"The handover meeting ({clock.day(day_before)}) cannot be before the request was made"
+        f" ({clock.day(transfer.created_at)})"
+    ]
+    assert soup.select_one(".govuk-error-summary a")["href"] == "#meeting_on-day"
+    assert soup.select_one("#attendees").get_text().strip() == "Kept names"
+    assert fresh(transfer.handover_plan).meeting_on is None
+
+
+def test_a_meeting_recorded_as_held_weeks_later_asks_why_and_says_how_late_it_was_written_down(client):
+    start = clock.at_london(date(2026, 10, 5), time(10, 0))  # a Monday
+    with time_machine.travel(start, tick=False):
+        family, transfer, _, receiver = accepted_step_up()
+    meeting_on = date(2026, 10, 6)
+    with time_machine.travel(clock.at_london(date(2026, 10, 27), time(11, 0)), tick=False):
+        client.sign_in(receiver)
+        data = plan_form(plan_version(client, transfer), meeting_on=date_parts(meeting_on), meeting_held="y")
+        soup = soup_of(client.post("transfers.edit_plan", data, transfer_id=transfer.id))
+        assert error_messages(soup) == ["Explain why this meeting is being recorded 3 weeks after it happened"]
+        assert soup.select_one("#late_recording_reason") is not None
+        assert not fresh(transfer.handover_plan).meeting_held
+
+        data |= {"late_recording_reason": "n/a"}
+        assert error_messages(soup_of(client.post("transfers.edit_plan", data, transfer_id=transfer.id)))[0].startswith(
+            "Explain why this meeting is being recorded 3 weeks after it happened in a sentence"
+        )
+        data |= {"late_recording_reason": "The notes were on paper and typed up on return from leave."}
+        assert client.post("transfers.edit_plan", data, transfer_id=transfer.id).status_code == 302
+
+        plan = fresh(transfer.handover_plan)
+        assert plan.meeting_held and plan.meeting_late_reason.startswith("The notes were on paper")
+        assert "Held on Tue 6 Oct 2026, recorded on Tue 27 Oct 2026 (3 weeks after)" in text_of(
+            client.page("transfers.show", transfer_id=transfer.id), "main"
+        )
+        entry = db.session.scalar(
+            select(TimelineEntry).where(TimelineEntry.family_id == family.id, TimelineEntry.summary.like("%held%"))
+        )
+        assert (entry.day_only, entry.recorded_late, clock.local_date(entry.at)) == (True, True, meeting_on)
+        row = " ".join(
+            client.page("families.show", family_id=family.id)
+            .find(string=lambda s: s and "meeting held" in s)
+            .find_parent("tr")
+            .get_text(" ")
+            .split()
+        )
+    assert row.startswith("Tue 6 Oct 2026 recorded on Tue 27 Oct 2026 (3 weeks after) Handover meeting held")
+    assert "Why it was recorded late: The notes were on paper" in row
+
+
+def test_a_meeting_recorded_as_held_the_next_working_day_needs_no_reason(client):
+    with time_machine.travel(clock.at_london(date(2026, 10, 5), time(10, 0)), tick=False):
+        _, transfer, _, receiver = accepted_step_up()
+    with time_machine.travel(clock.at_london(date(2026, 10, 6), time(16, 0)), tick=False):
+        client.sign_in(receiver)
+        data = plan_form(plan_version(client, transfer), meeting_on=date_parts(date(2026, 10, 5)), meeting_held="y")
+        assert client.post("transfers.edit_plan", data, transfer_id=transfer.id).status_code == 302
+    plan = fresh(transfer.handover_plan)
+    assert plan.meeting_held and plan.meeting_late_reason == ""
