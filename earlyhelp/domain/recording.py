@@ -20,7 +20,7 @@ def _day(value: date | datetime) -> date:
     return clock.local_date(value) if isinstance(value, datetime) else value
 
 
-def is_recorded_late(happened: date | datetime, recorded: datetime, *, allowed_working_days: int) -> bool:
+def is_recorded_late(happened: date | datetime, recorded: date | datetime, *, allowed_working_days: int) -> bool:
     """More than `allowed_working_days` working days between the day it happened and the day it was written."""
     return working_days_between(_day(happened), _day(recorded)) > allowed_working_days
 
@@ -48,7 +48,7 @@ def recorded_note(happened: date | datetime, recorded: datetime) -> str:
 def check_recorded_in_time(
     happened: date | datetime | None,
     *,
-    recorded: datetime,
+    recorded: date | datetime,
     reason: str | None,
     what: str,
     allowed_working_days: int = DEFAULT_LATE_RECORDING_WORKING_DAYS,

@@ -44,6 +44,8 @@ class Supervision(db.Model):
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     held_on: Mapped[date] = mapped_column(Date)
+    # Written up more than LATE_RECORDING_WORKING_DAYS after it was held: why (created_at is when).
+    late_recording_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     discussion: Mapped[str] = mapped_column(Text)
     next_supervision_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

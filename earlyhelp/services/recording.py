@@ -16,14 +16,21 @@ def is_late(happened: date | datetime, recorded: datetime | None = None) -> bool
     return recording.is_recorded_late(happened, recorded or clock.now(), allowed_working_days=allowed_working_days())
 
 
-def late_reason(happened: date | datetime | None, reason: str | None, *, what: str, field: str | None = None) -> str:
+def late_reason(
+    happened: date | datetime | None,
+    reason: str | None,
+    *,
+    what: str,
+    field: str | None = None,
+    recorded: date | datetime | None = None,
+) -> str:
     """The reason for writing `what` down late ("" when it is not late), or Refused asking for one.
 
     Every use case that records something that happened earlier calls this before it writes, and passes the
     reason to add_to_timeline (which keeps both times) and to its own record where that keeps one."""
     return recording.check_recorded_in_time(
         happened,
-        recorded=clock.now(),
+        recorded=recorded or clock.now(),
         reason=reason,
         what=what,
         allowed_working_days=allowed_working_days(),

@@ -17,6 +17,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Supervision, SupervisionDecision, User
 from earlyhelp.models.supervision import DUE_SOON_DAYS, SupervisionDue
 from earlyhelp.policy import is_team_manager, not_restricted_for
+from earlyhelp.services import recording
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
@@ -42,6 +43,7 @@ def record_supervision(
     steps: list[NextStepInput] | dict[int, NextStepInput],
     next_supervision_on: date | None,
     today: date,
+    late_reason: str = "",
 ) -> Supervision:
     """Refuses a record with no decision and no next step: supervision must leave clear actions behind.
 
@@ -62,6 +64,7 @@ def record_supervision(
         raise Refused("The next supervision must be after this one", "next_supervision_on")
     if not decisions and not steps:
         raise Refused("Record at least one decision or one next step", "decisions")
+    late_reason = recording.late_reason(held_on, late_reason, what="this supervision", recorded=today)
     if steps and kind != "case":
         raise Refused("Next steps from general supervision need a family: record them in case supervision", "steps")
     supervision = Supervision(
@@ -72,6 +75,7 @@ def record_supervision(
         held_on=held_on,
         discussion=discussion.strip(),
         next_supervision_on=next_supervision_on,
+        late_recording_reason=late_reason,
     )
     for decision, rationale in decisions:
         supervision.decisions.append(SupervisionDecision(decision=decision.strip(), rationale=rationale.strip()))
@@ -91,6 +95,8 @@ def record_supervision(
             "supervision",
             supervision.id,
             actor=supervisor,
+            at=held_on,
+            late_reason=late_reason,
         )
     record_event("create", "supervision", supervision.id, family_id=supervision.family_id, user=supervisor)
     return supervision

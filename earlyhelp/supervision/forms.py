@@ -8,7 +8,16 @@ from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput,
 from wtforms import FieldList, Form, FormField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, a_reason, max_length, not_in_future, options, required
+from earlyhelp.forms import (
+    MAX_LONG_TEXT,
+    GovDateField,
+    a_reason,
+    late_recording_reason_field,
+    max_length,
+    not_in_future,
+    options,
+    required,
+)
 from earlyhelp.next_steps.forms import NextStepRowForm
 from earlyhelp.services.next_steps import NextStepInput
 
@@ -42,6 +51,7 @@ class RecordSupervisionForm(FlaskForm):
     held_on = GovDateField(
         "Date held", required_message="Enter the date the supervision was held", validators=[not_in_future("Date held")]
     )
+    late_recording_reason = late_recording_reason_field()
     discussion = TextAreaField(
         "Discussion",
         widget=GovCharacterCount(),

@@ -59,6 +59,7 @@ def new():
                 steps=form.step_inputs(clock.today()),
                 next_supervision_on=form.next_supervision_on.data,
                 today=clock.today(),
+                late_reason=form.late_recording_reason.data or "",
             )
         except Refused as refusal:
             show_refusal(form, refusal)

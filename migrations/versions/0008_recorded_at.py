@@ -1,5 +1,5 @@
 """When it happened, and when it was written down: each timeline entry keeps both, whether it was written
-down late, and why, and whether only the day it happened is known; a handover meeting keeps when it was recorded as held. Entries already on record were written down when they were made (created as they
+down late, and why, and whether only the day it happened is known; a handover meeting keeps when it was recorded as held; a supervision written up late keeps why. Entries already on record were written down when they were made (created as they
 happened), so recorded_at starts as `at`.
 
 Revision ID: 0008
@@ -34,8 +34,13 @@ def upgrade():
         batch_op.add_column(sa.Column('meeting_recorded_at', earlyhelp.models.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('meeting_late_reason', sa.Text(), server_default='', nullable=False))
 
+    with op.batch_alter_table('supervision', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('late_recording_reason', sa.Text(), server_default='', nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table('supervision', schema=None) as batch_op:
+        batch_op.drop_column('late_recording_reason')
     with op.batch_alter_table('handover_plan', schema=None) as batch_op:
         batch_op.drop_column('meeting_late_reason')
         batch_op.drop_column('meeting_recorded_at')

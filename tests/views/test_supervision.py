@@ -1,12 +1,14 @@
 """Supervision as a team manager records it and a practitioner reads it: decisions with reasons, next steps with
 an owner and a date, and the next supervision. All names are fictional."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from earlyhelp import clock
 from earlyhelp.clock import today
 from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
@@ -223,10 +225,33 @@ def test_a_blank_next_supervision_date_is_four_weeks_after_the_date_held(client)
     morgan, robin, family = a_case()
     client.sign_in(morgan)
     held = today() - timedelta(days=10)
-    data = supervision_form(robin, family, **a_decision(), held_on=date_parts(held), next_supervision_on=["", "", ""])
+    data = supervision_form(
+        robin,
+        family,
+        **a_decision(),
+        held_on=date_parts(held),
+        next_supervision_on=["", "", ""],
+        late_recording_reason="Written up after the manager's annual leave.",
+    )
     assert client.post("supervision.new", data).status_code == 302
     record = db.session.scalar(select(Supervision).where(Supervision.practitioner_id == robin.id))
     assert record.next_supervision_on == held + timedelta(weeks=4)
+
+
+def test_a_supervision_written_up_weeks_later_asks_why_and_says_so_on_its_page(client):
+    morgan, robin, family = a_case()
+    with time_machine.travel(clock.at_london(date(2026, 11, 30), time(14, 0)), tick=False):
+        client.sign_in(morgan)
+        data = supervision_form(robin, family, **a_decision(), held_on=date_parts(date(2026, 11, 9)))
+        soup = soup_of(client.post("supervision.new", data))
+        assert error_messages(soup) == ["Explain why this supervision is being recorded 3 weeks after it happened"]
+        assert soup.select_one("textarea#late_recording_reason") is not None
+        assert supervisions() == 0
+        data["late_recording_reason"] = "Written up after the manager's annual leave."
+        response = client.post("supervision.new", data)
+        assert response.status_code == 302
+        page = text_of(client.page(response.headers["Location"]), "main")
+    assert "Mon 9 Nov 2026 recorded on Mon 30 Nov 2026 (3 weeks after). Why: Written up after" in " ".join(page.split())
 
 
 def test_a_supervision_cannot_be_held_in_the_future(client):
