@@ -9,12 +9,12 @@ import random
 from datetime import timedelta
 
 from faker import Faker
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 
 from earlyhelp import clock
 from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
-from earlyhelp.models import Family, Person, Role, Service, Setting, Team, User
+from earlyhelp.models import Family, Person, Role, Service, Setting, Team, TimelineEntry, User
 from earlyhelp.services.accounts import create_user
 
 MARKER = "demo_data"
@@ -93,9 +93,21 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     _supervision_history(accounts)
     _family_plan_history(accounts)
     _access_history(accounts)
+    _recorded_as_it_happened()
     db.session.add(Setting(key=MARKER, value=f"loaded {clock.now().isoformat()}"))
     db.session.commit()
     return accounts
+
+
+def _recorded_as_it_happened() -> None:
+    """The demo's months of history are written in one go today. In the story they tell, each thing was
+    written down as it happened, so the timeline says so. What follows this is recorded late on purpose,
+    with its reason, as the demo shows."""
+    db.session.execute(
+        update(TimelineEntry)
+        .where(TimelineEntry.late_recording_reason == "")
+        .values(recorded_at=TimelineEntry.at, recorded_late=False)
+    )
 
 
 # Which families the front door history opens to each service (by the family's index, modulo 10).
