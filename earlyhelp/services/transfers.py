@@ -325,6 +325,24 @@ def check_start(episode: Episode, direction: Direction) -> None:
         raise Refused(f"A {already.title.lower()} request for this family is already open")
 
 
+def _check_reasons(episode: Episode, fields: dict, children: list[ChildChoice]) -> None:
+    """The one reason rule (domain/reasons.py) for a child left out, and for going ahead without agreement."""
+    names = {child.id: child.first_name for child in episode.family.children}
+    for row, child in enumerate(children):
+        if not child.included:
+            check_reason(
+                child.reason_not_included,
+                asked=f"why {names[child.person_id]} is not part of the request",
+                field=f"children-{row}-reason_not_included",
+            )
+    if fields.get("family_agrees") is False and "override_reason" in fields:
+        check_reason(
+            fields["override_reason"],
+            asked="the safeguarding reason for going ahead without the family's agreement",
+            field="override_reason",
+        )
+
+
 def _by_submission_key(submission_key: str) -> Transfer | None:
     return db.session.scalar(select(Transfer).where(Transfer.submission_key == submission_key))
 
@@ -354,6 +372,7 @@ def start(
     household = {child.id for child in episode.family.children}
     if {c.person_id for c in children} != household:
         raise Refused("Every child in the household must be included or left out with a reason")
+    _check_reasons(episode, fields, children)
     # A new request after a declined one follows on from it, so the receiving team sees the history.
     fields.setdefault(
         "previous_transfer_id",

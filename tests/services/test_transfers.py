@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from earlyhelp.clock import LONDON
 from earlyhelp.domain.refusals import Refused, Stale
@@ -14,7 +14,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, Episode, HandoverPlan, NextStep, Transfer, TransferEvent, User
 from earlyhelp.services import families, transfers
 from earlyhelp.services.next_steps import NextStepInput
-from tests.factories import make_episode, make_household, make_transfer, make_user
+from tests.factories import make_episode, make_household, make_transfer, make_user, team
 from tests.helpers import app_on_fresh_database, counting_statements
 
 
@@ -305,3 +305,64 @@ def test_the_counts_of_all_four_lists_are_one_statement(app):
     assert counts == {"decide": 0, "approve": 1, "mine": 0, "handover": 0}
     assert count() == 1
     assert transfers.queue_counts(practitioner) == {"decide": 0, "approve": 0, "mine": 1, "handover": 0}
+
+
+# A reason is a reason, in the use case as well as the form (issue 11, part 9)
+
+
+def _start_with(episode, lead, *, children, **fields):
+    from earlyhelp.models import LevelOfNeed
+    from tests.factories import reference
+
+    values = {
+        "worries": "Mum's drinking has increased and the children are left alone at night.",
+        "level_id": reference(LevelOfNeed, number=3).id,
+        "receiving_team_id": team("Social care team").id,
+        "family_told": True,
+        "family_agrees": True,
+        "not_to_share": "",
+        "what_has_changed": "Police were called twice this week.",
+        "immediate_danger": False,
+        "override_reason": "",
+    }
+    return transfers.start(
+        episode,
+        direction=Direction.STEP_UP,
+        submission_key=uuid.uuid4().hex,
+        fields=values | fields,
+        children=children,
+        outstanding=[],
+        actor=lead,
+    )
+
+
+def test_a_child_left_out_of_a_request_with_n_a_is_refused_naming_the_child_on_their_row(app):
+    lead = make_user("practitioner", team_name="Early help team")
+    family = make_household(children=2)
+    episode = make_episode(family, lead=lead)
+    first, second = family.children
+    with pytest.raises(Refused) as refused:
+        _start_with(
+            episode,
+            lead,
+            children=[
+                transfers.ChildChoice(person_id=first.id, included=True),
+                transfers.ChildChoice(person_id=second.id, included=False, reason_not_included="n/a"),
+            ],
+        )
+    assert refused.value.field == "children-1-reason_not_included"
+    assert refused.value.message.startswith(f"Explain why {second.first_name} is not part of the request in a sentence")
+    assert db.session.scalar(select(func.count(Transfer.id))) == 0
+
+
+def test_going_ahead_without_agreement_needs_a_real_safeguarding_reason(app):
+    lead = make_user("practitioner", team_name="Early help team")
+    family = make_household(children=1)
+    episode = make_episode(family, lead=lead)
+    children = [transfers.ChildChoice(person_id=family.children[0].id, included=True)]
+    with pytest.raises(Refused) as refused:
+        _start_with(episode, lead, children=children, family_agrees=False, override_reason="see above")
+    assert refused.value.field == "override_reason"
+    assert refused.value.message.startswith(
+        "Explain the safeguarding reason for going ahead without the family's agreement in a sentence"
+    )
