@@ -13,7 +13,9 @@ from sqlalchemy import select
 from earlyhelp import clock
 from earlyhelp.extensions import db
 from earlyhelp.models import DecisionOutcome, Episode, FamilyPlan, LevelOfNeed, NextStep, Service, Team, User
+from earlyhelp.models.case_notes import CaseNoteType
 from earlyhelp.services import family_plans as plan_service
+from earlyhelp.services.case_notes import NoteInput, add_case_note
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.referrals import decide_referral
 from tests.factories import (
@@ -52,6 +54,7 @@ class FamilyRecords:
     draft_plan_id: int
     issued_plan_id: int
     supervision_id: int
+    note_id: int  # a significant case note about the first child, holding the family's secret
     lead_id: int
     manager_id: int
     social_worker_id: int
@@ -72,7 +75,7 @@ def ensure_team(name: str, service_code: str) -> Team:
 def make_family_with_everything() -> FamilyRecords:
     """A household of a parent and two children, with a decided referral, an open early help episode (and a
     social care one), a draft step-up with a handover plan and a next step, two issued versions of the family
-    plan and a draft of the next, and a case supervision with an action."""
+    plan and a draft of the next, a case supervision with an action, and a significant case note."""
     today = clock.today()
     officer = quick_user("front_door", team_name="Front door")
     lead = quick_user("practitioner", team_name="Early help team")
@@ -151,6 +154,19 @@ def make_family_with_everything() -> FamilyRecords:
     supervision_step = db.session.scalar(
         select(NextStep).where(NextStep.source_type == "supervision", NextStep.source_id == supervision.id)
     )
+    note = add_case_note(
+        family,
+        NoteInput(
+            happened_at=clock.now() - timedelta(hours=1),
+            type_id=db.session.scalar(select(CaseNoteType.id).where(CaseNoteType.code == "visit")),
+            who_was_involved=f"Mum and {CHILDREN[0]}",
+            text=f"{SECRET}: {CHILDREN[0]} showed me the bruise on his arm.",
+            significant=True,
+            child_ids=(family.children[0].id,),
+        ),
+        actor=lead,
+    )
+    db.session.commit()
     assert db.session.get(FamilyPlan, issued.id).is_issued and not db.session.get(FamilyPlan, draft.id).is_issued
     assert db.session.get(Episode, episode.id).team_id == db.session.scalar(
         select(Team.id).where(Team.name == "Early help team")
@@ -168,6 +184,7 @@ def make_family_with_everything() -> FamilyRecords:
         draft_plan_id=draft.id,
         issued_plan_id=issued.id,
         supervision_id=supervision.id,
+        note_id=note.id,
         lead_id=lead.id,
         manager_id=manager.id,
         social_worker_id=social_worker.id,
@@ -214,6 +231,7 @@ def values_for(records: FamilyRecords, endpoint: str, rule: str, step_kind: str 
         ),
         "kind": "family",
         "supervision_id": records.supervision_id,
+        "note_id": records.note_id,
         "user_id": records.lead_id,
     }
 
