@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import selectinload
 
+from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Supervision, SupervisionDecision, User
@@ -64,6 +65,11 @@ def record_supervision(
         raise Refused("The next supervision must be after this one", "next_supervision_on")
     if not decisions and not steps:
         raise Refused("Record at least one decision or one next step", "decisions")
+    for row, (_, rationale) in enumerate(decisions):
+        try:
+            check_reason(rationale, asked="why this decision was made")
+        except Refused as refusal:
+            raise refusal.of(f"Decision {row + 1}", "decisions") from None
     late_reason = recording.late_reason(held_on, late_reason, what="this supervision", recorded=today)
     if steps and kind != "case":
         raise Refused("Next steps from general supervision need a family: record them in case supervision", "steps")
