@@ -19,6 +19,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -27,11 +28,17 @@ from wtforms import (
     validators,
 )
 from wtforms.validators import ValidationError
+from wtforms.widgets import HiddenInput
 
 from earlyhelp import clock
+from earlyhelp.domain import nhs_number
+from earlyhelp.domain.dates import check_in_order
+from earlyhelp.domain.ethnicity import ETHNICITIES, SEXES, ethnicity_label
+from earlyhelp.domain.nhs_number import NhsNumberStatus
 from earlyhelp.domain.reasons import REASON_MAX
-from earlyhelp.forms import GovDateField, max_length, options, required
-from earlyhelp.services.families import MemberInput, normalise_postcode
+from earlyhelp.domain.refusals import Refused
+from earlyhelp.forms import GovDateField, late_recording_reason_field, max_length, options, required
+from earlyhelp.services.families import PHONE, MemberInput, normalise_postcode
 
 # The longest text each field takes. Short fields match their database columns. The free text fields
 # (stored as TEXT) are capped too, so that one record stays readable on screen and in a printed plan.
@@ -45,6 +52,10 @@ CULTURE_MAX = 2000
 CHILD_WORDS_MAX = 2000
 SEARCH_NAME_MAX = 200
 REFERENCE_MAX = 20
+PHONE_MAX = 40
+EMAIL_MAX = 254
+NHS_NUMBER_MAX = 20  # ten digits, as typed with spaces or dashes
+INVOLVEMENT_MAX = 300
 # Rows on the new family form. A cap keeps one request's form parts well under MAX_FORM_PARTS.
 MAX_HOUSEHOLD = 20
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -113,6 +124,14 @@ class SearchFamiliesForm(FlaskForm):
             raise ValidationError(f"Enter at least {SEARCH_WORD_MIN} letters of each name")
 
 
+def _refused_as_error(check, *args, **kwargs):
+    """Run a domain check on a field: its refusal becomes the field's error."""
+    try:
+        return check(*args, **kwargs)
+    except Refused as refusal:
+        raise ValidationError(refusal.message) from None
+
+
 class PersonForm(Form):
     """One person in a household. Fields are in page order, so the error summary follows the page."""
 
@@ -129,7 +148,9 @@ class PersonForm(Form):
         validators=[required("Enter their last name"), max_length(NAME_MAX, "Last name")],
     )
     date_of_birth = GovDateField(
-        "Date of birth", description="For example, 27 3 2015. You can leave it blank for an adult if it is not known."
+        "Date of birth",
+        description="For example, 27 3 2015. For a new baby, it can be today. You can leave it blank for an adult"
+        " if it is not known.",
     )
     relationship_to_child = StringField(
         "Relationship to the children",
@@ -157,16 +178,109 @@ class PersonForm(Form):
         filters=[strip],
         validators=[max_length(CHILD_WORDS_MAX, "In their own words")],
     )
+    # For a child: as recorded, "" until someone has asked (earlyhelp/domain/ethnicity.py).
+    sex = RadioField(
+        "Sex",
+        description="As recorded, for example on their birth certificate or by their school",
+        choices=options((sex.code, sex.label) for sex in SEXES.values()),
+        widget=GovRadioInput(),
+        validate_choice=False,
+        validators=[
+            validators.Optional(),
+            validators.AnyOf(list(SEXES), message="Select the child's sex, or not known"),
+        ],
+    )
+    ethnicity = SelectField(
+        "Ethnicity",
+        description="As the child or family describe it (2021 census categories)",
+        choices=options(((code, ethnicity_label(code)) for code in ETHNICITIES), blank="Not yet recorded"),
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[
+            validators.Optional(),
+            validators.AnyOf(list(ETHNICITIES), message="Select the child's ethnicity from the list"),
+        ],
+    )
+    nhs_number = StringField(
+        "NHS number",
+        description=f"10 digits, for example {nhs_number.EXAMPLE}. On the child's red book, a letter from the GP"
+        " or the NHS app",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[max_length(NHS_NUMBER_MAX, "NHS number")],
+    )
+    nhs_number_status = RadioField(
+        "Has the NHS number been verified?",
+        choices=options(
+            {
+                NhsNumberStatus.VERIFIED: "Verified: checked against NHS records (for example with the GP or"
+                " health visitor)",
+                NhsNumberStatus.UNVERIFIED: "Not verified: as the family or a partner gave it",
+                NhsNumberStatus.NOT_RECORDED: "Not recorded: there is no NHS number to record",
+            }
+        ),
+        widget=GovRadioInput(),
+        validate_choice=False,
+        validators=[validators.Optional()],
+    )
+    nhs_number_missing_reason = TextAreaField(
+        "Why is there no NHS number?",
+        description="If it is not recorded: for example, the child is not yet registered with a GP",
+        widget=GovTextArea(),
+        filters=[strip],
+        validators=[max_length(REASON_MAX, "Why there is no NHS number")],
+    )
+    # For an adult: how to reach them.
+    phone = StringField(
+        "Phone number",
+        description="For an adult. For example, 07700 900 982",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[max_length(PHONE_MAX, "Phone number")],
+    )
+    email = StringField(
+        "Email address",
+        description="For an adult",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            validators.Optional(),
+            max_length(EMAIL_MAX, "Email address"),
+            validators.Email(message="Enter an email address in the correct format, like name@example.org"),
+        ],
+    )
 
     def validate_date_of_birth(self, field):
         if field.errors:
             return
         if field.data is not None and field.data > clock.today():
-            raise ValidationError("Date of birth must be in the past")
+            raise ValidationError("Date of birth must be today or in the past")
         if field.data is not None and field.data < EARLIEST_BIRTH_DATE:
             raise ValidationError("Date of birth must be after 1 January 1900")
         if field.data is None and self.is_child.data == "yes":
             raise ValidationError("Enter the child's date of birth")
+
+    def validate_nhs_number(self, field):
+        if not field.errors:
+            _refused_as_error(nhs_number.normalise, field.data)
+
+    def validate_nhs_number_status(self, field):
+        """The number, its status and the reason belong together (domain/nhs_number.py says how)."""
+        try:
+            nhs_number.check_nhs_record(
+                self.nhs_number.data or "", field.data or "", self.nhs_number_missing_reason.data or ""
+            )
+        except Refused as refusal:
+            if refusal.field == "nhs_number_status":
+                raise ValidationError(refusal.message) from None
+            if refusal.field == "nhs_number_missing_reason":
+                self.nhs_number_missing_reason.errors = [refusal.message]
+            elif not self.nhs_number.errors:
+                self.nhs_number.errors = [refusal.message]
+
+    def validate_phone(self, field):
+        if field.data and not PHONE.match(field.data):
+            raise ValidationError("Enter a phone number, like 01632 960 001 or 07700 900 982")
 
     def changes(self) -> dict:
         return {
@@ -177,6 +291,13 @@ class PersonForm(Form):
             "school_or_setting": self.school_or_setting.data or "",
             "is_child": self.is_child.data == "yes",
             "child_words": self.child_words.data or "",
+            "sex": self.sex.data or "",
+            "ethnicity": self.ethnicity.data or "",
+            "nhs_number": nhs_number.digits_of(self.nhs_number.data or ""),
+            "nhs_number_status": self.nhs_number_status.data or "",
+            "nhs_number_missing_reason": self.nhs_number_missing_reason.data or "",
+            "phone": self.phone.data or "",
+            "email": self.email.data or "",
         }
 
 
@@ -194,7 +315,9 @@ class HouseholdMemberForm(PersonForm):
         return super().validate(extra_validators)
 
 
-class CreateFamilyForm(FlaskForm):
+class FamilyDetailsFields(Form):
+    """Where the family lives, and their language, culture and identity: on the new family form and its edit."""
+
     address = TextAreaField(
         "Address",
         widget=GovTextArea(),
@@ -224,18 +347,30 @@ class CreateFamilyForm(FlaskForm):
         filters=[strip],
         validators=[max_length(CULTURE_MAX, "Culture and identity")],
     )
-    # Never rendered as an input: it carries the rule about the household as a whole (at least one child,
-    # services/families.py), so that its message links to the household section (id="household").
-    household = Field("People in the household")
-    members = FieldList(FormField(HouseholdMemberForm), min_entries=2, max_entries=MAX_HOUSEHOLD)
-    confirm_new = BooleanField("None of these is the same family", widget=GovCheckboxInput())
-    submit = SubmitField("Create family record", widget=GovSubmitInput())
 
     def validate_postcode(self, field):
         if field.errors:
             return
         if not UK_POSTCODE.match(normalise_postcode(field.data)):
             raise ValidationError("Enter a real postcode, like AA1 1AA")
+
+    def details(self) -> dict:
+        return {
+            "address": self.address.data,
+            "postcode": self.postcode.data,
+            "languages": self.languages.data,
+            "interpreter_needed": self.interpreter_needed.data == "yes",
+            "culture_and_identity": self.culture_and_identity.data or "",
+        }
+
+
+class CreateFamilyForm(FamilyDetailsFields, FlaskForm):
+    # Never rendered as an input: it carries the rule about the household as a whole (at least one child,
+    # services/families.py), so that its message links to the household section (id="household").
+    household = Field("People in the household")
+    members = FieldList(FormField(HouseholdMemberForm), min_entries=2, max_entries=MAX_HOUSEHOLD)
+    confirm_new = BooleanField("None of these is the same family", widget=GovCheckboxInput())
+    submit = SubmitField("Create family record", widget=GovSubmitInput())
 
     def people(self) -> list[HouseholdMemberForm]:
         return [entry.form for entry in self.members if not entry.form.is_blank()]
@@ -248,21 +383,142 @@ class CreateFamilyForm(FlaskForm):
             self.members.append_entry()
 
 
-class UpdatePersonForm(PersonForm, FlaskForm):
+class EditFamilyDetailsForm(FamilyDetailsFields, FlaskForm):
+    version = IntegerField(widget=HiddenInput())
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
     @staticmethod
-    def data_of(person) -> dict:
-        """The person's details as the form shows them."""
+    def data_of(family) -> dict:
         return {
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-            "date_of_birth": person.date_of_birth,
-            "relationship_to_child": person.relationship_to_child,
-            "school_or_setting": person.school_or_setting,
-            "is_child": "yes" if person.is_child else "no",
-            "child_words": person.child_words,
+            "address": family.address,
+            "postcode": family.postcode,
+            "languages": family.languages,
+            "interpreter_needed": "yes" if family.interpreter_needed else "no",
+            "culture_and_identity": family.culture_and_identity,
+            "version": family.version,
         }
+
+
+def person_data(person) -> dict:
+    """A person's details as the forms show them."""
+    return {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "date_of_birth": person.date_of_birth,
+        "relationship_to_child": person.relationship_to_child,
+        "school_or_setting": person.school_or_setting,
+        "is_child": "yes" if person.is_child else "no",
+        "child_words": person.child_words,
+        "sex": person.sex,
+        "ethnicity": person.ethnicity,
+        "nhs_number": nhs_number.formatted(person.nhs_number),
+        "nhs_number_status": person.nhs_number_status,
+        "nhs_number_missing_reason": person.nhs_number_missing_reason,
+        "phone": person.phone,
+        "email": person.email,
+        "involvement": person.involvement,
+        "joined_on": person.joined_on,
+        "version": person.version,
+    }
+
+
+INVOLVEMENT_FIELD = dict(
+    description="For someone who lives elsewhere: for example, sees the children every weekend, or collects"
+    " them from school",
+    widget=GovTextInput(),
+    filters=[strip],
+    validators=[max_length(INVOLVEMENT_MAX, "How they are involved with the children")],
+)
+
+
+class UpdatePersonForm(PersonForm, FlaskForm):
+    version = IntegerField(widget=HiddenInput())
+    joined_on = GovDateField("When did they join the household?", description="Leave blank if not known")
+    involvement = StringField("How are they involved with the children?", **INVOLVEMENT_FIELD)
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+    data_of = staticmethod(person_data)
+
+    def validate_joined_on(self, field):
+        if not field.errors and field.data and field.data > clock.today():
+            raise ValidationError("The date they joined the household must be today or in the past")
+
+    def changes(self) -> dict:
+        return super().changes() | {"joined_on": self.joined_on.data, "involvement": self.involvement.data or ""}
+
+
+WHERE_THEY_LIVE = {
+    "household": "In the household",
+    "elsewhere": "Somewhere else: an adult who matters to the children but does not live with them",
+}
+
+
+class AddPersonForm(PersonForm, FlaskForm):
+    """Someone new on the record: a new baby, someone joining the household, or a significant adult elsewhere."""
+
+    lives = RadioField(
+        "Where do they live?",
+        choices=options(WHERE_THEY_LIVE),
+        widget=GovRadioInput(),
+        validate_choice=False,
+        validators=[
+            required("Select where they live"),
+            validators.AnyOf(list(WHERE_THEY_LIVE), message="Select where they live"),
+        ],
+    )
+    joined_on = GovDateField(
+        "When did they join the household?",
+        description="For someone moving in. Leave blank for a new baby, or if you do not know",
+    )
+    involvement = StringField("How are they involved with the children?", **INVOLVEMENT_FIELD)
+    late_recording_reason = late_recording_reason_field()
+    submit = SubmitField("Add this person", widget=GovSubmitInput())
+
+    def validate_joined_on(self, field):
+        if field.errors or not field.data:
+            return
+        if field.data > clock.today():
+            raise ValidationError("The date they joined the household must be today or in the past")
+        born = self.date_of_birth.data
+        if born and field.data < born and not self.date_of_birth.errors:
+            _refused_as_error(check_in_order, "member_joined", born, field.data)
+
+    def validate_lives(self, field):
+        if field.data == "elsewhere" and self.is_child.data == "yes":
+            raise ValidationError(
+                "Only an adult can be recorded as living outside the household. Add a child who lives elsewhere"
+                " to the family record of the household they live in"
+            )
+
+    def member(self) -> MemberInput:
+        elsewhere = self.lives.data == "elsewhere"
+        return MemberInput(
+            **self.changes(),
+            in_household=not elsewhere,
+            joined_on=None if elsewhere else self.joined_on.data,
+            involvement=self.involvement.data or "",
+        )
+
+
+class LeaveHouseholdForm(FlaskForm):
+    """Someone has left the household. The rules (after they were born, a real reason) are the use case's."""
+
+    version = IntegerField(widget=HiddenInput())
+    left_on = GovDateField(
+        "When did they leave the household?",
+        description="For example, 27 3 2026",
+        required_message="Enter the date they left the household",
+    )
+    left_reason = TextAreaField(
+        "Why did they leave?",
+        description="For example, moved to live with their grandmother in Testtown. Do not include anything the"
+        " family has asked not to share.",
+        widget=GovCharacterCount(),
+        filters=[strip],
+        validators=[max_length(REASON_MAX, "Why they left")],
+    )
+    late_recording_reason = late_recording_reason_field()
+    submit = SubmitField("Record that they have left", widget=GovSubmitInput())
 
 
 class BreakGlassForm(FlaskForm):

@@ -7,13 +7,16 @@ from flask_login import current_user
 
 from earlyhelp import clock, policy
 from earlyhelp.access import case_worker, record, roles, works_with_families
-from earlyhelp.domain.refusals import NeedsConfirmation, Refused
+from earlyhelp.domain.refusals import NeedsConfirmation, Refused, Stale
 from earlyhelp.extensions import db
 from earlyhelp.families import bp
 from earlyhelp.families.forms import (
+    AddPersonForm,
     BreakGlassForm,
     ChangeLeadForm,
     CreateFamilyForm,
+    EditFamilyDetailsForm,
+    LeaveHouseholdForm,
     SearchFamiliesForm,
     UpdatePersonForm,
 )
@@ -192,22 +195,125 @@ def change_lead(episode_id: int):
     return render_template("families/change_lead.html", form=form, episode=episode, family=episode.family)
 
 
+# Keeping the family's record up to date. Each page carries the version the person opened; a save from an
+# older one is refused (Stale) with who saved since and when, what they typed kept, and what is saved now.
+
+
+@bp.route("/<int:family_id>/details", methods=["GET", "POST"])
+@case_worker
+@record(Family, "family_id", reading=Access.CHANGE)
+def edit_details(family_id: int):
+    family = get_or_404(Family, family_id)
+    form = EditFamilyDetailsForm(data=EditFamilyDetailsForm.data_of(family))
+    stale = False
+    if request.method == "GET":
+        record_read("view", "family", family.id, family_id=family.id)
+    elif form.validate_on_submit():
+        try:
+            changed = families.update_family_details(
+                family, expected_version=form.version.data or 0, changes=form.details(), actor=current_user
+            )
+        except Stale as refusal:
+            show_refusal(form, refusal)
+            stale = True
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            flash("The family's details have been saved" if changed else "Nothing was changed")
+            return redirect(url_for("families.show", family_id=family.id))
+    return render_template("families/edit_details.html", form=form, family=family, stale=stale)
+
+
+@bp.route("/<int:family_id>/people/new", methods=["GET", "POST"])
+@case_worker
+@record(Family, "family_id", reading=Access.CHANGE)
+def add_person(family_id: int):
+    """A new baby, someone joining the household, or a significant adult who lives elsewhere."""
+    family = get_or_404(Family, family_id)
+    form = AddPersonForm(data={"lives": request.args.get("lives", "")} if request.method == "GET" else None)
+    if request.method == "GET":
+        record_read("view", "family", family.id, family_id=family.id)
+    elif form.validate_on_submit():
+        try:
+            person = families.add_person(
+                family, form.member(), actor=current_user, late_reason=form.late_recording_reason.data or ""
+            )
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            where = "to the household" if person.in_household else "as a significant adult outside the household"
+            flash(f"{person.full_name} has been added {where}")
+            return redirect(url_for("families.show", family_id=family.id, _anchor="household"))
+    return render_template("families/add_person.html", form=form, family=family)
+
+
+def _person_of(family_id: int, person_id: int) -> Person:
+    person = get_or_404(Person, person_id)
+    if person.family_id != family_id:
+        abort(404)
+    return person
+
+
 @bp.route("/<int:family_id>/people/<int:person_id>", methods=["GET", "POST"])
 @case_worker
 @record(Family, "family_id", reading=Access.CHANGE)
 def edit_person(family_id: int, person_id: int):
-    person = get_or_404(Person, person_id)
-    if person.family_id != family_id:
-        abort(404)
+    person = _person_of(family_id, person_id)
     form = UpdatePersonForm(data=UpdatePersonForm.data_of(person))
-    if form.validate_on_submit():
+    stale = False
+    if request.method == "GET":
+        record_read("view", "person", person.id, family_id=family_id)
+    elif form.validate_on_submit():
         try:
-            families.update_person(person, form.changes(), actor=current_user)
+            families.update_person(person, form.changes(), expected_version=form.version.data or 0, actor=current_user)
+        except Stale as refusal:
+            show_refusal(form, refusal)
+            stale = True
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
             flash(f"Changes to {person.full_name} have been saved")
             return redirect(url_for("families.show", family_id=family_id))
+    return render_template("families/edit_person.html", form=form, person=person, family=person.family, stale=stale)
+
+
+@bp.route("/<int:family_id>/people/<int:person_id>/leave", methods=["GET", "POST"])
+@case_worker
+@record(Family, "family_id", reading=Access.CHANGE)
+def leave(family_id: int, person_id: int):
+    """Someone has left the household: when, and why. They keep their history and stay findable."""
+    person = _person_of(family_id, person_id)
+    form = LeaveHouseholdForm(data={"version": person.version})
+    stale = False
     if request.method == "GET":
         record_read("view", "person", person.id, family_id=family_id)
-    return render_template("families/edit_person.html", form=form, person=person, family=person.family)
+    elif form.validate_on_submit():
+        try:
+            families.record_leaving(
+                person,
+                left_on=form.left_on.data,
+                reason=form.left_reason.data or "",
+                expected_version=form.version.data or 0,
+                late_reason=form.late_recording_reason.data or "",
+                actor=current_user,
+            )
+        except Stale as refusal:
+            show_refusal(form, refusal)
+            stale = True
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            flash(f"{person.full_name} left the household on {clock.long_day(person.left_on)}")
+            return redirect(url_for("families.show", family_id=family_id, _anchor="left-household"))
+    return render_template("families/leave.html", form=form, person=person, family=person.family, stale=stale)
+
+
+@bp.get("/<int:family_id>/changes")
+@case_worker
+@record(Family, "family_id")
+def changes(family_id: int):
+    """Changes to this record: what each field was before, what it became, who changed it and when."""
+    family = get_or_404(Family, family_id)
+    page = families.changes_page(family.id, page=page_number("page"), per_page=current_app.config["TIMELINE_PER_PAGE"])
+    record_read("view_changes", "family", family.id, family_id=family.id)
+    return render_page("families/changes.html", "families/_changes.html", family=family, changes=page)

@@ -1,6 +1,7 @@
 """Families: finding them, recording them, and telling their story."""
 
 import random
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -10,7 +11,12 @@ from sqlalchemy import Select, and_, func, or_, select, true
 from sqlalchemy.orm import aliased, selectinload
 
 from earlyhelp import clock, policy
-from earlyhelp.domain.refusals import NeedsConfirmation, Refused
+from earlyhelp.domain import nhs_number
+from earlyhelp.domain.dates import check_in_order, check_not_in_future
+from earlyhelp.domain.ethnicity import ETHNICITIES, SEXES, ethnicity_label, sex_label
+from earlyhelp.domain.nhs_number import NhsNumberStatus
+from earlyhelp.domain.reasons import check_reason
+from earlyhelp.domain.refusals import NeedsConfirmation, Refused, Stale
 from earlyhelp.extensions import db
 from earlyhelp.models import (
     Episode,
@@ -22,6 +28,7 @@ from earlyhelp.models import (
     TimelineEntry,
     User,
 )
+from earlyhelp.models.families import FamilyChange
 from earlyhelp.services import recording
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.use_case import use_case
@@ -51,6 +58,9 @@ def postcode_prefix(typed: str) -> str:
 
 @dataclass(frozen=True)
 class MemberInput:
+    """One person as a form gives them. Sex and ethnicity are codes from earlyhelp/domain/ethnicity.py ("" for
+    not asked); the NHS number as typed, its status from domain/nhs_number.py."""
+
     first_name: str
     last_name: str
     date_of_birth: date | None
@@ -58,6 +68,16 @@ class MemberInput:
     is_child: bool
     school_or_setting: str = ""
     child_words: str = ""
+    in_household: bool = True
+    involvement: str = ""
+    joined_on: date | None = None
+    phone: str = ""
+    email: str = ""
+    sex: str = ""
+    ethnicity: str = ""
+    nhs_number: str = ""
+    nhs_number_status: str = ""
+    nhs_number_missing_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +139,10 @@ def possible_duplicates(
         for member in members
         if member.date_of_birth
     ]
+    # The same NHS number is the same child, whatever the name or date of birth on the other record says.
+    numbers = {nhs_number.digits_of(member.nhs_number) for member in members} - {""}
+    if numbers:
+        conditions.append(Person.nhs_number.in_(sorted(numbers)))
     if not conditions:
         return []
     # The family is an alias: policy.not_restricted_for() asks about Family in a subquery of its own.
@@ -161,7 +185,7 @@ CONFIRM_NEW_FAMILY = "Confirm that none of these is the same family, or open the
 
 def check_household(members: list[MemberInput]) -> None:
     """Early help is for families with children: a household has at least one."""
-    if not any(member.is_child for member in members):
+    if not any(member.is_child and member.in_household for member in members):
         raise Refused("Add at least one child", "household")
 
 
@@ -181,6 +205,7 @@ def create_family(
     """Record a new family. If anyone in it may already be known, NeedsConfirmation carries the possible
     matches, so that nobody adds a second record for a child who is already on one without saying so."""
     check_household(members)
+    people = [Person(**person_values(member)) for member in members]
     if not confirmed_new:
         matches = possible_duplicates(members, viewer=actor)
         if matches:
@@ -193,8 +218,7 @@ def create_family(
         interpreter_needed=interpreter_needed,
         culture_and_identity=culture_and_identity.strip(),
     )
-    for member in members:
-        family.members.append(Person(**{k: v.strip() if isinstance(v, str) else v for k, v in member.__dict__.items()}))
+    family.members.extend(people)
     db.session.add(family)
     db.session.flush()
     add_to_timeline(family.id, "Family record created", "family", family.id, actor=actor, at=now)
@@ -202,20 +226,328 @@ def create_family(
     return family
 
 
+# Keeping a family up to date: every change is checked, kept in its history (FamilyChange: before, after,
+# who, when), put on the timeline and audited. Each edit carries the version the person opened; a save from
+# an older one is refused (Stale), naming who saved since and when, and what they typed is kept.
+
+FAMILY_LABELS = {
+    "address": "Address",
+    "postcode": "Postcode",
+    "languages": "Languages spoken",
+    "interpreter_needed": "Interpreter needed",
+    "culture_and_identity": "Culture and identity",
+}
+PERSON_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "date_of_birth": "Date of birth",
+    "relationship_to_child": "Relationship to the children",
+    "school_or_setting": "School or setting",
+    "is_child": "Child",
+    "child_words": "In their own words",
+    "involvement": "How they are involved with the children",
+    "joined_on": "Joined the household on",
+    "phone": "Phone",
+    "email": "Email",
+    "sex": "Sex",
+    "ethnicity": "Ethnicity",
+    "nhs_number": "NHS number",
+    "nhs_number_status": "NHS number status",
+    "nhs_number_missing_reason": "Why there is no NHS number",
+    "left_on": "Left the household on",
+    "left_reason": "Why they left",
+}
+PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+
+
+def shown(field: str, value) -> str:
+    """A value as the pages show it, for the history of changes: kept as it read at the time."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return clock.long_day(value)
+    if field == "sex":
+        return sex_label(value)
+    if field == "ethnicity":
+        return ethnicity_label(value)
+    if field == "nhs_number":
+        return nhs_number.formatted(value)
+    if field == "nhs_number_status":
+        return NhsNumberStatus(value).label
+    return str(value)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def person_values(member: MemberInput) -> dict:
+    """A person's details as they are stored, each rule checked (the form checks them too, on each field)."""
+    values = {name: _strip(value) for name, value in member.__dict__.items()}
+    if values["is_child"] and not values["in_household"]:
+        raise Refused(
+            "Only an adult can be recorded as living outside the household. Add a child who lives elsewhere"
+            " to the family record of the household they live in",
+            "in_household",
+        )
+    if values["sex"] not in {"", *SEXES}:
+        raise Refused("Select the child's sex as recorded, or not known", "sex")
+    if values["ethnicity"] not in {"", *ETHNICITIES}:
+        raise Refused("Select the child's ethnicity from the list", "ethnicity")
+    if values["phone"] and not PHONE.match(values["phone"]):
+        raise Refused("Enter a phone number, like 01632 960 001 or 07700 900 982", "phone")
+    values["nhs_number"], values["nhs_number_status"], values["nhs_number_missing_reason"] = (
+        nhs_number.check_nhs_record(
+            values["nhs_number"], values["nhs_number_status"], values["nhs_number_missing_reason"]
+        )
+    )
+    if not values["in_household"]:
+        values["joined_on"] = None
+    check_in_order("member_joined", values["date_of_birth"], values["joined_on"])
+    return values
+
+
+def _check_may_change(actor: User, family_id: int) -> None:
+    if not policy.may_change_family(actor, family_id):
+        raise Refused("You do not work with this family, so you cannot change its record")
+
+
+def _stale(what: str, record, saved_as: str) -> Stale:
+    who = record.updated_by.name if record.updated_by else "Someone"
+    when = clock.long_moment(record.updated_at) if record.updated_at else "a moment ago"
+    return Stale(
+        f"{who} changed {what} on {when}, after you opened this page. Your changes are below but have not been"
+        f" saved. Check what they changed{saved_as}, then save again",
+        record.version,
+    )
+
+
+def _locked(model, record_id: int):
+    return db.session.scalar(
+        select(model).where(model.id == record_id).with_for_update(of=model).execution_options(populate_existing=True)
+    )
+
+
+def _keep_history(record, changes: dict, labels: dict, *, actor: User, now: datetime, reason: str = "") -> list[str]:
+    """Apply the changes that change something, each with a history row. Returns the fields changed."""
+    is_person = isinstance(record, Person)
+    changed = []
+    for name, value in changes.items():
+        before = getattr(record, name)
+        if before == value:
+            continue
+        db.session.add(
+            FamilyChange(
+                family_id=record.family_id,
+                person_id=record.id if is_person else None,
+                record_type="person" if is_person else "family",
+                field=name,
+                label=labels[name],
+                before=shown(name, before),
+                after=shown(name, value),
+                reason=reason,
+                changed_by_id=actor.id,
+                changed_at=now,
+            )
+        )
+        setattr(record, name, value)
+        changed.append(name)
+    if changed:
+        record.version += 1
+        record.updated_by, record.updated_at = actor, now
+    return changed
+
+
+def _listed(names: list[str], labels: dict) -> str:
+    words = [labels[name][:1].lower() + labels[name][1:] for name in names]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+@use_case("update", "family")
+def update_family_details(
+    family: Family, *, expected_version: int, changes: dict, actor: User, now: datetime | None = None
+) -> list[str]:
+    """Change the family's address, postcode, languages, interpreter needs, culture and identity. Returns the
+    fields that changed (none: nothing is written)."""
+    now = now or clock.now()
+    _check_may_change(actor, family.id)
+    family = _locked(Family, family.id)
+    if family.version != expected_version:
+        raise _stale("this family's details", family, " (shown beside the form)")
+    values = {name: _strip(changes[name]) for name in FAMILY_LABELS if name in changes}
+    if "postcode" in values:
+        values["postcode"] = normalise_postcode(values["postcode"])
+    for name in ("address", "postcode", "languages"):
+        if name in values and not values[name]:
+            raise Refused(f"Enter the family's {FAMILY_LABELS[name].lower()}", name)
+    changed = _keep_history(family, values, FAMILY_LABELS, actor=actor, now=now)
+    if changed:
+        add_to_timeline(
+            family.id, f"Family details changed: {_listed(changed, FAMILY_LABELS)}", "family", family.id, actor=actor
+        )
+        record_event("update", "family", family.id, family_id=family.id, user=actor, detail=", ".join(changed))
+    return changed
+
+
+EDITABLE = tuple(name for name in PERSON_LABELS if name not in ("left_on", "left_reason"))
+
+
 @use_case("update", "person")
-def update_person(person: Person, changes: dict, *, actor: User) -> None:
-    if person.is_child and changes.get("is_child") is False:
-        others = [member for member in person.family.members if member.is_child and member.id != person.id]
+def update_person(
+    person: Person, changes: dict, *, expected_version: int, actor: User, now: datetime | None = None
+) -> list[str]:
+    """Change a person's details. Returns the fields that changed (none: nothing is written)."""
+    now = now or clock.now()
+    _check_may_change(actor, person.family_id)
+    person = _locked(Person, person.id)
+    if person.version != expected_version:
+        raise _stale(f"the details of {person.full_name}", person, " (shown beside the form)")
+    current = MemberInput(**{name: getattr(person, name) for name in MemberInput.__dataclass_fields__})
+    proposed = person_values(MemberInput(**(current.__dict__ | {k: v for k, v in changes.items() if k in EDITABLE})))
+    if person.is_child and proposed["is_child"] is False and person.lives_here:
+        others = [member for member in person.family.children if member.id != person.id]
         if not others:
             raise Refused(
                 f"{person.full_name} is the only child in the household, and a family record needs one."
                 " Select yes, or add another child first",
                 "is_child",
             )
-    for name, value in changes.items():
-        setattr(person, name, value.strip() if isinstance(value, str) else value)
-    add_to_timeline(person.family_id, f"Details of {person.full_name} updated", "person", person.id, actor=actor)
-    record_event("update", "person", person.id, family_id=person.family_id, user=actor)
+    check_in_order("member_left", proposed["date_of_birth"], person.left_on)
+    proposed.pop("in_household")  # where someone lives changes by joining or leaving, never by an edit
+    name = person.full_name
+    changed = _keep_history(person, proposed, PERSON_LABELS, actor=actor, now=now)
+    if changed:
+        add_to_timeline(person.family_id, f"Details of {name} updated", "person", person.id, actor=actor)
+        record_event("update", "person", person.id, family_id=person.family_id, user=actor, detail=", ".join(changed))
+    return changed
+
+
+def _same_person_on_record(family: Family, values: dict) -> Person | None:
+    """Someone already on this family's record with the same name and date of birth (or NHS number)."""
+    for member in family.members:
+        same_number = values["nhs_number"] and member.nhs_number == values["nhs_number"]
+        same_person = (
+            member.first_name.lower() == values["first_name"].lower()
+            and member.last_name.lower() == values["last_name"].lower()
+            and member.date_of_birth == values["date_of_birth"]
+        )
+        if same_number or same_person:
+            return member
+    return None
+
+
+@use_case("add_person", "family")
+def add_person(
+    family: Family, member: MemberInput, *, actor: User, late_reason: str = "", now: datetime | None = None
+) -> Person:
+    """Someone new on the family's record: a new baby, someone joining the household, or a significant adult
+    who lives elsewhere (recorded as such: never a household member)."""
+    now = now or clock.now()
+    _check_may_change(actor, family.id)
+    family = _locked(Family, family.id)
+    values = person_values(member)
+    check_not_in_future(values["date_of_birth"], what="The date of birth", field="date_of_birth", now=now)
+    check_not_in_future(values["joined_on"], what="The date they joined the household", field="joined_on", now=now)
+    already = _same_person_on_record(family, values)
+    if already:
+        where = "has left the household" if already.has_left else "is already on this family's record"
+        raise Refused(f"{already.full_name} (born {clock.long_day(already.date_of_birth)}) {where}", "first_name")
+    name = f"{values['first_name']} {values['last_name']}"
+    joined = values["joined_on"]
+    late = recording.late_reason(joined, late_reason, what=f"{name} joining the household") if joined else ""
+    person = Person(**values, updated_by=actor, updated_at=now)
+    family.members.append(person)
+    db.session.flush()
+    if not values["in_household"]:
+        label, summary = (
+            "Significant adult outside the household",
+            f"{name} ({values['relationship_to_child']}) added as a significant adult outside the household",
+        )
+    elif values["is_child"] and joined is None:
+        label, summary = (
+            "Joined the household",
+            f"{name} added to the household (born {clock.long_day(values['date_of_birth'])})",
+        )
+    else:
+        label, summary = "Joined the household", f"{name} joined the household"
+    db.session.add(
+        FamilyChange(
+            family_id=family.id,
+            person_id=person.id,
+            record_type="person",
+            field="in_household",
+            label=label,
+            before="",
+            after=name,
+            changed_by_id=actor.id,
+            changed_at=now,
+        )
+    )
+    add_to_timeline(family.id, summary, "person", person.id, actor=actor, at=joined, late_reason=late)
+    record_event("create", "person", person.id, family_id=family.id, user=actor)
+    return person
+
+
+@use_case("leave", "person")
+def record_leaving(
+    person: Person,
+    *,
+    left_on: date | None,
+    reason: str,
+    expected_version: int,
+    actor: User,
+    late_reason: str = "",
+    now: datetime | None = None,
+) -> Person:
+    """Someone has left the household. They are not deleted: they keep their history and stay findable, and
+    the family page shows them as "Left the household on ..."; no new referral or request asks about them."""
+    now = now or clock.now()
+    _check_may_change(actor, person.family_id)
+    person = _locked(Person, person.id)
+    if person.version != expected_version:
+        raise _stale(f"the details of {person.full_name}", person, "")
+    if person.has_left:
+        raise Refused(f"{person.full_name} left the household on {clock.long_day(person.left_on)}")
+    if not person.in_household:
+        raise Refused(f"{person.full_name} does not live in the household")
+    if left_on is None:
+        raise Refused(f"Enter the date {person.first_name} left the household", "left_on")
+    check_not_in_future(left_on, what="The date they left the household", field="left_on", now=now)
+    check_in_order("member_left", person.date_of_birth, left_on)
+    check_in_order("member_left_after_joining", person.joined_on, left_on)
+    why = check_reason(reason, asked=f"why {person.first_name} left the household", field="left_reason")
+    if person.is_child and [child.id for child in person.family.children] == [person.id]:
+        raise Refused(
+            f"{person.full_name} is the only child in the household, and a family record needs one. Add the"
+            " child who lives here now first, or record the change with the family's lead",
+            "left_on",
+        )
+    late = recording.late_reason(left_on, late_reason, what=f"{person.first_name} leaving the household")
+    _keep_history(person, {"left_on": left_on, "left_reason": why}, PERSON_LABELS, actor=actor, now=now, reason=why)
+    add_to_timeline(
+        person.family_id,
+        f"{person.full_name} left the household",
+        "person",
+        person.id,
+        actor=actor,
+        at=left_on,
+        late_reason=late,
+    )
+    record_event("leave", "person", person.id, family_id=person.family_id, user=actor)
+    return person
+
+
+def changes_page(family_id: int, *, page: int, per_page: int) -> Pagination:
+    """One page of the history of changes to a family's record, newest first, with who made each (loaded with
+    it: one statement for the page, however many rows)."""
+    query = (
+        select(FamilyChange)
+        .where(FamilyChange.family_id == family_id)
+        .order_by(FamilyChange.changed_at.desc(), FamilyChange.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def add_to_timeline(

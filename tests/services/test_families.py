@@ -127,7 +127,8 @@ def test_updating_a_person_is_on_the_timeline_and_audited(app):
     family = family_of(("Ada", "Changeling", date(2018, 1, 1), True))
     person = family.members[0]
     actor = make_user()
-    families.update_person(person, {"child_words": "  I like drawing.  "}, actor=actor)
+    known_to(family, actor)
+    families.update_person(person, {"child_words": "  I like drawing.  "}, expected_version=1, actor=actor)
     db.session.commit()
     assert person.child_words == "I like drawing."
     assert db.session.scalars(families.timeline(family.id)).first().summary == "Details of Ada Changeling updated"
@@ -208,12 +209,14 @@ def test_a_household_needs_a_child_and_its_only_child_cannot_stop_being_one(app)
     assert refused.value.field == "household"
     family = family_of(("Ada", "Onlychild", date(2018, 1, 1), True), ("Bo", "Onlychild", None, False))
     child = family.children[0]
+    actor = make_user()
+    known_to(family, actor)
     with pytest.raises(Refused, match="only child in the household") as refused:
-        families.update_person(child, {"is_child": False}, actor=make_user())
+        families.update_person(child, {"is_child": False}, expected_version=1, actor=actor)
     assert refused.value.field == "is_child"
     assert db.session.get(Person, child.id).is_child
     second = Person(first_name="Cy", last_name="Onlychild", is_child=True, relationship_to_child="Son")
     family.members.append(second)
     db.session.commit()
-    families.update_person(child, {"is_child": False}, actor=make_user())
+    families.update_person(child, {"is_child": False}, expected_version=1, actor=actor)
     assert not db.session.get(Person, child.id).is_child
