@@ -247,7 +247,8 @@ class ChronologyEntry:
     summary: str
     detail: str = ""
     about: str = WHOLE_FAMILY
-    by: str = ""
+    by: str = ""  # "Written by Robin Quillfeather", "Decided by ..."
+    involved: str = ""
     link: tuple[str, dict] | None = None
     recorded: str = ""  # "recorded on Tue 1 Dec 2026 (3 months after)", for something written down late
     late_reason: str = ""
@@ -282,6 +283,16 @@ TRANSFER_WORDS = {
     TransferAction.COMPLETE_HANDOVER: "handover complete",
 }
 
+TRANSFER_BY = {
+    TransferAction.SUBMIT: "Requested by",
+    TransferAction.APPROVE: "Approved by",
+    TransferAction.RETURN: "Returned by",
+    TransferAction.ACCEPT: "Accepted by",
+    TransferAction.DECLINE: "Declined by",
+    TransferAction.WITHDRAW: "Withdrawn by",
+    TransferAction.COMPLETE_HANDOVER: "Marked complete by",
+}
+
 
 def _names(rows) -> str:
     return ", ".join(row.person.full_name for row in rows if getattr(row, "included", True)) or WHOLE_FAMILY
@@ -303,7 +314,8 @@ def _note_entries(family_id: int, child_id: int | None) -> list[ChronologyEntry]
                 summary=note.type.name,
                 detail=note.text,
                 about=note.about,
-                by=f"{note.author.name}. Involved: {note.who_was_involved}",
+                by=f"Written by {note.author.name}",
+                involved=note.who_was_involved,
                 link=("case_notes.show", {"note_id": note.id}),
                 recorded=recorded_note(note.happened_at, note.recorded_at) if note.recorded_late else "",
                 late_reason=note.late_recording_reason,
@@ -338,7 +350,7 @@ def _referral_entries(family_id: int, child_id: int | None) -> list[ChronologyEn
             f"{referral.outcome.name}",
             detail=referral.rationale or "",
             about=_names(referral.children),
-            by=referral.decided_by.name if referral.decided_by else "",
+            by=f"Decided by {referral.decided_by.name}" if referral.decided_by else "",
             link=("referrals.show", {"referral_id": referral.id}),
             order=(0, referral.id),
         )
@@ -375,7 +387,7 @@ def _transfer_entries(family_id: int, child_id: int | None) -> list[ChronologyEn
                 summary=summary,
                 detail=detail or "",
                 about=_names(transfer.children),
-                by=event.actor.name,
+                by=f"{TRANSFER_BY[action]} {event.actor.name}",
                 link=("transfers.show", {"transfer_id": transfer.id}),
                 order=(2, event.id),
             )
@@ -395,7 +407,7 @@ def _plan_entries(family_id: int) -> list[ChronologyEntry]:
             kind="Family plan",
             summary=f"Family plan version {plan.version} issued",
             detail=f"Review due {clock.day(plan.review_on)}" if plan.review_on else "",
-            by=plan.issued_by.name if plan.issued_by else "",
+            by=f"Issued by {plan.issued_by.name}" if plan.issued_by else "",
             link=("family_plans.overview", {"family_id": family_id}),
             order=(3, plan.id),
         )
