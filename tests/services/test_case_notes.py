@@ -415,3 +415,25 @@ def test_the_referral_factory_is_every_child_included(frozen, family, lead):
     for child in family.children:
         kinds = [entry.kind for entry in service.chronology(family, child_id=child.id)]
         assert "Referral decision" in kinds
+
+
+def test_the_demo_notes_are_written_through_the_use_case_one_late_with_its_reason(app, frozen):
+    from earlyhelp.services.demo_case_notes import seed_case_notes
+
+    practitioner = make_user("practitioner", team_name="Early help team", email="practitioner@northshire.example")
+    families = [make_household(children=2) for _ in range(4)]
+    for family in families:
+        make_episode(family, lead=practitioner)
+    assert seed_case_notes([practitioner]) == 5 + 3 + 3
+    written = db.session.scalars(select(CaseNote).order_by(CaseNote.id)).all()
+    assert {note.family_id for note in written} == {family.id for family in families[:3]}
+    late = [note for note in written if note.recorded_late]
+    assert [note.type.name for note in late] == ["New information"]
+    assert late[0].late_recording_reason.startswith("I was on annual leave")
+    assert late[0].about == families[0].children[-1].full_name  # the youngest
+    assert any(note.significant for note in written) and not all(note.significant for note in written)
+    assert {note.type.code for note in written} == {"visit", "phone_call", "meeting", "new_information"}
+    assert "Police were called" in written[0].text
+    entries = db.session.scalars(select(TimelineEntry).where(TimelineEntry.record_type == "case_note")).all()
+    assert len(entries) == 11 and sum(entry.recorded_late for entry in entries) == 1
+    assert all(entry.recorded_at < NOW.astimezone(UTC) for entry in entries)

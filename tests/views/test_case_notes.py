@@ -163,7 +163,7 @@ def test_a_note_written_down_late_asks_why_and_refuses_a_non_answer(frozen, sign
 
     response = post_note(signed_in, family, **late | {"late_recording_reason": "Written up after two weeks off sick."})
     shown = text_of(soup_of(signed_in.get(response.headers["Location"])), "#note")
-    assert "(recorded on Tue 1 Dec 2026 (3 months after))" in shown
+    assert "Recorded late recorded on Tue 1 Dec 2026 (3 months after)" in shown
     assert "Why it was written down late Written up after two weeks off sick." in shown
     timeline = text_of(signed_in.page("families.show", family_id=family.id), "#family-timeline")
     assert "Tue 1 Sep 2026 at 09:30 recorded on Tue 1 Dec 2026 (3 months after)" in timeline
