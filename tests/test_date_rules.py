@@ -15,7 +15,15 @@ from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import DecisionOutcome, LevelOfNeed, NextStepStatus, Person
 from earlyhelp.services import families, next_steps, referrals, transfers
-from tests.factories import make_episode, make_household, make_next_step, make_referral, make_transfer, make_user
+from tests.factories import (
+    known_to,
+    make_episode,
+    make_household,
+    make_next_step,
+    make_referral,
+    make_transfer,
+    make_user,
+)
 
 # A Wednesday morning in London: the clock stands here for every scenario.
 NOW = clock.at_london(date(2026, 11, 18), time(10, 30))
@@ -112,14 +120,68 @@ def handover_meeting():
 
 def member_left():
     actor = make_user()
-    family = make_household(children=1)
+    family = make_household(children=2)
+    known_to(family, actor)
     child = family.children[0]
     before_birth = child.date_of_birth - timedelta(days=1)
 
     def act():
-        families.record_departure(child, left_on=before_birth, reason="Moved to live with her father.", actor=actor)
+        families.record_leaving(
+            child,
+            left_on=before_birth,
+            reason="Moved to live with her father.",
+            expected_version=child.version,
+            actor=actor,
+            late_reason="Only heard about it at the review meeting.",
+        )
 
     return act, child.date_of_birth, before_birth, lambda: db.session.get(Person, child.id).left_on is None
+
+
+def member_joined():
+    actor = make_user()
+    family = make_household(children=1)
+    known_to(family, actor)
+    born = date(2015, 3, 2)
+    joined = born - timedelta(days=30)
+
+    def act():
+        families.add_person(
+            family,
+            families.MemberInput(
+                first_name="Wren",
+                last_name="Testperson",
+                date_of_birth=born,
+                relationship_to_child="Cousin",
+                is_child=True,
+                joined_on=joined,
+            ),
+            actor=actor,
+            late_reason="Only heard about it at the review meeting.",
+        )
+
+    return act, born, joined, lambda: not any(member.first_name == "Wren" for member in _fresh(family).members)
+
+
+def member_left_after_joining():
+    actor = make_user()
+    family = make_household(children=2)
+    known_to(family, actor)
+    child = family.children[0]
+    child.joined_on = clock.local_date(NOW) - timedelta(days=10)
+    left = child.joined_on - timedelta(days=3)
+
+    def act():
+        families.record_leaving(
+            child,
+            left_on=left,
+            reason="Moved to live with her father.",
+            expected_version=child.version,
+            actor=actor,
+            late_reason="Only heard about it at the review meeting.",
+        )
+
+    return act, child.joined_on, left, lambda: db.session.get(Person, child.id).left_on is None
 
 
 SCENARIOS = {
@@ -129,6 +191,8 @@ SCENARIOS = {
     "next_step_closed": next_step_closed,
     "handover_meeting": handover_meeting,
     "member_left": member_left,
+    "member_joined": member_joined,
+    "member_left_after_joining": member_left_after_joining,
 }
 
 
