@@ -60,8 +60,9 @@ def seed_family_changes(accounts: list[User], *, random_seed: int | None = None)
     codes = [e.code for e in CENSUS_2021]
     weights = [ETHNICITY_WEIGHTS.get(code, 1) for code in codes]
     not_recorded_given = False
+    ethnicity_of = {}
     for family in held:
-        ethnicity = rng.choices(codes, weights)[0]
+        ethnicity = ethnicity_of[family.id] = rng.choices(codes, weights)[0]
         for person in list(family.household):
             if person.is_child:
                 if not not_recorded_given and family is not held[0]:
@@ -81,7 +82,7 @@ def seed_family_changes(accounts: list[User], *, random_seed: int | None = None)
             families.update_person(person, changes, expected_version=person.version, actor=practitioner)
 
     today = clock.today()
-    _new_baby(held[0], practitioner, ethnicity=rng.choices(codes, weights)[0], nhs=next(numbers), today=today)
+    _new_baby(held[0], practitioner, ethnicity=ethnicity_of[held[0].id], nhs=next(numbers), today=today)
     if len(held) > 1:
         _someone_left(held[1], practitioner, today=today, phone=next(phones))
     if len(held) > 2:
