@@ -172,7 +172,10 @@ def correct_case_note(
     corrected note says when the event happened, and the correction itself is on the timeline now."""
     now = now or clock.now()
     locked = db.session.scalar(
-        select(CaseNote).where(CaseNote.id == original.id).with_for_update().execution_options(populate_existing=True)
+        select(CaseNote)
+        .where(CaseNote.id == original.id)
+        .with_for_update(of=CaseNote)
+        .execution_options(populate_existing=True)
     )
     family = db.session.get(Family, locked.family_id)
     _check_may_change(family, actor)
