@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from earlyhelp import clock, policy
 from earlyhelp.domain.dates import check_not_in_future
 from earlyhelp.domain.reasons import check_reason
-from earlyhelp.domain.recording import check_recorded_in_time, recorded_note
+from earlyhelp.domain.recording import LATE_REASON_FIELD, recorded_note
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import TransferAction
 from earlyhelp.extensions import db
@@ -94,13 +94,8 @@ def _checked(family: Family, note: NoteInput, *, now: datetime, late_reason_aske
         raise Refused("Enter what happened", "text")
     reason = ""
     if late_reason_asked:
-        # services/recording.late_reason, asked at `now`: the moment this note is being written down.
-        reason = check_recorded_in_time(
-            note.happened_at,
-            recorded=now,
-            reason=note.late_recording_reason,
-            what="this case note",
-            allowed_working_days=recording.allowed_working_days(),
+        reason = recording.late_reason(
+            note.happened_at, note.late_recording_reason, what="this case note", field=LATE_REASON_FIELD, recorded=now
         )
     return note_type, [household[child_id] for child_id in dict.fromkeys(note.child_ids)], reason
 
