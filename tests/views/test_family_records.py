@@ -446,7 +446,7 @@ def test_a_significant_adult_who_lives_elsewhere_is_shown_apart_from_the_househo
 def test_someone_leaves_the_household_and_stays_on_the_record_and_findable(client, family, worker):
     child, staying = family.children
     soup = client.page("families.leave", family_id=family.id, person_id=child.id)
-    assert text_of(soup, "h1") == f"{child.full_name} has left the household"
+    assert text_of(soup, "h1") == f"Record that {child.full_name} has left the household"
     response = client.post(
         "families.leave",
         {"version": "1", "left_on": ["9", "11", "2026"], "left_reason": "Moved to live with her grandmother."},
