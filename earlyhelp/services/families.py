@@ -520,8 +520,8 @@ def record_leaving(
     why = check_reason(reason, asked=f"why {person.first_name} left the household", field="left_reason")
     if person.is_child and [child.id for child in person.family.children] == [person.id]:
         raise Refused(
-            f"{person.full_name} is the only child in the household, and a family record needs one. Add the"
-            " child who lives here now first, or record the change with the family's lead",
+            f"{person.full_name} is the only child in the household, and a family record needs one. If another"
+            " child lives here, add them first; otherwise talk to the family's lead about closing the work",
             "left_on",
         )
     late = recording.late_reason(left_on, late_reason, what=f"{person.first_name} leaving the household")
