@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, select
 
 from earlyhelp import clock
-from earlyhelp.domain.dates import check_in_order, check_not_in_future
+from earlyhelp.domain.dates import check_in_order
 from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
@@ -123,7 +123,6 @@ def _still_open(step: NextStep) -> None:
 @use_case("done", "next_step")
 def complete(step: NextStep, *, actor: User, on: date) -> None:
     _still_open(step)
-    check_not_in_future(on, what="The date it was done", field="done_on", now=clock.now())
     check_in_order("next_step_done", step.created_at, on)
     step.status, step.status_on = NextStepStatus.DONE, on
     _change(step, "done", actor=actor)
@@ -137,7 +136,6 @@ def close_undone(step: NextStep, status: NextStepStatus, *, reason: str, actor: 
         raise Refused("Select whether it was not done or is no longer needed", "status")
     asked = "why the step was not done" if status == NextStepStatus.NOT_DONE else "why the step is no longer needed"
     reason = check_reason(reason, asked=asked, field="reason")
-    check_not_in_future(on, what="The date it was closed", field="closed_on", now=clock.now())
     check_in_order("next_step_closed", step.created_at, on)
     step.status, step.status_on, step.status_reason = status, on, reason
     _change(step, str(status), actor=actor, reason=reason)

@@ -5,13 +5,15 @@ import hashlib
 import io
 import re
 import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pikepdf
 import pytest
+import time_machine
 import weasyprint
 from sqlalchemy import select
 
+from earlyhelp import clock
 from earlyhelp.domain.plain_language import Finding
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused, Stale
 from earlyhelp.extensions import db
@@ -30,6 +32,13 @@ ISSUED_AT = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)  # 10:30 in London, summer t
 needs_poppler = pytest.mark.skipif(
     subprocess.run(["which", "pdftotext"], capture_output=True).returncode != 0, reason="poppler-utils not installed"
 )
+
+
+@pytest.fixture
+def on_today():
+    """For tests that set next steps on TODAY and close them later: the clock stands on TODAY's morning."""
+    with time_machine.travel(clock.at_london(TODAY, time(9, 0)), tick=True):
+        yield
 
 
 def robin(name="Robin Quillfeather"):
@@ -174,7 +183,7 @@ def test_without_an_open_early_help_episode_the_person_starting_the_plan_leads_i
     assert a_draft(family, starter).lead_id == starter.id
 
 
-def test_a_new_version_copies_the_text_but_not_the_agreement_and_takes_over_the_open_next_steps(app):
+def test_a_new_version_copies_the_text_but_not_the_agreement_and_takes_over_the_open_next_steps(app, on_today):
     lead = robin()
     family = family_led_by(lead)
     ash, bo = family.children
@@ -517,7 +526,7 @@ def test_every_word_of_the_large_print_copy_above_the_page_furniture_is_at_least
 
 
 @needs_poppler
-def test_a_next_step_cancelled_before_issue_is_not_printed_as_something_to_do(app):
+def test_a_next_step_cancelled_before_issue_is_not_printed_as_something_to_do(app, on_today):
     lead = robin()
     plan = a_draft(family_led_by(lead), lead, **CLEAR)
     a_step(plan, lead, "Set two alarms for school mornings")

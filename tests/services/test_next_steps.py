@@ -1,11 +1,13 @@
 """Next steps against the real database: what, who and by when, closing with reasons, new dates with history,
 and the work list that puts overdue first. All names are fictional."""
 
-from datetime import date
+from datetime import date, time
 
 import pytest
+import time_machine
 from sqlalchemy import func, inspect, select
 
+from earlyhelp import clock
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, NextStep, NextStepChange, NextStepStatus, User
@@ -16,6 +18,13 @@ from tests.factories import known_to, make_household, make_user
 
 MONDAY = date(2026, 1, 5)
 TUESDAY, WEDNESDAY, SUNDAY, NEXT_MONDAY = date(2026, 1, 6), date(2026, 1, 7), date(2026, 1, 11), date(2026, 1, 12)
+
+
+@pytest.fixture(autouse=True)
+def _on_monday():
+    """The steps here are set on MONDAY and done after it: the clock stands on Monday morning."""
+    with time_machine.travel(clock.at_london(MONDAY, time(9, 0)), tick=True):
+        yield
 
 
 def lead(name="Robin Quillfeather"):
