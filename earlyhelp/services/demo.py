@@ -239,6 +239,7 @@ def _front_door_history(
             },
             children=[referrals.ChildInput(c.id, True, "Affected by the worries above.", "") for c in family.children],
             actor=officer,
+            now=received,  # written down as it arrived
         )
         if waiting:
             continue

@@ -394,6 +394,7 @@ def start(
         submission_key=submission_key,
         state_changed_by=actor,
         state_changed_at=now,
+        created_at=now,
         **fields,
     )
     for child in children:
