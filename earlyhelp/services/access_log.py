@@ -62,6 +62,10 @@ ACTION_WORDS = {
     "issue": "Issued",
     "restrict": "Restricted",
     "unrestrict": "Lifted the restriction",
+    "correct": "Corrected",
+    "add_case_note": "Added a case note",
+    "add_person": "Added someone to the record",
+    "leave": "Recorded leaving the household",
 }
 
 # What a person was trying to do, for an attempt that was turned away: "Tried to open".
