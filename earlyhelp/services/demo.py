@@ -16,6 +16,8 @@ from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, Person, Role, Service, Setting, Team, TimelineEntry, User
 from earlyhelp.services.accounts import create_user
+from earlyhelp.services.demo_case_notes import seed_case_notes
+from earlyhelp.services.demo_families import seed_family_changes
 
 MARKER = "demo_data"
 DEMO_DOMAIN = "northshire.example"  # .example is reserved: these addresses can never reach anyone
@@ -94,6 +96,9 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     _family_plan_history(accounts)
     _access_history(accounts)
     _recorded_as_it_happened()
+    # Recorded now or late on purpose, each with its reason where it is late.
+    seed_case_notes(accounts)
+    seed_family_changes(accounts, random_seed=random_seed)
     db.session.add(Setting(key=MARKER, value=f"loaded {clock.now().isoformat()}"))
     db.session.commit()
     return accounts
