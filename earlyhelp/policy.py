@@ -5,8 +5,8 @@ Access to a family comes from a working relationship with it, never from a role 
 - a case worker's team holds it (an open episode, or one closed within CLOSED_RECORD_READ_DAYS, for
   reading), or a step-up or step-down goes to or from their team, or they own an open next step for it,
   or they are its lead;
-- front door staff see the families with a referral waiting for a decision, and what they decided or
-  recorded (for reading, within the same period);
+- front door staff see the families with a referral waiting for a decision (or for a manager's sign-off of
+  one), and what they decided or recorded (for reading, within the same period);
 - a team manager sees what the people in their team see; a head of service sees every family that is
   not restricted, for reading; an administrator sees no case record at all;
 - anyone else may read a family for BREAK_GLASS_HOURS after breaking the glass (a stated reason,
@@ -120,7 +120,8 @@ def _people(user) -> Select | list[int]:
 
 
 def _relationship_rules(user, access: Access, family_id: int | None) -> list[Select]:
-    from earlyhelp.models import Episode, NextStep, NextStepStatus, Referral, ReferralStatus, Transfer
+    from earlyhelp.models import Episode, NextStep, NextStepStatus, Referral, Transfer
+    from earlyhelp.models.referrals import OPEN_STATUSES
 
     reading = access == Access.VIEW
     since = _read_since()
@@ -146,12 +147,24 @@ def _relationship_rules(user, access: Access, family_id: int | None) -> list[Sel
             ),
         ]
     if at_front_door(user):
-        rules.append(select(Referral.family_id).where(Referral.status == ReferralStatus.AWAITING_DECISION))
+        # Waiting for a decision, or for a manager's sign-off of one: still the front door's.
+        rules.append(select(Referral.family_id).where(Referral.status.in_(OPEN_STATUSES)))
         if reading:
+            # Their own work of the period: received, written down, decided or put aside in it (a referral that
+            # arrived long ago and was written down or decided today is read by whoever did so).
             rules.append(
                 select(Referral.family_id).where(
-                    or_(Referral.decided_by_id.in_(people), Referral.recorded_by_id.in_(people)),
-                    Referral.received_at >= since,
+                    or_(
+                        Referral.decided_by_id.in_(people),
+                        Referral.recorded_by_id.in_(people),
+                        Referral.closed_by_id.in_(people),
+                    ),
+                    or_(
+                        Referral.received_at >= since,
+                        Referral.created_at >= since,
+                        Referral.decision_recorded_at >= since,
+                        Referral.closed_at >= since,
+                    ),
                 )
             )
     if family_id is not None:
@@ -410,6 +423,43 @@ def referral_record(user, referral, access: Access) -> bool:
 
 def new_referral_record(user, family, access: Access) -> bool:
     return may_refer_family(user, family)
+
+
+def may_put_right_referral(user, referral) -> bool:
+    """Amending, withdrawing or marking a duplicate: front door staff who may change the family. (Whether the
+    referral can still be put right, before its decision, is the domain's rule, which says why.)"""
+    return at_front_door(user) and may_change_family(user, referral.family_id)
+
+
+def put_right_record(user, referral, access: Access) -> bool:
+    """The amend, withdraw and duplicate pages. Once a referral is decided or put aside nobody may put it right,
+    and the pages send front door staff who may read it back to it (the domain says why)."""
+    if access == Access.VIEW:
+        return may_view_family(user, referral.family_id)
+    if not referral.is_open:
+        return at_front_door(user) and may_view_family(user, referral.family_id)
+    return may_put_right_referral(user, referral)
+
+
+def signs_off_decisions(user) -> bool:
+    """A team manager of the front door: signs off the decisions the table of decisions and levels says need it
+    (no further action at level 3 or 4, by default), and sees them waiting on My work."""
+    return is_team_manager(user) and at_front_door(user)
+
+
+def may_sign_off(user, referral) -> bool:
+    """A team manager of the front door who may change the family (the domain adds: not their own decision)."""
+    return signs_off_decisions(user) and may_change_family(user, referral.family_id)
+
+
+def sign_off_record(user, referral, access: Access) -> bool:
+    """The sign-off page. A decision not waiting for sign-off has nothing to sign: the page sends a manager who
+    may read the referral back to it."""
+    if access == Access.VIEW:
+        return may_view_family(user, referral.family_id)
+    if not referral.is_pending_sign_off:
+        return is_team_manager(user) and may_view_family(user, referral.family_id)
+    return may_sign_off(user, referral)
 
 
 def episode_record(user, episode, access: Access) -> bool:

@@ -1,6 +1,7 @@
 """What My work shows: whose work, their next steps by urgency, their families, the requests waiting for
-them, and supervision due. Loaded in a fixed number of statements, however many people, families, steps and
-requests it covers (tests/views/test_work_queries.py counts them)."""
+them, supervision due, and for a team manager of the front door the decisions waiting for their sign-off.
+Loaded in a fixed number of statements, however many people, families, steps and requests it covers
+(tests/views/test_work_queries.py counts them)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,8 +11,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Family, Referral, ReferralStatus, Supervision, Transfer, User
+from earlyhelp.models.referrals import OPEN_STATUSES
 from earlyhelp.policy import at_front_door, is_team_manager, not_restricted_for
-from earlyhelp.services import next_steps, supervision, transfers
+from earlyhelp.services import next_steps, referrals, supervision, transfers
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class MyWork:
     to_approve: list[Transfer]
     supervisions: list[Supervision]
     referrals: dict = field(default_factory=dict)  # waiting and overdue, for the front door and managers
+    to_sign_off: list[Referral] = field(default_factory=list)  # for a team manager of the front door
 
     @property
     def whose(self) -> str:
@@ -64,14 +67,17 @@ def _requests(name: str, people: list[User], viewer: User) -> list[Transfer]:
 
 
 def _referral_counts(viewer: User, today: date) -> dict:
-    waiting = and_(Referral.status == ReferralStatus.AWAITING_DECISION, not_restricted_for(viewer, Referral.family_id))
+    """Waiting for a decision (a decision waiting for sign-off among them: its clock is still running)."""
+    waiting = and_(Referral.status.in_(OPEN_STATUSES), not_restricted_for(viewer, Referral.family_id))
+    pending = Referral.status == ReferralStatus.PENDING_SIGN_OFF
     row = db.session.execute(
         select(
             func.count(Referral.id),
             func.coalesce(func.sum(case((Referral.decision_due_on < today, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((pending, 1), else_=0)), 0),
         ).where(waiting)
     ).one()
-    return {"waiting": row[0], "overdue": row[1]}
+    return {"waiting": row[0], "overdue": row[1], "pending_sign_off": row[2]}
 
 
 def my_work(viewer: User, who: str, today: date) -> MyWork | None:
@@ -97,4 +103,5 @@ def my_work(viewer: User, who: str, today: date) -> MyWork | None:
         to_approve=_requests("approve", people, viewer),
         supervisions=supervision.due_for(people, today, viewer=viewer),
         referrals=_referral_counts(viewer, today) if at_front_door(viewer) else {},
+        to_sign_off=referrals.waiting_for_sign_off(viewer) if who == "me" else [],
     )

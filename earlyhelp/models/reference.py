@@ -1,10 +1,11 @@
-"""Reference lists that councils change: levels of need, referring agencies, decision outcomes.
+"""Reference lists that councils change: levels of need, referring agencies, decision outcomes, and which
+decision fits which level of need.
 
 Rows, not enums: thresholds documents and partner lists differ between councils and change over time.
 """
 
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from earlyhelp.extensions import db
 
@@ -37,3 +38,23 @@ class DecisionOutcome(db.Model):
     opens_service: Mapped[str | None] = mapped_column(String(40))
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class DecisionRule(db.Model):
+    """Which decision fits which level of need: allowed, allowed only with a team manager's sign-off, or refused.
+
+    Rows, so that a council's thresholds document can be followed without a code change. A combination with no
+    row is allowed (a council adding an outcome or a level decides its rules when it adds it). The words in
+    `why` finish the sentence a refusal or a sign-off request shows (earlyhelp/domain/referrals.py).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("decision_outcome.id"))
+    level_id: Mapped[int] = mapped_column(ForeignKey("level_of_need.id"))
+    fit: Mapped[str] = mapped_column(String(20))  # earlyhelp.domain.referrals.DecisionFit
+    why: Mapped[str] = mapped_column(Text, default="")
+
+    outcome: Mapped[DecisionOutcome] = relationship(lazy="joined")
+    level: Mapped[LevelOfNeed] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("outcome_id", "level_id"),)

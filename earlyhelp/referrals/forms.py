@@ -17,6 +17,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -25,11 +26,14 @@ from wtforms import (
     ValidationError,
     validators,
 )
+from wtforms.widgets import HiddenInput
 
+from earlyhelp import clock
 from earlyhelp.forms import (
     MAX_LONG_TEXT,
     GovDateField,
     a_reason,
+    late_recording_reason_field,
     max_length,
     not_in_future,
     offered,
@@ -41,7 +45,14 @@ from earlyhelp.forms import (
 from earlyhelp.services.referrals import CLARITY_CHOICES, FAMILY_AGREES, FEEDBACK_METHODS, ChildInput
 
 YES_NO = {"yes": "Yes", "no": "No"}
-QUEUE_STATUSES = {"awaiting_decision": "Awaiting a decision", "decided": "Decided"}
+QUEUE_STATUSES = {
+    "awaiting_decision": "Awaiting a decision",
+    "pending_sign_off": "Pending sign-off",
+    "decided": "Decided",
+    "withdrawn": "Withdrawn",
+    "duplicate": "Duplicates",
+}
+NOT_LINKED = "no"
 
 
 def long_text(label: str, message: str, what: str, description: str = "") -> TextAreaField:
@@ -163,11 +174,37 @@ class RecordReferralForm(FlaskForm):
         validators=[max_length(MAX_LONG_TEXT, "The explanation")],
     )
     children = FieldList(FormField(ChildInReferralForm))
+    # Offered only when the family has had another referral in the last DUPLICATE_REFERRAL_DAYS days.
+    linked_to = RadioField(
+        "Is this about the same worries as one of these referrals?",
+        widget=GovRadioInput(),
+        validate_choice=False,
+        default=NOT_LINKED,
+    )
+    late_recording_reason = late_recording_reason_field()
     submit = SubmitField("Save referral", widget=GovSubmitInput())
 
-    def set_choices(self, agencies, levels):
+    def set_choices(self, agencies, levels, recent=()):
         self.agency.choices = options(((a.id, a.name) for a in agencies), blank="Select the agency")
         self.level.choices = options((level.id, level.label) for level in levels)
+        # A referral put aside (withdrawn, a duplicate) is shown, but not offered: link to the one worked on.
+        self.linked_to.choices = options(
+            [
+                (r.id, f"Yes, the referral from {r.agency.name} received {clock.moment(r.received_at)}")
+                for r in recent
+                if not r.is_closed
+            ]
+            + [(NOT_LINKED, "No, it is about something else")]
+        )
+        if self.linked_to.data in (None, ""):
+            self.linked_to.data = NOT_LINKED
+
+    def validate_linked_to(self, field):
+        if len(field.choices) > 1 and field.data not in offered(field):
+            raise ValidationError("Select whether this referral is about the same worries as a recent one")
+
+    def chosen_link(self) -> int | None:
+        return int(self.linked_to.data) if self.linked_to.data not in (None, "", NOT_LINKED) else None
 
     def validate_immediate_danger(self, field):
         if field.data not in ("yes", "no"):
@@ -234,6 +271,118 @@ class RecordReferralForm(FlaskForm):
         ]
 
 
+class AmendReferralForm(RecordReferralForm):
+    """The same fields as recording it, with the reason for the change and the version it started from."""
+
+    reason = TextAreaField(
+        "Why are you changing the referral?",
+        description="For example, the referrer rang to say the date of birth was wrong. This is kept with the changes.",
+        widget=GovCharacterCount(),
+        validators=[max_length(MAX_LONG_TEXT, "The reason")],
+    )
+    version = IntegerField(widget=HiddenInput(), validators=[validators.Optional()])
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+    def validate_reason(self, field):
+        a_reason(field, "why the referral is being changed")
+
+    def fill_from(self, referral, rows) -> None:
+        """What the referral says now, in the boxes, for the (child, row) pairs the page shows."""
+        received = clock.local(referral.received_at)
+        self.received_on.data, self.received_time.data = received.date(), received.time().isoformat("minutes")
+        self.immediate_danger.data = "yes" if referral.immediate_danger else "no"
+        self.agency.data, self.level.data = str(referral.agency_id), str(referral.level_id)
+        for name in (
+            "referrer_name",
+            "referrer_role",
+            "referrer_phone",
+            "referrer_email",
+            "worries",
+            "what_has_been_tried",
+            "if_nothing_changes",
+            "family_knows",
+            "family_agrees",
+            "family_agreement_note",
+        ):
+            self[name].data = getattr(referral, name)
+        self.version.data = referral.version
+        answers = {child.person_id: child for child in referral.children}
+        for child, row in rows:
+            answer = answers.get(child.id)
+            if answer is not None:
+                row.included.data = "yes" if answer.included else "no"
+                row.impact.data, row.reason_not_included.data = answer.impact, answer.reason_not_included
+
+
+class WithdrawReferralForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is the referral being withdrawn?",
+        description="For example, the school referred the wrong family. No letter is sent.",
+        widget=GovCharacterCount(),
+        validators=[max_length(MAX_LONG_TEXT, "The reason")],
+    )
+    submit = SubmitField("Withdraw referral", widget=GovSubmitInput())
+
+    def validate_reason(self, field):
+        a_reason(field, "why the referral is being withdrawn")
+
+
+class MarkDuplicateForm(FlaskForm):
+    original = RadioField("Which referral does it repeat?", widget=GovRadioInput(), validate_choice=False)
+    reason = TextAreaField(
+        "Why is it a duplicate?",
+        description="For example, the same worry from the same school, sent twice. No letter is sent for it.",
+        widget=GovCharacterCount(),
+        validators=[max_length(MAX_LONG_TEXT, "The reason")],
+    )
+    submit = SubmitField("Mark as a duplicate", widget=GovSubmitInput())
+
+    def set_choices(self, referrals):
+        self.original.choices = options(
+            (r.id, f"From {r.agency.name}, received {clock.moment(r.received_at)} ({r.status.label.lower()})")
+            for r in referrals
+        )
+
+    def validate_original(self, field):
+        if field.data not in offered(field):
+            raise ValidationError("Select the referral about this family that this one repeats")
+
+    def validate_reason(self, field):
+        a_reason(field, "why this referral is a duplicate")
+
+
+SIGN_OFF_CHOICES = {"agree": "Yes, I agree with this decision", "disagree": "No, send it back to the front door"}
+
+
+class SignOffForm(FlaskForm):
+    answer = RadioField(
+        "Do you agree with this decision?",
+        choices=options(SIGN_OFF_CHOICES),
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        "Your reasons",
+        description="If you do not agree, say what the front door should consider. They will see this.",
+        widget=GovCharacterCount(),
+        validators=[max_length(MAX_LONG_TEXT, "Your reasons")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def validate_answer(self, field):
+        if field.data not in SIGN_OFF_CHOICES:
+            raise ValidationError("Select yes if you agree with this decision")
+
+    def validate_reason(self, field):
+        if self.answer.data in SIGN_OFF_CHOICES:
+            a_reason(
+                field,
+                "why you agree with this decision"
+                if self.answer.data == "agree"
+                else "why you do not agree with this decision",
+            )
+
+
 class DecideReferralForm(FlaskForm):
     outcome = RadioField("Decision", widget=GovRadioInput(), validate_choice=False)
     decided_level = RadioField("Level of need decided", widget=GovRadioInput(), validate_choice=False)
@@ -260,6 +409,7 @@ class DecideReferralForm(FlaskForm):
     late_reason = TextAreaField(
         "Why was the decision late?", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")]
     )
+    late_recording_reason = late_recording_reason_field()
     submit = SubmitField("Record decision", widget=GovSubmitInput())
 
     def validate_rationale(self, field):
@@ -334,11 +484,40 @@ class RecordFeedbackForm(FlaskForm):
         required_message="Enter the date the referrer was told",
         validators=[not_in_future("Date the referrer was told")],
     )
+    late_recording_reason = late_recording_reason_field()
     submit_feedback = SubmitField("Save feedback", widget=GovSubmitInput())
 
     def validate_method(self, field):
         if field.data not in FEEDBACK_METHODS:
             raise ValidationError("Select how the referrer was told")
+
+
+class CorrectFeedbackForm(FlaskForm):
+    method = RadioField(
+        "How was the referrer told?",
+        choices=options(FEEDBACK_METHODS),
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    fed_back_on = GovDateField(
+        "Date the referrer was told",
+        required_message="Enter the date the referrer was told",
+        validators=[not_in_future("Date the referrer was told")],
+    )
+    reason = TextAreaField(
+        "Why are you correcting it?",
+        description="What was wrong, and how you know. What it said before is kept.",
+        widget=GovCharacterCount(),
+        validators=[max_length(MAX_LONG_TEXT, "The reason")],
+    )
+    submit = SubmitField("Save correction", widget=GovSubmitInput())
+
+    def validate_method(self, field):
+        if field.data not in FEEDBACK_METHODS:
+            raise ValidationError("Select how the referrer was told")
+
+    def validate_reason(self, field):
+        a_reason(field, "why the feedback is being corrected")
 
 
 class QueueFilterForm(Form):

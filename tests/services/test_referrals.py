@@ -1,4 +1,7 @@
-"""The referral and decision use cases, against the real database."""
+"""The referral and decision use cases, against the real database.
+
+Referrals here are recorded as they arrive and decisions as they are made (`referral_received`, `decide`), unless
+a test is about writing something down late."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -26,6 +29,13 @@ def london(*args) -> datetime:
     return datetime(*args, tzinfo=LONDON).astimezone(UTC)
 
 
+def referral_received(family, *, actor, received_at=None, **fields):
+    """A referral recorded the moment it arrived (the factory records it now: a past receipt would be late)."""
+    received_at = received_at or clock.now()
+    with time_machine.travel(received_at, tick=False):
+        return make_referral(family, actor=actor, received_at=received_at, **fields)
+
+
 def outcome(code):
     return reference(DecisionOutcome, code=code)
 
@@ -34,23 +44,26 @@ def level(number):
     return reference(LevelOfNeed, number=number)
 
 
-def decide(referral, code, *, actor, lead=None, decided_at=None, late_reason="", now=None):
+def decide(referral, code, *, actor, lead=None, decided_at=None, late_reason="", now=None, level_number=2, **extra):
+    """A decision recorded as it was made, unless `now` says when it was written down."""
+    decided_at = decided_at or referral.received_at + timedelta(hours=2)
     return decide_referral(
         referral.id,
         outcome=outcome(code),
-        decided_level=level(2),
+        decided_level=level(level_number),
         rationale="Needs a coordinated plan.",
-        decided_at=decided_at or referral.received_at + timedelta(hours=2),
+        decided_at=decided_at,
         late_reason=late_reason,
         lead=lead,
         actor=actor,
-        now=now or referral.received_at + timedelta(days=30),
+        now=now or max(decided_at, referral.received_at + timedelta(hours=2)),
+        **extra,
     )
 
 
 def test_recording_a_referral_sets_its_decision_clock_and_audits_it(app):
     officer = make_user("front_door", team_name="Front door")
-    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    referral = referral_received(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
     assert referral.decision_due_on.isoformat() == "2025-12-02"
     assert referral.decision_due_explanation.startswith("Decision due Tue 2 Dec 2025")
     assert len(referral.children) == 2
@@ -63,7 +76,7 @@ def test_an_early_help_decision_opens_an_episode_with_the_lead_practitioner(app)
     officer = make_user("front_door", team_name="Front door")
     lead = make_user("practitioner")
     family = make_household()
-    referral = make_referral(family, actor=officer, received_at=london(2025, 12, 1, 10))
+    referral = referral_received(family, actor=officer, received_at=london(2025, 12, 1, 10))
     decide(referral, "early_help", actor=officer, lead=lead)
     episode = db.session.scalar(select(Episode).where(Episode.family_id == family.id))
     assert (episode.service.code, episode.lead_id, episode.ended_on) == ("early_help", lead.id, None)
@@ -73,7 +86,7 @@ def test_an_early_help_decision_opens_an_episode_with_the_lead_practitioner(app)
 
 def test_an_early_help_decision_needs_a_lead_practitioner(app):
     officer = make_user("front_door", team_name="Front door")
-    referral = make_referral(make_household(), actor=officer)
+    referral = referral_received(make_household(), actor=officer)
     with pytest.raises(Refused, match="Select the lead practitioner") as refused:
         decide(referral, "early_help", actor=officer)
     assert refused.value.field == "lead_practitioner"
@@ -82,7 +95,7 @@ def test_an_early_help_decision_needs_a_lead_practitioner(app):
 def test_a_social_care_decision_sets_the_assessment_due_45_working_days_after_the_referral(app):
     officer = make_user("front_door", team_name="Front door")
     family = make_household()
-    referral = make_referral(family, actor=officer, received_at=london(2025, 12, 1, 10))
+    referral = referral_received(family, actor=officer, received_at=london(2025, 12, 1, 10))
     decide(referral, "social_care_assessment", actor=officer)
     episode = db.session.scalar(select(Episode).where(Episode.family_id == family.id))
     assert episode.service.code == "social_care"
@@ -93,22 +106,25 @@ def test_a_family_already_open_to_early_help_keeps_its_lead(app):
     officer = make_user("front_door", team_name="Front door")
     first_lead, second_lead = make_user("practitioner"), make_user("practitioner")
     family = make_household()
-    decide(make_referral(family, actor=officer), "early_help", actor=officer, lead=first_lead)
-    decide(make_referral(family, actor=officer), "early_help", actor=officer, lead=second_lead)
+    decide(referral_received(family, actor=officer), "early_help", actor=officer, lead=first_lead)
+    decide(referral_received(family, actor=officer), "early_help", actor=officer, lead=second_lead)
     episodes = db.session.scalars(select(Episode).where(Episode.family_id == family.id)).all()
     assert [e.lead_id for e in episodes] == [first_lead.id]
 
 
 def test_a_decision_before_the_referral_was_received_is_refused(app):
     officer = make_user("front_door", team_name="Front door")
-    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
-    with pytest.raises(Refused, match=r"on or after the referral was received \(Mon 1 Dec 2025 at 10:00\)"):
+    referral = referral_received(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    with pytest.raises(
+        Refused,
+        match=r"^The decision \(Mon 1 Dec 2025 at 09:00\) cannot be before the referral was received \(Mon 1 Dec 2025 at 10:00\)$",
+    ):
         decide(referral, "no_further_action", actor=officer, decided_at=london(2025, 12, 1, 9))
 
 
 def test_a_late_decision_needs_a_reason_and_keeps_it(app):
     officer = make_user("front_door", team_name="Front door")
-    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    referral = referral_received(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
     late = london(2025, 12, 4, 11)
     with pytest.raises(Refused, match=r"^Explain why the decision was late \(it was due on Tue 2 Dec 2025\)$"):
         decide(referral, "no_further_action", actor=officer, decided_at=late)
@@ -119,7 +135,7 @@ def test_a_late_decision_needs_a_reason_and_keeps_it(app):
 
 def test_a_referral_cannot_be_decided_twice_and_the_second_person_is_told_who_decided(app):
     officer = make_user("front_door", team_name="Front door", name="Frankie First")
-    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    referral = referral_received(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
     decide(referral, "no_further_action", actor=officer, decided_at=london(2025, 12, 1, 14, 5))
     db.session.commit()
     with pytest.raises(Refused, match="This referral was decided by Frankie First on 1 December 2025 at 14:05"):
@@ -129,7 +145,7 @@ def test_a_referral_cannot_be_decided_twice_and_the_second_person_is_told_who_de
 def test_clarity_ratings_add_up_per_agency_and_month(app):
     officer = make_user("front_door", team_name="Front door")
     for clarity, agency in [("yes", "School"), ("no", "School"), ("partly", "Police")]:
-        referral = make_referral(
+        referral = referral_received(
             make_household(1), actor=officer, agency_name=agency, received_at=london(2025, 11, 10, 10)
         )
         rate_clarity(referral, clarity=clarity, note="", actor=officer)
@@ -143,7 +159,7 @@ def test_a_referral_received_at_23_59_59_on_31_december_is_received_that_day_and
     officer = make_user("front_door", team_name="Front door")
     received = clock.at_london(date(2026, 12, 31), time(23, 59, 59))
     with time_machine.travel(received, tick=False):
-        referral = make_referral(make_household(1), actor=officer, received_at=received)
+        referral = referral_received(make_household(1), actor=officer, received_at=received)
     assert clock.local_date(referral.received_at) == date(2026, 12, 31)
     # 1 January 2027 is a bank holiday, then a weekend: counted from Monday 4 January, due the day after.
     assert referral.decision_due_on == date(2027, 1, 5)
@@ -171,7 +187,7 @@ def test_a_lead_who_no_longer_works_here_or_leads_other_work_is_refused(app):
     officer = make_user("front_door", team_name="Front door")
     gone = make_user("practitioner", name="Gone Away", active=False)
     social_worker = make_user("social_worker", team_name="Social care team", name="Sasha Social")
-    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    referral = referral_received(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
     with pytest.raises(Refused, match="Gone Away can no longer be given work") as refused:
         decide(referral, "early_help", actor=officer, lead=gone)
     assert refused.value.field == "lead_practitioner"
@@ -186,27 +202,34 @@ def test_a_lead_who_no_longer_works_here_or_leads_other_work_is_refused(app):
 
 def test_a_decision_that_opens_nothing_takes_no_lead(app):
     officer = make_user("front_door", team_name="Front door")
-    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    referral = referral_received(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
     decide(referral, "no_further_action", actor=officer, lead=make_user("practitioner", active=False))
     assert db.session.scalars(select(Episode).where(Episode.family_id == referral.family_id)).all() == []
 
 
 def test_feedback_comes_after_the_decision_once_and_never_before_it(app):
     officer = make_user("front_door", team_name="Front door")
-    referral = make_referral(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    referral = referral_received(make_household(), actor=officer, received_at=london(2025, 12, 1, 10))
+    told_at_the_decision = dict(actor=officer, now=london(2025, 12, 1, 16))
     with pytest.raises(Refused, match="Record the decision before recording feedback"):
-        record_feedback(referral, method="phone", at=london(2025, 12, 1, 11), actor=officer)
+        record_feedback(referral, method="phone", told_on=date(2025, 12, 1), **told_at_the_decision)
     with pytest.raises(Refused, match="Record the decision before printing the feedback letter"):
         feedback_letter(referral)
     decide(referral, "no_further_action", actor=officer, decided_at=london(2025, 12, 1, 14, 5))
-    with pytest.raises(Refused, match=r"on or after the decision \(Mon 1 Dec 2025\)") as refused:
-        record_feedback(referral, method="phone", at=london(2025, 11, 30, 16), actor=officer)
+    with pytest.raises(Refused, match=r"cannot be before the decision \(Mon 1 Dec 2025\)") as refused:
+        record_feedback(referral, method="phone", told_on=date(2025, 11, 30), **told_at_the_decision)
     assert refused.value.field == "fed_back_on"
-    # Told that morning, as the decision was being made: recorded as told when it was made, not before.
-    record_feedback(referral, method="phone", at=london(2025, 12, 1, 9), actor=officer)
-    assert referral.feedback_at == london(2025, 12, 1, 14, 5)
+    # Told that day: the day is what was given, and what is kept. No time is made up for it.
+    record_feedback(referral, method="phone", told_on=date(2025, 12, 1), **told_at_the_decision)
+    assert (referral.fed_back_on, referral.feedback_recorded_at) == (date(2025, 12, 1), london(2025, 12, 1, 16))
+    entry = db.session.scalar(
+        select(TimelineEntry).where(
+            TimelineEntry.family_id == referral.family_id, TimelineEntry.summary.like("Referrer told%")
+        )
+    )
+    assert (entry.day_only, clock.local_date(entry.at)) == (True, date(2025, 12, 1))
     with pytest.raises(Refused, match="The referrer was already told, on 1 December 2025"):
-        record_feedback(referral, method="email", at=london(2025, 12, 2, 9), actor=officer)
+        record_feedback(referral, method="email", told_on=date(2025, 12, 2), **told_at_the_decision)
     assert feedback_letter(referral)["referral"] is referral
 
 
@@ -214,7 +237,7 @@ def test_ratings_count_in_the_london_month_the_referral_was_received(app):
     officer = make_user("front_door", team_name="Front door")
     # 00:30 on 1 July in London is still 30 June in UTC; 00:30 on 1 December is the same in both.
     for received in (london(2025, 7, 1, 0, 30), london(2025, 12, 1, 0, 30), london(2025, 11, 30, 23, 30)):
-        referral = make_referral(make_household(1), actor=officer, agency_name="Police", received_at=received)
+        referral = referral_received(make_household(1), actor=officer, agency_name="Police", received_at=received)
         rate_clarity(referral, clarity="yes", note="", actor=officer)
     ratings = agency_quality(officer, since=london(2025, 6, 1, 0), until=london(2025, 12, 31, 0))
     assert {month: counts["yes"] for month, counts in ratings["Police"].items()} == {

@@ -28,6 +28,7 @@ from earlyhelp.models import (
 from earlyhelp.services.referrals import decide_referral, rate_clarity, record_feedback
 from tests.factories import make_family, make_household, make_referral, make_user, reference
 from tests.helpers import counting_statements, statements_of
+from tests.services.test_referrals import referral_received
 
 # A Tuesday morning, well inside the working day.
 FROZEN = datetime(2026, 11, 10, 10, 0, tzinfo=LONDON)
@@ -76,7 +77,7 @@ def decided(referral, actor, *, lead=None):
 def test_the_queue_of_referrals_awaiting_a_decision_costs_the_same_with_5_or_50(client, officer):
     def add(count):
         for number in range(count):
-            make_referral(
+            referral_received(
                 make_household(children=2),
                 actor=officer,
                 agency_name=["School", "Police", "Health visitor"][number % 3],
@@ -128,7 +129,7 @@ def test_the_quality_page_costs_the_same_with_5_or_50_rated_referrals(client, of
 
     def add(count):
         for number in range(count):
-            referral = make_referral(
+            referral = referral_received(
                 make_household(children=1),
                 actor=officer,
                 agency_name=agencies[number % len(agencies)],
@@ -254,4 +255,165 @@ def test_the_new_family_page_with_possible_matches_costs_the_same_with_5_or_50_p
             response = client.post("families.new", form | {"csrf_token": token})
         assert "Possible matches" in response.text
         counts.append(count())
+    assert counts[0] == counts[1]
+
+
+# Putting referrals right, and decisions waiting for sign-off (issue 11, parts 3 and 4).
+
+
+def _amended(referral, actor, times: int, start: int = 0):
+    from earlyhelp.services.referrals import ChildInput, amend_referral
+
+    for number in range(times):
+        referral = db.session.get(type(referral), referral.id)
+        fields = {
+            name: getattr(referral, name)
+            for name in [
+                "received_at",
+                "agency_id",
+                "referrer_name",
+                "referrer_role",
+                "referrer_phone",
+                "referrer_email",
+                "level_id",
+                "worries",
+                "what_has_been_tried",
+                "if_nothing_changes",
+                "immediate_danger",
+                "family_knows",
+                "family_agrees",
+                "family_agreement_note",
+            ]
+        } | {"referrer_phone": f"01632 961{start + number:03d}"}
+        children = [ChildInput(c.person_id, c.included, c.impact, c.reason_not_included) for c in referral.children]
+        amend_referral(
+            referral.id,
+            fields=fields,
+            children=children,
+            reason="The referrer gave a new phone number.",
+            version=referral.version,
+            actor=actor,
+        )
+
+
+def test_a_referral_page_costs_the_same_with_5_or_50_changes_and_linked_referrals(client, officer):
+    family = make_household(children=1)
+    referral = make_referral(family, actor=officer)
+    made = 0
+    counts = []
+    for size in SIZES:
+        _amended(referral, officer, size - made, start=made)
+        for _ in range(size - made):
+            other = make_referral(family, actor=officer)
+            db.session.get(type(other), other.id).linked_to_id = referral.id
+        db.session.commit()
+        made = size
+        counts.append(statements(client, "referrals.show", referral_id=referral.id))
+    assert counts[0] == counts[1]
+
+
+def test_the_amend_page_costs_the_same_with_5_or_50_children(client, officer):
+    counts = []
+    for size in SIZES:
+        referral = make_referral(make_household(children=size), actor=officer)
+        counts.append(statements(client, "referrals.amend", referral_id=referral.id))
+    assert counts[0] == counts[1]
+
+
+def test_the_duplicate_page_costs_the_same_with_5_or_50_other_referrals(client, officer):
+    family = make_household(children=1)
+    referral = make_referral(family, actor=officer)
+
+    def add(count):
+        for number in range(count):
+            make_referral(family, actor=officer, agency_name=["School", "Police", "GP"][number % 3])
+
+    small, large = counts_as_rows_grow(client, add, "referrals.mark_duplicate", referral_id=referral.id)
+    assert small == large
+
+
+def test_the_new_referral_page_costs_the_same_with_5_or_50_recent_referrals(client, officer):
+    family = make_household(children=1)
+    lead = make_user("practitioner")
+    db.session.add(
+        Episode(
+            family_id=family.id,
+            service_id=db.session.scalar(db.select(Service.id).where(Service.code == "early_help")),
+            lead_id=lead.id,
+            team_id=lead.team_id,
+            started_on=FROZEN.date(),
+        )
+    )
+    db.session.commit()
+
+    def add(count):
+        for number in range(count):
+            make_referral(family, actor=officer, agency_name=["School", "Police", "GP"][number % 3])
+
+    small, large = counts_as_rows_grow(client, add, "referrals.new", family_id=family.id)
+    assert small == large
+
+
+def _pending(officer, count):
+    for _ in range(count):
+        referral = make_referral(make_household(children=1), actor=officer)
+        decide_referral(
+            referral.id,
+            outcome=reference(DecisionOutcome, code="no_further_action"),
+            decided_level=reference(LevelOfNeed, number=3),
+            rationale="Universal services can meet these needs.",
+            decided_at=clock.now(),
+            late_reason="",
+            lead=None,
+            actor=officer,
+        )
+
+
+def test_the_queue_of_decisions_waiting_for_sign_off_costs_the_same_with_5_or_50(client, officer):
+    small, large = counts_as_rows_grow(
+        client, lambda count: _pending(officer, count), "referrals.queue", status="pending_sign_off"
+    )
+    assert small == large
+
+
+def test_the_queue_of_withdrawn_referrals_costs_the_same_with_5_or_50(client, officer):
+    from earlyhelp.services.referrals import withdraw_referral
+
+    def add(count):
+        for _ in range(count):
+            referral = make_referral(make_household(children=1), actor=officer)
+            withdraw_referral(referral.id, reason="The school referred the wrong family.", actor=officer)
+
+    small, large = counts_as_rows_grow(client, add, "referrals.queue", status="withdrawn")
+    assert small == large
+
+
+def test_a_front_door_managers_my_work_costs_the_same_with_5_or_50_decisions_to_sign_off(app, officer):
+    from tests.helpers import TestClient
+
+    manager = TestClient(app)
+    manager.sign_in(make_user("team_manager", team_name="Front door"))
+    small, large = counts_as_rows_grow(manager, lambda count: _pending(officer, count), "main.home")
+    assert small == large
+
+
+def test_the_sign_off_page_costs_the_same_with_5_or_50_children(app, officer):
+    from tests.helpers import TestClient
+
+    manager = TestClient(app)
+    manager.sign_in(make_user("team_manager", team_name="Front door"))
+    counts = []
+    for size in SIZES:
+        referral = make_referral(make_household(children=size), actor=officer)
+        decide_referral(
+            referral.id,
+            outcome=reference(DecisionOutcome, code="information_and_advice"),
+            decided_level=reference(LevelOfNeed, number=4),
+            rationale="Advice and a review will meet these needs.",
+            decided_at=clock.now(),
+            late_reason="",
+            lead=None,
+            actor=officer,
+        )
+        counts.append(statements(manager, "referrals.sign_off", referral_id=referral.id))
     assert counts[0] == counts[1]

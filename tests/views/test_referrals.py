@@ -11,6 +11,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import Agency, AuditEvent, DecisionOutcome, Episode, LevelOfNeed, Referral
 from tests.factories import known_to, make_household, make_referral, make_user, reference
 from tests.helpers import TestClient, date_in, date_parts, error_messages, fresh, pdf_text, soup_of, text_of
+from tests.services.test_referrals import referral_received
 
 
 def officer_client(client, **overrides):
@@ -90,7 +91,12 @@ def test_a_date_typed_as_01_or_as_1_is_the_same_day(client):
         officer_client(client)
         padded, plain = make_household(children=1), make_household(children=1)
         for family, day in ((padded, ["02", "03", "2026"]), (plain, ["2", "3", "2026"])):
-            data = referral_form(family, received_on=day, received_time="09:30")
+            data = referral_form(
+                family,
+                received_on=day,
+                received_time="09:30",
+                late_recording_reason="The referral was left in the duty inbox over half term.",
+            )
             assert client.post("referrals.new", data, family_id=family.id).status_code == 302
     for family in (padded, plain):
         [referral] = referrals_of(family)
@@ -287,7 +293,7 @@ def test_a_referral_for_an_unknown_family_or_an_unknown_referral_is_not_found(cl
 def test_the_queue_shows_waiting_referrals_oldest_first_with_their_clocks(client):
     officer = officer_client(client)
     now = clock.now()
-    older = make_referral(make_household(1), actor=officer, received_at=now - timedelta(days=9))
+    older = referral_received(make_household(1), actor=officer, received_at=now - timedelta(days=9))
     newer = make_referral(make_household(1), actor=officer, received_at=now - timedelta(minutes=5))
     soup = client.page("referrals.queue")
     rows = soup.select("#referral-queue tbody tr")
@@ -428,7 +434,7 @@ def test_a_social_worker_named_for_early_help_is_not_taken_as_its_lead(client):
 
 def test_a_late_decision_asks_for_the_reason(client):
     officer = officer_client(client)
-    referral = make_referral(make_household(1), actor=officer, received_at=clock.now() - timedelta(days=10))
+    referral = referral_received(make_household(1), actor=officer, received_at=clock.now() - timedelta(days=10))
     soup = client.page("referrals.decide", referral_id=referral.id)
     assert soup.select_one("#late_reason") is not None
     assert "Overdue by" in soup.get_text()
@@ -488,7 +494,7 @@ def test_feedback_before_a_decision_is_refused_on_the_page_not_recorded(client):
     )
     assert response.status_code == 200
     assert error_messages(soup_of(response)) == ["Record the decision before recording feedback to the referrer"]
-    assert fresh(referral).feedback_at is None
+    assert fresh(referral).fed_back_on is None
     letter = client.get("referrals.feedback_letter", referral_id=referral.id)
     assert (letter.status_code, letter.mimetype) == (200, "text/html")
     assert error_messages(soup_of(letter)) == ["Record the decision before printing the feedback letter"]
@@ -502,15 +508,22 @@ def test_feedback_before_a_decision_is_refused_on_the_page_not_recorded(client):
 
 def test_the_referrer_cannot_have_been_told_before_the_decision_nor_in_the_future(client):
     officer = officer_client(client)
-    referral = make_referral(make_household(1), actor=officer, received_at=clock.now() - timedelta(days=3))
-    decide(client, referral, "no_further_action", late_reason="Waiting for the school")
+    referral = referral_received(make_household(1), actor=officer, received_at=clock.now() - timedelta(days=3))
+    decide(
+        client,
+        referral,
+        "no_further_action",
+        late_reason="Waiting for the school",
+        late_recording_reason="Written up after the duty meeting today.",
+    )
     earlier = clock.today() - timedelta(days=4)
     response = client.post(
         "referrals.record_feedback", {"method": "email", "fed_back_on": date_parts(earlier)}, referral_id=referral.id
     )
     soup = soup_of(response)
     assert error_messages(soup) == [
-        f"Date the referrer was told must be on or after the decision ({clock.day(fresh(referral).decided_at)})"
+        f"The date the referrer was told ({clock.day(earlier)}) cannot be before the decision"
+        f" ({clock.day(fresh(referral).decided_at)})"
     ]
     assert date_in(soup, "fed_back_on") == earlier
     later = clock.today() + timedelta(days=1)
@@ -518,7 +531,7 @@ def test_the_referrer_cannot_have_been_told_before_the_decision_nor_in_the_futur
         "referrals.record_feedback", {"method": "email", "fed_back_on": date_parts(later)}, referral_id=referral.id
     )
     assert error_messages(soup_of(response)) == ["Date the referrer was told must be today or in the past"]
-    assert fresh(referral).feedback_at is None
+    assert fresh(referral).fed_back_on is None
 
 
 def test_rating_clarity_feeds_the_agency_quality_page(client):
@@ -540,7 +553,7 @@ def test_the_quality_page_counts_a_referral_in_its_london_month(client):
     with time_machine.travel(datetime(2027, 7, 20, 12, 0, tzinfo=LONDON), tick=False):
         officer = officer_client(client)
         received = clock.at_london(date(2027, 7, 1), time(0, 30))
-        referral = make_referral(make_household(1), actor=officer, agency_name="Police", received_at=received)
+        referral = referral_received(make_household(1), actor=officer, agency_name="Police", received_at=received)
         client.post("referrals.rate_clarity", {"clarity": "yes"}, referral_id=referral.id)
         soup = client.page("referrals.quality")
     assert [th.get_text() for th in soup.select("#quality thead th")] == ["Agency", "2027-07"]
