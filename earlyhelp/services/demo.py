@@ -259,7 +259,7 @@ def _front_door_history(
         referrals.decide_referral(
             referral.id,
             outcome=outcomes[code],
-            decided_level=levels[2 if code == "early_help" else 3],
+            decided_level=levels[3 if code == "social_care_assessment" else 2],
             rationale="Needs can be met with a coordinated plan agreed with the family."
             if code == "early_help"
             else "The information shared shows needs that the family and universal services can meet.",
@@ -271,7 +271,11 @@ def _front_door_history(
         )
         if index % 4:
             referrals.record_feedback(
-                referral, method=rng.choice(["phone", "email"]), at=decided_at + timedelta(hours=1), actor=officer
+                referral,
+                method=rng.choice(["phone", "email"]),
+                at=decided_at + timedelta(hours=1),
+                actor=officer,
+                now=decided_at + timedelta(hours=1),
             )
         referrals.rate_clarity(
             referral, clarity=rng.choice(["yes", "yes", "partly", "no"]), note="", actor=officer, now=decided_at
