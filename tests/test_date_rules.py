@@ -70,9 +70,9 @@ def referral_feedback():
     told_on = clock.local_date(NOW) - timedelta(days=1)
 
     def act():
-        referrals.record_feedback(referral, method="phone", at=clock.at_london(told_on, time(15, 0)), actor=officer)
+        referrals.record_feedback(referral, method="phone", told_on=told_on, actor=officer)
 
-    return act, clock.local_date(referral.decided_at), told_on, lambda: _fresh(referral).feedback_at is None
+    return act, clock.local_date(referral.decided_at), told_on, lambda: _fresh(referral).fed_back_on is None
 
 
 def next_step_done():
