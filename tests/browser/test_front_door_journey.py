@@ -91,3 +91,88 @@ def test_a_referral_from_receipt_to_an_early_help_decision(page, live_app):
     page.goto(url(live_app, "families.show", family_id=family_id))
     expect(page.locator("main")).to_contain_text("Robin Practitioner")
     check_page(page, "front-door-family-after")
+
+
+def waiting_referrals(app, count: int) -> list[tuple[int, str]]:
+    """Referrals awaiting a decision, newest first, about families the front door may see (none restricted) whose
+    children have not changed since (an amendment would ask about a child who joined the household)."""
+    from earlyhelp.models import Person, ReferralChild
+
+    on_referral = select(ReferralChild.person_id).where(ReferralChild.referral_id == Referral.id)
+    new_child = select(Person.id).where(
+        Person.family_id == Referral.family_id, Person.is_child, Person.id.not_in(on_referral)
+    )
+    with app.app_context():
+        rows = db.session.execute(
+            select(Referral.id, Family.reference)
+            .join(Family, Family.id == Referral.family_id)
+            .where(Referral.status == "awaiting_decision", Family.restricted.is_(False), ~new_child.exists())
+            .order_by(Referral.received_at.desc(), Referral.id)
+            .limit(count)
+        ).all()
+    assert len(rows) == count, rows
+    return [tuple(row) for row in rows]
+
+
+def test_a_referral_is_amended_and_another_withdrawn(page, live_app):
+    (amended_id, _), (withdrawn_id, withdrawn_reference) = waiting_referrals(live_app, 2)
+    sign_in(page, "front.door@northshire.example")
+
+    page.goto(url(live_app, "referrals.show", referral_id=amended_id))
+    page.get_by_role("link", name="Amend the referral").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Amend the referral")
+    check_page(page, "front-door-amend")
+    page.get_by_label("Referrer's role").fill("Head of year 9 and pastoral lead")
+    page.get_by_label("Why are you changing the referral?").fill("n/a")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Explain why the referral is being changed")
+    expect(page.get_by_label("Referrer's role")).to_have_value("Head of year 9 and pastoral lead")
+    check_page(page, "front-door-amend-refused")
+    page.get_by_label("Why are you changing the referral?").fill("The referrer rang to give their role.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Referral changed")
+    expect(page.locator("#referral-history")).to_contain_text("Head of year 9 and pastoral lead")
+    expect(page.locator("#referral-history")).to_contain_text("The referrer rang to give their role.")
+    check_page(page, "front-door-amended")
+
+    page.goto(url(live_app, "referrals.show", referral_id=withdrawn_id))
+    page.get_by_role("link", name="Withdraw the referral").click()
+    check_page(page, "front-door-withdraw")
+    page.get_by_label("Why is the referral being withdrawn?").fill("The referrer sent it about the wrong family.")
+    page.get_by_role("button", name="Withdraw referral").click()
+    expect(page.locator("#referral-status")).to_have_text("Withdrawn")
+    expect(page.locator("#put-aside")).to_contain_text("No decision was made and no letter is sent")
+    check_page(page, "front-door-withdrawn")
+    page.get_by_role("link", name="Front door").click()
+    expect(page.locator("#referral-queue")).not_to_contain_text(withdrawn_reference)
+
+
+def test_a_decision_that_needs_sign_off_waits_for_the_front_door_manager(page, live_app, person):
+    [(referral_id, reference)] = waiting_referrals(live_app, 1)
+    sign_in(page, "front.door@northshire.example")
+    page.goto(url(live_app, "referrals.decide", referral_id=referral_id))
+    expect(page.locator("#outcome-hint")).to_contain_text("No further action at Level 3 (Targeted or complex)")
+    choose(page, "Decision", "No further action")
+    choose(page, "Level of need decided", "Level 3: Targeted or complex")
+    page.get_by_label("Reasons for the decision").fill("Mum has support from her GP and her sister.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("needs a team manager's sign-off")
+    expect(page.locator("#referral-status")).to_have_text("Pending sign-off")
+    check_page(page, "front-door-pending-sign-off")
+
+    manager = person("front.door.manager")
+    expect(manager.locator("#decisions-to-sign-off")).to_contain_text(reference)
+    check_page(manager, "front-door-manager-my-work")
+    manager.locator("#decisions-to-sign-off").get_by_role("link", name=re.compile(reference)).click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Sign off the decision")
+    check_page(manager, "front-door-sign-off")
+    choose(manager, "Do you agree with this decision?", "Yes, I agree with this decision")
+    manager.get_by_label("Your reasons").fill("The GP and her sister are supporting her; nothing more is needed.")
+    manager.get_by_role("button", name="Save").click()
+    expect(manager.locator(".govuk-notification-banner")).to_contain_text("Decision signed off: No further action")
+    expect(manager.locator("#decision")).to_contain_text("Taylor Thresholdlead")
+    check_page(manager, "front-door-signed-off")
+
+    page.reload()
+    expect(page.locator("#referral-status")).to_have_text("Decided")
+    expect(page.get_by_role("heading", name="Record that the referrer was told")).to_be_visible()
