@@ -16,7 +16,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import Referral, TimelineEntry
 from earlyhelp.models.referrals import ReferralChange
 from earlyhelp.services.referrals import ChildInput, correct_feedback, decision_clock, record_feedback, record_referral
-from tests.factories import make_household, make_referral, make_user
+from tests.factories import make_household, make_user
 from tests.services.test_referral_changes import referral_fields
 from tests.services.test_referrals import decide, london, referral_received
 
@@ -69,18 +69,18 @@ def test_the_referrer_told_before_the_decision_is_refused_naming_both_and_nothin
 def test_a_referral_written_down_days_after_it_arrived_asks_why_keeps_it_and_is_timed_from_its_arrival(app):
     frankie = officer()
     family = make_household(1)
-    with pytest.raises(Refused) as refused:
-        make_referral(family, actor=frankie, received_at=RECEIVED)
-    assert (refused.value.message, refused.value.field) == (
-        "Explain why this referral is being recorded 7 days after it happened",
-        "late_recording_reason",
-    )
 
     def record(reason):
         children = [ChildInput(child.id, True, "Tired in class", "") for child in family.children]
         fields = referral_fields(received_at=RECEIVED)
         return record_referral(family, fields=fields, children=children, actor=frankie, late_recording_reason=reason)
 
+    with pytest.raises(Refused) as refused:
+        record("")
+    assert (refused.value.message, refused.value.field) == (
+        "Explain why this referral is being recorded 7 days after it happened",
+        "late_recording_reason",
+    )
     with pytest.raises(Refused, match="in a sentence of at least 10 characters"):
         record("n/a")
     referral = record("The email sat in a shared inbox.")
