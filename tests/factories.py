@@ -101,7 +101,9 @@ def make_referral(family: Family, *, actor: User, received_at=None, agency_name=
         ChildInput(person_id=c.id, included=True, impact="Tired and hungry in class", reason_not_included="")
         for c in family.children
     ]
-    referral = record_referral(family, fields=values, children=children, actor=actor)
+    # Written down as it arrived, unless a test says when it was written down (recorded_at).
+    recorded_at = values.pop("recorded_at", None) or min(values["received_at"], utcnow())
+    referral = record_referral(family, fields=values, children=children, actor=actor, now=recorded_at)
     db.session.commit()
     return referral
 
