@@ -15,9 +15,11 @@ from earlyhelp import clock
 from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, Person, Role, Service, Setting, Team, TimelineEntry, User
+from earlyhelp.services import demo_referrals
 from earlyhelp.services.accounts import create_user
 from earlyhelp.services.demo_case_notes import seed_case_notes
 from earlyhelp.services.demo_families import seed_family_changes
+from earlyhelp.services.demo_referrals import EARLY_HELP_KINDS, FRONT_DOOR_MANAGER, SOCIAL_CARE_KINDS
 
 MARKER = "demo_data"
 DEMO_DOMAIN = "northshire.example"  # .example is reserved: these addresses can never reach anyone
@@ -37,6 +39,8 @@ DEMO_ACCOUNTS = [
     ("head.of.service", "Harper Headofservice", "head_of_service", None),
     # A practitioner in another team: finds the north team's families only as "known to", and may break the glass.
     ("practitioner.south", "Jamie Southgate", "practitioner", "Early help south"),
+    # The front door's manager: signs off a decision that needs it (no further action at level 3 or 4).
+    FRONT_DOOR_MANAGER,
 ]
 
 # A council gives a worker 15 to 25 open families; the demo aims at this many, and adds practitioners and
@@ -89,12 +93,13 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
         if number % 1000 == 0:
             db.session.flush()
     db.session.flush()
-    _front_door_history(families, by_role, practitioners, social_workers, rng)
+    demo_referrals.front_door_history(families, by_role, practitioners, social_workers, rng)
     db.session.flush()
     _transfer_history(accounts)
     _supervision_history(accounts)
     _family_plan_history(accounts)
     _access_history(accounts)
+    demo_referrals.seed_referral_history(accounts, password=password)
     _recorded_as_it_happened()
     # Recorded now or late on purpose, each with its reason where it is late.
     seed_case_notes(accounts)
@@ -113,13 +118,6 @@ def _recorded_as_it_happened() -> None:
         .where(TimelineEntry.late_recording_reason == "")
         .values(recorded_at=TimelineEntry.at, recorded_late=False)
     )
-
-
-# Which families the front door history opens to each service (by the family's index, modulo 10).
-EARLY_HELP_KINDS, SOCIAL_CARE_KINDS = {3, 4, 5}, {6}
-OPENS = {kind: "early_help" for kind in EARLY_HELP_KINDS} | {
-    kind: "social_care_assessment" for kind in SOCIAL_CARE_KINDS
-}
 
 
 def _colleagues(family_count, by_role, fake, *, password, roles, teams) -> tuple[list[User], list[User]]:
@@ -154,132 +152,6 @@ def _demo_colleague(local: str, fake: Faker, role_code: str, team: Team, passwor
         role=roles[role_code],
         team=team,
     )
-
-
-REFERRALS = [
-    (
-        "School",
-        "Attendance has fallen to 70% this term and {child} often arrives hungry and tired.",
-        "Meetings with the parent, a place at breakfast club.",
-        "{child} will fall further behind and stay hungry.",
-    ),
-    (
-        "Health visitor",
-        "The baby has not gained weight for six weeks and mum says she feels very low.",
-        "Weekly weigh-ins, a referral to the GP for mum.",
-        "The baby's health and mum's mental health will get worse.",
-    ),
-    (
-        "Police",
-        "Officers attended a loud argument at the home at night; {child} was awake and upset.",
-        "Advice to both adults at the time.",
-        "The arguments may escalate and {child} will keep seeing them.",
-    ),
-    (
-        "Housing",
-        "The family has rent arrears and a notice to leave; the home is damp and overcrowded.",
-        "Referral to the council's money advice service.",
-        "The family may become homeless.",
-    ),
-    (
-        "GP",
-        "{child} has missed three hospital appointments for asthma.",
-        "Reminder letters and a call from the practice nurse.",
-        "{child}'s asthma will not be controlled.",
-    ),
-]
-
-
-def _front_door_history(
-    families: list[Family],
-    users: dict[str, User],
-    practitioners: list[User],
-    social_workers: list[User],
-    rng: random.Random,
-) -> None:
-    """Referrals in every state: waiting (some overdue), decided on time and late, with episodes and ratings.
-
-    The families opened to a service are shared out in turn among its workers, as a duty manager would.
-    """
-    from earlyhelp.models import Agency, DecisionOutcome, LevelOfNeed
-    from earlyhelp.services import referrals
-    from earlyhelp.services.families import add_to_timeline
-
-    now = clock.now()
-    agencies = {a.name: a for a in db.session.scalars(select(Agency))}
-    levels = {level.number: level for level in db.session.scalars(select(LevelOfNeed))}
-    outcomes = {o.code: o for o in db.session.scalars(select(DecisionOutcome))}
-    officer = users["front_door"]
-    opened = {"early_help": 0, "social_care_assessment": 0}
-    for index, family in enumerate(families):
-        created = now - timedelta(days=200 + rng.randint(0, 300))
-        add_to_timeline(family.id, "Family record created", "family", family.id, actor=None, at=created)
-        kind = index % 10
-        if kind >= 8:
-            continue
-        waiting = kind <= 2
-        if waiting:
-            received = now - timedelta(hours=[60, 30, 1][kind] + rng.randint(0, 3))
-        else:
-            received = now - timedelta(days=rng.randint(3, 175), hours=rng.randint(0, 6))
-        agency_name, worries, tried, if_not = rng.choice(REFERRALS)
-        child = family.children[0].first_name
-        referral = referrals.record_referral(
-            family,
-            fields={
-                "received_at": received,
-                "agency_id": agencies[agency_name].id,
-                "referrer_name": f"{rng.choice(['Alex', 'Chris', 'Jo', 'Sam'])} {rng.choice(['Reed', 'Hart', 'Shaw'])}",
-                "referrer_role": agency_name,
-                "referrer_phone": "01632 960" + f"{rng.randint(0, 999):03d}",
-                "referrer_email": "",
-                "level_id": levels[rng.choice([2, 2, 3, 3, 4])].id,
-                "worries": worries.format(child=child),
-                "what_has_been_tried": tried,
-                "if_nothing_changes": if_not.format(child=child),
-                "immediate_danger": index == 1,
-                "family_knows": "yes",
-                "family_agrees": "yes" if index % 7 else "not_asked",
-                "family_agreement_note": "" if index % 7 else "Asking would alert the person causing harm.",
-            },
-            children=[referrals.ChildInput(c.id, True, "Affected by the worries above.", "") for c in family.children],
-            actor=officer,
-            now=received,  # written down as it arrived
-        )
-        if waiting:
-            continue
-        code = OPENS.get(kind, rng.choice(["no_further_action", "information_and_advice", "universal_services"]))
-        late = kind == 7 and index % 3 == 0
-        workers = {"early_help": practitioners, "social_care_assessment": social_workers}.get(code)
-        lead = None
-        if workers:
-            lead = workers[opened[code] % len(workers)]
-            opened[code] += 1
-        decided_at = received + timedelta(days=4 if late else 0, hours=3)
-        referrals.decide_referral(
-            referral.id,
-            outcome=outcomes[code],
-            decided_level=levels[3 if code == "social_care_assessment" else 2],
-            rationale="Needs can be met with a coordinated plan agreed with the family."
-            if code == "early_help"
-            else "The information shared shows needs that the family and universal services can meet.",
-            decided_at=decided_at,
-            late_reason="Waiting for information from the school." if late else "",
-            lead=lead,
-            actor=officer,
-            now=decided_at,
-        )
-        if index % 4:
-            referrals.record_feedback(
-                referral,
-                method=rng.choice(["phone", "email"]),
-                at=decided_at + timedelta(hours=1),
-                actor=officer,
-                now=decided_at + timedelta(hours=1),
-            )
-        referrals.rate_clarity(
-            referral, clarity=rng.choice(["yes", "yes", "partly", "no"]), note="", actor=officer, now=decided_at
-        )
 
 
 def _transfer_history(accounts: list[User]) -> None:
