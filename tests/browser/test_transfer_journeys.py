@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from earlyhelp import clock
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Service, Transfer, User
 from tests.browser.conftest import check_page, choose
@@ -46,9 +47,11 @@ def complete_handover(page, step_owner: str):
     page.get_by_role("link", name="Complete the handover plan and its next steps").click()
     check_page(page, "handover-plan")
     choose(page, "Handover meeting or joint visit?", "Joint visit to the family")
-    page.get_by_role("group", name="Date of the meeting or visit").get_by_label("Day").fill("1")
-    page.get_by_role("group", name="Date of the meeting or visit").get_by_label("Month").fill("12")
-    page.get_by_role("group", name="Date of the meeting or visit").get_by_label("Year").fill("2025")
+    # Held today: a meeting cannot come before the request it belongs to, nor be recorded late without a reason.
+    held = clock.today()
+    page.get_by_role("group", name="Date of the meeting or visit").get_by_label("Day").fill(str(held.day))
+    page.get_by_role("group", name="Date of the meeting or visit").get_by_label("Month").fill(str(held.month))
+    page.get_by_role("group", name="Date of the meeting or visit").get_by_label("Year").fill(str(held.year))
     page.get_by_label("Place").fill("The family home")
     page.get_by_label("Who will attend").fill("Both leads and the parents")
     page.get_by_label("The family will attend").check()
