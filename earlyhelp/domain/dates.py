@@ -35,6 +35,7 @@ RULES = {
         DateRule("next_step_closed", "The date it was closed", "the next step was set", "closed_on"),
         DateRule("handover_meeting", "The handover meeting", "the request was made", "meeting_on"),
         DateRule("member_left", "The date they left the household", "they were born", "left_on"),
+        DateRule("case_note_about_child", "The date it happened", "the child it is about was born", "happened_on"),
         DateRule("member_joined", "The date they joined the household", "they were born", "joined_on"),
         DateRule("member_left_after_joining", "The date they left the household", "they joined it", "left_on"),
     )

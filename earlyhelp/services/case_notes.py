@@ -21,7 +21,7 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from earlyhelp import clock, policy
-from earlyhelp.domain.dates import check_not_in_future
+from earlyhelp.domain.dates import check_in_order, check_not_in_future
 from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.recording import LATE_REASON_FIELD, recorded_note
 from earlyhelp.domain.refusals import Refused
@@ -90,6 +90,11 @@ def _checked(family: Family, note: NoteInput, *, now: datetime, late_reason_aske
         raise Refused("Select which children the note is about, or the whole family", "about")
     if any(child_id not in household for child_id in note.child_ids):
         raise Refused("Select children from this household", "about")
+    for child_id in note.child_ids:
+        try:
+            check_in_order("case_note_about_child", household[child_id].date_of_birth, note.happened_at)
+        except Refused as refusal:
+            raise refusal.of(household[child_id].full_name, refusal.field) from None
     if not note.text.strip():
         raise Refused("Enter what happened", "text")
     reason = ""
