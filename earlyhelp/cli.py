@@ -56,8 +56,12 @@ def create_user_command(email: str, name: str, role_code: str, team_name: str | 
 @click.option("--seed", "random_seed", default=None, type=int, help="Random seed, for repeatable data")
 def seed_demo_command(password: str | None, family_count: int, if_empty: bool, random_seed: int | None) -> None:
     """Fill an empty database with fictional demo data and one account per role."""
+    from sqlalchemy import inspect
+
     from earlyhelp.services import demo
 
+    if not inspect(db.engine).has_table("setting"):
+        raise click.ClickException("This database has no tables yet. Run `flask db upgrade` first, then seed-demo.")
     if demo.is_loaded():
         if if_empty:
             click.echo("Demo data is already loaded. Demo accounts:")

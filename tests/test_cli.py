@@ -142,3 +142,17 @@ def test_seed_demo_shares_families_out_as_a_council_would_so_each_worker_leads_1
         del caseloads["practitioner.south@northshire.example"]
         assert all(15 <= families <= 25 for families in caseloads.values()), caseloads
         assert User.by_email("practitioner.2@northshire.example").check_password("a shared demo phrase")
+
+
+def test_seed_demo_on_a_database_without_tables_says_what_to_run_first():
+    from earlyhelp import create_app
+    from tests.helpers import fresh_database
+
+    with fresh_database("no_tables") as database_url:
+        app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        with app.app_context():
+            db.engine.dispose()
+    assert result.exit_code == 1
+    assert "no tables yet. Run `flask db upgrade` first" in result.output
+    assert "Traceback" not in result.output
