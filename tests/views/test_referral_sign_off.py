@@ -139,7 +139,10 @@ def test_two_managers_signing_off_at_once_the_second_is_told_what_the_first_did_
     assert response.status_code == 200
     soup = soup_of(response)
     assert error_messages(soup) == ["This decision was signed off by Morgan Thresholdlead on 17 November 2026 at 11:00"]
-    assert soup.select_one("#reason").get_text() == "My own careful words"
+    # Nothing left to sign: no form to send again, and their words kept on the page to copy.
+    assert soup.select_one("#unsaved-reason").get_text() == "My own careful words"
+    assert soup.select_one("form #reason") is None
+    assert "no longer waiting for sign-off" in soup.select_one("#sign-off-needed").get_text()
     assert fresh(referral).status == "decided"
 
 
