@@ -97,7 +97,7 @@ class ChildInReferralForm(Form):
 
     def validate_included(self, field):
         if field.data not in ("yes", "no"):
-            raise ValidationError("Select yes if this child is part of the referral")
+            raise ValidationError(f"Select yes if {getattr(self, 'child_name', 'this child')} is part of the referral")
 
     def validate_impact(self, field):
         required_when(self.included.data == "yes", field, "Describe the impact on this child")

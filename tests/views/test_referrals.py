@@ -183,7 +183,7 @@ def test_a_referral_missing_everything_explains_each_thing_to_add(client):
         "Enter what will happen if nothing changes",
         "Select yes if the family knows about the referral",
         "Select whether the family agrees to the referral",
-        "Select yes if this child is part of the referral",
+        f"Select yes if {family.children[0].first_name} is part of the referral",
         "Include at least one child in the referral",
     ]
     assert soup.select_one("#referrer_name")["value"] == "Kept Name"
