@@ -53,7 +53,7 @@ def make_family(**overrides) -> Family:
 
 def make_household(children: int = 2, **overrides) -> Family:
     """A family with one parent and `children` children, all fictional."""
-    from datetime import date
+    from datetime import date, timedelta
 
     family = make_family(**overrides)
     surname = family.members[0].last_name
@@ -63,7 +63,11 @@ def make_household(children: int = 2, **overrides) -> Family:
                 first_name=["Ash", "Bo", "Cal", "Dee"][number % 4],
                 last_name=surname,
                 is_child=True,
-                date_of_birth=date(2015 + number, 3, 1),
+                # Born one a year from 2015; a household of more than ten (statement-count tests) goes back a
+                # month each from 2014, so that nobody is born in the future.
+                date_of_birth=date(2015 + number, 3, 1)
+                if number < 10
+                else date(2014, 1, 1) - timedelta(days=30 * number),
                 relationship_to_child="Son",
             )
         )

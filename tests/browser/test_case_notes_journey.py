@@ -116,7 +116,7 @@ def test_write_case_notes_see_them_in_the_chronology_and_print_it(person, live_a
     practitioner.goto(url(live_app, "families.show", family_id=family_id))
     recent = practitioner.locator("#recent-case-notes")
     expect(recent).to_contain_text("Police were called by a neighbour")
-    expect(recent).to_contain_text("Recorded late")
+    expect(recent).to_contain_text("recorded on")
     expect(practitioner.locator("#family-timeline")).to_contain_text("Case note: Visit (significant), about Caspian")
     check_page(practitioner, "case-notes-family")
     practitioner.locator("#case-notes-panel").get_by_role("link", name="See all case notes").click()

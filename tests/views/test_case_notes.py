@@ -163,7 +163,7 @@ def test_a_note_written_down_late_asks_why_and_refuses_a_non_answer(frozen, sign
 
     response = post_note(signed_in, family, **late | {"late_recording_reason": "Written up after two weeks off sick."})
     shown = text_of(soup_of(signed_in.get(response.headers["Location"])), "#note")
-    assert "Recorded late recorded on Tue 1 Dec 2026 (3 months after)" in shown
+    assert "recorded on Tue 1 Dec 2026 (3 months after)" in shown
     assert "Why it was written down late Written up after two weeks off sick." in shown
     timeline = text_of(signed_in.page("families.show", family_id=family.id), "#family-timeline")
     assert "Tue 1 Sep 2026 at 09:30 recorded on Tue 1 Dec 2026 (3 months after)" in timeline
@@ -407,9 +407,9 @@ def test_a_late_note_prints_when_it_was_written_down_and_why(frozen, signed_in, 
         late_recording_reason="The school's email went to my spam folder.",
     )
     page = text_of(signed_in.page("case_notes.chronology", family_id=family.id), "#chronology")
-    assert "Recorded late recorded on Tue 1 Dec 2026 (3 months after)" in page
+    assert "recorded on Tue 1 Dec 2026 (3 months after)" in page
     printed = " ".join(pdf_text(signed_in.get("case_notes.chronology_pdf", family_id=family.id), layout=False).split())
-    assert "Recorded late: recorded on Tue 1 Dec 2026 (3 months after)" in printed
+    assert "recorded on Tue 1 Dec 2026 (3 months after)" in printed
     assert "Why it was recorded late: The school's email went to my spam folder." in printed
 
 

@@ -80,7 +80,10 @@ def test_a_referral_entered_late_shows_when_it_arrived_and_when_it_was_recorded(
     assert response.status_code == 302, error_messages(soup_of(response))
     told = text_of(client.page(response.headers["Location"]), "#what-they-told-us")
     assert "Tue 1 Sep 2026 at 09:30" in told
-    assert "recorded on Tue 1 Dec 2026 (3 months after): It was found in the post room during the move." in told
+    assert (
+        "recorded on Tue 1 Dec 2026 (3 months after). Why it was recorded late: It was found in the post room during the move."
+        in told
+    )
     del officer
 
 
@@ -106,7 +109,10 @@ def test_feedback_recorded_late_asks_why_and_the_page_says_so(client):
         assert client.post("referrals.record_feedback", told, referral_id=referral.id).status_code == 302
         status = text_of(client.page("referrals.show", referral_id=referral.id), "#feedback-status")
     assert status.startswith("Email, Tue 24 Nov 2026")
-    assert "recorded on Tue 1 Dec 2026 (7 days after): The email was sent from a colleague's account." in status
+    assert (
+        "recorded on Tue 1 Dec 2026 (7 days after). Why it was recorded late: The email was sent from a colleague's account."
+        in status
+    )
 
 
 @time_machine.travel(TODAY, tick=False)

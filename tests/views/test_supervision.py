@@ -251,7 +251,10 @@ def test_a_supervision_written_up_weeks_later_asks_why_and_says_so_on_its_page(c
         response = client.post("supervision.new", data)
         assert response.status_code == 302
         page = text_of(client.page(response.headers["Location"]), "main")
-    assert "Mon 9 Nov 2026 recorded on Mon 30 Nov 2026 (3 weeks after). Why: Written up after" in " ".join(page.split())
+    assert (
+        "Mon 9 Nov 2026 recorded on Mon 30 Nov 2026 (3 weeks after). Why it was recorded late: Written up after"
+        in " ".join(page.split())
+    )
 
 
 def test_a_supervision_cannot_be_held_in_the_future(client):

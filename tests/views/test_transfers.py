@@ -1607,8 +1607,9 @@ def test_a_meeting_recorded_as_held_weeks_later_asks_why_and_says_how_late_it_wa
 
         plan = fresh(transfer.handover_plan)
         assert plan.meeting_held and plan.meeting_late_reason.startswith("The notes were on paper")
-        assert "Held on Tue 6 Oct 2026, recorded on Tue 27 Oct 2026 (3 weeks after)" in text_of(
-            client.page("transfers.show", transfer_id=transfer.id), "main"
+        assert (
+            "recorded on Tue 27 Oct 2026 (3 weeks after). Why it was recorded late: The notes were on paper"
+            in text_of(client.page("transfers.show", transfer_id=transfer.id), "main")
         )
         entry = db.session.scalar(
             select(TimelineEntry).where(TimelineEntry.family_id == family.id, TimelineEntry.summary.like("%held%"))
