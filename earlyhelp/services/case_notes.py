@@ -154,6 +154,7 @@ def add_case_note(family: Family, note: NoteInput, *, actor: User, now: datetime
         actor=actor,
         at=note.happened_at,
         late_reason=reason,
+        recorded_at=now,
     )
     record_event("create", "case_note", record.id, family_id=family.id, user=actor)
     return record

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models import Episode, TimelineEntry, User
+from earlyhelp.models import Episode, User
 from earlyhelp.models.case_notes import CaseNoteType
 from earlyhelp.services.case_notes import NoteInput, add_case_note
 
@@ -96,8 +96,7 @@ def seed_case_notes(accounts: list[User], *, families: int = 3) -> int:
     """Case notes on up to `families` of the demo practitioner's open families. Returns how many were written.
 
     Each note is written through services.case_notes.add_case_note at the moment it was written down in the
-    story (`now`), so it is late only where the story says so; its timeline entry is then given the same
-    moment of writing (add_to_timeline writes "now", and the demo's now is in the past)."""
+    story (`now`), so it and its timeline entry are late only where the story says so."""
     practitioner = next(account for account in accounts if account.email.startswith("practitioner@"))
     types = {note_type.code: note_type.id for note_type in db.session.scalars(select(CaseNoteType))}
     episodes = db.session.scalars(
@@ -118,7 +117,7 @@ def seed_case_notes(accounts: list[User], *, families: int = 3) -> int:
                 continue
             written_at = min(happened + timedelta(hours=delay), now)
             child = {"eldest": eldest, "youngest": youngest}.get(about)
-            note = add_case_note(
+            add_case_note(
                 family,
                 NoteInput(
                     happened_at=happened,
@@ -133,12 +132,6 @@ def seed_case_notes(accounts: list[User], *, families: int = 3) -> int:
                 actor=practitioner,
                 now=written_at,
             )
-            entry = db.session.scalar(
-                select(TimelineEntry).where(
-                    TimelineEntry.record_type == "case_note", TimelineEntry.record_id == note.id
-                )
-            )
-            entry.recorded_at, entry.recorded_late = note.recorded_at, note.recorded_late
             written += 1
     db.session.commit()
     return written

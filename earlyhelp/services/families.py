@@ -559,11 +559,13 @@ def add_to_timeline(
     actor: User | None,
     at: datetime | date | None = None,
     late_reason: str = "",
+    recorded_at: datetime | None = None,
 ) -> None:
     """One line of the family's story, written down now. `at` is when it happened: a moment, or a day when
-    only the day is known (shown as the day, never with an invented time); now if not given. A use case that
+    only the day is known (shown as the day, never with an invented time); now if not given. `recorded_at` is
+    the use case's own now where it is given one (the demo writes its past as it happened). A use case that
     records something late checks the reason first (services/recording.py) and passes it."""
-    recorded_at = clock.now()
+    recorded_at = recorded_at or clock.now()
     day_only = isinstance(at, date) and not isinstance(at, datetime)
     happened = clock.at_london(at, time(0, 0)) if day_only else (at or recorded_at)
     db.session.add(
