@@ -157,8 +157,8 @@ def make_transfer(
         "worries": "Mum's drinking has increased and the children are left alone at night.",
         "level_id": reference(LevelOfNeed, number=3).id,
         "receiving_team_id": team(receiving_team).id,
-        "family_told": True,
-        "family_agrees": family_agrees,
+        "told_family": "yes",
+        "family_agreement": "yes" if family_agrees else "no",
         "not_to_share": "",
     }
     if direction == "step_up":

@@ -11,7 +11,7 @@ from earlyhelp.models.people import Role, Service, Setting, SignInAttempt, Team,
 from earlyhelp.models.reference import Agency, DecisionOutcome, LevelOfNeed
 from earlyhelp.models.referrals import Referral, ReferralChild, ReferralStatus
 from earlyhelp.models.supervision import Notification, Supervision, SupervisionDecision
-from earlyhelp.models.transfers import HandoverPlan, Transfer, TransferChild, TransferEvent
+from earlyhelp.models.transfers import HandoverPlan, Transfer, TransferChild, TransferEvent, TransferOutcome
 
 __all__ = [
     "Agency",
@@ -47,6 +47,7 @@ __all__ = [
     "Transfer",
     "TransferChild",
     "TransferEvent",
+    "TransferOutcome",
     "User",
     "UserSession",
 ]

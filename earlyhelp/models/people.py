@@ -35,6 +35,9 @@ class Team(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    # How a family reaches the team: printed on every letter with the lead's own details.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     service: Mapped[Service] = relationship(lazy="joined")
 
 
@@ -50,6 +53,8 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120))
+    # A work phone number, printed on letters to families.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role_id: Mapped[int] = mapped_column(ForeignKey("role.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)

@@ -92,5 +92,8 @@ class Notification(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Done: what it asked has been decided, by someone else or by them (done_note says who, and what).
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)

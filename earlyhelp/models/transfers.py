@@ -33,17 +33,32 @@ class Transfer(db.Model):
     worries: Mapped[str] = mapped_column(Text)
     level_id: Mapped[int] = mapped_column(ForeignKey("level_of_need.id"))
     immediate_danger: Mapped[bool] = mapped_column(default=False)
-    # The family's agreement to the move (not the lawful basis for sharing information)
-    family_told: Mapped[bool] = mapped_column(default=False)
-    family_agrees: Mapped[bool] = mapped_column(default=False)
+    # The family's agreement to the move (not the lawful basis for sharing information), as asked, never inferred.
+    # Told: yes, no or not_yet; when and by whom. Agrees: yes, no or partly (not_asked until they are told),
+    # with their own words.
+    told_family: Mapped[str] = mapped_column(String(10), default="not_yet", server_default="not_yet")
+    told_on: Mapped[date | None] = mapped_column(Date)
+    told_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    family_agreement: Mapped[str] = mapped_column(String(10), default="not_asked", server_default="not_asked")
+    family_words: Mapped[str] = mapped_column(Text, default="", server_default="")
     override_reason: Mapped[str] = mapped_column(Text, default="")
     override_authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     override_authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The authorising manager's own reasoning, printed wherever the override is.
+    override_authorisation_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     not_to_share: Mapped[str] = mapped_column(Text, default="")
-    # Step-down suitability checklist
-    threshold_reviewed: Mapped[bool] = mapped_column(default=False)
-    clear_outcomes: Mapped[bool] = mapped_column(default=False)
-    outstanding_tasks_listed: Mapped[bool] = mapped_column(default=False)
+    # Step-down suitability checklist: each answered yes or no (None: not yet answered), each with a note.
+    threshold_reviewed: Mapped[bool | None] = mapped_column(default=None)
+    threshold_reviewed_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    clear_outcomes: Mapped[bool | None] = mapped_column(default=None)
+    clear_outcomes_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    outstanding_tasks_listed: Mapped[bool | None] = mapped_column(default=None)
+    outstanding_tasks_listed_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Approval passed to a named manager of another team (a sending team with no other manager).
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approval_passed_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Who decides for the receiving side: receiving_team (its managers) or front_door (the daily meeting).
+    decided_by: Mapped[str] = mapped_column(String(20), default="receiving_team", server_default="receiving_team")
     # Leads
     proposed_lead_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     receiving_lead_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -67,12 +82,16 @@ class Transfer(db.Model):
     proposed_lead: Mapped[User | None] = relationship(foreign_keys=[proposed_lead_id])
     receiving_lead: Mapped[User | None] = relationship(foreign_keys=[receiving_lead_id])
     override_authorised_by: Mapped[User | None] = relationship(foreign_keys=[override_authorised_by_id])
+    approver: Mapped[User | None] = relationship(foreign_keys=[approver_id])
     state_changed_by: Mapped[User] = relationship(foreign_keys=[state_changed_by_id])
     level: Mapped[LevelOfNeed] = relationship()
     previous_transfer: Mapped["Transfer | None"] = relationship(remote_side=[id])
     children: Mapped[list["TransferChild"]] = relationship(cascade="all, delete-orphan", order_by="TransferChild.id")
     events: Mapped[list["TransferEvent"]] = relationship(cascade="all, delete-orphan", order_by="TransferEvent.id")
     handover_plan: Mapped["HandoverPlan"] = relationship(back_populates="transfer", uselist=False)
+    outcomes: Mapped[list["TransferOutcome"]] = relationship(
+        cascade="all, delete-orphan", order_by="TransferOutcome.position"
+    )
 
     __table_args__ = (
         Index("ix_transfer_receiving_state", "receiving_team_id", "state"),
@@ -87,6 +106,11 @@ class Transfer(db.Model):
     @property
     def title(self) -> str:
         return "Step-up" if self.is_step_up else "Step-down"
+
+    @property
+    def family_agrees(self) -> bool:
+        """Only a yes, given when they were asked: never inferred."""
+        return self.family_agreement == "yes"
 
     @property
     def needs_override_authorisation(self) -> bool:
@@ -105,6 +129,19 @@ class TransferChild(db.Model):
     person: Mapped[Person] = relationship(lazy="joined")
 
     __table_args__ = (UniqueConstraint("transfer_id", "person_id"),)
+
+
+class TransferOutcome(db.Model):
+    """What should be different, for which child (or the whole family), by when: never just "monitoring"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfer.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # None: the whole family
+    what_different: Mapped[str] = mapped_column(Text)
+    by_when: Mapped[date] = mapped_column(Date)
+
+    person: Mapped[Person | None] = relationship(lazy="joined")
 
 
 class TransferEvent(db.Model):
@@ -138,6 +175,8 @@ class HandoverPlan(db.Model):
     meeting_late_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     information_shared: Mapped[str] = mapped_column(Text, default="")
     family_told_what: Mapped[str] = mapped_column(Text, default="")
+    # Written for the family, in their words: the only text of the plan a family letter prints.
+    family_message: Mapped[str] = mapped_column(Text, default="", server_default="")
     children_views: Mapped[str] = mapped_column(Text, default="")
     contingency: Mapped[str] = mapped_column(Text, default="")
     step_up_contact: Mapped[str] = mapped_column(Text, default="")

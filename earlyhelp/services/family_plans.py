@@ -332,3 +332,8 @@ def issue(plan: FamilyPlan, *, actor: User, confirmed: bool, now: datetime | Non
     printing = prepare_issue(plan, actor=actor, confirmed=confirmed, now=now or clock.now())
     pdfs = {kind: print_html(html) for kind, html in printing.html.items()}
     return store_issued(plan, printing, pdfs, actor=actor)
+
+
+def close_after_step_up(transfer, *, actor: User, now: datetime) -> None:
+    """After a step-up's handover, the family's early help plan is no longer live: closed, with a note.
+    Called by the step-up's "handover complete", inside its use case."""

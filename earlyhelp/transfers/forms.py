@@ -174,7 +174,7 @@ class TransferForm(FlaskForm):
             "worries": self.worries.data.strip(),
             "level_id": int(self.level.data),
             "receiving_team_id": int(self.receiving_team.data),
-            "family_told": self.family_told.data == "yes",
+            "told_family": "yes" if self.family_told.data == "yes" else "no",
             "not_to_share": (self.not_to_share.data or "").strip(),
         }
 
@@ -228,7 +228,7 @@ class StepUpForm(TransferForm):
         return super().fields() | {
             "what_has_changed": self.what_has_changed.data.strip(),
             "immediate_danger": self.immediate_danger.data == "yes",
-            "family_agrees": agrees,
+            "family_agreement": "yes" if agrees else "no",
             "override_reason": "" if agrees else (self.override_reason.data or "").strip(),
         }
 
@@ -273,7 +273,7 @@ class StepDownForm(TransferForm):
             "why_now": self.why_now.data.strip(),
             # Early help is voluntary: a step-down exists only because the family agreed, and the form
             # cannot be sent without the three readiness boxes ticked.
-            "family_agrees": True,
+            "family_agreement": "yes",
             "threshold_reviewed": True,
             "clear_outcomes": True,
             "outstanding_tasks_listed": True,

@@ -318,8 +318,8 @@ def _start_with(episode, lead, *, children, **fields):
         "worries": "Mum's drinking has increased and the children are left alone at night.",
         "level_id": reference(LevelOfNeed, number=3).id,
         "receiving_team_id": team("Social care team").id,
-        "family_told": True,
-        "family_agrees": True,
+        "told_family": "yes",
+        "family_agreement": "yes",
         "not_to_share": "",
         "what_has_changed": "Police were called twice this week.",
         "immediate_danger": False,
@@ -361,7 +361,7 @@ def test_going_ahead_without_agreement_needs_a_real_safeguarding_reason(app):
     episode = make_episode(family, lead=lead)
     children = [transfers.ChildChoice(person_id=family.children[0].id, included=True)]
     with pytest.raises(Refused) as refused:
-        _start_with(episode, lead, children=children, family_agrees=False, override_reason="see above")
+        _start_with(episode, lead, children=children, family_agreement="no", override_reason="see above")
     assert refused.value.field == "override_reason"
     assert refused.value.message.startswith(
         "Explain the safeguarding reason for going ahead without the family's agreement in a sentence"

@@ -1,0 +1,132 @@
+"""The handover plan, its next steps, and what is printed from it."""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from earlyhelp import clock
+from earlyhelp.domain.dates import check_in_order
+from earlyhelp.domain.refusals import Stale
+from earlyhelp.domain.timescales import (
+    Clock,
+    Deadline,
+)
+from earlyhelp.domain.transfers import (
+    check_meeting,
+    check_plan_open,
+)
+from earlyhelp.extensions import db
+from earlyhelp.models import (
+    HandoverPlan,
+    NextStep,
+    Transfer,
+    User,
+)
+from earlyhelp.services import next_steps, recording
+from earlyhelp.services.audit import record_event
+from earlyhelp.services.families import add_to_timeline
+from earlyhelp.services.next_steps import NextStepInput, add_next_step
+from earlyhelp.services.transfers.common import locked
+from earlyhelp.services.use_case import use_case
+
+
+def meeting_clock(plan: HandoverPlan, *, on: date | None = None) -> Clock | None:
+    if plan.meeting_due_on is None:
+        return None
+    held_on = plan.meeting_on if plan.meeting_held else None
+    return Clock.of(
+        Deadline(plan.meeting_due_on, plan.meeting_due_explanation), today=on or clock.today(), done_on=held_on
+    )
+
+
+def plan_steps(transfer: Transfer, *, family_facing_only: bool = False) -> list[NextStep]:
+    query = next_steps.for_source("handover_plan", transfer.handover_plan.id)
+    if family_facing_only:
+        query = query.where(NextStep.family_facing)
+    return db.session.scalars(query).all()
+
+
+def handover_summary(transfer: Transfer) -> dict:
+    """What the receiving team's handover summary prints."""
+    return {"transfer": transfer, "plan": transfer.handover_plan, "steps": plan_steps(transfer), "today": clock.today()}
+
+
+# The handover plan
+
+HANDOVER_FIELDS = (
+    "meeting_kind",
+    "meeting_on",
+    "meeting_place",
+    "attendees",
+    "family_attending",
+    "meeting_held",
+    "information_shared",
+    "family_told_what",
+    "children_views",
+    "contingency",
+    "step_up_contact",
+)
+
+
+@use_case("update_handover_plan", "transfer")
+def save_handover_plan(
+    transfer: Transfer, *, expected_version: int, changes: dict, actor: User, now: datetime | None = None
+) -> HandoverPlan:
+    """Save only if nobody else has saved since this person opened the plan; otherwise Stale, with the version
+    saved now, so that saving again (having read the other changes) is deliberate."""
+    now = now or clock.now()
+    plan = db.session.scalar(
+        select(HandoverPlan)
+        .where(HandoverPlan.transfer_id == transfer.id)
+        .with_for_update(of=HandoverPlan)
+        .execution_options(populate_existing=True)
+    )
+    if plan.version != expected_version:
+        who = plan.updated_by.name if plan.updated_by else "Someone"
+        raise Stale(
+            f"{who} saved this handover plan on {clock.long_moment(plan.updated_at)}, after you opened it. "
+            "Your changes are below but have not been saved. Check what they changed, then save again",
+            plan.version,
+        )
+    check_plan_open(transfer.state)
+    meeting_on = changes.get("meeting_on", plan.meeting_on)
+    held = changes.get("meeting_held", plan.meeting_held)
+    check_meeting(meeting_held=held, meeting_on=meeting_on, today=clock.local_date(now))
+    check_in_order("handover_meeting", transfer.created_at, meeting_on)
+    newly_held = held and not plan.meeting_held
+    if newly_held:
+        late = recording.late_reason(meeting_on, changes.get("late_recording_reason"), what="this meeting")
+        plan.meeting_recorded_at, plan.meeting_late_reason = now, late
+    for name in HANDOVER_FIELDS:
+        if name in changes:
+            setattr(plan, name, changes[name].strip() if isinstance(changes[name], str) else changes[name])
+    if newly_held:
+        what = "Joint visit" if plan.meeting_kind == "joint_visit" else "Handover meeting"
+        add_to_timeline(
+            transfer.family_id,
+            f"{what} held ({transfer.title.lower()})",
+            "transfer",
+            transfer.id,
+            actor=actor,
+            at=meeting_on,
+            late_reason=plan.meeting_late_reason,
+        )
+    plan.version += 1
+    plan.updated_by, plan.updated_at = actor, now
+    record_event("update", "handover_plan", plan.id, family_id=transfer.family_id, user=actor)
+    return plan
+
+
+@use_case("add_next_step", "transfer")
+def add_handover_step(transfer: Transfer, step: NextStepInput, *, actor: User) -> NextStep:
+    """A next step in the handover plan, while the plan is open (the step's own rules: services.next_steps)."""
+    transfer = locked(transfer.id)
+    check_plan_open(transfer.state)
+    return add_next_step(
+        transfer.family_id,
+        step,
+        source_type="handover_plan",
+        source_id=transfer.handover_plan.id,
+        actor=actor,
+        today=clock.today(),
+    )

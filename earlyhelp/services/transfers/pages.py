@@ -1,0 +1,164 @@
+"""What the request page and the four working lists show."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from earlyhelp import clock
+from earlyhelp.domain.timescales import (
+    Clock,
+)
+from earlyhelp.domain.transfers import (
+    DECIDED_STATES,
+    TransferAction,
+    TransferState,
+    responsible,
+)
+from earlyhelp.domain.transfers import allowed as _allowed
+from earlyhelp.domain.transfers import may_authorise_override as _may_authorise_override
+from earlyhelp.extensions import db
+from earlyhelp.models import (
+    Family,
+    NextStep,
+    Transfer,
+    User,
+)
+from earlyhelp.policy import is_team_manager, not_restricted_for
+from earlyhelp.services import next_steps
+from earlyhelp.services.transfers.common import (
+    OPEN_STATES,
+    actor_of,
+    decision_clock,
+    facts_of,
+    plan_is_closed,
+    receiving_staff,
+)
+from earlyhelp.services.transfers.handover import meeting_clock
+
+QUEUES = {
+    "decide": "Requests to decide",
+    "approve": "Awaiting my approval",
+    "mine": "My requests",
+    "handover": "Awaiting handover",
+}
+QUEUE_PAGE_SIZE = 25
+
+
+# What the pages show
+
+
+@dataclass(frozen=True)
+class TransferPage:
+    """Everything the request page shows besides the request itself."""
+
+    actions: list[TransferAction]
+    can_authorise: bool
+    responsible: str
+    decision_clock: Clock | None
+    meeting_clock: Clock | None
+    plan_steps: list[NextStep]
+    tried: list[NextStep]
+    receiving_staff: list[User]
+    plan_open: bool
+    letter_ready: bool
+    today: date
+
+
+def transfer_page(transfer: Transfer, user: User) -> TransferPage:
+    facts, actor = facts_of(transfer), actor_of(user)
+    plan = transfer.handover_plan
+    family_steps = db.session.scalars(next_steps.for_family(transfer.family_id)).all()
+    plan_steps = [step for step in family_steps if step.source_type == "handover_plan" and step.source_id == plan.id]
+    return TransferPage(
+        actions=[action for action in TransferAction if _allowed(facts, action, actor)],
+        can_authorise=_may_authorise_override(facts, actor),
+        responsible=responsible(TransferState(transfer.state)),
+        decision_clock=decision_clock(transfer),
+        meeting_clock=meeting_clock(plan),
+        plan_steps=plan_steps,
+        tried=[step for step in family_steps if step not in plan_steps],
+        receiving_staff=receiving_staff(transfer),
+        plan_open=not plan_is_closed(transfer),
+        letter_ready=transfer.state in DECIDED_STATES,
+        today=clock.today(),
+    )
+
+
+# The four working lists
+
+
+def _in_queue(name: str, user: User):
+    match name:
+        case "decide":
+            return and_(Transfer.receiving_team_id == user.team_id, Transfer.state == TransferState.SENT)
+        case "approve":
+            if not is_team_manager(user):
+                return false()  # only managers approve
+            return and_(
+                Transfer.sending_team_id == user.team_id,
+                Transfer.state == TransferState.AWAITING_APPROVAL,
+                Transfer.requested_by_id != user.id,  # and never their own requests
+            )
+        case "mine":
+            return and_(Transfer.requested_by_id == user.id, Transfer.state.in_([*OPEN_STATES, TransferState.DECLINED]))
+        case "handover":
+            return and_(
+                Transfer.state == TransferState.ACCEPTED,
+                or_(Transfer.receiving_team_id == user.team_id, Transfer.sending_team_id == user.team_id),
+            )
+    raise ValueError(name)
+
+
+def queue(name: str, user: User) -> Select:
+    """One of the four working lists (QUEUES), longest unchanged first; never a restricted family the person
+    is not named on."""
+    return (
+        select(Transfer)
+        .where(_in_queue(name, user), not_restricted_for(user, Transfer.family_id))
+        .order_by(Transfer.state_changed_at, Transfer.id)
+    )
+
+
+def queue_counts(user: User) -> dict[str, int]:
+    """How many requests each of the four lists holds, in one query."""
+    conditions = {name: _in_queue(name, user) for name in QUEUES}
+    row = db.session.execute(
+        select(*(func.count(Transfer.id).filter(condition).label(name) for name, condition in conditions.items()))
+        .select_from(Transfer)
+        .where(or_(*conditions.values()), not_restricted_for(user, Transfer.family_id))
+    ).one()
+    return {name: row._mapping[name] for name in QUEUES}
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    name: str
+    page: Pagination
+    clocks: dict[int, Clock | None]
+    counts: dict[str, int]
+
+
+def queue_page(name: str, user: User, *, page: int = 1) -> QueuePage:
+    """A page of one list, with each request's decision clock and every list's count."""
+    query = queue(name, user).options(
+        selectinload(Transfer.family).selectinload(Family.members), selectinload(Transfer.events)
+    )
+    # A hand-typed page number beyond any list is simply an empty page, not an offset too big for the database.
+    page = min(max(page, 1), 2**31 // QUEUE_PAGE_SIZE)
+    listing = db.paginate(query, page=page, per_page=QUEUE_PAGE_SIZE, error_out=False)
+    today = clock.today()
+    return QueuePage(
+        name=name,
+        page=listing,
+        clocks={t.id: decision_clock(t, on=today) for t in listing.items},
+        counts=queue_counts(user),
+    )
+
+
+def open_for_family(family_id: int) -> list[Transfer]:
+    return db.session.scalars(
+        select(Transfer).where(Transfer.family_id == family_id, Transfer.state.in_(OPEN_STATES)).order_by(Transfer.id)
+    ).all()

@@ -1,0 +1,22 @@
+"""(Placeholder: filled in by the family_plans work of issue 12.)
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-01
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+revision = '0014'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
