@@ -89,6 +89,22 @@ class Config:
     PLAN_REVIEW_WEEKS = _int("PLAN_REVIEW_WEEKS", 6)
     # Extra jargon for the plain-language check, as "TERM=plain words;TERM2=plain words".
     PLAIN_LANGUAGE_JARGON = os.environ.get("PLAIN_LANGUAGE_JARGON", "")
+    # Step-up and step-down (earlyhelp/services/transfers): who decides a step-up for children's social care,
+    # "receiving_team" (a manager of the receiving team accepts or declines and names the lead) or "front_door"
+    # (step-ups go to the front door's queue, for its daily meeting, and a front door manager decides).
+    STEP_UP_DECIDED_BY = os.environ.get("STEP_UP_DECIDED_BY", "receiving_team")
+    # Printed on every "what happens next" letter: the family's rights, and how to complain.
+    FAMILY_RIGHTS_TEXT = os.environ.get(
+        "FAMILY_RIGHTS_TEXT",
+        "You can ask to see what we have written about your family. You can ask for a copy of this letter in "
+        "another language or in large print. You can bring someone with you to any meeting.",
+    )
+    COMPLAINTS_TEXT = os.environ.get(
+        "COMPLAINTS_TEXT",
+        "If you are unhappy with what we have done, please talk to your worker or their manager first. You can "
+        "also make a complaint to the council's complaints team: call 0300 123 4567 or write to Complaints, "
+        "Northshire Council, County Hall.",
+    )
     # Access (earlyhelp/policy.py): a team keeps reading a family this many days after its work ends; a
     # break-glass opening lasts this many hours; a possible match that is restricted says whom to contact.
     CLOSED_RECORD_READ_DAYS = _int("CLOSED_RECORD_READ_DAYS", 90)

@@ -12,10 +12,7 @@ from earlyhelp.policy import RoleCode, override_record
 from earlyhelp.services import transfers
 from earlyhelp.services.audit import record_read
 from earlyhelp.transfers import bp
-from earlyhelp.transfers.forms import (
-    ActionForm,
-    AuthoriseOverrideForm,
-)
+from earlyhelp.transfers.decision_forms import ActionForm, AuthoriseOverrideForm
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
 
 ACTION_LABELS = {

@@ -15,9 +15,7 @@ from earlyhelp.services import transfers
 from earlyhelp.services.audit import record_read
 from earlyhelp.transfers import bp
 from earlyhelp.transfers.decisions import show_request
-from earlyhelp.transfers.forms import (
-    HandoverPlanForm,
-)
+from earlyhelp.transfers.handover_forms import HandoverPlanForm
 from earlyhelp.web import get_or_404, print_letter, show_refusal
 
 # The handover plan

@@ -14,11 +14,7 @@ from earlyhelp.policy import Access, RoleCode, episode_record
 from earlyhelp.services import transfers
 from earlyhelp.services.audit import record_read
 from earlyhelp.transfers import bp
-from earlyhelp.transfers.forms import (
-    FamilyDeclinedStepDownForm,
-    StepDownForm,
-    StepUpForm,
-)
+from earlyhelp.transfers.forms import FamilyDeclinedStepDownForm, StepDownForm, StepUpForm
 from earlyhelp.web import get_or_404, show_refusal
 
 FORMS = {Direction.STEP_UP: StepUpForm, Direction.STEP_DOWN: StepDownForm}

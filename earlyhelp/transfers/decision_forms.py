@@ -1,0 +1,38 @@
+"""The forms of a request's actions: approve, return, accept, decline, withdraw, and the override."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovSelect,
+    GovTextArea,
+)
+from wtforms import (
+    SelectField,
+    TextAreaField,
+)
+
+from earlyhelp.forms import (
+    MAX_LONG_TEXT,
+    max_length,
+    options,
+)
+
+
+class ActionForm(FlaskForm):
+    """The reason, lead and advice any action may carry; the state machine says which it needs."""
+
+    reason = TextAreaField("Reason", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")])
+    advice = TextAreaField(
+        "Advice for the sending team", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The advice")]
+    )
+    lead = SelectField("Receiving lead", widget=GovSelect(), validate_choice=False)
+
+    def set_staff(self, people):
+        self.lead.choices = options(((u.id, u.name) for u in people), blank="Select the lead")
+
+    @property
+    def lead_id(self) -> int | None:
+        return int(self.lead.data) if (self.lead.data or "").isdigit() else None
+
+
+class AuthoriseOverrideForm(FlaskForm):
+    """A team manager authorises going ahead without the family's agreement."""
