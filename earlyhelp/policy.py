@@ -298,6 +298,14 @@ def may_start_transfer_from(user, episode) -> bool:
     return user.id == episode.lead_id or (is_team_manager(user) and user.team_id == episode.team_id)
 
 
+def may_edit_request(user, transfer) -> bool:
+    """A request not yet sent for approval (new, or returned by a manager): its writer, or a manager of the
+    sending team (the domain says which states can be edited, and why not)."""
+    if not may_change_family(user, transfer.family_id):
+        return False
+    return user.id == transfer.requested_by_id or (is_team_manager(user) and user.team_id == transfer.sending_team_id)
+
+
 def may_authorise_override(user, transfer) -> bool:
     """A manager of the sending team (the domain rule in domain/transfers.py says the same of the state)."""
     return (
@@ -473,6 +481,13 @@ def handover_record(user, transfer, access: Access) -> bool:
     if access == Access.VIEW:
         return may_view_family(user, transfer.family_id)
     return may_work_on_transfer(user, transfer)
+
+
+def request_record(user, transfer, access: Access) -> bool:
+    """Putting a request right before it is sent."""
+    if access == Access.VIEW:
+        return may_view_family(user, transfer.family_id)
+    return may_edit_request(user, transfer)
 
 
 def override_record(user, transfer, access: Access) -> bool:

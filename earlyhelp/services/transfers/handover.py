@@ -25,7 +25,8 @@ from earlyhelp.models import (
 from earlyhelp.services import next_steps, recording
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
-from earlyhelp.services.next_steps import NextStepInput, add_next_step
+from earlyhelp.services.next_steps import NextStepInput
+from earlyhelp.services.transfers import steps
 from earlyhelp.services.transfers.common import locked
 from earlyhelp.services.use_case import use_case
 
@@ -122,11 +123,4 @@ def add_handover_step(transfer: Transfer, step: NextStepInput, *, actor: User) -
     """A next step in the handover plan, while the plan is open (the step's own rules: services.next_steps)."""
     transfer = locked(transfer.id)
     check_plan_open(transfer.state)
-    return add_next_step(
-        transfer.family_id,
-        step,
-        source_type="handover_plan",
-        source_id=transfer.handover_plan.id,
-        actor=actor,
-        today=clock.today(),
-    )
+    return steps.add_to_request(transfer, step, actor=actor, today=clock.today())

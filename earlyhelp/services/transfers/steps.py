@@ -31,6 +31,18 @@ def propose(transfer: Transfer, outstanding: list[NextStepInput], *, actor: User
             raise refusal.of(f"Outstanding task “{step.what.strip()}”") from None
 
 
+def add_to_request(transfer: Transfer, step: NextStepInput, *, actor: User, today: date):
+    """A next step added to a request's handover plan (services.transfers.handover.add_handover_step)."""
+    return add_next_step(
+        transfer.family_id,
+        step,
+        source_type="handover_plan",
+        source_id=transfer.handover_plan.id,
+        actor=actor,
+        today=today,
+    )
+
+
 def carry_across(transfer: Transfer, *, actor: User) -> None:
     """A follow-up request (transfer.previous_transfer) takes over the actions its declined request left."""
 
