@@ -1,9 +1,10 @@
 """PDFs in tests: machine checks of the structure PDF/UA-1 asks of a printed document, and a renderer that
 never finishes, for the tests of the time limit and of what happens while a document prints.
 
-pdfua_problems is not a full PDF/UA validator (veraPDF is). It checks the things a renderer most often
-leaves out, each as a readable problem, so a test can say `assert pdfua_problems(pdf) == []` and show what
-is wrong when it is not.
+pdfua_problems checks the things a renderer most often leaves out, each as a readable problem, so a test can say
+`assert pdfua_problems(pdf) == []` and show what is wrong when it is not. accessibility_problems adds every error
+the `pdfua` checker from PyPI finds (the machine-checkable part of PDF/UA-1 and WCAG; its heuristic warnings are
+for a person to look at, not failures). Neither is a full validator (veraPDF is).
 """
 
 import io
@@ -12,9 +13,11 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import pdfua
 import pikepdf
 from bs4 import BeautifulSoup
 
@@ -37,6 +40,24 @@ def pdfua_problems(pdf: bytes) -> list[str]:
         return [f"It is not a readable PDF: {error}"]
     with document:
         return _catalog_problems(document.Root) + _metadata_problems(document) + _font_problems(document)
+
+
+def accessibility_problems(pdf: bytes) -> list[str]:
+    """pdfua_problems, and the errors of the pdfua checker from PyPI."""
+    return pdfua_problems(pdf) or pdfua_checker_errors(pdf)
+
+
+def pdfua_checker_errors(pdf: bytes) -> list[str]:
+    """The errors (not the heuristic warnings) the pdfua checker finds, as sentences."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "document.pdf"
+        path.write_bytes(pdf)
+        report = pdfua.validate(str(path))
+    return [
+        f"{finding.rule_id} (page {finding.location.page}): {finding.message}"
+        for finding in report.findings
+        if finding.severity >= pdfua.Severity.ERROR
+    ]
 
 
 def _is_true(value) -> bool:
