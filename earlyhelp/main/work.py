@@ -1,7 +1,8 @@
-"""What My work shows: whose work, their next steps by urgency, their families, the requests waiting for
-them, supervision due, and for a team manager of the front door the decisions waiting for their sign-off.
-Loaded in a fixed number of statements, however many people, families, steps and requests it covers
-(tests/views/test_work_queries.py counts them)."""
+"""What My work shows: whose work, their next steps by urgency, the steps of family members and partners in
+the families they lead (theirs to follow up), their families, the requests waiting for them, supervision due,
+and for a team manager of the front door the decisions waiting for their sign-off. Loaded in a fixed number of
+statements, however many people, families, steps and requests it covers (tests/views/test_work_queries.py
+counts them)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +27,8 @@ class MyWork:
     to_decide: list[Transfer]
     to_approve: list[Transfer]
     supervisions: list[Supervision]
+    # Open steps owned by a family member or a partner in the families these people lead, by urgency.
+    family_steps: next_steps.WorkList = field(default_factory=lambda: next_steps.WorkList([], [], []))
     referrals: dict = field(default_factory=dict)  # waiting and overdue, for the front door and managers
     to_sign_off: list[Referral] = field(default_factory=list)  # for a team manager of the front door
 
@@ -97,6 +100,7 @@ def my_work(viewer: User, who: str, today: date) -> MyWork | None:
         people=people,
         team=team,
         work=next_steps.work_list(ids, today, viewer=viewer),
+        family_steps=next_steps.family_and_partner_list(ids, today, viewer=viewer),
         episodes=episodes,
         # Requests and supervisions for whoever's work is shown: a manager sees a member's, or the team's.
         to_decide=_requests("decide", people, viewer),

@@ -17,6 +17,9 @@ from earlyhelp.models.people import User
 
 
 class NextStepStatus(Status):
+    # Written into a request (a step-down's outstanding tasks, a handover plan's steps before acceptance): on
+    # nobody's My work, told to nobody, never overdue, and no way into the family until the request is accepted.
+    PROPOSED = "proposed", "Proposed", "yellow"
     OPEN = "open", "Open", "blue"
     DONE = "done", "Done", "green"
     NOT_DONE = "not_done", "Not done", "grey"
@@ -56,8 +59,15 @@ class NextStep(db.Model):
     family_facing: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Who a request proposed it for, while it is back with the sending lead after a decline or a withdrawal:
+    # a follow-up request gives it back to them (services/transfers/steps.py). Empty otherwise.
+    proposed_owner_kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    proposed_owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    proposed_owner_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    proposed_owner_agency: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id], lazy="joined")
+    proposed_owner_user: Mapped[User | None] = relationship(foreign_keys=[proposed_owner_user_id], lazy="joined")
     family: Mapped["Family"] = relationship(lazy="joined")  # noqa: F821  (models/families.py; resolved by name)
 
     __table_args__ = (
@@ -68,11 +78,24 @@ class NextStep(db.Model):
 
     @property
     def owner(self) -> str:
-        if self.owner_kind == OwnerKind.USER and self.owner_user:
-            return self.owner_user.name
-        if self.owner_kind == OwnerKind.PARTNER:
-            return f"{self.owner_name} ({self.owner_agency})" if self.owner_agency else self.owner_name
-        return self.owner_name
+        return _who(self.owner_kind, self.owner_user, self.owner_name, self.owner_agency)
+
+    @property
+    def proposed_owner(self) -> str:
+        """Who the request proposed it for, while it is back with the sending lead ("" otherwise)."""
+        if not self.proposed_owner_kind:
+            return ""
+        return _who(
+            self.proposed_owner_kind, self.proposed_owner_user, self.proposed_owner_name, self.proposed_owner_agency
+        )
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.status == NextStepStatus.PROPOSED
+
+    @property
+    def is_for_family_or_partner(self) -> bool:
+        return self.owner_kind in (OwnerKind.FAMILY_MEMBER, OwnerKind.PARTNER)
 
     def is_overdue(self, today: date) -> bool:
         return self.status == NextStepStatus.OPEN and self.due_on < today
@@ -82,6 +105,14 @@ class NextStep(db.Model):
         return DueState.OVERDUE if self.is_overdue(today) else self.status
 
 
+def _who(kind: str, user: User | None, name: str, agency: str) -> str:
+    if kind == OwnerKind.USER and user:
+        return user.name
+    if kind == OwnerKind.PARTNER:
+        return f"{name} ({agency})" if agency else name
+    return name
+
+
 class NextStepChange(db.Model):
     """The history of a next step: each new due date with its reason, and each change of status."""
 
@@ -89,14 +120,19 @@ class NextStepChange(db.Model):
     next_step_id: Mapped[int] = mapped_column(ForeignKey("next_step.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # rescheduled, done, not_done, cancelled
+    # rescheduled, done, not_done, cancelled; and a request's step moving: live, returned, carried_across
+    kind: Mapped[str] = mapped_column(String(20))
     from_due_on: Mapped[date | None] = mapped_column(Date)
     to_due_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # For a move, what happened in words, as it was then ("returned to Sam Hollis when the request was declined").
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     actor: Mapped[User] = relationship(lazy="joined")
 
     @property
     def what_happened(self) -> str:
-        """'rescheduled', or the status it was closed with, as words in a sentence ('not done')."""
+        """'rescheduled', the status it was closed with ('not done'), or a move, as words in a sentence."""
+        if self.summary:
+            return self.summary
         return "rescheduled" if self.kind == "rescheduled" else NextStepStatus(self.kind).label.lower()

@@ -1,7 +1,8 @@
 """Completing, rescheduling and closing next steps, in place with htmx or as plain pages.
 
 Each row action returns to the page it came from (`next`, checked by earlyhelp.web.safe_next) after a
-plain post, or swaps the step's row (next_steps/_row.html) for an htmx one.
+plain post, or swaps the step's row (next_steps/_row.html, in the `layout` it was shown in: My work's, or a
+family's table of steps) for an htmx one.
 """
 
 from flask import flash, redirect, render_template, request
@@ -13,7 +14,7 @@ from earlyhelp.domain.refusals import Refused
 from earlyhelp.models import NextStep, NextStepStatus
 from earlyhelp.next_steps import bp
 from earlyhelp.next_steps.forms import CloseForm, DoneForm, RescheduleForm
-from earlyhelp.policy import Access, next_step_record
+from earlyhelp.policy import Access, may_change_next_step, next_step_record
 from earlyhelp.services import next_steps
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import get_or_404, render_page, safe_next, show_refusal, wants_fragment
@@ -32,8 +33,19 @@ def _done_row(step: NextStep, message: str):
     return redirect(_back())
 
 
+LAYOUTS = ("work", "table")
+
+
 def _context() -> dict:
-    return {"back": _back(), "today": clock.today()}
+    layout = request.values.get("layout")
+    return {"back": _back(), "today": clock.today(), "layout": layout if layout in LAYOUTS else "work"}
+
+
+@bp.app_template_global("may_change_step")
+def may_change_step(step: NextStep) -> bool:
+    """Whether the person signed in may mark this step done, change its date or close it (the policy's
+    rule: its owner, or the family's lead and their team, a family member's or a partner's step included)."""
+    return may_change_next_step(current_user, step)
 
 
 def _act(step: NextStep, form, change, message, page: str, partial: str):

@@ -63,10 +63,14 @@ def add_next_step(
     actor: User,
     today: date,
     tell_owner: bool = True,
+    proposed: bool = False,
 ) -> NextStep:
     """Refuses a next step without a what, an owner or a due date in the future, saying which is missing,
     and one given to someone who may not see the family: owning a step would show them its record.
-    The owner is told, unless `tell_owner` is off because the caller tells them itself (an allocation)."""
+    The owner is told, unless `tell_owner` is off because the caller tells them itself (an allocation).
+
+    `proposed`: written into a request before its acceptance (services/transfers/steps.py). It is nobody's
+    work yet: nobody is told, and it opens the family to nobody, until the request is accepted."""
     owner = check_next_step(step, today=today)
     if owner is not None and not may_own_next_step(owner, family_id):
         raise Refused(
@@ -80,7 +84,7 @@ def add_next_step(
         owner_name=step.owner_name.strip(),
         owner_agency=step.owner_agency.strip(),
         due_on=step.due_on,
-        status=NextStepStatus.OPEN,
+        status=NextStepStatus.PROPOSED if proposed else NextStepStatus.OPEN,
         source_type=source_type,
         source_id=source_id,
         family_facing=step.family_facing,
@@ -89,7 +93,7 @@ def add_next_step(
     db.session.add(next_step)
     db.session.flush()
     record_event("create", "next_step", next_step.id, family_id=family_id, user=actor)
-    if tell_owner and owner is not None and owner.id != actor.id:
+    if tell_owner and not proposed and owner is not None and owner.id != actor.id:
         notify(
             owner,
             kind="next_step_assigned",
@@ -101,7 +105,9 @@ def add_next_step(
     return next_step
 
 
-def _change(step: NextStep, kind: str, *, actor: User, reason: str = "", to_due_on: date | None = None) -> None:
+def _change(
+    step: NextStep, kind: str, *, actor: User, reason: str = "", to_due_on: date | None = None, summary: str = ""
+) -> None:
     db.session.add(
         NextStepChange(
             next_step_id=step.id,
@@ -110,9 +116,16 @@ def _change(step: NextStep, kind: str, *, actor: User, reason: str = "", to_due_
             from_due_on=step.due_on,
             to_due_on=to_due_on,
             reason=reason.strip(),
+            summary=summary,
         )
     )
     record_event(kind, "next_step", step.id, family_id=step.family_id, user=actor)
+
+
+def record_move(step: NextStep, kind: str, summary: str, *, actor: User) -> None:
+    """A request's step moving (made live, returned to the sending lead, carried across), kept in its history
+    in words and audited. Called inside the request's use case (services/transfers/steps.py)."""
+    _change(step, kind, actor=actor, summary=summary)
 
 
 def _still_open(step: NextStep) -> None:
@@ -185,12 +198,35 @@ def work_list(owner_ids: list[int], today: date, *, viewer) -> WorkList:
         )
         .order_by(NextStep.due_on, NextStep.id)
     ).all()
+    return _by_urgency(steps, today)
+
+
+def _by_urgency(steps: list[NextStep], today: date) -> WorkList:
     end_of_week = today + timedelta(days=6 - today.weekday())
     return WorkList(
         overdue=[s for s in steps if s.due_on < today],
         this_week=[s for s in steps if today <= s.due_on <= end_of_week],
         later=[s for s in steps if s.due_on > end_of_week],
     )
+
+
+def family_and_partner_list(lead_ids: list[int], today: date, *, viewer) -> WorkList:
+    """Open steps owned by a family member or a partner, in the families these people lead: theirs to follow
+    up, by urgency. One statement, however many families and steps (a family led twice is listed once)."""
+    from earlyhelp.models import Episode
+
+    led = select(Episode.family_id).where(Episode.lead_id.in_(lead_ids), Episode.ended_on.is_(None))
+    steps = db.session.scalars(
+        select(NextStep)
+        .where(
+            NextStep.family_id.in_(led),
+            NextStep.owner_kind.in_([str(OwnerKind.FAMILY_MEMBER), str(OwnerKind.PARTNER)]),
+            NextStep.status == NextStepStatus.OPEN,
+            not_restricted_for(viewer, NextStep.family_id),
+        )
+        .order_by(NextStep.due_on, NextStep.id)
+    ).all()
+    return _by_urgency(steps, today)
 
 
 def for_source(source_type: str, source_id: int) -> Select:
