@@ -49,6 +49,9 @@ class Supervision(db.Model):
     discussion: Mapped[str] = mapped_column(Text)
     next_supervision_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The one-time key of the form that saved it: the same form posted again (going back, a double click)
+    # finds this record instead of making another. Empty for records made without a form (the demo).
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     family: Mapped[Family | None] = relationship()
     supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id], lazy="joined")
@@ -61,6 +64,9 @@ class Supervision(db.Model):
         Index("ix_supervision_practitioner_held", "practitioner_id", "held_on"),
         Index("ix_supervision_family_held", "family_id", "held_on"),
     )
+
+    # Set (not stored) when a use case found this record already saved by the same form.
+    already_saved = False
 
     @property
     def kind_label(self) -> str:

@@ -1,24 +1,28 @@
 """Supervision records, and who is due or overdue for supervision.
 
-Who is due is the same everywhere (the team's page and My work): a practitioner by their latest
-supervision of any kind, and each family's case by its latest case supervision. "Latest" is worked out in
-the database with a window function, so a page asks once however many people and families it shows.
+Who is due is the same everywhere (My work, the team's page, a supervision record's page): one definition,
+due_from. A practitioner by their latest supervision of any kind, and each family's case by its latest case
+supervision; with none, the usual interval after the practitioner's account was opened or the family's
+episode began. "Latest" is worked out in the database with a window function, so a page asks once however
+many people and families it shows.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from earlyhelp import clock
 from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
-from earlyhelp.models import Episode, Family, Supervision, SupervisionDecision, User
+from earlyhelp.models import Episode, Family, NextStep, Supervision, SupervisionDecision, User
 from earlyhelp.models.supervision import DUE_SOON_DAYS, SupervisionDue
 from earlyhelp.policy import is_team_manager, not_restricted_for
-from earlyhelp.services import recording
+from earlyhelp.services import next_steps, recording
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
@@ -29,6 +33,17 @@ PAGE_SIZE = 20
 
 def default_next_date(held_on: date) -> date:
     return held_on + timedelta(weeks=current_app.config["SUPERVISION_INTERVAL_WEEKS"])
+
+
+def _by_submission_key(submission_key: str) -> Supervision | None:
+    return db.session.scalar(select(Supervision).where(Supervision.submission_key == submission_key))
+
+
+def _already_saved(existing: Supervision, supervisor: User) -> Supervision:
+    if existing.supervisor_id != supervisor.id:
+        raise Refused("This form has already been used. Start a new supervision record")
+    existing.already_saved = True
+    return existing
 
 
 @use_case("create", "supervision")
@@ -45,13 +60,22 @@ def record_supervision(
     next_supervision_on: date | None,
     today: date,
     late_reason: str = "",
+    submission_key: str | None = None,
 ) -> Supervision:
     """Refuses a record with no decision and no next step: supervision must leave clear actions behind.
+
+    The form's one-time `submission_key` makes one record however many times it is posted (going back in
+    the browser and saving again, a double click, two posts at once): a key already saved returns that
+    record, marked `already_saved`, and changes nothing.
 
     A blank next date is the usual interval after the date held (SUPERVISION_INTERVAL_WEEKS). The next
     steps (a list, or a dict by their row on the form) are checked by the one set of next-step rules; a
     refused one is refused on "steps", saying which row ("Next step 2: the date ...").
     """
+    if submission_key:
+        existing = _by_submission_key(submission_key)
+        if existing is not None:
+            return _already_saved(existing, supervisor)
     if kind not in ("case", "general"):
         raise Refused("Select case or general supervision", "kind")
     if practitioner.team_id != supervisor.team_id or practitioner.id == supervisor.id or not practitioner.active:
@@ -82,11 +106,20 @@ def record_supervision(
         discussion=discussion.strip(),
         next_supervision_on=next_supervision_on,
         late_recording_reason=late_reason,
+        submission_key=submission_key or None,
     )
     for decision, rationale in decisions:
         supervision.decisions.append(SupervisionDecision(decision=decision.strip(), rationale=rationale.strip()))
-    db.session.add(supervision)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(supervision)
+            db.session.flush()
+    except IntegrityError:
+        # The same form posted twice at once: the other post saved it between our look and our save.
+        existing = _by_submission_key(submission_key) if submission_key else None
+        if existing is None:
+            raise
+        return _already_saved(existing, supervisor)
     for index, step in steps.items() if isinstance(steps, dict) else enumerate(steps):
         try:
             add_next_step(
@@ -110,19 +143,54 @@ def record_supervision(
 
 @dataclass(frozen=True)
 class Due:
-    """When someone (or a family's case) is next due for supervision, and how it stands today."""
+    """When a practitioner (or a family's case) is next due for supervision, why then, and how it stands today.
+
+    `hint` says which rule gave the date, in the words every page shows under it.
+    """
 
     label: str
-    last_held: date | None
-    next_due: date | None
+    last: Supervision | None
+    next_due: date
     state: SupervisionDue
+    hint: str
+    practitioner: User | None = None  # whose supervision this is; for a family's case, its lead
+    family: Family | None = None  # for a family's case supervision
 
-    @classmethod
-    def of(cls, label: str, last_held: date | None, next_due: date | None, today: date) -> "Due":
-        return cls(label, last_held, next_due, SupervisionDue.on(next_due, today))
+    @property
+    def last_held(self) -> date | None:
+        return self.last.held_on if self.last else None
 
 
 _ORDER = {SupervisionDue.OVERDUE: 0, SupervisionDue.NEVER: 1, SupervisionDue.DUE_SOON: 2, SupervisionDue.OK: 3}
+
+
+def _weeks(count: int) -> str:
+    return f"{count} week{'' if count == 1 else 's'}"
+
+
+def due_from(latest: Supervision | None, started_on: date, today: date, *, case: bool, label: str, **about) -> "Due":
+    """The one definition of "supervision due", used by every page that shows it.
+
+    With a supervision recorded, due on the next_supervision_on of the LATEST one (by date held, then as
+    recorded: for a practitioner their latest of any kind, for a family its latest case supervision). With
+    none, SUPERVISION_INTERVAL_WEEKS after `started_on`: the day the practitioner's account was opened, or the
+    day the family's open episode began.
+    """
+    what = "case supervision" if case else "supervision"
+    if latest is not None:
+        next_due = latest.next_supervision_on
+        gap = (next_due - latest.held_on).days
+        held = clock.long_day(latest.held_on)
+        if gap % 7 == 0:
+            hint = f"Due {_weeks(gap // 7)} after the last {what} on {held}"
+        else:
+            hint = f"Due on the date agreed at the last {what} on {held}"
+    else:
+        next_due = default_next_date(started_on)
+        since = "the episode began" if case else "their account was opened"
+        weeks = _weeks(current_app.config["SUPERVISION_INTERVAL_WEEKS"])
+        hint = f"No {what} recorded yet: due {weeks} after {since} on {clock.long_day(started_on)}"
+    return Due(label, latest, next_due, SupervisionDue.on(next_due, today), hint, **about)
 
 
 def _latest_ids(partition, *where):
@@ -140,79 +208,136 @@ def _latest_ids(partition, *where):
     return select(ranked.c.id).where(ranked.c.rank == 1)
 
 
-def _latest_by_practitioner(practitioner_ids):
-    return _latest_ids(Supervision.practitioner_id, Supervision.practitioner_id.in_(practitioner_ids))
+def practitioners_due(practitioners: list[User], today: date) -> dict[int, Due]:
+    """Each practitioner's supervision clock, by their id: one statement, however many."""
+    ids = [person.id for person in practitioners]
+    latest = _latest_ids(Supervision.practitioner_id, Supervision.practitioner_id.in_(ids))
+    records = {s.practitioner_id: s for s in db.session.scalars(select(Supervision).where(Supervision.id.in_(latest)))}
+    return {
+        person.id: due_from(
+            records.get(person.id),
+            clock.local_date(person.created_at),
+            today,
+            case=False,
+            label=person.name,
+            practitioner=person,
+        )
+        for person in practitioners
+    }
 
 
-def _latest_case_by_family(family_ids):
-    return _latest_ids(Supervision.family_id, Supervision.kind == "case", Supervision.family_id.in_(family_ids))
+def cases_due(episodes: list[Episode], today: date) -> dict[int, Due]:
+    """Each open episode's family's case supervision clock, by family id: one statement, however many."""
+    ids = [episode.family_id for episode in episodes]
+    latest = _latest_ids(Supervision.family_id, Supervision.kind == "case", Supervision.family_id.in_(ids))
+    records = {s.family_id: s for s in db.session.scalars(select(Supervision).where(Supervision.id.in_(latest)))}
+    return {
+        episode.family_id: due_from(
+            records.get(episode.family_id),
+            episode.started_on,
+            today,
+            case=True,
+            label=f"{episode.family.reference} {episode.family.name}",
+            practitioner=episode.lead,
+            family=episode.family,
+        )
+        for episode in episodes
+    }
+
+
+def _open_episodes(lead_ids: list[int], viewer: User) -> list[Episode]:
+    return db.session.scalars(
+        select(Episode)
+        .where(Episode.lead_id.in_(lead_ids), Episode.ended_on.is_(None), not_restricted_for(viewer, Episode.family_id))
+        .options(selectinload(Episode.family).selectinload(Family.members), selectinload(Episode.lead))
+        .order_by(Episode.started_on, Episode.id)
+    ).all()
+
+
+def _soonest(rows: list[Due]) -> list[Due]:
+    return sorted(rows, key=lambda due: (_ORDER[due.state], due.next_due, due.label))
 
 
 def due_for_team(viewer: User, today: date) -> tuple[list[tuple[User, Due]], list[tuple[Family, User, Due]]]:
-    """Practitioners in the team, and the families they lead, each with their supervision clock.
+    """Practitioners in the team, and the families they lead, each with their supervision clock (due_from).
 
-    Five statements, however big the team: its members, their latest supervisions, the open episodes they
-    lead (with each family and its members), and those families' latest case supervisions. A restricted
-    family the viewer is not named on is not among them.
+    A handful of statements, however big the team. A restricted family the viewer is not named on is not
+    among them.
     """
     members = db.session.scalars(
         select(User).where(User.team_id == viewer.team_id, User.active).order_by(User.name)
     ).all()
     practitioners = [m for m in members if not is_team_manager(m)]
-    ids = [m.id for m in practitioners]
-    people = {
-        s.practitioner_id: s
-        for s in db.session.scalars(select(Supervision).where(Supervision.id.in_(_latest_by_practitioner(ids))))
-    }
-    episodes = db.session.scalars(
-        select(Episode)
-        .where(Episode.lead_id.in_(ids), Episode.ended_on.is_(None), not_restricted_for(viewer, Episode.family_id))
-        .options(selectinload(Episode.family).selectinload(Family.members))
-    ).all()
-    family_ids = [e.family_id for e in episodes]
-    cases = {
-        s.family_id: s
-        for s in db.session.scalars(select(Supervision).where(Supervision.id.in_(_latest_case_by_family(family_ids))))
-    }
-
-    def due(label: str, latest: Supervision | None) -> Due:
-        if latest is None:
-            return Due.of(label, None, None, today)
-        return Due.of(label, latest.held_on, latest.next_supervision_on, today)
-
-    person_rows = sorted(
-        ((m, due(m.name, people.get(m.id))) for m in practitioners),
-        key=lambda row: (_ORDER[row[1].state], row[1].next_due or date.min),
+    people = practitioners_due(practitioners, today)
+    cases = cases_due(_open_episodes([m.id for m in practitioners], viewer), today)
+    return (
+        [(due.practitioner, due) for due in _soonest(list(people.values()))],
+        [(due.family, due.practitioner, due) for due in _soonest(list(cases.values()))],
     )
-    family_rows = sorted(
-        ((e.family, e.lead, due(e.family.reference, cases.get(e.family_id))) for e in episodes),
-        key=lambda row: (_ORDER[row[2].state], row[2].next_due or date.min),
-    )
-    return person_rows, family_rows
 
 
-def due_for(people: list[User], today: date, *, viewer: User) -> list[Supervision]:
-    """Supervisions these people hold or receive that are due within a week or overdue, soonest first.
+def due_for(people: list[User], today: date, *, viewer: User) -> list[Due]:
+    """Supervision these people give or receive that is due within a week or overdue, soonest first.
 
-    The same rule as the team's page: for each practitioner their latest supervision of any kind, and for
-    each family its latest case supervision. A later supervision about one family does not hide another.
-    One statement, however many people.
+    The same clocks as the team's page (due_from): each practitioner among them (for a team manager among
+    them, each practitioner in their team) and each family those practitioners lead.
     """
-    ids = [person.id for person in people]
-    theirs = or_(Supervision.supervisor_id.in_(ids), Supervision.practitioner_id.in_(ids))
-    involved = select(Supervision.practitioner_id).where(theirs)
-    families = select(Supervision.family_id).where(theirs, Supervision.kind == "case")
-    latest = union(_latest_by_practitioner(involved), _latest_case_by_family(families)).subquery()
-    return db.session.scalars(
-        select(Supervision)
-        .where(
-            Supervision.id.in_(select(latest.c.id)),
-            theirs,
-            Supervision.next_supervision_on <= today + timedelta(days=DUE_SOON_DAYS),
-            not_restricted_for(viewer, Supervision.family_id),
-        )
-        .order_by(Supervision.next_supervision_on, Supervision.id)
+    team_ids = [person.team_id for person in people if is_team_manager(person) and person.team_id is not None]
+    supervised = db.session.scalars(
+        select(User).where(User.team_id.in_(team_ids), User.active).order_by(User.name)
     ).all()
+    practitioners = {p.id: p for p in [*people, *supervised] if not is_team_manager(p) and p.active}
+    rows = [
+        *practitioners_due(list(practitioners.values()), today).values(),
+        *cases_due(_open_episodes(list(practitioners), viewer), today).values(),
+    ]
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    return sorted((due for due in rows if due.next_due <= soon), key=lambda due: (due.next_due, due.label))
+
+
+def due_for_record(record: Supervision, today: date) -> tuple[Due, Due | None]:
+    """For a supervision record's page: its practitioner's clock now, and (case supervision) its family's
+    while the family has an open episode. The same clocks as every other page (due_from)."""
+    person = practitioners_due([record.practitioner], today)[record.practitioner_id]
+    if record.kind != "case" or record.family_id is None:
+        return person, None
+    episode = db.session.scalar(
+        select(Episode)
+        .where(Episode.family_id == record.family_id, Episode.ended_on.is_(None))
+        .order_by(Episode.started_on.desc(), Episode.id.desc())
+        .limit(1)
+    )
+    return person, cases_due([episode], today)[record.family_id] if episode else None
+
+
+@dataclass(frozen=True)
+class ActionChange:
+    """One line of a supervision action's history, in the shape templates/next_steps/_history.html reads."""
+
+    at: datetime
+    actor: User
+    what_happened: str
+    from_due_on: date | None
+    to_due_on: date | None
+    reason: str
+
+
+def actions_history(steps: list[NextStep]) -> list[ActionChange]:
+    """What has happened to a supervision's actions since (each new date, from when to when and why, and each
+    closing), oldest first, each line naming its action: so the manager reading the record sees a reschedule."""
+    changes = [(change, step) for step in steps for change in next_steps.history(step)]
+    changes.sort(key=lambda pair: (pair[0].at, pair[0].id))
+    return [
+        ActionChange(
+            at=change.at,
+            actor=change.actor,
+            what_happened=f"\u201c{step.what}\u201d {change.what_happened}",
+            from_due_on=change.from_due_on,
+            to_due_on=change.to_due_on,
+            reason=change.reason,
+        )
+        for change, step in changes
+    ]
 
 
 def team_and_families(manager: User) -> tuple[list[User], list[Episode]]:

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import FieldList, Form, FormField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
 from earlyhelp.forms import (
@@ -45,6 +45,8 @@ def _chosen(field) -> bool:
 
 
 class RecordSupervisionForm(FlaskForm):
+    # One key per form shown: saving the same form again (back in the browser, a double click) makes no second record.
+    submission_key = HiddenField()
     kind = RadioField("Kind of supervision", choices=options(KINDS), widget=GovRadioInput(), validate_choice=False)
     practitioner = SelectField("Practitioner", widget=GovSelect(), validate_choice=False)
     family = SelectField("Family", description="For case supervision", widget=GovSelect(), validate_choice=False)

@@ -1,5 +1,7 @@
 """Supervision: the manager's view of who is due, recording a supervision, and reading one back."""
 
+import uuid
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -46,6 +48,7 @@ def new():
         form.family.data = request.args.get("family", "")
         form.held_on.data = clock.today()
         form.next_supervision_on.data = supervision.default_next_date(clock.today())
+        form.submission_key.data = uuid.uuid4().hex
     if form.validate_on_submit():
         try:
             record = supervision.record_supervision(
@@ -60,10 +63,14 @@ def new():
                 next_supervision_on=form.next_supervision_on.data,
                 today=clock.today(),
                 late_reason=form.late_recording_reason.data or "",
+                submission_key=form.submission_key.data or uuid.uuid4().hex,
             )
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
+            if record.already_saved:
+                flash("This supervision was already saved", "error")
+                return redirect(url_for("supervision.show", supervision_id=record.id))
             flash(
                 f"Supervision with {record.practitioner.name} recorded. "
                 f"Next supervision {clock.long_day(record.next_supervision_on)}."
@@ -77,6 +84,16 @@ def new():
 @record(Supervision, "supervision_id", supervision_record)
 def show(supervision_id: int):
     record = get_or_404(Supervision, supervision_id)
+    today = clock.today()
     steps = db.session.scalars(next_steps.for_source("supervision", record.id)).all()
+    person_due, case_due = supervision.due_for_record(record, today)
     record_read("view", "supervision", record.id, family_id=record.family_id)
-    return render_template("supervision/show.html", supervision=record, steps=steps, today=clock.today())
+    return render_template(
+        "supervision/show.html",
+        supervision=record,
+        steps=steps,
+        history=supervision.actions_history(steps),
+        person_due=person_due,
+        case_due=case_due,
+        today=today,
+    )

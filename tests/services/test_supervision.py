@@ -1,11 +1,12 @@
 """Supervision records against the real database: clear actions or nothing saved, and who is due when.
 All names are fictional."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from earlyhelp import clock
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, NextStep, Supervision, SupervisionDecision, TimelineEntry
@@ -149,7 +150,8 @@ def test_the_next_supervision_is_four_weeks_on_by_default_and_the_interval_is_a_
 def test_the_team_list_shows_each_practitioner_overdue_never_due_soon_or_up_to_date(app):
     morgan = manager()
     overdue = practitioner("Ash Overdue-Example")
-    practitioner("Bo Never-Example")
+    # Never supervised: due the usual interval after their account was opened.
+    practitioner("Bo Never-Example", created_at=clock.at_london(date(2026, 1, 1), time(9)))
     soon = practitioner("Cal Soon-Example")
     fine = practitioner("Dee Fine-Example")
     practitioner("Eli Former-Example", active=False)
@@ -161,8 +163,8 @@ def test_the_team_list_shows_each_practitioner_overdue_never_due_soon_or_up_to_d
 
     people, _ = due_for_team(morgan, TODAY)
     assert [(person.name, due.state, due.last_held, due.next_due) for person, due in people] == [
+        ("Bo Never-Example", "overdue", None, date(2026, 1, 29)),
         ("Ash Overdue-Example", "overdue", date(2026, 1, 28), date(2026, 2, 25)),
-        ("Bo Never-Example", "never", None, None),
         ("Cal Soon-Example", "due_soon", date(2026, 2, 11), date(2026, 3, 11)),
         ("Dee Fine-Example", "ok", date(2026, 3, 2), date(2026, 3, 30)),
     ]
@@ -174,7 +176,7 @@ def test_the_team_list_shows_each_family_a_practitioner_leads_with_its_case_supe
     overdue, never, fine, ended = (make_household(children=1) for _ in range(4))
     elsewhere = make_household(children=1)
     make_episode(overdue, lead=robin)
-    make_episode(never, lead=kit)
+    make_episode(never, lead=kit, started_on=date(2026, 2, 16))
     make_episode(fine, lead=robin)
     make_episode(ended, lead=robin, ended_on=date(2026, 2, 1))
     make_episode(elsewhere, service_code="social_care", lead=practitioner("Jo Brackenfold", "Social care team"))
@@ -186,7 +188,8 @@ def test_the_team_list_shows_each_family_a_practitioner_leads_with_its_case_supe
     _, families = due_for_team(morgan, TODAY)
     assert [(family.id, lead.name, due.state, due.next_due) for family, lead, due in families] == [
         (overdue.id, "Robin Quillfeather", "overdue", date(2026, 2, 2)),
-        (never.id, "Kit Marrowby", "never", None),
+        # No case supervision yet: due the usual interval after the episode began.
+        (never.id, "Kit Marrowby", "ok", date(2026, 3, 16)),
         (fine.id, "Robin Quillfeather", "ok", date(2026, 3, 30)),
     ]
 
@@ -199,9 +202,15 @@ def test_my_supervisions_due_are_those_whose_next_date_comes_within_a_week(app):
     # Ash's older supervision has been followed by a newer one: it is no longer due.
     supervise(morgan, ash, held_on=date(2026, 1, 5), next_on=date(2026, 2, 2))
 
-    assert [s.id for s in due_for([morgan], TODAY, viewer=morgan)] == [overdue.id, soon.id]
-    assert [s.id for s in due_for([robin], TODAY, viewer=robin)] == [overdue.id]
-    assert due_for([ash], TODAY, viewer=ash) == []
+    def due(person):
+        return [(d.label, d.last, d.next_due) for d in due_for([person], TODAY, viewer=person)]
+
+    assert due(morgan) == [
+        ("Robin Quillfeather", overdue, date(2026, 2, 4)),
+        ("Kit Marrowby", soon, date(2026, 3, 11)),
+    ], "a manager's are the team's"
+    assert due(robin) == [("Robin Quillfeather", overdue, date(2026, 2, 4))]
+    assert due(ash) == []
 
 
 def test_an_overdue_case_supervision_is_still_due_after_a_later_one_about_another_family(app):
@@ -214,4 +223,6 @@ def test_an_overdue_case_supervision_is_still_due_after_a_later_one_about_anothe
 
     _, families = due_for_team(morgan, TODAY)
     assert [due.state for family, _, due in families if family.id == first.id] == ["overdue"]
-    assert overdue.id in [s.id for s in due_for([robin], TODAY, viewer=robin)]
+    assert [(d.family.id, d.last, d.next_due) for d in due_for([robin], TODAY, viewer=robin) if d.family] == [
+        (first.id, overdue, date(2026, 2, 4))
+    ]

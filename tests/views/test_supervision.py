@@ -375,12 +375,13 @@ def test_a_saved_record_shows_its_decisions_and_next_steps_which_reach_the_pract
 def test_the_supervision_page_shows_the_team_and_its_families_overdue_first(client):
     morgan = manager()
     ash = practitioner("Ash Overdue-Example")
-    practitioner("Bo Never-Example")
+    bo = practitioner("Bo Never-Example", created_at=clock.now() - timedelta(weeks=5))
     cal = practitioner("Cal Fine-Example")
     practitioner("Eli Former-Example", active=False)
     practitioner("Fen Elsewhere-Example", team_name="Social care team")
     led_by_ash, led_by_cal = make_household(children=1), make_household(children=1)
-    make_episode(led_by_ash, lead=ash)
+    began = today() - timedelta(weeks=10)
+    make_episode(led_by_ash, lead=ash, started_on=began)
     make_episode(led_by_cal, lead=cal)
     long_ago, recently = today() - timedelta(weeks=6), today() - timedelta(days=3)
     supervise(morgan, ash, held_on=long_ago, next_on=long_ago + timedelta(weeks=4))
@@ -391,18 +392,25 @@ def test_the_supervision_page_shows_the_team_and_its_families_overdue_first(clie
     people = [
         [" ".join(c.get_text(" ").split()) for c in row.select("td")] for row in page.select("#people-due tbody tr")
     ]
+    bo_started = clock.local_date(bo.created_at)
     assert people == [
         [
             "Ash Overdue-Example : record a supervision",
             short_date(long_ago),
-            short_date(long_ago + timedelta(weeks=4)),
+            f"{short_date(long_ago + timedelta(weeks=4))} Due 4 weeks after the last supervision on {long_date(long_ago)}",
             "Overdue",
         ],
-        ["Bo Never-Example : record a supervision", "None", "Now", "None recorded"],
+        [
+            "Bo Never-Example : record a supervision",
+            "None",
+            f"{short_date(bo_started + timedelta(weeks=4))} No supervision recorded yet: "
+            f"due 4 weeks after their account was opened on {long_date(bo_started)}",
+            "Overdue",
+        ],
         [
             "Cal Fine-Example : record a supervision",
             short_date(recently),
-            short_date(recently + timedelta(weeks=4)),
+            f"{short_date(recently + timedelta(weeks=4))} Due 4 weeks after the last supervision on {long_date(recently)}",
             "Up to date",
         ],
     ]
@@ -413,13 +421,15 @@ def test_the_supervision_page_shows_the_team_and_its_families_overdue_first(clie
         [
             f"{led_by_ash.reference} {led_by_ash.name} : record case supervision",
             "Ash Overdue-Example",
-            "Now",
-            "None recorded",
+            f"{short_date(began + timedelta(weeks=4))} No case supervision recorded yet: "
+            f"due 4 weeks after the episode began on {long_date(began)}",
+            "Overdue",
         ],
         [
             f"{led_by_cal.reference} {led_by_cal.name} : record case supervision",
             "Cal Fine-Example",
-            short_date(recently + timedelta(weeks=4)),
+            f"{short_date(recently + timedelta(weeks=4))} Due 4 weeks after the last case supervision on "
+            f"{long_date(recently)}",
             "Up to date",
         ],
     ]
