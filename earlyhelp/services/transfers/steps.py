@@ -10,11 +10,13 @@ the step's history (NextStepChange, in words) and audited.
 
 from datetime import date
 
+from sqlalchemy import select
+
 from earlyhelp import clock, policy
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import TransferAction, TransferState
 from earlyhelp.extensions import db
-from earlyhelp.models import NextStep, NextStepStatus, OwnerKind, Transfer, User
+from earlyhelp.models import HandoverPlan, NextStep, NextStepStatus, OwnerKind, Transfer, User
 from earlyhelp.services import next_steps
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.notifications import link_to, notify
@@ -35,23 +37,34 @@ def _proposed(transfer: Transfer) -> list[NextStep]:
     ).all()
 
 
-def _left_with_the_lead(previous: Transfer) -> list[NextStep]:
-    """The steps a declined or withdrawn request gave back to the sending lead that are still open."""
-    return db.session.scalars(
-        next_steps.for_source("handover_plan", previous.handover_plan.id).where(
-            NextStep.status == NextStepStatus.OPEN, NextStep.proposed_owner_kind != ""
+def _left_with_the_lead(transfer: Transfer) -> list[NextStep]:
+    """The steps earlier requests from the same episode gave back to the sending lead (declined or withdrawn)
+    that are still open: what a follow-up request takes over."""
+    earlier = (
+        select(HandoverPlan.id)
+        .join(Transfer, Transfer.id == HandoverPlan.transfer_id)
+        .where(
+            Transfer.from_episode_id == transfer.from_episode_id,
+            Transfer.id != transfer.id,
+            Transfer.state.in_([TransferState.DECLINED, TransferState.WITHDRAWN]),
         )
+    )
+    return db.session.scalars(
+        select(NextStep)
+        .where(
+            NextStep.source_type == "handover_plan",
+            NextStep.source_id.in_(earlier),
+            NextStep.status == NextStepStatus.OPEN,
+            NextStep.proposed_owner_kind != "",
+        )
+        .order_by(NextStep.due_on, NextStep.id)
     ).all()
 
 
 def propose(transfer: Transfer, outstanding: list[NextStepInput], *, actor: User, today: date) -> None:
     """The actions written into a new request, proposed. A task typed again in the same words as one the
     previous request left open is not added twice: that one is carried across instead (carry_across)."""
-    carried = (
-        {_same_words(step.what) for step in _left_with_the_lead(transfer.previous_transfer)}
-        if transfer.previous_transfer is not None
-        else set()
-    )
+    carried = {_same_words(step.what) for step in _left_with_the_lead(transfer)}
     for step in outstanding:
         if _same_words(step.what) in carried:
             continue
@@ -84,13 +97,11 @@ def add_to_request(transfer: Transfer, step: NextStepInput, *, actor: User, toda
 
 
 def carry_across(transfer: Transfer, *, actor: User) -> None:
-    """A follow-up request (transfer.previous_transfer) takes over the actions its declined request left: the
-    same rows, proposed again for the people they were proposed for. A person who may no longer own a step in
-    this family (they have left, or the new request goes elsewhere) leaves it proposed for the sending lead."""
-    previous = transfer.previous_transfer
-    if previous is None:
-        return
-    for step in _left_with_the_lead(previous):
+    """A follow-up request takes over the actions its declined request (transfer.previous_transfer) left, or a
+    withdrawn one from the same episode: the same rows, proposed again for the people they were proposed for.
+    A person who may no longer own a step in this family (they have left, or the new request goes elsewhere)
+    leaves it proposed for the sending lead."""
+    for step in _left_with_the_lead(transfer):
         owner_kind = step.proposed_owner_kind
         owner = step.proposed_owner_user if owner_kind == OwnerKind.USER else None
         if owner_kind != OwnerKind.USER or (owner is not None and policy.may_own_next_step(owner, step.family_id)):
