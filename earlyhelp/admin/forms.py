@@ -1,3 +1,5 @@
+import re
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -10,6 +12,29 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 
 from earlyhelp.auth.forms import MIN_PASSWORD_LENGTH
 from earlyhelp.forms import max_length, options, required
+
+# A UK phone number as people write it: digits, spaces, brackets, hyphens, a leading +.
+PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()-]+$")
+PHONE_HINT = "Enter a phone number, like 01632 960 001 or +44 1632 960 001"
+
+
+def check_phone(form, field):
+    value = (field.data or "").strip()
+    if not value:
+        return
+    digits = sum(character.isdigit() for character in value)
+    if not PHONE_CHARACTERS.match(value) or not 10 <= digits <= 13:
+        raise validators.ValidationError(PHONE_HINT)
+
+
+def phone_field(label: str, description: str) -> StringField:
+    return StringField(
+        label,
+        description=description,
+        widget=GovTextInput(),
+        validators=[max_length(40, label), check_phone],
+    )
+
 
 NO_TEAM = ""  # the blank choice: administrators may have no team
 
@@ -78,9 +103,29 @@ class CreateUserForm(UserRoleTeamMixin, FlaskForm):
 class UpdateUserForm(UserRoleTeamMixin, FlaskForm):
     role = role_field()
     team = team_field()
+    phone = phone_field(
+        "Work phone number (optional)",
+        "Printed on letters to the families they work with. Without one, letters give the council's switchboard.",
+    )
     active = BooleanField(
         "Account is active",
         description="Untick to disable the account and end its sessions.",
         widget=GovCheckboxInput(),
     )
     submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class TeamContactForm(FlaskForm):
+    """One team's contact details, on the teams page (each team's form has the team's id as its prefix)."""
+
+    phone = phone_field("Phone number", "Printed on letters to families. Without one, letters give the switchboard.")
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            validators.Optional(),
+            max_length(254, "Email address"),
+            validators.Email(message="Enter an email address in the correct format, like team@example.org"),
+        ],
+    )
+    submit = SubmitField("Save contact details", widget=GovSubmitInput())

@@ -1,14 +1,14 @@
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from earlyhelp.access import record, roles
 from earlyhelp.admin import bp
-from earlyhelp.admin.forms import NO_TEAM, CreateUserForm, UpdateUserForm
+from earlyhelp.admin.forms import NO_TEAM, CreateUserForm, TeamContactForm, UpdateUserForm
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Role, Team, User
 from earlyhelp.policy import RoleCode, account_record
-from earlyhelp.services import accounts
+from earlyhelp.services import accounts, contact_details
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import get_or_404, show_refusal
 
@@ -61,12 +61,21 @@ def new_user():
 def edit_user(user_id: int):
     user = get_or_404(User, user_id)
     form = _with_choices(
-        UpdateUserForm(data={"role": str(user.role_id), "team": str(user.team_id or NO_TEAM), "active": user.active})
+        UpdateUserForm(
+            data={
+                "role": str(user.role_id),
+                "team": str(user.team_id or NO_TEAM),
+                "active": user.active,
+                "phone": user.phone,
+            }
+        )
     )
     if form.validate_on_submit():
         role, team = _role_and_team(form)
         try:
-            accounts.update_user(user, role=role, team=team, active=form.active.data, actor=current_user)
+            contact_details.update_user(
+                user, role=role, team=team, active=form.active.data, phone=form.phone.data or "", actor=current_user
+            )
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
@@ -75,3 +84,45 @@ def edit_user(user_id: int):
     else:
         record_read("view", "user", user.id)
     return render_template("admin/edit_user.html", form=form, user=user, is_self=user.id == current_user.id)
+
+
+# Teams' contact details, printed on letters to families
+
+
+def _team_forms(posted: Team | None = None, form: TeamContactForm | None = None) -> list[tuple[Team, TeamContactForm]]:
+    """Every team with its own form; the one posted keeps what was typed and what was wrong."""
+    return [
+        (
+            team,
+            form
+            if posted is not None and team.id == posted.id
+            else TeamContactForm(
+                formdata=None, prefix=f"team-{team.id}", data={"phone": team.phone, "email": team.email}
+            ),
+        )
+        for team in accounts.teams()
+    ]
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+@roles(RoleCode.ADMINISTRATOR)
+def teams():
+    if request.method == "GET":
+        record_read("list", "team")
+        return render_template("admin/teams.html", teams=_team_forms(), form=None)
+    team = db.session.get(Team, request.form.get("team_id", type=int) or 0)
+    if team is None:
+        flash("That team no longer exists. Choose a team from the list.", "error")
+        return redirect(url_for("admin.teams"))
+    form = TeamContactForm(prefix=f"team-{team.id}")
+    if form.validate_on_submit():
+        try:
+            contact_details.update_team_contact(
+                team, phone=form.phone.data or "", email=form.email.data or "", actor=current_user
+            )
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            flash(f"Contact details of {team.name} saved.")
+            return redirect(url_for("admin.teams", _anchor=f"team-{team.id}"))
+    return render_template("admin/teams.html", teams=_team_forms(team, form), form=form)

@@ -1,5 +1,7 @@
 """The handover plan, and what is printed from a request: the handover summary and the family's letter."""
 
+import uuid
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -8,15 +10,16 @@ from earlyhelp import clock
 from earlyhelp.access import case_worker, record
 from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.models import Transfer
+from earlyhelp.models.letters import LETTER_KINDS
 from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.policy import Access, handover_record
 from earlyhelp.services import transfers
-from earlyhelp.services.audit import record_read
+from earlyhelp.services.audit import Outcome, record_read
 from earlyhelp.transfers import bp
 from earlyhelp.transfers.decisions import show_request
-from earlyhelp.transfers.handover_forms import HandoverPlanForm
-from earlyhelp.web import get_or_404, print_letter, show_refusal
+from earlyhelp.transfers.handover_forms import HandoverPlanForm, IssueLetterForm
+from earlyhelp.web import get_or_404, show_refusal
 
 # The handover plan
 
@@ -98,23 +101,89 @@ def handover_summary(transfer_id: int):
     return pdf_response(pdf, filename)
 
 
-@bp.get("/transfers/<int:transfer_id>/family-letter.pdf")
+# The letter to the family: previewed, issued, kept
+
+
+@bp.app_template_global("issued_letters")
+def issued_letters(transfer: Transfer) -> list:
+    """For the request page: every letter issued to the family about this request, newest first."""
+    return transfers.letters.issued_letters(transfer)
+
+
+@bp.app_template_global("meeting_before_request")
+def meeting_before_request(plan) -> bool:
+    """For the request page: a handover meeting dated before its request was sent, which never counts as done."""
+    return transfers.handover.meeting_before_request(plan)
+
+
+def _letter_refused(transfer: Transfer, refusal: Refused):
+    form = FlaskForm(formdata=None)
+    show_refusal(form, refusal)
+    return show_request(transfer, posted=form)
+
+
+def _preview_page(transfer: Transfer, preview, form: IssueLetterForm):
+    return render_template(
+        "transfers/letter_preview.html",
+        form=form,
+        transfer=transfer,
+        preview=preview,
+        letter=preview.content,
+        kinds=LETTER_KINDS,
+    )
+
+
+@bp.get("/transfers/<int:transfer_id>/letter")
+@case_worker
+@record(Transfer, "transfer_id", handover_record, reading=Access.CHANGE)
+def family_letter(transfer_id: int):
+    """The preview: exactly what issuing the letter now would print, with a button to issue it."""
+    transfer = get_or_404(Transfer, transfer_id)
+    try:
+        preview = transfers.family_letter(transfer)
+    except Refused as refusal:
+        record_read("print", "transfer", transfer.id, family_id=transfer.family_id, outcome=Outcome.REFUSED)
+        return _letter_refused(transfer, refusal)
+    record_read("view", "transfer", transfer.id, family_id=transfer.family_id)
+    form = IssueLetterForm(formdata=None, data={"submission_key": uuid.uuid4().hex})
+    return _preview_page(transfer, preview, form)
+
+
+@bp.post("/transfers/<int:transfer_id>/letter")
+@case_worker
+@record(Transfer, "transfer_id", handover_record)
+def issue_letter(transfer_id: int):
+    transfer = get_or_404(Transfer, transfer_id)
+    form = IssueLetterForm()
+    if form.validate_on_submit():
+        try:
+            letter = transfers.letters.issue_letter(
+                transfer, submission_key=form.submission_key.data or "", actor=current_user
+            )
+        except Refused as refusal:
+            try:
+                preview = transfers.family_letter(transfer)
+            except Refused:
+                return _letter_refused(transfer, refusal)
+            show_refusal(form, refusal)
+            form.submission_key.data = uuid.uuid4().hex  # issuing again, having read why, is a new letter
+            return _preview_page(transfer, preview, form)
+        flash(f"Letter version {letter.version} issued. Print it and send or give it to the family.")
+        return redirect(url_for("transfers.show", transfer_id=transfer.id, _anchor="letters"))
+    return _letter_refused(transfer, Refused("The letter could not be issued. Open the preview and issue it again"))
+
+
+@bp.get("/transfers/<int:transfer_id>/letter/<kind>.pdf")
 @case_worker
 @record(Transfer, "transfer_id")
-def family_letter(transfer_id: int):
+def letter_download(transfer_id: int, kind: str):
+    """An issued copy, exactly as it was issued: the stored bytes, never a new render."""
     transfer = get_or_404(Transfer, transfer_id)
-
-    def refused(refusal):
-        form = FlaskForm(formdata=None)
-        show_refusal(form, refusal)
-        return show_request(transfer, posted=form)
-
-    return print_letter(
-        lambda: transfers.family_letter(transfer),
-        "pdf/what_happens_next.html",
-        record_type="transfer",
-        record_id=transfer.id,
-        family_id=transfer.family_id,
-        filename=f"what-happens-next-{transfer.family.reference}.pdf",
-        refused=refused,
-    )
+    version = request.args.get("version", type=int)
+    document = kind in LETTER_KINDS and version and transfers.letters.letter_document(transfer, version, kind)
+    if not document:
+        flash("There is no issued letter of that version. Choose one from the list of letters.", "error")
+        return redirect(url_for("transfers.show", transfer_id=transfer.id, _anchor="letters"))
+    family_id, reference = transfer.family_id, transfer.family.reference
+    record_read("print", "issued_letter", document.letter_id, family_id=family_id)
+    return pdf_response(document.pdf, f"what-happens-next-{reference}-v{version}-{kind}.pdf")

@@ -9,6 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     StringField,
@@ -43,6 +44,12 @@ class HandoverPlanForm(FlaskForm):
     family_told_what = text("What the family has been told", None, "What the family has been told")
     children_views = text("The children's views", None, "The children's views")
     contingency = text("If things get worse", None, "The contingency", "What will happen, and who will do it")
+    family_message = text(
+        "What we will tell the family",
+        None,
+        "What we will tell the family",
+        "This is printed in the letter to the family. Do not include anything they should not read",
+    )
     step_up_contact = text(
         "Who to contact to step back up",
         None,
@@ -77,6 +84,15 @@ TEXT_FIELDS = (
     "information_shared",
     "family_told_what",
     "children_views",
+    "family_message",
     "contingency",
     "step_up_contact",
 )
+
+
+class IssueLetterForm(FlaskForm):
+    """Issuing the letter shown in the preview. The one-time key makes a second post of the same form the same
+    letter."""
+
+    submission_key = HiddenField()
+    submit = SubmitField("Issue the letter", widget=GovSubmitInput())

@@ -12,6 +12,7 @@ from earlyhelp.domain.timescales import (
     Deadline,
 )
 from earlyhelp.domain.transfers import (
+    TransferAction,
     check_meeting,
     check_plan_open,
 )
@@ -20,6 +21,7 @@ from earlyhelp.models import (
     HandoverPlan,
     NextStep,
     Transfer,
+    TransferEvent,
     User,
 )
 from earlyhelp.services import next_steps, recording
@@ -31,10 +33,27 @@ from earlyhelp.services.transfers.common import locked
 from earlyhelp.services.use_case import use_case
 
 
+def request_sent_at(transfer: Transfer) -> datetime:
+    """When the request was sent to the receiving team (its approval), or, before that, when it was made:
+    nothing of its handover can happen before."""
+    sent = db.session.scalar(
+        select(TransferEvent.at)
+        .where(TransferEvent.transfer_id == transfer.id, TransferEvent.action == TransferAction.APPROVE)
+        .order_by(TransferEvent.at.desc())
+        .limit(1)
+    )
+    return sent or transfer.created_at
+
+
+def meeting_before_request(plan: HandoverPlan) -> bool:
+    """A meeting dated before its request (recorded before the rule): never counted as done."""
+    return plan.meeting_on is not None and plan.meeting_on < clock.local_date(request_sent_at(plan.transfer))
+
+
 def meeting_clock(plan: HandoverPlan, *, on: date | None = None) -> Clock | None:
     if plan.meeting_due_on is None:
         return None
-    held_on = plan.meeting_on if plan.meeting_held else None
+    held_on = plan.meeting_on if plan.meeting_held and not meeting_before_request(plan) else None
     return Clock.of(
         Deadline(plan.meeting_due_on, plan.meeting_due_explanation), today=on or clock.today(), done_on=held_on
     )
@@ -47,9 +66,21 @@ def plan_steps(transfer: Transfer, *, family_facing_only: bool = False) -> list[
     return db.session.scalars(query).all()
 
 
+TOLD = {"yes": "Yes", "no": "No", "not_yet": "Not yet"}
+AGREES = {"yes": "Yes", "no": "No", "partly": "Partly", "not_asked": "Not asked yet"}
+
+
 def handover_summary(transfer: Transfer) -> dict:
-    """What the receiving team's handover summary prints."""
-    return {"transfer": transfer, "plan": transfer.handover_plan, "steps": plan_steps(transfer), "today": clock.today()}
+    """What the receiving team's handover summary prints: the family's consent as it was recorded, and who
+    authorised going ahead without it, and why."""
+    return {
+        "transfer": transfer,
+        "plan": transfer.handover_plan,
+        "steps": plan_steps(transfer),
+        "today": clock.today(),
+        "told": TOLD.get(transfer.told_family, transfer.told_family),
+        "agrees": AGREES.get(transfer.family_agreement, transfer.family_agreement),
+    }
 
 
 # The handover plan
@@ -64,6 +95,7 @@ HANDOVER_FIELDS = (
     "information_shared",
     "family_told_what",
     "children_views",
+    "family_message",
     "contingency",
     "step_up_contact",
 )
@@ -93,7 +125,7 @@ def save_handover_plan(
     meeting_on = changes.get("meeting_on", plan.meeting_on)
     held = changes.get("meeting_held", plan.meeting_held)
     check_meeting(meeting_held=held, meeting_on=meeting_on, today=clock.local_date(now))
-    check_in_order("handover_meeting", transfer.created_at, meeting_on)
+    check_in_order("handover_meeting", request_sent_at(transfer), meeting_on)
     newly_held = held and not plan.meeting_held
     if newly_held:
         late = recording.late_reason(meeting_on, changes.get("late_recording_reason"), what="this meeting")
