@@ -6,7 +6,11 @@ Access to a family comes from a working relationship with it, never from a role 
   reading), or a step-up or step-down goes to or from their team, or they own an open next step for it,
   or they are its lead;
 - front door staff see the families with a referral waiting for a decision (or for a manager's sign-off of
-  one), and what they decided or recorded (for reading, within the same period);
+  one), and what they decided or recorded (for reading, within the same period); and, when step-ups are
+  decided at the front door's daily meeting, the families of those sent to it (changing them while one waits
+  for the decision, reading them for the same period after);
+- the manager of another team a request's approval was passed to sees that family while it is theirs to
+  approve (and reads it for the same period after);
 - a team manager sees what the people in their team see; a head of service sees every family that is
   not restricted, for reading; an administrator sees no case record at all;
 - anyone else may read a family for BREAK_GLASS_HOURS after breaking the glass (a stated reason,
@@ -27,7 +31,7 @@ from sqlalchemy import Select, exists, false, or_, select, union
 
 from earlyhelp import clock
 from earlyhelp.domain.roles import RoleCode
-from earlyhelp.domain.transfers import CLOSED_STATES, TransferState
+from earlyhelp.domain.transfers import CLOSED_STATES, FRONT_DOOR, TransferState
 from earlyhelp.extensions import db
 
 # Everyone whose work is with families. Administrators run the system and see no case record.
@@ -137,6 +141,14 @@ def _relationship_rules(user, access: Access, family_id: int | None) -> list[Sel
             or_(Transfer.proposed_lead_id.in_(people), Transfer.receiving_lead_id.in_(people)), open_transfer
         ),
     ]
+    # The manager a request's approval was passed to: theirs while it waits for approval.
+    waiting_approval = Transfer.state == TransferState.AWAITING_APPROVAL
+    rules.append(
+        select(Transfer.family_id).where(
+            Transfer.approver_id == user.id,
+            or_(waiting_approval, Transfer.state_changed_at >= since) if reading else waiting_approval,
+        )
+    )
     if user.team_id is not None:
         rules += [
             select(Episode.family_id).where(Episode.team_id == user.team_id, recent_episode),
@@ -149,6 +161,16 @@ def _relationship_rules(user, access: Access, family_id: int | None) -> list[Sel
     if at_front_door(user):
         # Waiting for a decision, or for a manager's sign-off of one: still the front door's.
         rules.append(select(Referral.family_id).where(Referral.status.in_(OPEN_STATUSES)))
+        # A step-up sent to the front door's daily meeting: theirs to decide while it waits, to read after.
+        waiting_decision = Transfer.state == TransferState.SENT
+        rules.append(
+            select(Transfer.family_id).where(
+                Transfer.decided_by == FRONT_DOOR,
+                or_(waiting_decision, Transfer.state.not_in(NOT_YET_SENT) & (Transfer.state_changed_at >= since))
+                if reading
+                else waiting_decision,
+            )
+        )
         if reading:
             # Their own work of the period: received, written down, decided or put aside in it (a referral that
             # arrived long ago and was written down or decided today is read by whoever did so).
@@ -306,8 +328,20 @@ def may_edit_request(user, transfer) -> bool:
     return user.id == transfer.requested_by_id or (is_team_manager(user) and user.team_id == transfer.sending_team_id)
 
 
+def _approves(user, transfer) -> bool:
+    """A manager of the sending team, or the manager of another team the approval was passed to."""
+    passed_to_them = transfer.approver_id is not None and user.id == transfer.approver_id
+    return is_team_manager(user) and (user.team_id == transfer.sending_team_id or passed_to_them)
+
+
 def may_authorise_override(user, transfer) -> bool:
-    """A manager of the sending team (the domain rule in domain/transfers.py says the same of the state)."""
+    """A manager of the sending team, or the manager the approval was passed to (the domain rule in
+    domain/transfers.py says the same of the state)."""
+    return _approves(user, transfer) and may_change_family(user, transfer.family_id)
+
+
+def may_pass_approval(user, transfer) -> bool:
+    """A manager of the sending team (the domain adds: only with no other manager there who could approve)."""
     return (
         is_team_manager(user)
         and user.team_id == transfer.sending_team_id
@@ -494,6 +528,12 @@ def override_record(user, transfer, access: Access) -> bool:
     if access == Access.VIEW:
         return may_view_family(user, transfer.family_id)
     return may_authorise_override(user, transfer)
+
+
+def pass_approval_record(user, transfer, access: Access) -> bool:
+    if access == Access.VIEW:
+        return may_view_family(user, transfer.family_id)
+    return may_pass_approval(user, transfer)
 
 
 def next_step_record(user, step, access: Access) -> bool:

@@ -108,7 +108,9 @@ def test_submit_approve_return_and_decline_each_tell_the_people_who_must_act_or_
     sol = make_user("social_worker", team_name="Social care team", name="Sol Socialworker")
     jo = manager("Jo Brackenfold", "Social care team")
     fran = make_user("front_door", team_name="Front door", name="Fran Frontdoor")
-    gone = make_user("social_worker", team_name="Social care team", name="Former Pennyworth", active=False)
+    gone = manager("Former Pennyworth", "Social care team")
+    gone.active = False
+    db.session.commit()
     family = make_household(children=1)
     transfer = make_transfer(make_episode(family, lead=robin), actor=robin)
     ref = family.reference
@@ -129,15 +131,24 @@ def test_submit_approve_return_and_decline_each_tell_the_people_who_must_act_or_
     assert messages_to(morgan) == [waiting, waiting], "a second submission is a second event"
 
     act(TransferAction.APPROVE, max_)
+    assert messages_to(robin)[-1] == f"Your step-up request for {ref} was approved and sent by Max Otherboss"
     decide = f"Step-up request for {ref} is waiting for your team's decision"
-    assert (messages_to(sol), messages_to(jo)) == ([decide], [decide])
-    assert messages_to(fran) == messages_to(gone) == messages_to(kit) == []
+    assert messages_to(jo) == [decide], "the receiving team's managers decide"
+    assert messages_to(sol) == messages_to(fran) == messages_to(gone) == messages_to(kit) == []
 
     act(TransferAction.DECLINE, jo, "Below the threshold for an assessment")
-    assert messages_to(robin)[-1] == f"Your step-up request for {ref} was declined by Jo Brackenfold"
+    assert messages_to(robin)[-1] == (
+        f"Your step-up request for {ref} was declined by Jo Brackenfold: Below the threshold for an assessment"
+    )
     assert messages_to(jo) == [decide], "the person acting is never told about their own action"
     assert {n.link for n in notices()} == {url(app, "transfers.show", transfer_id=transfer.id)}
-    assert {n.kind for n in notices()} == {"transfer_submit", "transfer_return", "transfer_approve", "transfer_decline"}
+    assert {n.kind for n in notices()} == {
+        "transfer_submit",
+        "transfer_return",
+        "transfer_approved",
+        "transfer_approve",
+        "transfer_decline",
+    }
 
 
 # In the header, and marking as read

@@ -6,6 +6,12 @@
     draft, awaiting_approval, sent --withdraw--> withdrawn
 
 No gap: until a request is accepted with a named receiving lead, the sending lead stays responsible.
+
+Who decides (config STEP_UP_DECIDED_BY, recorded on the request as `decided_by` when it is approved): by default a
+team manager of the receiving team accepts or declines; a step-up routed to the front door is decided there, at
+the daily meeting, by a front door team manager. Either way the lead named is a practitioner or social worker of
+the receiving team. A sending team with no other manager can pass the approval to a named manager of another team
+(the approver), who may then approve, return or authorise the override.
 """
 
 from dataclasses import dataclass
@@ -13,6 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from earlyhelp import clock
+from earlyhelp.domain.consent import check_ready_to_send
 from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.roles import RoleCode
@@ -76,6 +83,13 @@ REASON_NEEDED = {
 # What `allowed` supplies in place of a reason: only who may act, and when, is being asked.
 _ANY_REASON = "Any reason: only whether the action is offered is being asked"
 
+# Who decides for the receiving side (Transfer.decided_by; config STEP_UP_DECIDED_BY for step-ups).
+RECEIVING_TEAM = "receiving_team"
+FRONT_DOOR = "front_door"
+DECIDERS = frozenset({RECEIVING_TEAM, FRONT_DOOR})
+# Who can be named to lead for the receiving team: its case holders, never a manager.
+LEAD_ROLES = frozenset({RoleCode.PRACTITIONER, RoleCode.SOCIAL_WORKER})
+
 # A request whose handover plan can no longer change, and one the family can be written to about.
 CLOSED_STATES = frozenset({TransferState.WITHDRAWN, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE})
 DECIDED_STATES = frozenset({TransferState.ACCEPTED, TransferState.DECLINED, TransferState.HANDOVER_COMPLETE})
@@ -86,6 +100,8 @@ class Actor:
     id: int
     role: str
     team_id: int | None
+    at_front_door: bool = False
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,19 @@ class TransferFacts:
     needs_override_authorisation: bool = False
     override_authorised_by: str = ""
     override_authorised_at: datetime | None = None
+    # Who decides for the receiving side, and the receiving team's name for the messages that say so.
+    decided_by: str = RECEIVING_TEAM
+    receiving_team_name: str = ""
+    # The manager of another team the approval was passed to, if it was.
+    approver_id: int | None = None
+    # What sending it for approval and completing the handover need to know.
+    is_step_up: bool = True
+    family_agreement: str = "not_asked"
+    # A step-down's suitability checklist, as (name, answer) pairs (None: not given), and how many outcomes it has.
+    checklist: tuple[tuple[str, bool | None], ...] | None = None
+    outcomes: int | None = None
+    receiving_lead_named: bool = False
+    meeting_held: bool = False
 
     @property
     def override_authorised(self) -> bool:
@@ -111,6 +140,8 @@ class Evidence:
 
     reason: str = ""
     receiving_lead_named: bool = False
+    # Accepting: whether the person named may lead for the receiving team (see `may_lead`).
+    lead_eligible: bool = True
     meeting_held: bool = False
 
 
@@ -125,6 +156,38 @@ def _is_sending_manager(facts: TransferFacts, actor: Actor) -> bool:
     return actor.role == RoleCode.TEAM_MANAGER and actor.team_id == facts.sending_team_id
 
 
+def _approves(facts: TransferFacts, actor: Actor) -> bool:
+    """A team manager of the sending team, or the manager of another team the approval was passed to."""
+    return _is_sending_manager(facts, actor) or (
+        actor.role == RoleCode.TEAM_MANAGER and facts.approver_id is not None and actor.id == facts.approver_id
+    )
+
+
+def _team_name(facts: TransferFacts) -> str:
+    return facts.receiving_team_name or "the receiving team"
+
+
+def _check_decider(facts: TransferFacts, actor: Actor) -> None:
+    """Who accepts or declines: a team manager of the receiving team, or of the front door when it decides."""
+    if facts.decided_by == FRONT_DOOR:
+        if not (actor.role == RoleCode.TEAM_MANAGER and actor.at_front_door):
+            raise Refused(
+                "This request is decided at the front door's daily meeting: only a front door team manager can "
+                "accept or decline it"
+            )
+        return
+    if actor.team_id != facts.receiving_team_id:
+        raise Refused("Only the receiving team can accept or decline this request")
+    if actor.role != RoleCode.TEAM_MANAGER:
+        raise Refused(f"Only a team manager of {_team_name(facts)} can accept or decline this request")
+
+
+def may_lead(lead: Actor, facts: TransferFacts) -> bool:
+    """Whether this person can be named to lead for the receiving team: an active practitioner or social worker
+    of that team (not a manager, not another team)."""
+    return lead.active and lead.role in LEAD_ROLES and lead.team_id == facts.receiving_team_id
+
+
 def next_state(
     facts: TransferFacts, action: TransferAction, actor: Actor, evidence: Evidence = Evidence()
 ) -> TransferState:
@@ -136,8 +199,14 @@ def next_state(
         case TransferAction.SUBMIT:
             if actor.id != facts.requested_by_id and not _is_sending_manager(facts, actor):
                 raise Refused("Only the person who wrote the request, or their manager, can send it")
+            check_ready_to_send(
+                is_step_up=facts.is_step_up,
+                family_agreement=facts.family_agreement,
+                checklist=dict(facts.checklist) if facts.checklist is not None else None,
+                outcomes=facts.outcomes,
+            )
         case TransferAction.APPROVE | TransferAction.RETURN:
-            if not _is_sending_manager(facts, actor):
+            if not _approves(facts, actor):
                 raise Refused("Only a team manager of the sending team can approve or return this request")
             if actor.id == facts.requested_by_id:
                 raise Refused("You cannot approve or return your own request. Ask another manager")
@@ -150,10 +219,11 @@ def next_state(
                     "The family has not agreed. Authorise going ahead without their agreement before approving"
                 )
         case TransferAction.ACCEPT | TransferAction.DECLINE:
-            if actor.team_id != facts.receiving_team_id:
-                raise Refused("Only the receiving team can accept or decline this request")
+            _check_decider(facts, actor)
             if action is TransferAction.ACCEPT and not evidence.receiving_lead_named:
                 raise Refused("Select the lead who will take the case", "lead")
+            if action is TransferAction.ACCEPT and not evidence.lead_eligible:
+                raise Refused(f"Select a practitioner or social worker of {_team_name(facts)}", "lead")
         case TransferAction.WITHDRAW:
             if actor.id != facts.requested_by_id and not _is_sending_manager(facts, actor):
                 raise Refused("Only the person who made the request, or their manager, can withdraw it")
@@ -176,16 +246,25 @@ def responsible(state: TransferState) -> str:
 
 def allowed(facts: TransferFacts, action: TransferAction, actor: Actor) -> bool:
     """Whether to offer `action` to this person now (the evidence is checked when they use it)."""
+    if action is TransferAction.COMPLETE_HANDOVER:
+        # What the request already holds: no "Mark handover complete" before the meeting is recorded as held.
+        evidence = Evidence(receiving_lead_named=facts.receiving_lead_named, meeting_held=facts.meeting_held)
+    else:
+        evidence = Evidence(reason=_ANY_REASON, receiving_lead_named=True)
     try:
-        next_state(facts, action, actor, Evidence(reason=_ANY_REASON, receiving_lead_named=True, meeting_held=True))
+        next_state(facts, action, actor, evidence)
     except Refused:
         return False
     return True
 
 
-def check_override_authorisation(facts: TransferFacts, actor: Actor) -> None:
-    """A step-up without the family's agreement goes ahead only when another manager of the sending team
-    authorises it, once, while it awaits approval. Refused says why not."""
+OVERRIDE_REASON_ASKED = "why the request should go ahead without the family's agreement"
+
+
+def check_override_authorisation(facts: TransferFacts, actor: Actor, reasoning: str | None = None) -> None:
+    """A step-up without the family's agreement goes ahead only when another manager of the sending team (or the
+    manager the approval was passed to) authorises it, once, while it awaits approval, with their reasoning
+    (`reasoning`: None when only whether to offer it is being asked). Refused says why not."""
     if not facts.needs_override_authorisation:
         raise Refused("This request does not need a manager's authorisation")
     if facts.override_authorised:
@@ -197,16 +276,62 @@ def check_override_authorisation(facts: TransferFacts, actor: Actor) -> None:
         if facts.state == TransferState.DRAFT:
             raise Refused("Only a request awaiting approval can be authorised")
         raise _too_late(facts)
-    if not _is_sending_manager(facts, actor):
+    if not _approves(facts, actor):
         raise Refused("Only a team manager of the sending team can authorise this")
     if actor.id == facts.requested_by_id:
         raise Refused("You cannot authorise your own request. Ask another manager")
+    if reasoning is not None:
+        check_reason(reasoning, asked=OVERRIDE_REASON_ASKED, field="authorisation_reason")
 
 
 def may_authorise_override(facts: TransferFacts, actor: Actor) -> bool:
     """Whether to offer this person the authorisation (the same rule as check_override_authorisation)."""
     try:
         check_override_authorisation(facts, actor)
+    except Refused:
+        return False
+    return True
+
+
+HANDED_ON_ASKED = "why another team's manager is to approve this request"
+
+
+def check_pass_approval(
+    facts: TransferFacts,
+    actor: Actor,
+    to: Actor | None,
+    *,
+    other_managers: int,
+    reason: str | None = None,
+) -> None:
+    """A team manager of the sending team with no other manager there who could approve (`other_managers`: the
+    sending team's active managers other than the actor and the requester) passes the approval to a named team
+    manager of another team, with a reason. `to` None: only whether to offer it is being asked. Refused says
+    why not."""
+    if facts.state != TransferState.AWAITING_APPROVAL:
+        if facts.state == TransferState.DRAFT:
+            raise Refused("Only a request awaiting approval can be passed to another manager")
+        raise _too_late(facts)
+    if not _is_sending_manager(facts, actor):
+        raise Refused("Only a team manager of the sending team can pass the approval to another manager")
+    if other_managers:
+        raise Refused("Another manager of your team can approve this request: ask them")
+    if to is None:
+        if reason is not None:
+            raise Refused("Select the manager who will approve the request", "approver")
+        return
+    if to.id == actor.id:
+        raise Refused("Select a manager other than yourself", "approver")
+    if to.id == facts.requested_by_id:
+        raise Refused("Select a manager other than the person who made the request", "approver")
+    if not to.active or to.role != RoleCode.TEAM_MANAGER or to.team_id == facts.sending_team_id:
+        raise Refused("Select a team manager of another team", "approver")
+    check_reason(reason, asked=HANDED_ON_ASKED, field="approval_passed_reason")
+
+
+def may_pass_approval(facts: TransferFacts, actor: Actor, *, other_managers: int) -> bool:
+    try:
+        check_pass_approval(facts, actor, None, other_managers=other_managers)
     except Refused:
         return False
     return True

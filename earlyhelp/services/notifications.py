@@ -1,4 +1,9 @@
-"""Notices in the app, and by email when SMTP is configured. Each event notifies a person once."""
+"""Notices in the app, and by email when SMTP is configured. Each event notifies a person once.
+
+A notice's dedupe key starts with the record it is about, "<record type>:<id>:", so that once someone has done
+what a notice asked (approved the request it said was waiting), `mark_done` marks every such notice done, for
+everyone, saying who did it: nobody is left with a "new" notice asking for what is already decided.
+"""
 
 import smtplib
 from datetime import date
@@ -88,8 +93,39 @@ def visible(user: User):
     )
 
 
+def about(record_type: str, record_id: int, *rest) -> str:
+    """A dedupe key for a notice about a record: "<record type>:<id>:<rest...>" (what `mark_done` finds)."""
+    return ":".join(str(part) for part in (record_type, record_id, *rest))
+
+
+def mark_done(record_type: str, record_id: int, *, kinds, note: str, now=None) -> int:
+    """Every notice of these kinds about this record that is not yet done, marked done now with `note` (who did
+    what, and when: "Approved by Sam Okafor on Tue 1 Dec 2026"). Returns how many."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.dedupe_key.startswith(about(record_type, record_id) + ":", autoescape=True),
+            Notification.kind.in_(list(kinds)),
+            Notification.done_at.is_(None),
+        )
+        .values(done_at=now or clock.now(), done_note=note[:300])
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def done_note(what: str, who: User, at) -> str:
+    """ "Approved by Sam Okafor on Tue 1 Dec 2026": what was done, by whom, on which day."""
+    return f"{what} by {who.name} on {clock.day(at)}"
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(*visible(user), Notification.read_at.is_(None)))
+    """New notices: not read, and not done (what they asked is already decided)."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            *visible(user), Notification.read_at.is_(None), Notification.done_at.is_(None)
+        )
+    )
 
 
 def page_for(user: User, page: int = 1):

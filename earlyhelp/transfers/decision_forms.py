@@ -1,4 +1,5 @@
-"""The forms of a request's actions: approve, return, accept, decline, withdraw, and the override."""
+"""The forms of a request's actions: approve, return, accept, decline, withdraw, the override, and passing the
+approval to another team's manager."""
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -35,4 +36,30 @@ class ActionForm(FlaskForm):
 
 
 class AuthoriseOverrideForm(FlaskForm):
-    """A team manager authorises going ahead without the family's agreement."""
+    """A team manager authorises going ahead without the family's agreement, with their own reasoning."""
+
+    authorisation_reason = TextAreaField(
+        "Why should this go ahead without the family's agreement?",
+        widget=GovTextArea(),
+        validators=[max_length(MAX_LONG_TEXT, "Your reasoning")],
+    )
+
+
+class PassApprovalForm(FlaskForm):
+    """The only manager of the sending team names a manager of another team to approve the request."""
+
+    approver = SelectField("Which manager should approve it?", widget=GovSelect(), validate_choice=False)
+    approval_passed_reason = TextAreaField(
+        "Why are you passing it on?",
+        widget=GovTextArea(),
+        validators=[max_length(MAX_LONG_TEXT, "The reason")],
+    )
+
+    def set_managers(self, people):
+        self.approver.choices = options(
+            ((u.id, f"{u.name}, {u.team.name}" if u.team else u.name) for u in people), blank="Select a manager"
+        )
+
+    @property
+    def approver_id(self) -> int | None:
+        return int(self.approver.data) if (self.approver.data or "").isdigit() else None

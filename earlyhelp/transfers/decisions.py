@@ -1,18 +1,19 @@
 """The request page, its actions (approve, accept, decline, ...), and the working lists."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from earlyhelp.access import case_worker, record, roles
 from earlyhelp.domain.refusals import Refused
-from earlyhelp.domain.transfers import TransferAction
+from earlyhelp.domain.transfers import TransferAction, TransferState
 from earlyhelp.models import Transfer
-from earlyhelp.policy import RoleCode, override_record
+from earlyhelp.policy import RoleCode, may_edit_request, override_record, pass_approval_record
 from earlyhelp.services import transfers
 from earlyhelp.services.audit import record_read
+from earlyhelp.services.transfers.decisions import pass_approval as pass_approval_to
 from earlyhelp.transfers import bp
-from earlyhelp.transfers.decision_forms import ActionForm, AuthoriseOverrideForm
+from earlyhelp.transfers.decision_forms import ActionForm, AuthoriseOverrideForm, PassApprovalForm
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
 
 ACTION_LABELS = {
@@ -36,6 +37,8 @@ def show_request(transfer: Transfer, *, posted: FlaskForm | None = None, action:
         forms[action] = posted  # what they typed stays, with what was wrong
     for form in forms.values():
         form.set_staff(page.receiving_staff)
+    pass_form = posted if isinstance(posted, PassApprovalForm) else PassApprovalForm(formdata=None)
+    pass_form.set_managers(page.managers_elsewhere)
     return render_template(
         "transfers/show.html",
         form=posted,
@@ -44,8 +47,19 @@ def show_request(transfer: Transfer, *, posted: FlaskForm | None = None, action:
         page=page,
         forms=forms,
         authorise_form=posted if isinstance(posted, AuthoriseOverrideForm) else AuthoriseOverrideForm(formdata=None),
+        pass_form=pass_form,
         labels=ACTION_LABELS,
+        change_link=_change_link(transfer),
     )
+
+
+def _change_link(transfer: Transfer) -> str | None:
+    """Where to change a draft (new, or returned), for those who may: once the page for it exists."""
+    if "transfers.edit" not in current_app.view_functions or transfer.state != TransferState.DRAFT:
+        return None
+    if not may_edit_request(current_user, transfer):
+        return None
+    return url_for("transfers.edit", transfer_id=transfer.id)
 
 
 @bp.get("/transfers/<int:transfer_id>")
@@ -103,11 +117,30 @@ def authorise_override(transfer_id: int):
     form = AuthoriseOverrideForm()
     if form.validate_on_submit():
         try:
-            transfers.authorise_override(transfer, actor=current_user)
+            transfers.authorise_override(transfer, actor=current_user, reason=form.authorisation_reason.data or "")
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
             flash("Going ahead without the family's agreement is authorised. You can now approve the request.")
+            return redirect(url_for("transfers.show", transfer_id=transfer.id))
+    return show_request(transfer, posted=form)
+
+
+@bp.post("/transfers/<int:transfer_id>/pass-approval")
+@roles(RoleCode.TEAM_MANAGER)
+@record(Transfer, "transfer_id", pass_approval_record)
+def pass_approval(transfer_id: int):
+    transfer = get_or_404(Transfer, transfer_id)
+    form = PassApprovalForm()
+    if form.validate_on_submit():
+        try:
+            passed = pass_approval_to(
+                transfer, actor=current_user, to=form.approver_id, reason=form.approval_passed_reason.data or ""
+            )
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            flash(f"Approval passed to {passed.approver.name}, who has been told.")
             return redirect(url_for("transfers.show", transfer_id=transfer.id))
     return show_request(transfer, posted=form)
 

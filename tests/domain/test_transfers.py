@@ -17,8 +17,11 @@ from earlyhelp.domain.transfers import (
     check_letter_ready,
     check_meeting,
     check_override_authorisation,
+    check_pass_approval,
     check_plan_open,
     may_authorise_override,
+    may_lead,
+    may_pass_approval,
     next_state,
     responsible,
 )
@@ -26,7 +29,8 @@ from earlyhelp.domain.transfers import (
 SENDING_TEAM, RECEIVING_TEAM = 1, 2
 requester = Actor(id=10, role="practitioner", team_id=SENDING_TEAM)
 sending_manager = Actor(id=11, role="team_manager", team_id=SENDING_TEAM)
-receiver = Actor(id=20, role="social_worker", team_id=RECEIVING_TEAM)
+receiver = Actor(id=20, role="team_manager", team_id=RECEIVING_TEAM)  # decides for the receiving team
+receiving_worker = Actor(id=21, role="social_worker", team_id=RECEIVING_TEAM)
 outsider = Actor(id=30, role="team_manager", team_id=99)
 full_evidence = Evidence(reason="Because the plan has changed", receiving_lead_named=True, meeting_held=True)
 
@@ -254,3 +258,123 @@ def test_a_meeting_recorded_as_held_is_dated_today_or_before():
     with pytest.raises(Refused, match="cannot have a date in the future") as refused:
         check_meeting(meeting_held=True, meeting_on=date(2028, 3, 1), today=leap_day)
     assert refused.value.field == "meeting_on"
+
+
+# Who decides (issue 12, part 4)
+
+
+def test_a_practitioner_or_social_worker_of_the_receiving_team_no_longer_accepts_or_declines():
+    for action in (TransferAction.ACCEPT, TransferAction.DECLINE):
+        with pytest.raises(
+            Refused, match=r"^Only a team manager of Social care team can accept or decline this request$"
+        ):
+            next_state(
+                facts(TransferState.SENT, receiving_team_name="Social care team"),
+                action,
+                receiving_worker,
+                full_evidence,
+            )
+        assert not allowed(facts(TransferState.SENT), action, receiving_worker)
+        assert allowed(facts(TransferState.SENT), action, receiver)
+
+
+def test_a_lead_who_is_a_manager_or_of_another_team_is_refused_on_the_lead_field():
+    sent = facts(TransferState.SENT, receiving_team_name="Social care team")
+    assert may_lead(receiving_worker, sent)
+    for lead in (receiver, requester, Actor(id=22, role="social_worker", team_id=RECEIVING_TEAM, active=False)):
+        assert not may_lead(lead, sent)
+    with pytest.raises(Refused, match=r"^Select a practitioner or social worker of Social care team$") as refused:
+        next_state(sent, TransferAction.ACCEPT, receiver, Evidence(receiving_lead_named=True, lead_eligible=False))
+    assert refused.value.field == "lead"
+
+
+front_door_manager = Actor(id=40, role="team_manager", team_id=50, at_front_door=True)
+front_door_officer = Actor(id=41, role="front_door", team_id=50, at_front_door=True)
+
+
+def test_a_step_up_routed_to_the_front_door_is_decided_there_by_a_manager():
+    routed = facts(TransferState.SENT, decided_by="front_door")
+    assert next_state(routed, TransferAction.ACCEPT, front_door_manager, full_evidence) is TransferState.ACCEPTED
+    for actor in (receiver, receiving_worker, front_door_officer):
+        with pytest.raises(Refused, match="only a front door team manager can accept or decline it"):
+            next_state(routed, TransferAction.DECLINE, actor, full_evidence)
+    # A request the receiving team decides is not the front door's.
+    with pytest.raises(Refused, match="Only the receiving team"):
+        next_state(facts(TransferState.SENT), TransferAction.ACCEPT, front_door_manager, full_evidence)
+
+
+def test_the_named_approver_of_another_team_approves_returns_and_authorises():
+    approver = Actor(id=60, role="team_manager", team_id=77)
+    passed = facts(TransferState.AWAITING_APPROVAL, approver_id=approver.id, needs_override_authorisation=True)
+    check_override_authorisation(passed, approver, "Telling dad would put mum and the baby at risk.")
+    assert allowed(passed, TransferAction.RETURN, approver)
+    assert not allowed(passed, TransferAction.APPROVE, outsider)
+    assert not allowed(passed, TransferAction.WITHDRAW, approver)  # withdrawing stays the sender's
+
+
+def test_an_override_authorisation_with_no_reasoning_is_refused():
+    for reasoning, message in (
+        ("", "^Explain why the request should go ahead without the family's agreement$"),
+        ("n/a", "in a sentence of at least 10 characters"),
+    ):
+        with pytest.raises(Refused, match=message) as refused:
+            check_override_authorisation(needs_authorising, other_manager, reasoning)
+        assert refused.value.field == "authorisation_reason"
+
+
+other_team_manager = Actor(id=70, role="team_manager", team_id=88)
+reason = "Sam is on leave and I wrote the request myself."
+
+
+def test_the_only_manager_passes_the_approval_to_a_manager_of_another_team():
+    waiting = facts(TransferState.AWAITING_APPROVAL)
+    check_pass_approval(waiting, sending_manager, other_team_manager, other_managers=0, reason=reason)
+    assert may_pass_approval(waiting, sending_manager, other_managers=0)
+    assert not may_pass_approval(waiting, sending_manager, other_managers=1)
+    assert not may_pass_approval(waiting, requester, other_managers=0)
+    assert not may_pass_approval(facts(TransferState.SENT), sending_manager, other_managers=0)
+
+
+@pytest.mark.parametrize(
+    ("to", "message"),
+    [
+        (None, "Select the manager who will approve the request"),
+        (sending_manager, "Select a manager other than yourself"),
+        (Actor(id=71, role="social_worker", team_id=88), "Select a team manager of another team"),
+        (Actor(id=72, role="team_manager", team_id=88, active=False), "Select a team manager of another team"),
+        (Actor(id=12, role="team_manager", team_id=SENDING_TEAM), "Select a team manager of another team"),
+    ],
+)
+def test_passing_approval_to_a_non_manager_or_to_oneself_is_refused(to, message):
+    with pytest.raises(Refused, match=f"^{message}$") as refused:
+        check_pass_approval(
+            facts(TransferState.AWAITING_APPROVAL), sending_manager, to, other_managers=0, reason=reason
+        )
+    assert refused.value.field == "approver"
+
+
+def test_passing_approval_needs_a_reason():
+    with pytest.raises(Refused, match=r"^Explain why another team's manager is to approve this request$") as refused:
+        check_pass_approval(
+            facts(TransferState.AWAITING_APPROVAL), sending_manager, other_team_manager, other_managers=0, reason=" "
+        )
+    assert refused.value.field == "approval_passed_reason"
+
+
+def test_mark_handover_complete_is_not_offered_before_the_meeting_is_recorded_as_held():
+    accepted = facts(TransferState.ACCEPTED, receiving_lead_named=True)
+    assert not allowed(accepted, TransferAction.COMPLETE_HANDOVER, receiver)
+    held = facts(TransferState.ACCEPTED, receiving_lead_named=True, meeting_held=True)
+    assert allowed(held, TransferAction.COMPLETE_HANDOVER, receiver)
+
+
+def test_a_step_down_the_family_has_not_agreed_to_is_not_offered_for_approval():
+    for agreement in ("no", "partly", "not_asked"):
+        step_down = facts(TransferState.DRAFT, is_step_up=False, family_agreement=agreement)
+        assert not allowed(step_down, TransferAction.SUBMIT, requester)
+        with pytest.raises(Refused, match="Early help is voluntary"):
+            next_state(step_down, TransferAction.SUBMIT, requester, full_evidence)
+    assert allowed(
+        facts(TransferState.DRAFT, is_step_up=False, family_agreement="yes"), TransferAction.SUBMIT, requester
+    )
+    assert allowed(facts(TransferState.DRAFT, family_agreement="no"), TransferAction.SUBMIT, requester)  # a step-up

@@ -19,6 +19,8 @@ from tests.helpers import app_on_fresh_database, counting_statements
 
 
 def step_up_ready_to_decide(*, family_agrees=True):
+    """A step-up awaiting approval. `receiver` is the social worker to be named lead; a team manager of the
+    receiving team (`decider`) accepts or declines."""
     practitioner = make_user("practitioner", team_name="Early help team", name="Pip Practitioner")
     manager = make_user("team_manager", team_name="Early help team", name="Max Manager")
     receiver = make_user("social_worker", team_name="Social care team", name="Sol Socialworker")
@@ -28,12 +30,18 @@ def step_up_ready_to_decide(*, family_agrees=True):
     return transfer, practitioner, manager, receiver, episode
 
 
+def decider(team_name="Social care team", name="Dee Decider"):
+    """The receiving team's manager, who accepts or declines (one per test database)."""
+    existing = db.session.scalar(select(User).where(User.name == name))
+    return existing or make_user("team_manager", team_name=team_name, name=name)
+
+
 def test_a_step_up_moves_through_every_state_and_records_who_when_and_why(app):
     transfer, practitioner, manager, receiver, episode = step_up_ready_to_decide()
     transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
     assert transfer.decision_due_on is not None
     assert transfer.decision_due_explanation.startswith("Decision due ")
-    transfers.act(transfer.id, TransferAction.ACCEPT, actor=receiver, lead=receiver, reason="We will assess")
+    transfers.act(transfer.id, TransferAction.ACCEPT, actor=decider(), lead=receiver, reason="We will assess")
     transfer.handover_plan.meeting_held, transfer.handover_plan.meeting_on = True, date(2025, 12, 3)
     transfers.act(transfer.id, TransferAction.COMPLETE_HANDOVER, actor=receiver)
     db.session.commit()
@@ -44,7 +52,7 @@ def test_a_step_up_moves_through_every_state_and_records_who_when_and_why(app):
         ("create", "draft", "Pip Practitioner"),
         ("submit", "awaiting_approval", "Pip Practitioner"),
         ("approve", "sent", "Max Manager"),
-        ("accept", "accepted", "Sol Socialworker"),
+        ("accept", "accepted", "Dee Decider"),
         ("complete_handover", "handover_complete", "Sol Socialworker"),
     ]
     assert events[3].reason == "We will assess"
@@ -54,7 +62,7 @@ def test_no_gap_the_sending_episode_stays_open_until_the_handover_is_complete(ap
     transfer, practitioner, manager, receiver, episode = step_up_ready_to_decide()
     transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
     assert [e.service.code for e in families.open_episodes(episode.family_id)] == ["early_help"]
-    transfers.act(transfer.id, TransferAction.ACCEPT, actor=receiver, lead=receiver)
+    transfers.act(transfer.id, TransferAction.ACCEPT, actor=decider(), lead=receiver)
     db.session.flush()
     open_now = {e.service.code: e.lead_id for e in families.open_episodes(episode.family_id)}
     assert open_now == {"early_help": practitioner.id, "social_care": receiver.id}
@@ -77,7 +85,7 @@ def test_a_step_down_acceptance_starts_the_handover_meeting_clock(app):
     transfer = make_transfer(episode, actor=social_worker, direction="step_down", receiving_team="Early help team")
     for action, actor in [(TransferAction.SUBMIT, social_worker), (TransferAction.APPROVE, manager)]:
         transfers.act(transfer.id, action, actor=actor)
-    transfers.act(transfer.id, TransferAction.ACCEPT, actor=practitioner, lead=practitioner)
+    transfers.act(transfer.id, TransferAction.ACCEPT, actor=decider("Early help team"), lead=practitioner)
     plan = transfer.handover_plan
     assert plan.meeting_due_explanation.startswith("Handover meeting due ")
     assert "10 working days after acceptance" in plan.meeting_due_explanation
@@ -86,7 +94,7 @@ def test_a_step_down_acceptance_starts_the_handover_meeting_clock(app):
 def test_a_declined_request_leaves_the_family_with_the_sender_and_a_new_one_can_follow(app):
     transfer, practitioner, manager, receiver, episode = step_up_ready_to_decide()
     transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
-    transfers.act(transfer.id, TransferAction.DECLINE, actor=receiver, reason="Below threshold", advice="Try a TAF")
+    transfers.act(transfer.id, TransferAction.DECLINE, actor=decider(), reason="Below threshold", advice="Try a TAF")
     assert [e.service.code for e in families.open_episodes(episode.family_id)] == ["early_help"]
     assert transfer.state == TransferState.DECLINED
 
@@ -104,7 +112,9 @@ def test_an_override_must_be_authorised_by_another_manager_before_approval(app):
     transfer, practitioner, manager, receiver, episode = step_up_ready_to_decide(family_agrees=False)
     with pytest.raises(Refused, match="Authorise going ahead without their agreement"):
         transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
-    transfers.authorise_override(transfer, actor=manager)
+    with pytest.raises(Refused, match=r"^Explain why the request should go ahead without the family's agreement$"):
+        transfers.authorise_override(transfer, actor=manager)
+    transfers.authorise_override(transfer, actor=manager, reason="Telling dad would put mum at risk tonight.")
     transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
     assert transfer.state == TransferState.SENT
 
@@ -158,14 +168,15 @@ def test_two_people_deciding_the_same_request_at_once_exactly_one_wins(race_app)
     with race_app.app_context():
         transfer, practitioner, manager, receiver, episode = step_up_ready_to_decide()
         other = make_user("team_manager", team_name="Social care team", name="Other Decider")
+        first = make_user("team_manager", team_name="Social care team", name="First Decider")
         transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
         db.session.commit()
-        ids = transfer.id, receiver.id, other.id
+        ids = transfer.id, first.id, other.id, receiver.id
         db.session.remove()
 
     def accept():
         user = db.session.get(User, ids[1])
-        return transfers.act(ids[0], TransferAction.ACCEPT, actor=user, lead=user).state
+        return transfers.act(ids[0], TransferAction.ACCEPT, actor=user, lead=ids[3]).state
 
     def decline():
         user = db.session.get(User, ids[2])
@@ -232,7 +243,7 @@ def test_a_double_click_posting_the_same_request_twice_at_once_creates_one_trans
 def test_a_new_request_after_a_declined_one_links_to_it(app):
     transfer, practitioner, manager, receiver, episode = step_up_ready_to_decide()
     transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
-    transfers.act(transfer.id, TransferAction.DECLINE, actor=receiver, reason="Below threshold")
+    transfers.act(transfer.id, TransferAction.DECLINE, actor=decider(), reason="Below threshold")
     db.session.commit()
     again = make_transfer(episode, actor=practitioner)
     assert again.previous_transfer_id == transfer.id
@@ -242,11 +253,16 @@ def test_accepting_names_only_an_active_member_of_the_receiving_team_as_lead(app
     transfer, practitioner, manager, receiver, episode = step_up_ready_to_decide()
     transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
     left = make_user("social_worker", team_name="Social care team", name="Lee Leftlastyear", active=False)
-    for lead in (practitioner, left, left.id, 10**30, None):
-        with pytest.raises(Refused, match="Select the lead who will take the case") as refused:
-            transfers.act(transfer.id, TransferAction.ACCEPT, actor=receiver, lead=lead)
+    for lead in (10**30, None, 0):
+        with pytest.raises(Refused, match=r"^Select the lead who will take the case$") as refused:
+            transfers.act(transfer.id, TransferAction.ACCEPT, actor=decider(), lead=lead)
         assert refused.value.field == "lead"
-    transfers.act(transfer.id, TransferAction.ACCEPT, actor=receiver, lead=receiver.id)
+    # A forged post naming someone else is refused, never silently ignored.
+    for lead in (practitioner, left, left.id, decider()):
+        with pytest.raises(Refused, match=r"^Select a practitioner or social worker of Social care team$") as refused:
+            transfers.act(transfer.id, TransferAction.ACCEPT, actor=decider(), lead=lead)
+        assert refused.value.field == "lead"
+    transfers.act(transfer.id, TransferAction.ACCEPT, actor=decider(), lead=receiver.id)
     assert db.session.get(Transfer, transfer.id).receiving_lead_id == receiver.id
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from earlyhelp import clock
+from earlyhelp.domain.consent import CHECKLIST
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.roles import RoleCode
 from earlyhelp.domain.timescales import (
@@ -13,6 +14,7 @@ from earlyhelp.domain.timescales import (
     Deadline,
 )
 from earlyhelp.domain.transfers import (
+    LEAD_ROLES,
     Actor,
     Direction,
     TransferAction,
@@ -26,7 +28,7 @@ from earlyhelp.models import (
     Transfer,
     User,
 )
-from earlyhelp.policy import role_of
+from earlyhelp.policy import at_front_door, role_of
 
 SERVICE_FOR = {Direction.STEP_UP: ("early_help", "social_care"), Direction.STEP_DOWN: ("social_care", "early_help")}
 OPEN_STATES = (TransferState.DRAFT, TransferState.AWAITING_APPROVAL, TransferState.SENT, TransferState.ACCEPTED)
@@ -44,7 +46,9 @@ class ChildChoice:
 
 
 def actor_of(user: User) -> Actor:
-    return Actor(id=user.id, role=role_of(user), team_id=user.team_id)
+    return Actor(
+        id=user.id, role=role_of(user), team_id=user.team_id, at_front_door=at_front_door(user), active=user.active
+    )
 
 
 def facts_of(transfer: Transfer) -> TransferFacts:
@@ -58,6 +62,15 @@ def facts_of(transfer: Transfer) -> TransferFacts:
         needs_override_authorisation=transfer.needs_override_authorisation,
         override_authorised_by=transfer.override_authorised_by.name if transfer.override_authorised_by else "",
         override_authorised_at=transfer.override_authorised_at,
+        decided_by=transfer.decided_by,
+        receiving_team_name=transfer.receiving_team.name if transfer.receiving_team else "",
+        approver_id=transfer.approver_id,
+        is_step_up=transfer.is_step_up,
+        family_agreement=transfer.family_agreement,
+        checklist=None if transfer.is_step_up else tuple((name, getattr(transfer, name)) for name in CHECKLIST),
+        outcomes=None if transfer.is_step_up else len(transfer.outcomes),
+        receiving_lead_named=transfer.receiving_lead_id is not None,
+        meeting_held=transfer.handover_plan is not None and transfer.handover_plan.meeting_held,
     )
 
 
@@ -80,9 +93,13 @@ def decision_clock(transfer: Transfer, *, on: date | None = None) -> Clock | Non
 
 
 def receiving_staff(transfer: Transfer) -> list[User]:
-    """Who can be named to lead for the receiving team: its active members."""
+    """Who can be named to lead for the receiving team: its active practitioners and social workers (the rule:
+    earlyhelp.domain.transfers.may_lead)."""
     return db.session.scalars(
-        select(User).where(User.team_id == transfer.receiving_team_id, User.active).order_by(User.name)
+        select(User)
+        .join(Role)
+        .where(User.team_id == transfer.receiving_team_id, User.active, Role.code.in_(list(LEAD_ROLES)))
+        .order_by(User.name)
     ).all()
 
 

@@ -13,20 +13,24 @@ from earlyhelp.domain.timescales import (
 )
 from earlyhelp.domain.transfers import (
     DECIDED_STATES,
+    FRONT_DOOR,
+    RECEIVING_TEAM,
     TransferAction,
     TransferState,
     responsible,
 )
 from earlyhelp.domain.transfers import allowed as _allowed
 from earlyhelp.domain.transfers import may_authorise_override as _may_authorise_override
+from earlyhelp.domain.transfers import may_pass_approval as _may_pass_approval
 from earlyhelp.extensions import db
 from earlyhelp.models import (
     Family,
     NextStep,
     Transfer,
+    TransferEvent,
     User,
 )
-from earlyhelp.policy import is_team_manager, not_restricted_for
+from earlyhelp.policy import at_front_door, is_team_manager, not_restricted_for
 from earlyhelp.services import next_steps
 from earlyhelp.services.transfers.common import (
     OPEN_STATES,
@@ -36,6 +40,7 @@ from earlyhelp.services.transfers.common import (
     plan_is_closed,
     receiving_staff,
 )
+from earlyhelp.services.transfers.decisions import managers_elsewhere, other_sending_managers
 from earlyhelp.services.transfers.handover import meeting_clock
 
 QUEUES = {
@@ -56,6 +61,11 @@ class TransferPage:
 
     actions: list[TransferAction]
     can_authorise: bool
+    # Passing the approval to another team's manager: offered, and to whom.
+    can_pass_approval: bool
+    managers_elsewhere: list[User]
+    # A returned draft: the manager's return (who, when, why), shown at the top.
+    returned: TransferEvent | None
     responsible: str
     decision_clock: Clock | None
     meeting_clock: Clock | None
@@ -70,11 +80,20 @@ class TransferPage:
 def transfer_page(transfer: Transfer, user: User) -> TransferPage:
     facts, actor = facts_of(transfer), actor_of(user)
     plan = transfer.handover_plan
+    can_pass = is_team_manager(user) and _may_pass_approval(
+        facts, actor, other_managers=other_sending_managers(transfer, user)
+    )
+    returned = None
+    if transfer.state == TransferState.DRAFT:
+        returned = next((e for e in reversed(transfer.events) if e.action == TransferAction.RETURN), None)
     family_steps = db.session.scalars(next_steps.for_family(transfer.family_id)).all()
     plan_steps = [step for step in family_steps if step.source_type == "handover_plan" and step.source_id == plan.id]
     return TransferPage(
         actions=[action for action in TransferAction if _allowed(facts, action, actor)],
         can_authorise=_may_authorise_override(facts, actor),
+        can_pass_approval=can_pass,
+        managers_elsewhere=managers_elsewhere(transfer) if can_pass else [],
+        returned=returned,
         responsible=responsible(TransferState(transfer.state)),
         decision_clock=decision_clock(transfer),
         meeting_clock=meeting_clock(plan),
@@ -93,12 +112,17 @@ def transfer_page(transfer: Transfer, user: User) -> TransferPage:
 def _in_queue(name: str, user: User):
     match name:
         case "decide":
-            return and_(Transfer.receiving_team_id == user.team_id, Transfer.state == TransferState.SENT)
+            # The receiving team sees what is sent to it; the front door, the step-ups for its daily meeting.
+            sent = Transfer.state == TransferState.SENT
+            to_team = and_(Transfer.receiving_team_id == user.team_id, Transfer.decided_by == RECEIVING_TEAM)
+            if at_front_door(user):
+                return and_(sent, or_(to_team, Transfer.decided_by == FRONT_DOOR))
+            return and_(sent, to_team)
         case "approve":
             if not is_team_manager(user):
                 return false()  # only managers approve
             return and_(
-                Transfer.sending_team_id == user.team_id,
+                or_(Transfer.sending_team_id == user.team_id, Transfer.approver_id == user.id),
                 Transfer.state == TransferState.AWAITING_APPROVAL,
                 Transfer.requested_by_id != user.id,  # and never their own requests
             )
