@@ -12,6 +12,7 @@ from sqlalchemy import select
 from earlyhelp import clock
 from earlyhelp.domain.dates import RULES
 from earlyhelp.domain.refusals import Refused
+from earlyhelp.domain.transfers import TransferAction
 from earlyhelp.extensions import db
 from earlyhelp.models import DecisionOutcome, LevelOfNeed, NextStepStatus, Person
 from earlyhelp.services import families, next_steps, referrals, transfers
@@ -104,18 +105,26 @@ def next_step_closed():
 
 
 def handover_meeting():
+    """Made three days ago, sent for approval and approved (sent) an hour ago: a meeting yesterday, after the
+    request was made but before it was sent, is refused, naming when it was sent."""
     lead = make_user("practitioner", team_name="Early help team")
+    manager = make_user("team_manager", team_name="Early help team")
     episode = make_episode(make_household(children=1), lead=lead)
-    transfer = make_transfer(episode, actor=lead)
+    with time_machine.travel(NOW - timedelta(days=3), tick=False):
+        transfer = make_transfer(episode, actor=lead)
+        transfers.act(transfer.id, TransferAction.SUBMIT, actor=lead)
+    sent_at = NOW - timedelta(hours=1)
+    with time_machine.travel(sent_at, tick=False):
+        transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
     day_before = clock.local_date(NOW) - timedelta(days=1)
     plan = transfer.handover_plan
 
     def act():
         transfers.save_handover_plan(
-            transfer, expected_version=plan.version, changes={"meeting_on": day_before}, actor=lead
+            transfer, expected_version=_fresh(plan).version, changes={"meeting_on": day_before}, actor=lead
         )
 
-    return act, clock.local_date(transfer.created_at), day_before, lambda: _fresh(plan).meeting_on is None
+    return act, sent_at, day_before, lambda: _fresh(plan).meeting_on is None
 
 
 def member_left():

@@ -348,3 +348,24 @@ def test_a_meeting_dated_before_the_request_is_never_scored_done_on_time(app, at
     clock_now = transfers.meeting_clock(fresh(transfer).handover_plan)
     assert clock_now is not None and clock_now.summary != "Done on time"
     assert clock_now.state not in ("on_time", "late")
+
+
+# The demo
+
+
+def test_the_demo_gives_contact_details_family_messages_and_issues_letters(app, at_now):
+    from earlyhelp.services.demo_letters import seed_letters
+
+    transfer, lead, worker = accepted_step_up()
+    lead.phone = worker.phone = ""
+    admin = make_user("administrator", team_name=None)
+    db.session.commit()
+    assert seed_letters([admin, lead, worker]) == 1
+    db.session.expire_all()
+    assert fresh(worker).phone.startswith("01632 960")
+    assert fresh(worker).team.email == "social.care.team@council.example"
+    plan = fresh(transfer).handover_plan
+    assert plan.family_message.startswith("Thank you for talking with us.")
+    [letter] = letters.issued_letters(fresh(transfer))
+    assert "Thank you for talking with us." in str(letter.content)
+    assert letters.family_letter(fresh(transfer)).warnings == []
