@@ -10,13 +10,14 @@ from earlyhelp.models import FamilyPlan, FamilyPlanStatus, IssuedDocument, NextS
 from earlyhelp.services import family_plans as service
 from tests.factories import make_user
 
-# What a plan says when every part is filled in plainly: nothing in it holds an issue back.
+# What a plan says when every part is filled in plainly, and who agreed it: nothing in it holds an issue back.
 CLEAR = {
     "worries": "We are worried the children miss school.",
     "working_well": "Mum walks the younger two to school most days.",
     "needs_to_happen": "Everyone gets to school on time, every day.",
     "goals": "We want mornings to be calmer.",
     "contingency": "Call Robin the same day. Out of hours, call 01632 960000.",
+    "agreed_by": "Alex and Ash",  # a plan is issued only once someone in the family has agreed it
 }
 
 

@@ -8,7 +8,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-# Words and acronyms families should not meet unexplained. A council adds its own through settings.
+from earlyhelp.domain.refusals import Refused
+
+# Words and acronyms families should not meet unexplained: the list migration 0014 seeded the jargon_term table
+# with. The service checks against that table, which a council extends (flask jargon add); this is the default
+# for the rule on its own.
 DEFAULT_JARGON = {
     "CIN": "child in need",
     "CP": "child protection",
@@ -16,13 +20,27 @@ DEFAULT_JARGON = {
     "TAF": "team around the family",
     "TAC": "team around the child",
     "EHA": "early help assessment",
+    "EH": "early help",
     "MASH": "the front door team",
     "s17": "section 17 (support for a child in need)",
     "s47": "section 47 (a child protection enquiry)",
     "ICPC": "child protection conference",
     "LAC": "a child in care",
+    "CLA": "a child looked after (in care)",
     "CSC": "children's social care",
     "SW": "social worker",
+    "CAMHS": "children's mental health service",
+    "DV": "domestic abuse",
+    "DA": "domestic abuse",
+    "SENCO": "the school's special needs teacher",
+    "SEND": "special educational needs",
+    "EHCP": "education, health and care plan",
+    "PLO": "the formal letter before court (public law outline)",
+    "LADO": "the council officer who looks into worries about adults who work with children",
+    "NFA": "no further action",
+    "FGC": "family group meeting",
+    "IRO": "the independent reviewing officer",
+    "lead professional": "your lead worker",
     "safeguarding": "keeping the children safe",
     "threshold": "level of need",
     "escalate": "step up",
@@ -42,6 +60,33 @@ class PlanStep:
     what: str
     owner: str
     due_on: date | None
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Something that stops a plan being issued at all (unlike a Finding, which a worker may confirm past)."""
+
+    field: str
+    message: str
+
+
+def blockers(*, goals: str, agreed_by: str, review_on: date | None, today: date) -> list[Blocker]:
+    """What a plan must have before the family gets it: their goals, who agreed it, a review date still to come."""
+    found = []
+    if not goals.strip():
+        found.append(Blocker("goals", "Enter the family's goals, in their own words"))
+    if not agreed_by.strip():
+        found.append(Blocker("agreed_by", "Enter who in the family agreed the plan"))
+    if review_on is not None and review_on < today:
+        found.append(Blocker("review_on", "The review date has passed: enter a review date that is today or later"))
+    return found
+
+
+def check_ready_to_issue(*, goals: str, agreed_by: str, review_on: date | None, today: date) -> None:
+    """Refused, on the field to fix, when a plan cannot be issued as it stands."""
+    found = blockers(goals=goals, agreed_by=agreed_by, review_on=review_on, today=today)
+    if found:
+        raise Refused(found[0].message, found[0].field)
 
 
 def _sentences(text: str) -> list[str]:

@@ -2,14 +2,27 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
+    GovRadioInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length
-from earlyhelp.models.family_plans import SECTIONS, TEXT_FIELDS, FamilyPlan
+from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, options
+from earlyhelp.models.family_plans import REVIEW_OUTCOMES, SECTIONS, TEXT_FIELDS, WORDS_GIVEN, FamilyPlan
+from earlyhelp.services.family_plans import ReviewInput
 
 
 def section(name: str, hint: str) -> TextAreaField:
@@ -25,6 +38,19 @@ class ChildWordsForm(Form):
     person_id = HiddenField()
     child_words = TextAreaField(
         "In their own words", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "Their words")]
+    )
+    words_given = RadioField(
+        "How did these words come to us?",
+        choices=options(WORDS_GIVEN),
+        default="directly",
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+    words_given_by = StringField(
+        "Who told us, or who observed it",
+        description="For example, their mum, or Robin Quillfeather (lead practitioner)",
+        widget=GovTextInput(),
+        validators=[max_length(120, "Who told us, or who observed it")],
     )
 
 
@@ -63,7 +89,14 @@ class FamilyPlanForm(FlaskForm):
         """The form filled in from the plan as saved, with a box for each child's words."""
         form = cls(obj=plan, **kwargs)
         for child in plan.children_words:
-            form.children.append_entry({"person_id": str(child.person_id), "child_words": child.child_words})
+            form.children.append_entry(
+                {
+                    "person_id": str(child.person_id),
+                    "child_words": child.child_words,
+                    "words_given": child.words_given,
+                    "words_given_by": child.words_given_by,
+                }
+            )
         return form
 
     def changes(self) -> dict:
@@ -81,6 +114,61 @@ class FamilyPlanForm(FlaskForm):
             for entry in self.children.entries
             if (entry.person_id.data or "").isdigit()
         }
+
+    def words_given(self) -> dict[int, tuple[str, str]]:
+        """How each child's words came to us, by person (an unknown answer counts as given directly)."""
+        return {
+            int(entry.person_id.data): (
+                entry.words_given.data if entry.words_given.data in WORDS_GIVEN else "directly",
+                entry.words_given_by.data or "",
+            )
+            for entry in self.children.entries
+            if (entry.person_id.data or "").isdigit()
+        }
+
+
+class DiscardDraftForm(FlaskForm):
+    confirm = BooleanField("Yes, discard this draft", widget=GovCheckboxInput())
+    submit_discard = SubmitField("Discard the draft", widget=GovSubmitInput())
+
+    def validate_confirm(self, field):
+        if not field.data:
+            raise ValidationError("Select yes if you want to discard this draft")
+
+
+class ReviewForm(FlaskForm):
+    held_on = GovDateField("Date the review was held", required_message="Enter the date the review meeting was held")
+    attended = TextAreaField(
+        "Who attended",
+        description="The family members and professionals who came",
+        widget=GovTextArea(),
+        validators=[max_length(MAX_LONG_TEXT, "Who attended")],
+    )
+    outcome = RadioField(
+        "What did the review decide?", choices=options(REVIEW_OUTCOMES), widget=GovRadioInput(), validate_choice=False
+    )
+    note = TextAreaField(
+        "Note",
+        description="What was decided and why",
+        widget=GovCharacterCount(),
+        validators=[max_length(MAX_LONG_TEXT, "The note")],
+    )
+    late_reason = TextAreaField(
+        "Why is it being recorded late?",
+        description="Only if the review was held some time ago",
+        widget=GovTextArea(),
+        validators=[max_length(MAX_LONG_TEXT, "The reason")],
+    )
+    submit_review = SubmitField("Record the review", widget=GovSubmitInput())
+
+    def as_input(self) -> ReviewInput:
+        return ReviewInput(
+            held_on=self.held_on.data,
+            attended=self.attended.data or "",
+            outcome=self.outcome.data or "",
+            note=self.note.data or "",
+            late_reason=self.late_reason.data or "",
+        )
 
 
 class IssuePlanForm(FlaskForm):

@@ -24,6 +24,21 @@ SECTIONS = {
 TEXT_FIELDS = (*SECTIONS, "lead_contact", "copies_to", "agreed_by")
 
 
+# How a child's words came to us: a three-year-old may tell us through a parent, or not in words at all.
+WORDS_GIVEN = {
+    "directly": "They told us directly",
+    "through_parent": "Through a parent or carer",
+    "observed": "We observed it (what they showed us, not said)",
+}
+# What a review meeting decided.
+REVIEW_OUTCOMES = {
+    "continue": "Continue the plan",
+    "change": "Change the plan (start a new version)",
+    "close": "Close early help",
+    "step_up": "Step up to children's social care",
+}
+
+
 class FamilyPlanStatus(Status):
     DRAFT = "draft", "Draft", "grey"
     ISSUED = "issued", "Issued", "green"
@@ -53,10 +68,17 @@ class FamilyPlan(db.Model):
     warnings_at_issue: Mapped[int] = mapped_column(default=0)
     # What was issued, as data: the frozen content that a later version is compared with.
     snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # The open next steps this version took over from the one before (ids), so a discarded draft gives them back.
+    carried_step_ids: Mapped[list | None] = mapped_column(JSON)
+    # Closed: no longer live (after a step-up, or early help ending at a review), with the note saying why.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    closed_note: Mapped[str] = mapped_column(Text, default="")
 
     family: Mapped[Family] = relationship()
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], lazy="joined")
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     children_words: Mapped[list["FamilyPlanChild"]] = relationship(
         cascade="all, delete-orphan", order_by="FamilyPlanChild.id"
     )
@@ -64,9 +86,17 @@ class FamilyPlan(db.Model):
 
     __table_args__ = (UniqueConstraint("family_id", "version"),)
 
+    reviews: Mapped[list["FamilyPlanReview"]] = relationship(
+        cascade="all, delete-orphan", order_by="FamilyPlanReview.held_on"
+    )
+
     @property
     def is_issued(self) -> bool:
         return self.status == FamilyPlanStatus.ISSUED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class FamilyPlanChild(db.Model):
@@ -76,6 +106,19 @@ class FamilyPlanChild(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("family_plan.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     child_words: Mapped[str] = mapped_column(Text, default="")
+    # How the words came to us (WORDS_GIVEN): said to us directly, told to us by someone, or what we observed.
+    words_given: Mapped[str] = mapped_column(String(20), default="directly")
+    words_given_by: Mapped[str] = mapped_column(String(120), default="")
+
+    @property
+    def words_source(self) -> str:
+        """How the family copy says where the words came from: "Told to us by their mum", "Observed by ..."."""
+        who = self.words_given_by.strip()
+        if self.words_given == "through_parent":
+            return f"Told to us by {who}" if who else "Told to us by their parent or carer"
+        if self.words_given == "observed":
+            return f"Observed by {who}" if who else "What we observed"
+        return ""
 
     person: Mapped[Person] = relationship(lazy="joined")
 
@@ -92,3 +135,33 @@ class IssuedDocument(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     __table_args__ = (UniqueConstraint("plan_id", "kind"),)
+
+
+class FamilyPlanReview(db.Model):
+    """A review meeting of an issued version: when it was held, who came, what it decided, and a note."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("family_plan.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    attended: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(20))  # REVIEW_OUTCOMES
+    note: Mapped[str] = mapped_column(Text, default="")
+    late_reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    recorded_by: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def outcome_label(self) -> str:
+        return REVIEW_OUTCOMES.get(self.outcome, self.outcome)
+
+
+class JargonTerm(db.Model):
+    """A word or acronym families should not meet unexplained, with plain words to use: data a council extends."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(80), unique=True)
+    plain_words: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

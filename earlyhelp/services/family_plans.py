@@ -10,7 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload, undefer
 
 from earlyhelp import clock
-from earlyhelp.domain.plain_language import DEFAULT_JARGON, Finding, PlanStep, check
+from earlyhelp.domain.plain_language import Blocker, Finding, PlanStep, check, check_ready_to_issue
+from earlyhelp.domain.plain_language import blockers as issue_blockers
+from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused, Stale
 from earlyhelp.extensions import db
 from earlyhelp.models import (
@@ -21,15 +23,24 @@ from earlyhelp.models import (
     FamilyPlanStatus,
     IssuedDocument,
     NextStep,
+    NextStepChange,
     NextStepStatus,
     Service,
     User,
 )
-from earlyhelp.models.family_plans import SECTIONS, TEXT_FIELDS
+from earlyhelp.models.family_plans import (
+    REVIEW_OUTCOMES,
+    SECTIONS,
+    TEXT_FIELDS,
+    WORDS_GIVEN,
+    FamilyPlanReview,
+    JargonTerm,
+)
 from earlyhelp.pdf import pdf_html, print_html
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step, for_source
+from earlyhelp.services.recording import late_reason as check_late_reason
 from earlyhelp.services.use_case import use_case
 
 DOCUMENTS = {
@@ -48,7 +59,7 @@ def plans(family_id: int) -> list[FamilyPlan]:
     return db.session.scalars(
         select(FamilyPlan)
         .where(FamilyPlan.family_id == family_id)
-        .options(selectinload(FamilyPlan.issued_by))
+        .options(selectinload(FamilyPlan.issued_by), selectinload(FamilyPlan.reviews))
         .order_by(FamilyPlan.version.desc())
     ).all()
 
@@ -60,9 +71,60 @@ def previous_version(plan: FamilyPlan) -> FamilyPlan | None:
 
 
 def jargon() -> dict[str, str]:
+    """The words the plain-language check flags: the council's jargon_term table (seeded by migration 0014,
+    extended with `flask jargon add`), and, as before, any the PLAIN_LANGUAGE_JARGON setting adds."""
+    terms = {
+        term.term: term.plain_words
+        for term in db.session.scalars(select(JargonTerm).where(JargonTerm.active).order_by(JargonTerm.term))
+    }
     extra = current_app.config["PLAIN_LANGUAGE_JARGON"]
     pairs = (item.split("=", 1) for item in extra.split(";") if "=" in item)
-    return DEFAULT_JARGON | {term.strip(): plain.strip() for term, plain in pairs}
+    return terms | {term.strip(): plain.strip() for term, plain in pairs if term.strip() and plain.strip()}
+
+
+def current_plan(family_id: int) -> FamilyPlan | None:
+    """The version the family has now: the newest issued one."""
+    return db.session.scalar(
+        select(FamilyPlan)
+        .where(FamilyPlan.family_id == family_id, FamilyPlan.status == FamilyPlanStatus.ISSUED)
+        .order_by(FamilyPlan.version.desc())
+        .limit(1)
+    )
+
+
+def blockers(plan: FamilyPlan, today: date) -> list[Blocker]:
+    """What stops this plan being issued at all: no goals, nobody named as agreeing, a review date gone by."""
+    return issue_blockers(goals=plan.goals, agreed_by=plan.agreed_by, review_on=plan.review_on, today=today)
+
+
+def _early_help_lead(family_id: int) -> User | None:
+    return db.session.scalar(
+        select(User)
+        .join(Episode, Episode.lead_id == User.id)
+        .join(Service)
+        .where(Episode.family_id == family_id, Episode.ended_on.is_(None), Service.code == "early_help")
+        .limit(1)
+    )
+
+
+def may_start_again(family_id: int, latest: FamilyPlan | None) -> bool:
+    """A plan closed (after a step-up) starts again only once early help works with the family again."""
+    if latest is None or not latest.is_closed:
+        return True
+    return (
+        db.session.scalar(
+            select(Episode.id)
+            .join(Service)
+            .where(
+                Episode.family_id == family_id,
+                Episode.ended_on.is_(None),
+                Service.code == "early_help",
+                Episode.started_on >= clock.local_date(latest.closed_at),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def steps(plan: FamilyPlan) -> tuple[list[NextStep], list[NextStep]]:
@@ -162,9 +224,13 @@ def _locked(plan_id: int) -> FamilyPlan:
     )
 
 
-def _still_a_draft(plan: FamilyPlan) -> None:
+def _still_a_draft(plan: FamilyPlan | None) -> None:
+    if plan is None:
+        raise Refused("This draft was discarded")
     if plan.is_issued:
         raise Refused(f"Version {plan.version} has been issued and cannot change. Start a new version to make changes.")
+    if plan.is_closed:
+        raise Refused(f"Version {plan.version} was closed: {plan.closed_note}")
 
 
 @use_case("create", "family_plan")
@@ -173,15 +239,15 @@ def start_draft(family: Family, *, actor: User, today: date) -> FamilyPlan:
     # One new version at a time: two people starting at once get the same draft.
     db.session.scalar(select(Family.id).where(Family.id == family.id).with_for_update())
     existing = plans(family.id)
-    if existing and not existing[0].is_issued:
+    if existing and not existing[0].is_issued and not existing[0].is_closed:
         return existing[0]
+    if not may_start_again(family.id, existing[0] if existing else None):
+        raise Refused(
+            f"The family plan was closed: {existing[0].closed_note} "
+            "A new version can be started when early help works with the family again."
+        )
     previous = existing[0] if existing else None
-    lead = db.session.scalar(
-        select(User)
-        .join(Episode, Episode.lead_id == User.id)
-        .join(Service)
-        .where(Episode.family_id == family.id, Episode.ended_on.is_(None), Service.code == "early_help")
-    )
+    lead = _early_help_lead(family.id)
     plan = FamilyPlan(
         family_id=family.id,
         version=previous.version + 1 if previous else 1,
@@ -203,24 +269,35 @@ def start_draft(family: Family, *, actor: User, today: date) -> FamilyPlan:
     db.session.add(plan)
     db.session.flush()
     if previous:
-        # Open next steps carry on in the new version; finished ones stay with the version they belonged to.
-        db.session.execute(
-            update(NextStep)
-            .where(
+        # Open next steps carry on in the new version, whoever owns them (a worker, a family member, a partner);
+        # done, not done and cancelled ones stay with the version they belonged to. Each step moves, so it is
+        # never in two versions at once; which ones moved is kept, so a discarded draft gives them back.
+        carried = db.session.scalars(
+            select(NextStep.id).where(
                 NextStep.source_type == "family_plan",
                 NextStep.source_id == previous.id,
                 NextStep.status == NextStepStatus.OPEN,
             )
-            .values(source_id=plan.id)
-        )
+        ).all()
+        plan.carried_step_ids = sorted(carried)
+        if carried:
+            db.session.execute(update(NextStep).where(NextStep.id.in_(carried)).values(source_id=plan.id))
     add_to_timeline(family.id, f"Family plan version {plan.version} started", "family_plan", plan.id, actor=actor)
     record_event("create", "family_plan", plan.id, family_id=family.id, user=actor)
     return plan
 
 
 @use_case("update", "family_plan")
-def save_draft(plan: FamilyPlan, *, changes: dict, child_words: dict[int, str], actor: User) -> None:
-    """Save what was written. The last save wins: a draft has no edit version yet to tell two saves apart."""
+def save_draft(
+    plan: FamilyPlan,
+    *,
+    changes: dict,
+    child_words: dict[int, str],
+    actor: User,
+    words_given: dict[int, tuple[str, str]] | None = None,
+) -> None:
+    """Save what was written. The last save wins: a draft has no edit version yet to tell two saves apart.
+    `words_given` says, for each child, how their words came to us (WORDS_GIVEN) and through or by whom."""
     plan = _locked(plan.id)
     _still_a_draft(plan)
     for name, value in changes.items():
@@ -228,6 +305,12 @@ def save_draft(plan: FamilyPlan, *, changes: dict, child_words: dict[int, str], 
     for child in plan.children_words:
         if child.person_id in child_words:
             child.child_words = child_words[child.person_id].strip()
+        if words_given and child.person_id in words_given:
+            how, by = words_given[child.person_id]
+            if how not in WORDS_GIVEN:
+                raise Refused(f"Select how {child.person.first_name}'s words came to us", "children")
+            child.words_given = how
+            child.words_given_by = by.strip() if how != "directly" else ""
     record_event("update", "family_plan", plan.id, family_id=plan.family_id, user=actor)
 
 
@@ -237,6 +320,36 @@ def add_step(plan: FamilyPlan, step: NextStepInput, *, actor: User, today: date)
     plan = _locked(plan.id)
     _still_a_draft(plan)
     return add_next_step(plan.family_id, step, source_type="family_plan", source_id=plan.id, actor=actor, today=today)
+
+
+class StepRefused(Refused):
+    """The plan was saved, but the next step typed with it was refused (its refusal is `refusal`)."""
+
+    def __init__(self, refusal: Refused):
+        super().__init__(refusal.message, refusal.field)
+        self.refusal = refusal
+
+
+def save_then_add_step(
+    plan: FamilyPlan,
+    *,
+    changes: dict | None,
+    child_words: dict[int, str],
+    words_given: dict[int, tuple[str, str]] | None,
+    step: NextStepInput | None,
+    actor: User,
+    today: date,
+) -> NextStep | None:
+    """The plan page's one form: what was typed into the plan is saved first (its own use case, committed), then
+    the next step typed with it is added, so a step that is refused never costs the plan's words."""
+    if changes is not None:  # None: only the step was posted
+        save_draft(plan, changes=changes, child_words=child_words, words_given=words_given, actor=actor)
+    if step is None:
+        return None
+    try:
+        return add_step(plan, step, actor=actor, today=today)
+    except Refused as refusal:
+        raise StepRefused(refusal) from refusal
 
 
 # Issuing: check and gather in one transaction, print with none open, store in a second short one.
@@ -258,20 +371,17 @@ def _printing(plan: FamilyPlan, *, actor: User, issued_at: datetime, confirmed: 
         raise Refused(
             f"Version {plan.version} was issued by {plan.issued_by.name} on {clock.long_moment(plan.issued_at)}"
         )
+    if plan.is_closed:
+        raise Refused(f"Version {plan.version} was closed: {plan.closed_note}")
+    check_ready_to_issue(
+        goals=plan.goals, agreed_by=plan.agreed_by, review_on=plan.review_on, today=clock.local_date(issued_at)
+    )
     family_steps, professional_steps = steps(plan)
     problems = findings(plan, family_steps)
     if problems and not confirmed:
         raise NeedsConfirmation(CONFIRM_WARNINGS, problems, field="confirm")
-    context = {
-        "plan": plan,
-        "sections": SECTIONS,
-        "family": plan.family,
-        "family_steps": family_steps,
-        "professional_steps": professional_steps,
-        "issued_on": clock.local_date(issued_at),
-        "issued_by": actor,
-        "warnings_left": len(problems),
-    }
+    context = _document_context(plan, family_steps, professional_steps, actor=actor, issued_at=issued_at)
+    context["warnings_left"] = len(problems)
     return Printing(
         plan_id=plan.id,
         issued_at=issued_at,
@@ -287,6 +397,26 @@ def _printing(plan: FamilyPlan, *, actor: User, issued_at: datetime, confirmed: 
             for kind in DOCUMENTS
         },
     )
+
+
+def _document_context(plan, family_steps, professional_steps, *, actor: User, issued_at: datetime) -> dict:
+    return {
+        "plan": plan,
+        "sections": SECTIONS,
+        "family": plan.family,
+        "family_steps": family_steps,
+        "professional_steps": professional_steps,
+        "issued_on": clock.local_date(issued_at),
+        "issued_by": actor,
+        "warnings_left": 0,
+    }
+
+
+def preview_html(plan: FamilyPlan, *, actor: User, now: datetime, large_print: bool = False) -> str:
+    """The family copy as it would be issued now, marked PREVIEW on every page. Nothing is stored or changed."""
+    family_steps, professional_steps = steps(plan)
+    context = _document_context(plan, family_steps, professional_steps, actor=actor, issued_at=now)
+    return pdf_html("pdf/family_plan.html", large_print=large_print, professional=False, preview=True, **context)
 
 
 @use_case("issue", "family_plan")
@@ -334,6 +464,168 @@ def issue(plan: FamilyPlan, *, actor: User, confirmed: bool, now: datetime | Non
     return store_issued(plan, printing, pdfs, actor=actor)
 
 
+# Discarding a draft, reviews, closing
+
+
+@use_case("discard", "family_plan")
+def discard_draft(plan: FamilyPlan, *, actor: User, today: date) -> int:
+    """Throw away a draft that was never issued. Returns its version number.
+
+    The open next steps it took over from the version before go back to that version, as they were. The steps
+    added in this draft were already live (on their owners' My work, the owners told), so they are cancelled
+    with the reason, not deleted: their owners see they are no longer needed, and the record keeps that they
+    were asked. An issued version is never discarded.
+    """
+    plan = _locked(plan.id)
+    if plan is not None and plan.is_issued:
+        raise Refused(f"Version {plan.version} has been issued: an issued version is never discarded.")
+    _still_a_draft(plan)
+    version, previous = plan.version, previous_version(plan)
+    carried = set(plan.carried_step_ids or [])
+    for step in db.session.scalars(for_source("family_plan", plan.id).with_for_update(of=NextStep)):
+        if step.id in carried and previous is not None:
+            step.source_id = previous.id
+        elif step.status == NextStepStatus.OPEN:
+            step.status, step.status_on = NextStepStatus.CANCELLED, today
+            step.status_reason = f"The draft of family plan version {version} was discarded"
+            _step_changed(step, actor)
+    add_to_timeline(
+        plan.family_id, f"Draft of family plan version {version} discarded", "family_plan", None, actor=actor
+    )
+    record_event("discard", "family_plan", plan.id, family_id=plan.family_id, user=actor)
+    db.session.delete(plan)
+    return version
+
+
+def _step_changed(step: NextStep, actor: User) -> None:
+    db.session.add(
+        NextStepChange(
+            next_step_id=step.id,
+            actor_id=actor.id,
+            kind="cancelled",
+            from_due_on=step.due_on,
+            to_due_on=None,
+            reason=step.status_reason,
+        )
+    )
+    record_event("cancelled", "next_step", step.id, family_id=step.family_id, user=actor)
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    held_on: date | None
+    attended: str
+    outcome: str
+    note: str
+    late_reason: str = ""
+
+
+@use_case("review", "family_plan")
+def record_review(plan: FamilyPlan, review: ReviewInput, *, actor: User, now: datetime) -> FamilyPlanReview:
+    """A review meeting of the issued plan: when, who came, what it decided, a note. Written down late, it
+    needs the reason. "Change the plan" starts the new version; "close early help" closes the plan."""
+    plan = _locked(plan.id)
+    if not plan.is_issued:
+        raise Refused("Only an issued plan is reviewed: issue this version first")
+    if plan.is_closed:
+        raise Refused(f"Version {plan.version} was closed: {plan.closed_note}")
+    today = clock.local_date(now)
+    if review.held_on is None:
+        raise Refused("Enter the date the review meeting was held", "held_on")
+    if review.held_on > today:
+        raise Refused("The date the review was held must be today or in the past", "held_on")
+    if review.held_on < clock.local_date(plan.issued_at):
+        raise Refused(
+            f"The review cannot have been held before version {plan.version} was issued on "
+            f"{clock.long_day(plan.issued_at)}",
+            "held_on",
+        )
+    if not review.attended.strip():
+        raise Refused("Enter who attended the review", "attended")
+    if review.outcome not in REVIEW_OUTCOMES:
+        raise Refused("Select what the review decided", "outcome")
+    note = review.note.strip()
+    if review.outcome != "continue":
+        note = check_reason(note, asked="what the review decided and why", field="note")
+    late = check_late_reason(review.held_on, review.late_reason, what="The review", field="late_reason", recorded=now)
+    entry = FamilyPlanReview(
+        plan_id=plan.id,
+        held_on=review.held_on,
+        attended=review.attended.strip(),
+        outcome=review.outcome,
+        note=note,
+        late_reason=late,
+        recorded_at=now,
+        recorded_by_id=actor.id,
+    )
+    plan.reviews.append(entry)
+    db.session.flush()
+    add_to_timeline(
+        plan.family_id,
+        f"Family plan version {plan.version} reviewed: {entry.outcome_label.lower()}",
+        "family_plan",
+        plan.id,
+        actor=actor,
+        at=review.held_on,
+        late_reason=late,
+        recorded_at=now,
+    )
+    record_event("review", "family_plan", plan.id, family_id=plan.family_id, user=actor)
+    if review.outcome == "close":
+        _close(plan, f"Closed: early help ended at the review on {clock.long_day(review.held_on)}.", actor, now)
+    elif review.outcome == "change":
+        start_draft(plan.family, actor=actor, today=today)
+    return entry
+
+
+def _close(plan: FamilyPlan, note: str, actor: User, now: datetime) -> None:
+    plan.closed_at, plan.closed_by_id, plan.closed_note = now, actor.id, note
+    add_to_timeline(plan.family_id, f"Family plan version {plan.version} closed", "family_plan", plan.id, actor=actor)
+    record_event("close", "family_plan", plan.id, family_id=plan.family_id, user=actor)
+
+
 def close_after_step_up(transfer, *, actor: User, now: datetime) -> None:
     """After a step-up's handover, the family's early help plan is no longer live: closed, with a note.
-    Called by the step-up's "handover complete", inside its use case."""
+    Called by the step-up's "handover complete", inside its use case.
+
+    The current issued version and any draft are closed (a draft is kept, closed, not deleted: what was being
+    written stays on the record). Their open next steps stay open with their owners: the handover decides them.
+    """
+    lead = transfer.receiving_lead
+    note = (
+        f"Closed: the family stepped up to {transfer.to_service.name.lower()} on {clock.long_day(now)}; "
+        f"{lead.name if lead else 'the receiving team'} leads now."
+    )
+    versions = db.session.scalars(
+        select(FamilyPlan)
+        .where(FamilyPlan.family_id == transfer.family_id)
+        .order_by(FamilyPlan.version.desc())
+        .with_for_update(of=FamilyPlan)
+        .execution_options(populate_existing=True)
+    ).all()
+    drafts = [plan for plan in versions if not plan.is_issued]
+    current = next((plan for plan in versions if plan.is_issued), None)
+    for plan in [*drafts, *([current] if current else [])]:
+        if not plan.is_closed:
+            _close(plan, note, actor, now)
+
+
+@use_case("create", "jargon_term")
+def add_jargon(term: str, plain_words: str, *, actor: User | None = None) -> JargonTerm:
+    """A word the plain-language check flags from now on, with the plain words to use; an existing one is
+    changed (and made active again)."""
+    term, plain_words = term.strip(), plain_words.strip()
+    if not term:
+        raise Refused("Enter the word or acronym", "term")
+    if not plain_words:
+        raise Refused(f'Enter the plain words to use instead of "{term}"', "plain_words")
+    if len(term) > 80 or len(plain_words) > 200:
+        raise Refused("The word must be 80 characters or fewer, and its plain words 200 or fewer")
+    existing = db.session.scalar(select(JargonTerm).where(JargonTerm.term == term))
+    if existing is None:
+        existing = JargonTerm(term=term, plain_words=plain_words, active=True)
+        db.session.add(existing)
+    existing.plain_words, existing.active = plain_words, True
+    db.session.flush()
+    record_event("create", "jargon_term", existing.id, user=actor)
+    return existing
