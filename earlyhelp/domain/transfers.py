@@ -322,10 +322,10 @@ def check_pass_approval(
         return
     if to.id == actor.id:
         raise Refused("Select a manager other than yourself", "approver")
-    if to.id == facts.requested_by_id:
-        raise Refused("Select a manager other than the person who made the request", "approver")
     if not to.active or to.role != RoleCode.TEAM_MANAGER or to.team_id == facts.sending_team_id:
         raise Refused("Select a team manager of another team", "approver")
+    if to.id == facts.requested_by_id:
+        raise Refused("Select a manager other than the person who made the request", "approver")
     check_reason(reason, asked=HANDED_ON_ASKED, field="approval_passed_reason")
 
 

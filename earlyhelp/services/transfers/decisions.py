@@ -244,8 +244,7 @@ def _notify(transfer: Transfer, action: TransferAction, actor: User, *, before: 
             message = f"{yours}. {transfer.receiving_lead.name} is the lead for {transfer.receiving_team.name}"
             people = [transfer.requested_by, sending_lead]
             _tell(transfer, people, kind="transfer_accept", message=message, actor=actor, event=event)
-            message = f"You are now the lead for {reference} ({title.lower()} accepted by {actor.name})"
-            _tell(transfer, [transfer.receiving_lead], kind="transfer_lead", message=message, actor=actor, event=event)
+            # The new lead is told by the allocation itself: "You are now the lead for <reference> (...)".
         case TransferAction.DECLINE:
             message = f"{yours}: {transfer.decision_rationale}"
             people = [transfer.requested_by, sending_lead]
