@@ -19,10 +19,10 @@ from earlyhelp import clock
 from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
-from earlyhelp.models import Episode, Family, NextStep, Supervision, SupervisionDecision, User
+from earlyhelp.models import Episode, Family, NextStep, NextStepChange, Supervision, SupervisionDecision, User
 from earlyhelp.models.supervision import DUE_SOON_DAYS, SupervisionDue
 from earlyhelp.policy import is_team_manager, not_restricted_for
-from earlyhelp.services import next_steps, recording
+from earlyhelp.services import recording
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
@@ -324,19 +324,26 @@ class ActionChange:
 
 def actions_history(steps: list[NextStep]) -> list[ActionChange]:
     """What has happened to a supervision's actions since (each new date, from when to when and why, and each
-    closing), oldest first, each line naming its action: so the manager reading the record sees a reschedule."""
-    changes = [(change, step) for step in steps for change in next_steps.history(step)]
-    changes.sort(key=lambda pair: (pair[0].at, pair[0].id))
+    closing), oldest first, each line naming its action: so the manager reading the record sees a reschedule.
+
+    The rows of services.next_steps.history for every action at once: one statement, however many actions.
+    """
+    by_id = {step.id: step for step in steps}
+    changes = db.session.scalars(
+        select(NextStepChange)
+        .where(NextStepChange.next_step_id.in_(list(by_id)))
+        .order_by(NextStepChange.at, NextStepChange.id)
+    ).all()
     return [
         ActionChange(
             at=change.at,
             actor=change.actor,
-            what_happened=f"\u201c{step.what}\u201d {change.what_happened}",
+            what_happened=f"\u201c{by_id[change.next_step_id].what}\u201d {change.what_happened}",
             from_due_on=change.from_due_on,
             to_due_on=change.to_due_on,
             reason=change.reason,
         )
-        for change, step in changes
+        for change in changes
     ]
 
 
