@@ -5,7 +5,7 @@ row) check only their fields.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, select
 
@@ -106,11 +106,19 @@ def add_next_step(
 
 
 def _change(
-    step: NextStep, kind: str, *, actor: User, reason: str = "", to_due_on: date | None = None, summary: str = ""
+    step: NextStep,
+    kind: str,
+    *,
+    actor: User,
+    reason: str = "",
+    to_due_on: date | None = None,
+    summary: str = "",
+    at: datetime | None = None,
 ) -> None:
     db.session.add(
         NextStepChange(
             next_step_id=step.id,
+            at=at or clock.now(),
             actor_id=actor.id,
             kind=kind,
             from_due_on=step.due_on,
@@ -122,10 +130,11 @@ def _change(
     record_event(kind, "next_step", step.id, family_id=step.family_id, user=actor)
 
 
-def record_move(step: NextStep, kind: str, summary: str, *, actor: User) -> None:
+def record_move(step: NextStep, kind: str, summary: str, *, actor: User, at: datetime) -> None:
     """A request's step moving (made live, returned to the sending lead, carried across), kept in its history
-    in words and audited. Called inside the request's use case (services/transfers/steps.py)."""
-    _change(step, kind, actor=actor, summary=summary)
+    in words, at the moment the request moved, and audited. Called inside the request's use case
+    (services/transfers/steps.py)."""
+    _change(step, kind, actor=actor, summary=summary, at=at)
 
 
 def _still_open(step: NextStep) -> None:

@@ -111,7 +111,11 @@ def carry_across(transfer: Transfer, *, actor: User) -> None:
         step.proposed_owner_name = step.proposed_owner_agency = ""
         step.status, step.status_on, step.source_id = NextStepStatus.PROPOSED, None, transfer.handover_plan.id
         next_steps.record_move(
-            step, "carried_across", f"carried across to the new request, proposed for {step.owner}", actor=actor
+            step,
+            "carried_across",
+            f"carried across to the new request, proposed for {step.owner}",
+            actor=actor,
+            at=transfer.created_at,
         )
 
 
@@ -130,7 +134,13 @@ def _make_live(transfer: Transfer, proposed: list[NextStep], *, actor: User) -> 
     """Live with their owners, each of whom is told of their step (once: the same notice as a step given)."""
     for step in proposed:
         step.status = NextStepStatus.OPEN
-        next_steps.record_move(step, "live", f"made live with {step.owner} when the request was accepted", actor=actor)
+        next_steps.record_move(
+            step,
+            "live",
+            f"made live with {step.owner} when the request was accepted",
+            actor=actor,
+            at=transfer.state_changed_at,
+        )
     db.session.flush()
     policy.forget_cached()  # owning an open step opens the family to its owner
     for step in proposed:
@@ -169,4 +179,5 @@ def _give_back(transfer: Transfer, proposed: list[NextStep], what_happened: str,
             "returned",
             f"returned to {lead.name} when the request was {what_happened} (proposed for {step.proposed_owner})",
             actor=actor,
+            at=transfer.state_changed_at,
         )
