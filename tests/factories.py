@@ -1,6 +1,7 @@
 """Plain factory functions with keyword overrides. All names are fictional."""
 
 import itertools
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -144,11 +145,17 @@ def make_transfer(
     direction: str = "step_up",
     receiving_team: str = "Social care team",
     family_agrees: bool = True,
+    outcomes=None,
     **fields,
 ):
-    """A draft step-up (or step-down) through the service, every child included with their views."""
+    """A draft step-up (or step-down) through the service, every child included with their views.
+
+    The family was told yesterday by the requester; they agree (or, with `family_agrees=False`, said no, in
+    their words). A step-down answers its checklist yes and has one outcome for the whole family, unless
+    `outcomes` (a list of earlyhelp.domain.outcomes.ProposedOutcome) says otherwise."""
     import uuid
 
+    from earlyhelp.domain.outcomes import ProposedOutcome
     from earlyhelp.domain.transfers import Direction
     from earlyhelp.models import LevelOfNeed
     from earlyhelp.services.transfers import ChildChoice, start
@@ -158,7 +165,10 @@ def make_transfer(
         "level_id": reference(LevelOfNeed, number=3).id,
         "receiving_team_id": team(receiving_team).id,
         "told_family": "yes",
+        "told_on": clock.today() - timedelta(days=1),
+        "told_by": actor.name,
         "family_agreement": "yes" if family_agrees else "no",
+        "family_words": "" if family_agrees else "Mum said: we do not want anyone else involved.",
         "not_to_share": "",
     }
     if direction == "step_up":
@@ -174,6 +184,14 @@ def make_transfer(
             "clear_outcomes": True,
             "outstanding_tasks_listed": True,
         }
+        if outcomes is None:
+            outcomes = [
+                ProposedOutcome(
+                    person_id=None,
+                    what_different="The children get to school on time at least 9 days in 10.",
+                    by_when=clock.today() + timedelta(weeks=12),
+                )
+            ]
     family = db.session.get(Family, episode.family_id)
     transfer = start(
         episode,
@@ -185,6 +203,7 @@ def make_transfer(
             for c in family.children
         ],
         outstanding=[],
+        outcomes=outcomes or [],
         actor=actor,
     )
     db.session.commit()

@@ -72,6 +72,8 @@ class Transfer(db.Model):
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     state_changed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Optimistic locking of the request's own content (services.transfers.requests.edit_request): bumped by each edit.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     family: Mapped[Family] = relationship()
     from_episode: Mapped[Episode] = relationship(foreign_keys=[from_episode_id])

@@ -76,7 +76,10 @@ def step_up_form(family, **overrides):
             "level": str(reference(LevelOfNeed, number=3).id),
             "receiving_team": str(team("Social care team").id),
             "family_told": "yes",
-            "family_agrees": "yes",
+            "told_on": date_parts(clock.today() - timedelta(days=1)),
+            "told_by": "Robin Quillfeather",
+            "family_agreement": "yes",
+            "family_words": "",
             "override_reason": "",
             "not_to_share": "",
         }
@@ -86,25 +89,41 @@ def step_up_form(family, **overrides):
 
 
 def step_down_form(family, **overrides):
+    """A step-down the family agrees to, every checklist answer yes, one outcome for the whole family."""
     data = {
         "submission_key": uuid.uuid4().hex,
         "why_now": "The child protection plan has ended and home is calmer.",
-        "threshold_reviewed": "y",
-        "clear_outcomes": "y",
-        "outstanding_tasks_listed": "y",
+        "threshold_reviewed": "yes",
+        "threshold_reviewed_note": "",
+        "clear_outcomes": "yes",
+        "clear_outcomes_note": "",
+        "outstanding_tasks_listed": "yes",
+        "outstanding_tasks_listed_note": "",
         "worries": "Routines are still fragile after school.",
         "level": str(reference(LevelOfNeed, number=2).id),
         "receiving_team": str(team("Early help team").id),
         "proposed_lead": "",
         "family_told": "yes",
+        "told_on": date_parts(clock.today() - timedelta(days=1)),
+        "told_by": "Kit Marrowby",
+        "family_agreement": "yes",
+        "family_words": "",
         "not_to_share": "",
     } | children_rows(family)
     for index in range(3):
         data |= {
+            f"outcomes-{index}-person": "",
+            f"outcomes-{index}-what_different": "",
+            f"outcomes-{index}-by_when": ["", "", ""],
             f"outstanding-{index}-what": "",
             f"outstanding-{index}-owner": "",
             f"outstanding-{index}-due_on": ["", "", ""],
         }
+    data |= {
+        "outcomes-0-person": "family",
+        "outcomes-0-what_different": "The children get to school on time at least 9 days in 10.",
+        "outcomes-0-by_when": date_parts(clock.today() + timedelta(weeks=12)),
+    }
     return data | overrides
 
 
@@ -258,8 +277,7 @@ def test_a_step_up_missing_everything_explains_each_thing_to_add_and_keeps_what_
             "Enter what has changed: the new information",
             "Select the level of need now",
             "Select the receiving team",
-            "Select yes if the family has been told",
-            "Select yes if the family agrees",
+            "Select whether the family has been told about this request",
             "Select yes if this child is part of the request",
             "Select yes if this child is part of the request",
             "Include at least one child in the request",
@@ -288,8 +306,7 @@ def test_the_step_up_error_summary_lists_problems_in_the_order_the_questions_app
         "Select yes if this child is part of the request",
         "Select yes if this child is part of the request",
         "Include at least one child in the request",
-        "Select yes if the family has been told",
-        "Select yes if the family agrees",
+        "Select whether the family has been told about this request",
     ]
 
 
@@ -320,7 +337,13 @@ def test_going_ahead_without_the_familys_agreement_needs_a_safeguarding_reason(c
     lead = early_help_lead()
     family, episode = step_up_case(lead)
     client.sign_in(lead)
-    data = step_up_form(family, family_agrees="no", override_reason="", not_to_share="Kept: not the new address.")
+    data = step_up_form(
+        family,
+        family_agreement="no",
+        family_words="Dad said no.",
+        override_reason="",
+        not_to_share="Kept: not the new address.",
+    )
     soup = soup_of(client.post("transfers.new_step_up", data, episode_id=episode.id))
     assert error_messages(soup) == ["Explain the safeguarding reason for going ahead without the family's agreement"]
     assert soup.select_one("#not_to_share").get_text().strip() == "Kept: not the new address."
@@ -439,15 +462,20 @@ def test_a_step_up_cannot_start_from_an_involvement_that_has_ended(client, today
     assert transfers_of(family) == []
 
 
-def test_a_second_request_cannot_start_while_one_is_open(client):
+def test_a_second_step_up_while_one_is_open_links_to_the_open_request(client):
     lead = early_help_lead()
     family, episode = step_up_case(lead)
-    make_transfer(episode, actor=lead)
+    open_request = make_transfer(episode, actor=lead)
     client.sign_in(lead)
     soup = client.page("transfers.new_step_up", episode_id=episode.id)
-    assert error_messages(soup) == ["A step-up request for this family is already open"]
+    assert "A step-up request for this family is already open: see the request" in text_of(soup, "#open-request")
+    assert soup.select_one("#open-request a")["href"] == client.url("transfers.show", transfer_id=open_request.id)
+    assert soup.find("button", string=re.compile("Save request as a draft")) is None
     response = client.post("transfers.new_step_up", step_up_form(family), episode_id=episode.id)
-    assert error_messages(soup_of(response)) == ["A step-up request for this family is already open"]
+    assert response.status_code == 200
+    assert soup_of(response).select_one("#open-request a")["href"] == client.url(
+        "transfers.show", transfer_id=open_request.id
+    )
     assert len(transfers_of(family)) == 1
     [refusal] = db.session.scalars(
         select(AuditEvent).where(AuditEvent.record_type == "episode", AuditEvent.outcome == "refused")
@@ -504,7 +532,7 @@ def test_a_child_added_to_the_household_while_writing_is_listed_again_and_nothin
 # 2. Starting a step-down
 
 
-def test_the_step_down_readiness_checklist_must_be_confirmed(client):
+def test_the_step_down_checklist_must_be_answered_yes_or_no(client):
     worker = social_worker()
     family, episode = step_down_case(worker)
     client.sign_in(worker)
@@ -518,9 +546,9 @@ def test_the_step_down_readiness_checklist_must_be_confirmed(client):
         data.pop(box)
     soup = soup_of(client.post("transfers.new_step_down", data, episode_id=episode.id))
     assert error_messages(soup) == [
-        "Confirm the level of need has been reviewed against the threshold",
-        "Confirm there are clear outcomes for early help, not just monitoring",
-        "Confirm the outstanding tasks are listed",
+        "Select yes if the level of need has been reviewed against the threshold",
+        "Select yes if there are clear outcomes for early help to work towards",
+        "Select yes if the outstanding tasks are listed, each with an owner and a date",
     ]
     assert soup.select_one("#why_now").get_text().strip() == "Kept: the plan ended last week."
     assert transfers_of(family) == []
@@ -1028,7 +1056,9 @@ def test_a_step_up_without_the_familys_agreement_waits_for_another_manager_to_au
     requester = early_help_manager()
     family, episode = step_up_case(early_help_lead())
     client.sign_in(requester)
-    data = step_up_form(family, family_agrees="no", override_reason="Telling dad would put mum at risk.")
+    data = step_up_form(
+        family, family_agreement="no", family_words="Mum said no.", override_reason="Telling dad would put mum at risk."
+    )
     client.post("transfers.new_step_up", data, episode_id=episode.id)
     request = {"transfer_id": the_request_of(family).id}
     assert client.post("transfers.submit", **request).status_code == 302

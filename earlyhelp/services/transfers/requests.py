@@ -1,13 +1,20 @@
-"""Starting a request and putting it right: what changed, the children, the family's agreement."""
+"""Starting a request and putting it right: what changed, the children, the family's agreement, outcomes.
 
-from datetime import datetime
+A request is written as a draft and can be changed while it is one (new, or returned by a manager): each change
+bumps `transfer.version`, so that a save over someone else's newer change is refused (Stale), not lost.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from earlyhelp import clock
+from earlyhelp.domain import consent
+from earlyhelp.domain.outcomes import ProposedOutcome, check_outcomes
 from earlyhelp.domain.reasons import check_reason
-from earlyhelp.domain.refusals import Refused
+from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.domain.transfers import (
     Direction,
     TransferState,
@@ -22,6 +29,7 @@ from earlyhelp.models import (
     Transfer,
     TransferChild,
     TransferEvent,
+    TransferOutcome,
     User,
 )
 from earlyhelp.services.audit import record_event
@@ -29,7 +37,7 @@ from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.referrals import lead_practitioners
 from earlyhelp.services.transfers import steps
-from earlyhelp.services.transfers.common import OPEN_STATES, SERVICE_FOR, ChildChoice
+from earlyhelp.services.transfers.common import OPEN_STATES, SERVICE_FOR, ChildChoice, locked
 from earlyhelp.services.use_case import use_case
 
 
@@ -60,10 +68,14 @@ def _check_episode(episode: Episode, direction: Direction) -> None:
         raise Refused(f"{what} starts from an open {_SERVICE_WORDS[from_code]} episode")
 
 
-def _open_request(episode: Episode) -> Transfer | None:
+def open_request(episode: Episode) -> Transfer | None:
+    """The request already open from this episode, if there is one (the new-request page links to it)."""
     return db.session.scalar(
         select(Transfer).where(Transfer.from_episode_id == episode.id, Transfer.state.in_(OPEN_STATES))
     )
+
+
+_open_request = open_request
 
 
 def check_start(episode: Episode, direction: Direction) -> None:
@@ -92,6 +104,63 @@ def _check_reasons(episode: Episode, fields: dict, children: list[ChildChoice]) 
         )
 
 
+def _check_content(
+    episode: Episode,
+    direction: Direction,
+    fields: dict,
+    children: list[ChildChoice],
+    outcomes: list[ProposedOutcome],
+    *,
+    today: date,
+) -> tuple[dict, list[ProposedOutcome]]:
+    """Every rule about what a request says, for starting one and for changing one: every child of the
+    household, included or left out with a reason; the family's agreement as asked (domain/consent.py); and,
+    for a step-down, the checklist answered and the outcomes (domain/outcomes.py). Returns the fields as they
+    are stored, and the outcomes checked."""
+    household = {child.id: child.first_name for child in episode.family.children}
+    if {c.person_id for c in children} != set(household):
+        raise Refused("Every child in the household must be included or left out with a reason")
+    fields = dict(fields)
+    asked = consent.check_consent(
+        told_family=fields.pop("told_family", "not_yet"),
+        told_on=fields.pop("told_on", None),
+        told_by=fields.pop("told_by", ""),
+        family_agreement=fields.pop("family_agreement", "not_asked"),
+        family_words=fields.pop("family_words", ""),
+        today=today,
+    )
+    fields |= asked.as_fields()
+    if direction is Direction.STEP_UP:
+        fields.setdefault("override_reason", "")
+        if asked.family_agreement == "yes":
+            fields["override_reason"] = ""
+        outcomes = []
+    else:
+        fields.pop("override_reason", None)
+        answers = {name: (fields.pop(name, None), fields.pop(f"{name}_note", "")) for name in consent.CHECKLIST}
+        fields |= consent.check_checklist(answers)
+        outcomes = check_outcomes(outcomes, children=household, today=today, required=fields["clear_outcomes"] is True)
+    _check_reasons(episode, fields, children)
+    return fields, outcomes
+
+
+def _outcome_rows(outcomes: list[ProposedOutcome]) -> list[TransferOutcome]:
+    return [
+        TransferOutcome(position=position, person_id=o.person_id, what_different=o.what_different, by_when=o.by_when)
+        for position, o in enumerate(outcomes)
+    ]
+
+
+def ready_to_send(transfer: Transfer) -> None:
+    """consent.check_ready_to_send with everything a request holds (for the submit action)."""
+    consent.check_ready_to_send(
+        is_step_up=transfer.is_step_up,
+        family_agreement=transfer.family_agreement,
+        checklist=None if transfer.is_step_up else {name: getattr(transfer, name) for name in consent.CHECKLIST},
+        outcomes=None if transfer.is_step_up else len(transfer.outcomes),
+    )
+
+
 def _by_submission_key(submission_key: str) -> Transfer | None:
     return db.session.scalar(select(Transfer).where(Transfer.submission_key == submission_key))
 
@@ -106,10 +175,15 @@ def start(
     children: list[ChildChoice],
     outstanding: list[NextStepInput],
     actor: User,
+    outcomes: list[ProposedOutcome] = (),
     now: datetime | None = None,
 ) -> Transfer:
     """Begin a request as a draft, with its handover plan. The same submission key returns the same request,
-    however many times the form is posted, and however close together."""
+    however many times the form is posted, and however close together.
+
+    `fields` holds the family's agreement as asked (told_family, told_on, told_by, family_agreement,
+    family_words) and, for a step-down, each checklist answer with its note; `outcomes` (a step-down's) say
+    what should be different for which child, by when."""
     existing = _by_submission_key(submission_key)
     if existing:
         return existing
@@ -118,10 +192,7 @@ def start(
         return already
     check_start(episode, direction)
     now = now or clock.now()
-    household = {child.id for child in episode.family.children}
-    if {c.person_id for c in children} != household:
-        raise Refused("Every child in the household must be included or left out with a reason")
-    _check_reasons(episode, fields, children)
+    fields, outcomes = _check_content(episode, direction, fields, children, list(outcomes), today=clock.local_date(now))
     # A new request after a declined one follows on from it, so the receiving team sees the history.
     fields.setdefault(
         "previous_transfer_id",
@@ -158,6 +229,7 @@ def start(
     transfer.events.append(
         TransferEvent(action="create", from_state=None, to_state=TransferState.DRAFT, actor=actor, at=now)
     )
+    transfer.outcomes = _outcome_rows(outcomes)
     transfer.handover_plan = HandoverPlan(updated_by=actor, updated_at=now)
     try:
         with db.session.begin_nested():
@@ -196,3 +268,169 @@ def record_step_down_refused(episode: Episode, *, note: str, actor: User) -> Non
         actor=actor,
     )
     record_event("step_down_refused", "episode", episode.id, family_id=episode.family_id, user=actor)
+
+
+# Changing a request while it is a draft (new, or returned by a manager)
+
+
+@dataclass(frozen=True)
+class Returned:
+    """Why a manager sent the request back: the last "return" in its history."""
+
+    reason: str
+    by: str
+    at: datetime
+
+
+def returned(transfer: Transfer) -> Returned | None:
+    """The manager's reason, if the request is a draft because it was returned (None for a new draft)."""
+    if transfer.state != TransferState.DRAFT:
+        return None
+    event = next((e for e in reversed(transfer.events) if e.action in ("return", "create", "submit")), None)
+    if event is None or event.action != "return":
+        return None
+    return Returned(reason=event.reason, by=event.actor.name, at=event.at)
+
+
+def _last_change(transfer: Transfer) -> tuple[User, datetime]:
+    """Who last changed the request's content or state, and when (for the message to whoever saves too late)."""
+    event = next((e for e in reversed(transfer.events) if e.action == "edit"), None)
+    if event and event.at >= transfer.state_changed_at:
+        return event.actor, event.at
+    return transfer.state_changed_by, transfer.state_changed_at
+
+
+def _content(transfer: Transfer) -> tuple:
+    """What the request says, to tell a repeat of the same save from a different one."""
+    names = [
+        "what_has_changed",
+        "why_now",
+        "worries",
+        "level_id",
+        "receiving_team_id",
+        "immediate_danger",
+        "told_family",
+        "told_on",
+        "told_by",
+        "family_agreement",
+        "family_words",
+        "override_reason",
+        "not_to_share",
+        "proposed_lead_id",
+        *consent.CHECKLIST,
+        *(f"{name}_note" for name in consent.CHECKLIST),
+    ]
+    return (
+        {name: getattr(transfer, name) for name in names},
+        sorted((c.person_id, c.included, c.reason_not_included, c.child_words) for c in transfer.children),
+        [(o.person_id, o.what_different, o.by_when) for o in transfer.outcomes],
+    )
+
+
+def check_editable(transfer: Transfer) -> None:
+    """A request can be changed only while it is a draft: once sent, the approver reads what was sent."""
+    if transfer.state != TransferState.DRAFT:
+        who, when = transfer.state_changed_by.name, clock.long_moment(transfer.state_changed_at)
+        raise Refused(
+            f"This request can no longer be changed: it was {_PAST[TransferState(transfer.state)]} by {who} on "
+            f"{when}. A request can be changed only while it is a draft, or after a manager returns it"
+        )
+
+
+_PAST = {
+    TransferState.AWAITING_APPROVAL: "sent for approval",
+    TransferState.SENT: "approved and sent",
+    TransferState.ACCEPTED: "accepted",
+    TransferState.DECLINED: "declined",
+    TransferState.WITHDRAWN: "withdrawn",
+    TransferState.HANDOVER_COMPLETE: "handed over",
+    TransferState.DRAFT: "returned to draft",
+}
+
+
+@use_case("edit_request", "transfer")
+def edit_request(
+    transfer: Transfer,
+    *,
+    expected_version: int,
+    fields: dict,
+    children: list[ChildChoice],
+    outcomes: list[ProposedOutcome] = (),
+    actor: User,
+    now: datetime | None = None,
+) -> Transfer:
+    """Change what a draft request says: everything its form asks, by the same rules as starting it.
+
+    Only while it is a draft. Saved only if nobody has changed it since this person opened it
+    (`expected_version`); otherwise Stale, saying who changed it and when. The same save posted twice is
+    saved once."""
+    now = now or clock.now()
+    transfer = locked(transfer.id)
+    check_editable(transfer)
+    direction = Direction(transfer.direction)
+    fields, outcomes = _check_content(
+        transfer.from_episode, direction, fields, children, list(outcomes), today=clock.local_date(now)
+    )
+    wanted = _wanted(transfer, fields, children, outcomes)
+    if transfer.version != expected_version:
+        who, when = _last_change(transfer)
+        if who.id == actor.id and _content(transfer) == wanted:
+            return transfer  # the same form posted again: already saved
+        raise Stale(
+            f"{who.name} changed this request on {clock.long_moment(when)}, after you opened it. Your changes are "
+            "below but have not been saved. Check the request, then save again",
+            transfer.version,
+        )
+    for name, value in fields.items():
+        setattr(transfer, name, value)
+    by_person = {child.person_id: child for child in transfer.children}
+    for child in children:
+        row = by_person.pop(child.person_id, None)
+        if row is None:
+            row = TransferChild(person_id=child.person_id, included=child.included)
+            transfer.children.append(row)
+        row.included = child.included
+        row.reason_not_included = "" if child.included else child.reason_not_included.strip()
+        row.child_words = child.child_words.strip()
+    for gone in by_person.values():  # a child no longer in the household
+        transfer.children.remove(gone)
+    transfer.outcomes = _outcome_rows(outcomes)
+    transfer.version += 1
+    transfer.events.append(
+        TransferEvent(
+            action="edit",
+            from_state=TransferState.DRAFT,
+            to_state=TransferState.DRAFT,
+            actor=actor,
+            at=now,
+            reason="Request changed",
+        )
+    )
+    add_to_timeline(
+        transfer.family_id,
+        f"{transfer.title} request changed by {actor.name}",
+        "transfer",
+        transfer.id,
+        actor=actor,
+        at=now,
+    )
+    record_event("update", "transfer", transfer.id, family_id=transfer.family_id, user=actor)
+    return transfer
+
+
+def _wanted(transfer: Transfer, fields: dict, children: list[ChildChoice], outcomes: list[ProposedOutcome]) -> tuple:
+    """What the request would say after this save, in the shape of _content."""
+    current, _, _ = _content(transfer)
+    return (
+        current | {name: value for name, value in fields.items() if name in current},
+        sorted(
+            (
+                c.person_id,
+                c.included,
+                "" if c.included else c.reason_not_included.strip(),
+                c.child_words.strip(),
+            )
+            for c in children
+        ),
+        [(o.person_id, o.what_different, o.by_when) for o in outcomes],
+    )
