@@ -138,6 +138,8 @@ def record_move(step: NextStep, kind: str, summary: str, *, actor: User, at: dat
 
 
 def _still_open(step: NextStep) -> None:
+    if step.status == NextStepStatus.PROPOSED:
+        raise Refused("This next step is only proposed: it becomes live when the request is accepted", "status")
     if step.status != NextStepStatus.OPEN:
         raise Refused(f"This next step is already {step.status.label.lower()}", "status")
 

@@ -5,10 +5,12 @@ rows, never retyped. All names are fictional."""
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from earlyhelp import policy
 from earlyhelp.clock import today
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import Direction, TransferAction
 from earlyhelp.extensions import db
 from earlyhelp.models import (
@@ -304,3 +306,17 @@ def test_a_returned_step_is_not_proposed_again_for_someone_who_has_since_left(ap
         "Book the parenting course": "Jo Fairweather (Family Hub)",
     }
     assert {s.status for s in steps_of(follow_up)} == {NextStepStatus.PROPOSED}
+
+
+def test_a_proposed_step_cannot_be_marked_done_or_rescheduled_before_the_request_is_accepted(app):
+    transfer, episode, who = a_step_down_with_tasks()
+    step = steps_of(transfer)[0]
+    for change in (
+        lambda: next_steps.complete(step, actor=who["social_worker"], on=today()),
+        lambda: next_steps.reschedule(
+            step, due_on=today() + timedelta(days=30), reason="Later", actor=who["social_worker"], today=today()
+        ),
+    ):
+        with pytest.raises(Refused, match="only proposed: it becomes live when the request is accepted"):
+            change()
+    assert steps_of(transfer)[0].status == NextStepStatus.PROPOSED
