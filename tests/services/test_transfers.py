@@ -327,6 +327,7 @@ def test_the_counts_of_all_four_lists_are_one_statement(app):
 
 
 def _start_with(episode, lead, *, children, **fields):
+    from earlyhelp import clock
     from earlyhelp.models import LevelOfNeed
     from tests.factories import reference
 
@@ -335,6 +336,8 @@ def _start_with(episode, lead, *, children, **fields):
         "level_id": reference(LevelOfNeed, number=3).id,
         "receiving_team_id": team("Social care team").id,
         "told_family": "yes",
+        "told_on": clock.today(),
+        "told_by": "Pip Practitioner",
         "family_agreement": "yes",
         "not_to_share": "",
         "what_has_changed": "Police were called twice this week.",
@@ -377,7 +380,14 @@ def test_going_ahead_without_agreement_needs_a_real_safeguarding_reason(app):
     episode = make_episode(family, lead=lead)
     children = [transfers.ChildChoice(person_id=family.children[0].id, included=True)]
     with pytest.raises(Refused) as refused:
-        _start_with(episode, lead, children=children, family_agreement="no", override_reason="see above")
+        _start_with(
+            episode,
+            lead,
+            children=children,
+            family_agreement="no",
+            family_words="We do not want social care involved.",
+            override_reason="see above",
+        )
     assert refused.value.field == "override_reason"
     assert refused.value.message.startswith(
         "Explain the safeguarding reason for going ahead without the family's agreement in a sentence"
