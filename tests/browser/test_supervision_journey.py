@@ -79,3 +79,17 @@ def test_supervision_next_steps_are_worked_from_my_work_and_the_manager_sees_it(
     expect(later).to_contain_text("Visit the family with the interpreter")
     expect(manager.locator("#my-work")).not_to_contain_text("Phone Oakfield School about attendance")
     check_page(manager, "manager-sees-robin")
+
+    # The manager reading the supervision record sees the reschedule: from when, to when, and why.
+    manager.get_by_role("link", name="Supervision", exact=True).click()
+    manager.locator("#records a").first.click()
+    history = manager.locator("#next-step-history")
+    expect(history).to_contain_text(
+        "Robin Practitioner: \u201cVisit the family with the interpreter\u201d rescheduled from"
+    )
+    expect(history).to_contain_text(
+        f"to {clock.day(clock.today() + timedelta(days=30))} (The family are away until then)"
+    )
+    expect(history).to_contain_text("\u201cPhone Oakfield School about attendance\u201d done")
+    expect(manager.locator("#practitioner-due")).to_be_visible()
+    check_page(manager, "supervision-record-history")
