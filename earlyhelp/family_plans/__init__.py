@@ -1,5 +1,6 @@
 from flask import Blueprint
 
-bp = Blueprint("family_plans", __name__)
+# Its commands are `flask jargon ...` (earlyhelp/family_plans/cli.py): the plain-language check's word list.
+bp = Blueprint("family_plans", __name__, cli_group="jargon")
 
-from earlyhelp.family_plans import views  # noqa: E402, F401
+from earlyhelp.family_plans import cli, views  # noqa: E402, F401

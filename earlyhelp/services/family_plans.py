@@ -629,3 +629,13 @@ def add_jargon(term: str, plain_words: str, *, actor: User | None = None) -> Jar
     db.session.flush()
     record_event("create", "jargon_term", existing.id, user=actor)
     return existing
+
+
+@use_case("retire", "jargon_term")
+def retire_jargon(term: str, *, actor: User | None = None) -> None:
+    """Stop flagging a word: it is kept, inactive, so what was checked before can still be explained."""
+    existing = db.session.scalar(select(JargonTerm).where(JargonTerm.term == term.strip()))
+    if existing is None or not existing.active:
+        raise Refused(f'"{term}" is not in the jargon list')
+    existing.active = False
+    record_event("retire", "jargon_term", existing.id, user=actor)
