@@ -19,6 +19,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from earlyhelp import clock
+from earlyhelp.domain.outcomes import ProposedOutcome
 from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.domain.transfers import Direction, TransferAction
 from earlyhelp.extensions import db
@@ -118,6 +119,8 @@ def _declined_step_down(social_worker: User, sc_manager: User, practitioner: Use
             "level_id": db.session.scalar(select(LevelOfNeed.id).where(LevelOfNeed.number == 2)),
             "receiving_team_id": practitioner.team_id,
             "told_family": "yes",
+            "told_on": today - timedelta(days=6),
+            "told_by": social_worker.name,
             "family_agreement": "yes",
             "immediate_danger": False,
             "threshold_reviewed": True,
@@ -129,6 +132,14 @@ def _declined_step_down(social_worker: User, sc_manager: User, practitioner: Use
             for c in episode.family.children
         ],
         outstanding=outstanding,
+        outcomes=[
+            ProposedOutcome(
+                person_id=None,
+                what_different="The children are in school at least 9 days in 10, and the eldest has a young "
+                "carers break each week.",
+                by_when=today + timedelta(weeks=12),
+            )
+        ],
         actor=social_worker,
         now=now - timedelta(days=4),
     )

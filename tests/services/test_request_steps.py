@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from earlyhelp import policy
 from earlyhelp.clock import today
+from earlyhelp.domain.outcomes import ProposedOutcome
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import Direction, TransferAction
 from earlyhelp.extensions import db
@@ -58,6 +59,8 @@ def start_step_down(episode, actor, outstanding) -> Transfer:
         "level_id": reference(LevelOfNeed, number=2).id,
         "receiving_team_id": team("Early help team").id,
         "told_family": "yes",
+        "told_on": today() - timedelta(days=1),
+        "told_by": actor.name,
         "family_agreement": "yes",
         "not_to_share": "",
         "why_now": "The child protection plan has ended and things are steadier.",
@@ -75,6 +78,13 @@ def start_step_down(episode, actor, outstanding) -> Transfer:
             for c in family.children
         ],
         outstanding=outstanding,
+        outcomes=[
+            ProposedOutcome(
+                person_id=None,
+                what_different="The children get to school on time at least 9 days in 10.",
+                by_when=today() + timedelta(weeks=12),
+            )
+        ],
         actor=actor,
     )
     db.session.commit()
