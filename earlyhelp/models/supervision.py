@@ -72,10 +72,6 @@ class Supervision(db.Model):
     def kind_label(self) -> str:
         return "Case" if self.kind == "case" else "General"
 
-    def due_state(self, today: date) -> SupervisionDue:
-        """How the next supervision this record set stands today."""
-        return SupervisionDue.on(self.next_supervision_on, today)
-
 
 class SupervisionDecision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
