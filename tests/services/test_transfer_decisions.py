@@ -353,3 +353,44 @@ def test_two_managers_approving_at_once_one_wins_and_the_other_is_told_who_and_w
         loser_id = ids[2] if saved.state_changed_by_id == ids[1] else ids[1]
         [waiting] = db.session.scalars(select(Notification).where(Notification.user_id == loser_id)).all()
         assert waiting.done_note.startswith(f"Approved by {saved.state_changed_by.name} on ")
+
+
+# The demo
+
+
+def test_the_demo_decisions_pass_an_approval_authorise_an_override_with_reasoning_and_leave_done_notices(app):
+    from earlyhelp.services.demo_decisions import OVERRIDE_REASONING, PASSED_REASON, seed_decisions
+
+    accounts = [
+        make_user(
+            "practitioner", team_name="Early help team", name="Robin Practitioner", email="practitioner@x.example"
+        ),
+        make_user("team_manager", team_name="Early help team", name="Morgan Manager", email="team.manager@x.example"),
+        make_user(
+            "social_worker", team_name="Social care team", name="Sam Socialworker", email="social.worker@x.example"
+        ),
+        make_user(
+            "team_manager", team_name="Social care team", name="Casey Carelead", email="social.care.manager@x.example"
+        ),
+        make_user(
+            "team_manager", team_name="Front door", name="Taylor Thresholdlead", email="front.door.manager@x.example"
+        ),
+    ]
+    robin, morgan, sam, casey, taylor = accounts
+    for _ in range(3):
+        make_episode(make_household(children=2), lead=robin)
+    passed, authorised, accepted = seed_decisions(accounts)
+    assert (passed.state, passed.approver_id, passed.approval_passed_reason) == (
+        TransferState.AWAITING_APPROVAL,
+        taylor.id,
+        PASSED_REASON,
+    )
+    assert (authorised.state, authorised.override_authorisation_reason) == (TransferState.SENT, OVERRIDE_REASONING)
+    assert (accepted.state, accepted.receiving_lead_id) == (TransferState.ACCEPTED, sam.id)
+    done = [n for n in notices(morgan) if n.done_at is not None]
+    assert any(n.done_note.startswith("Approved by Taylor Thresholdlead on ") for n in done)
+    assert any(n.done_note.startswith("Accepted by Casey Carelead on ") for n in notices(casey))
+    assert [n.message for n in notices(taylor, "transfer_pass_approval")] == [
+        f"Step-up request for {t.family.reference} is waiting for your approval: Morgan Manager passed it to you"
+        for t in (passed, accepted)
+    ]
