@@ -117,7 +117,7 @@ def _save(plan: FamilyPlan, *, adding: bool):
         form = FamilyPlanForm.of(plan, formdata=None)
     step = step_input(step_form) if adding and step_form.validate() else None
     try:
-        service.save_then_add_step(
+        saved = service.save_then_add_step(
             plan,
             changes=form.changes() if plan_posted else None,
             child_words=form.child_words(),
@@ -126,12 +126,12 @@ def _save(plan: FamilyPlan, *, adding: bool):
             actor=current_user,
             today=clock.today(),
         )
-    except service.StepRefused as refusal:  # the plan was saved; the step is shown again to put right
-        show_refusal(step_form, refusal.refusal)
-        return _edit_page(plan, form, step_form, posted=step_form)
     except Refused as refusal:
         show_refusal(form, refusal)
         return _edit_page(plan, form, step_form, posted=form)
+    if saved.step_refused:  # the plan was saved; the step is shown again to put right
+        show_refusal(step_form, saved.step_refused)
+        return _edit_page(plan, form, step_form, posted=step_form)
     if adding and step is None:  # the step's own questions were not answered: the plan is saved, the step kept
         return _edit_page(plan, form, step_form, posted=step_form)
     if not adding:

@@ -322,12 +322,12 @@ def add_step(plan: FamilyPlan, step: NextStepInput, *, actor: User, today: date)
     return add_next_step(plan.family_id, step, source_type="family_plan", source_id=plan.id, actor=actor, today=today)
 
 
-class StepRefused(Refused):
-    """The plan was saved, but the next step typed with it was refused (its refusal is `refusal`)."""
+@dataclass(frozen=True)
+class Saved:
+    """What the plan page's one form did: the plan saved, and the step added, or the step's refusal."""
 
-    def __init__(self, refusal: Refused):
-        super().__init__(refusal.message, refusal.field)
-        self.refusal = refusal
+    step: NextStep | None = None
+    step_refused: Refused | None = None
 
 
 def save_then_add_step(
@@ -339,17 +339,18 @@ def save_then_add_step(
     step: NextStepInput | None,
     actor: User,
     today: date,
-) -> NextStep | None:
+) -> Saved:
     """The plan page's one form: what was typed into the plan is saved first (its own use case, committed), then
-    the next step typed with it is added, so a step that is refused never costs the plan's words."""
+    the next step typed with it is added, so a step that is refused never costs the plan's words. A refused plan
+    raises; a refused step comes back in the result, because the plan was saved all the same."""
     if changes is not None:  # None: only the step was posted
         save_draft(plan, changes=changes, child_words=child_words, words_given=words_given, actor=actor)
     if step is None:
-        return None
+        return Saved()
     try:
-        return add_step(plan, step, actor=actor, today=today)
+        return Saved(step=add_step(plan, step, actor=actor, today=today))
     except Refused as refusal:
-        raise StepRefused(refusal) from refusal
+        return Saved(step_refused=refusal)
 
 
 # Issuing: check and gather in one transaction, print with none open, store in a second short one.

@@ -208,7 +208,7 @@ def _plan_with_lines(lead, lines: int) -> str:
     return service.preview_html(plan, actor=lead, now=ISSUED_AT)
 
 
-KEPT_TOGETHER = "break-inside: avoid; page-break-inside: avoid;"
+KEPT_TOGETHER = 'class="agreement-block"'  # static/pdf/family-plan.css keeps it together
 
 
 def _signature_pages(html: str) -> tuple[list[int], list[int]]:
@@ -225,7 +225,7 @@ def test_the_signature_lines_were_printed_alone_on_a_third_page(app):
     for lines in range(20, 60):
         html = _plan_with_lines(lead, lines)
         assert KEPT_TOGETHER in html
-        heading, signed = _signature_pages(html.replace(KEPT_TOGETHER, ""))
+        heading, signed = _signature_pages(html.replace(KEPT_TOGETHER, 'class="not-kept-together"'))
         if heading != signed:
             break
     else:
