@@ -10,6 +10,7 @@ import uuid
 
 from sqlalchemy import select
 
+from earlyhelp import policy
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import DECIDED_STATES, TransferState
 from earlyhelp.extensions import db
@@ -43,7 +44,7 @@ def _slug(name: str) -> str:
 
 def seed_letters(accounts: list[User]) -> int:
     """Contact details, family messages and issued letters. Returns how many letters were issued."""
-    admin = next(a for a in accounts if a.role.code == "administrator")
+    admin = next(a for a in accounts if policy.is_administrator(a))
     for offset, team in enumerate(db.session.scalars(select(Team).order_by(Team.id)).all()):
         contact_details.update_team_contact(
             team, phone=_phone(TEAM_NUMBERS + offset), email=f"{_slug(team.name)}@council.example", actor=admin

@@ -369,3 +369,31 @@ def test_the_demo_gives_contact_details_family_messages_and_issues_letters(app, 
     [letter] = letters.issued_letters(fresh(transfer))
     assert "Thank you for talking with us." in str(letter.content)
     assert letters.family_letter(fresh(transfer)).warnings == []
+
+
+def test_two_posts_of_one_form_printing_at_once_make_one_letter(app, at_now):
+    transfer, lead, worker = accepted_step_up()
+    from earlyhelp.pdf import print_html
+
+    printings = [
+        letters.prepare_letter(fresh(transfer), submission_key="same-form", actor=worker, now=NOW) for _ in range(2)
+    ]
+    pdfs = [{kind: print_html(html) for kind, html in printing.html.items()} for printing in printings]
+    first = letters.store_letter(fresh(transfer), printings[0], pdfs[0], submission_key="same-form", actor=worker)
+    second = letters.store_letter(fresh(transfer), printings[1], pdfs[1], submission_key="same-form", actor=worker)
+    assert first.id == second.id
+    assert letters_of(transfer) == 1
+
+
+def test_two_forms_issuing_at_once_make_one_letter_and_the_other_is_told(app, at_now):
+    transfer, lead, worker = accepted_step_up()
+    from earlyhelp.pdf import print_html
+
+    printings = [
+        letters.prepare_letter(fresh(transfer), submission_key=key, actor=worker, now=NOW) for key in ("a", "b")
+    ]
+    pdfs = [{kind: print_html(html) for kind, html in printing.html.items()} for printing in printings]
+    letters.store_letter(fresh(transfer), printings[0], pdfs[0], submission_key="a", actor=worker)
+    with pytest.raises(Refused, match="This letter says the same as version 1"):
+        letters.store_letter(fresh(transfer), printings[1], pdfs[1], submission_key="b", actor=worker)
+    assert letters_of(transfer) == 1

@@ -217,3 +217,20 @@ def test_a_handover_meeting_before_the_request_was_sent_is_refused_on_the_plan(c
     assert message.startswith(f"The handover meeting ({clock.day(before_sent)}) cannot be before")
     assert soup.select_one("#family_message").get_text().strip() == "Kept words"
     assert fresh(transfer).handover_plan.meeting_on is None
+
+
+def test_the_handover_summary_says_who_authorised_the_override_and_why_and_the_consent_as_recorded(client, app, now):
+    from tests.pdf_checks import pdfua_problems
+
+    transfer, lead, worker = accepted_step_up(family_agrees=False)
+    client.sign_in(worker)
+    response = client.get("transfers.handover_summary", transfer_id=transfer.id)
+    text = " ".join(pdf_text(response, layout=False).split())
+    transfer = fresh(transfer)
+    assert f"Told about the request Yes, on {clock.day(transfer.told_on)}, by {transfer.told_by}" in text
+    assert f"Agrees No In their words {transfer.family_words}" in text
+    assert (
+        f"Authorised by Morgan Thistlewhite on {clock.moment(transfer.override_authorised_at)}. "
+        "Their reasoning: The children were hurt last week and Mum is frightened of him." in text
+    )
+    assert pdfua_problems(response.data) == []
