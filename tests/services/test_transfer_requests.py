@@ -130,7 +130,7 @@ def test_an_outcome_dated_in_the_past_is_refused(app):
 
 def test_monitoring_only_is_not_an_outcome(app):
     monitoring = "Early help to monitor school attendance. Monitoring only."
-    with pytest.raises(Refused, match="Outcome 1: monitoring is not an outcome. Write what should be different"):
+    with pytest.raises(Refused, match=r"Outcome 1: monitoring is not an outcome\. Write what should be different"):
         step_down(outcomes=[ProposedOutcome(None, monitoring, clock.today() + timedelta(days=30))])
 
 
@@ -225,3 +225,27 @@ def test_an_edit_keeps_every_child_of_the_household(app):
             outcomes=outcomes_of(transfer),
             actor=worker,
         )
+
+
+# The demo's requests (services/demo_requests.py)
+
+
+def test_the_demo_has_a_step_down_the_family_said_no_to_and_one_returned_with_a_reason(app):
+    from earlyhelp.services.demo_requests import FAMILY_SAID_NO, RETURN_REASON, seed_requests
+
+    worker = make_user(
+        "social_worker", team_name="Social care team", name="Sam Socialworker", email="social.worker@demo.example"
+    )
+    manager = make_user("team_manager", team_name="Social care team", email="social.care.manager@demo.example")
+    practitioner = make_user("practitioner", team_name="Early help team", email="practitioner@demo.example")
+    for _ in range(2):
+        make_episode(make_household(children=2), service_code="social_care", lead=worker)
+    said_no, returned = seed_requests([worker, manager, practitioner])
+    said_no, returned = fresh(said_no), fresh(returned)
+    assert (said_no.state, said_no.family_agreement, said_no.family_words) == ("draft", "no", FAMILY_SAID_NO)
+    with pytest.raises(Refused, match="the family said no"):
+        requests.ready_to_send(said_no)
+    assert returned.state == TransferState.DRAFT
+    assert requests.returned(returned).reason == RETURN_REASON
+    requests.ready_to_send(returned)
+    assert len(returned.outcomes) == 2
