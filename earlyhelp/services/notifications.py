@@ -6,7 +6,7 @@ everyone, saying who did it: nobody is left with a "new" notice asking for what 
 """
 
 import smtplib
-from datetime import date
+from datetime import date, datetime
 from email.message import EmailMessage
 
 from flask import current_app, has_request_context, url_for
@@ -31,19 +31,33 @@ def link_to(endpoint: str, **values) -> str:
 
 
 def notify(
-    user: User, *, kind: str, message: str, link: str, dedupe_key: str, family_id: int | None = None
+    user: User,
+    *,
+    kind: str,
+    message: str,
+    link: str,
+    dedupe_key: str,
+    family_id: int | None = None,
+    at: datetime | None = None,
 ) -> Notification | None:
     """Add a notice unless this exact event was already notified; email it too when SMTP is set.
 
     `family_id` is the family the notice is about: a notice's message carries case text, so it is added
-    only if the person may see that family now, and shown only while they still may (`visible`).
+    only if the person may see that family now, and shown only while they still may (`visible`). `at`: when the
+    event happened (the use case's now), if not now.
     """
     if not user.active or db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
         return None
     if family_id is not None and not policy.may_view_family(user, family_id):
         return None
     notice = Notification(
-        user_id=user.id, kind=kind, message=message[:300], link=link, dedupe_key=dedupe_key, family_id=family_id
+        user_id=user.id,
+        kind=kind,
+        message=message[:300],
+        link=link,
+        dedupe_key=dedupe_key,
+        family_id=family_id,
+        created_at=at or clock.now(),
     )
     db.session.add(notice)
     if current_app.config["SMTP_HOST"]:

@@ -202,7 +202,9 @@ _DONE = {
 }
 
 
-def _tell(transfer: Transfer, people, *, kind: str, message: str, actor: User, event: int) -> None:
+def _tell(
+    transfer: Transfer, people, *, kind: str, message: str, actor: User, event: int, at: datetime | None = None
+) -> None:
     """One notice each (never to the person acting, never twice to one person for one event)."""
     link = link_to("transfers.show", transfer_id=transfer.id)
     told = set()
@@ -217,6 +219,7 @@ def _tell(transfer: Transfer, people, *, kind: str, message: str, actor: User, e
             link=link,
             dedupe_key=about("transfer", transfer.id, kind, event, person.id),
             family_id=transfer.family_id,
+            at=at,
         )
 
 
@@ -232,32 +235,62 @@ def _notify(transfer: Transfer, action: TransferAction, actor: User, *, before: 
     match action:
         case TransferAction.SUBMIT:
             message = f"{title} request for {reference} is waiting for your approval"
-            _tell(transfer, approvers(transfer), kind="transfer_submit", message=message, actor=actor, event=event)
+            _tell(
+                transfer, approvers(transfer), kind="transfer_submit", message=message, actor=actor, event=event, at=now
+            )
         case TransferAction.APPROVE:
-            _tell(transfer, [transfer.requested_by], kind="transfer_approved", message=yours, actor=actor, event=event)
+            _tell(
+                transfer,
+                [transfer.requested_by],
+                kind="transfer_approved",
+                message=yours,
+                actor=actor,
+                event=event,
+                at=now,
+            )
             where = "the front door's daily meeting" if transfer.decided_by == FRONT_DOOR else "your team's decision"
             message = f"{title} request for {reference} is waiting for {where}"
-            _tell(transfer, deciders(transfer), kind="transfer_approve", message=message, actor=actor, event=event)
+            _tell(
+                transfer, deciders(transfer), kind="transfer_approve", message=message, actor=actor, event=event, at=now
+            )
         case TransferAction.RETURN:
-            _tell(transfer, [transfer.requested_by], kind="transfer_return", message=yours, actor=actor, event=event)
+            _tell(
+                transfer,
+                [transfer.requested_by],
+                kind="transfer_return",
+                message=yours,
+                actor=actor,
+                event=event,
+                at=now,
+            )
         case TransferAction.ACCEPT:
             message = f"{yours}. {transfer.receiving_lead.name} is the lead for {transfer.receiving_team.name}"
             people = [transfer.requested_by, sending_lead]
-            _tell(transfer, people, kind="transfer_accept", message=message, actor=actor, event=event)
+            _tell(transfer, people, kind="transfer_accept", message=message, actor=actor, event=event, at=now)
             # The new lead is told by the allocation itself: "You are now the lead for <reference> (...)".
         case TransferAction.DECLINE:
             message = f"{yours}: {transfer.decision_rationale}"
             people = [transfer.requested_by, sending_lead]
-            _tell(transfer, people, kind="transfer_decline", message=message, actor=actor, event=event)
+            _tell(transfer, people, kind="transfer_decline", message=message, actor=actor, event=event, at=now)
         case TransferAction.WITHDRAW:
             waiting = {TransferState.AWAITING_APPROVAL: approvers, TransferState.SENT: deciders}.get(before)
             if waiting is not None:
                 message = f"{title} request for {reference} was withdrawn by {actor.name}: nothing more to do"
-                _tell(transfer, waiting(transfer), kind="transfer_withdraw", message=message, actor=actor, event=event)
+                _tell(
+                    transfer,
+                    waiting(transfer),
+                    kind="transfer_withdraw",
+                    message=message,
+                    actor=actor,
+                    event=event,
+                    at=now,
+                )
         case TransferAction.COMPLETE_HANDOVER:
             message = f"The handover of {reference} to {transfer.receiving_team.name} is complete ({actor.name})"
             people = [sending_lead, transfer.receiving_lead]
-            _tell(transfer, people, kind="transfer_complete_handover", message=message, actor=actor, event=event)
+            _tell(
+                transfer, people, kind="transfer_complete_handover", message=message, actor=actor, event=event, at=now
+            )
 
 
 def _open_receiving_episode(transfer: Transfer, lead: User, *, actor: User, started_on: date) -> Episode:
@@ -339,7 +372,9 @@ def pass_approval(
     db.session.flush()
     title, reference = transfer.title, transfer.family.reference
     message = f"{title} request for {reference} is waiting for your approval: {actor.name} passed it to you"
-    _tell(transfer, [to], kind="transfer_pass_approval", message=message, actor=actor, event=len(transfer.events))
+    _tell(
+        transfer, [to], kind="transfer_pass_approval", message=message, actor=actor, event=len(transfer.events), at=now
+    )
     add_to_timeline(
         transfer.family_id,
         f"{title} request's approval passed by {actor.name} to {to.name} ({to.team.name if to.team else ''})",
