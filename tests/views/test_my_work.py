@@ -21,7 +21,7 @@ from tests.factories import (
     make_transfer,
     make_user,
 )
-from tests.helpers import short_date, soup_of, text_of
+from tests.helpers import long_date, short_date, soup_of, text_of
 
 HTMX = {"HX-Request": "true"}
 
@@ -158,7 +158,10 @@ def test_supervisions_due_within_a_week_are_listed_and_overdue_ones_say_so(clien
     client.sign_in(robin)
     due = text_of(client.page("main.home"), "#supervisions-due")
     due_on = held + timedelta(weeks=4)
-    assert due == f"Robin Quillfeather with Morgan Thistlewhite: {short_date(due_on)} Overdue"
+    # One definition of supervision due (services.supervision.due_from), with its rule as a hint.
+    assert due == (
+        f"Robin Quillfeather: {short_date(due_on)} Overdue Due 4 weeks after the last supervision on {long_date(held)}"
+    )
     client.sign_out()
     client.sign_in(practitioner("Kit Marrowby"))
     assert client.page("main.home").select_one("#supervisions-due") is None
