@@ -261,10 +261,17 @@ def start_draft(family: Family, *, actor: User, today: date) -> FamilyPlan:
         for name in TEXT_FIELDS:
             setattr(plan, name, getattr(previous, name))
         plan.agreed_by, plan.agreed_on, plan.signed_paper_copy = "", None, False
-    words = {c.person_id: c.child_words for c in previous.children_words} if previous else {}
+    before = {c.person_id: c for c in previous.children_words} if previous else {}
     for child in family.children:
+        was = before.get(child.id)
         plan.children_words.append(
-            FamilyPlanChild(person_id=child.id, child_words=words.get(child.id, child.child_words))
+            FamilyPlanChild(
+                person_id=child.id,
+                child_words=was.child_words if was else child.child_words,
+                # How the words came to us goes with them: a child observed stays observed.
+                words_given=was.words_given if was else "directly",
+                words_given_by=was.words_given_by if was else "",
+            )
         )
     db.session.add(plan)
     db.session.flush()

@@ -115,8 +115,25 @@ def test_write_check_issue_print_and_revise_a_family_plan(person, live_app, live
 
     practitioner.get_by_role("button", name="Start a new version").click()
     practitioner.get_by_label("What is working well").fill("Mum walks all three children to school now.")
+    # Typed into the plan, then "Add next step": the words are saved with the step, nothing is lost.
+    practitioner.get_by_label("Next step: what needs to happen").fill("Walk to school together on Mondays")
+    choose(practitioner, "Who will do it?", "A family member")
+    practitioner.get_by_label("Their name").fill("Mum")
+    choose(practitioner, "When does it need to be done by?", "In 5 working days")
+    practitioner.get_by_label("The family will see this step").check()
+    practitioner.get_by_role("button", name="Add next step").click()
+    expect(practitioner.locator(".govuk-notification-banner")).to_contain_text("Family plan saved and the next step")
+    expect(practitioner.get_by_label("What is working well")).to_have_value(
+        "Mum walks all three children to school now."
+    )
+    practitioner.get_by_label("Who agreed the plan").fill("Mum and Gran")
     practitioner.get_by_role("button", name="Save the plan").click()
     practitioner.get_by_role("link", name="Check the plan and issue it").click()
+    check_page(practitioner, "plan-check-v2")
+    preview = pdf_of(
+        practitioner, practitioner.get_by_role("link", name="Preview the family copy").get_attribute("href")
+    )
+    assert "PREVIEW: this plan has not been issued." in " ".join(pdf_text(preview).split())
     practitioner.get_by_role("button", name="Issue the plan").click()
     expect(practitioner.locator(".govuk-notification-banner")).to_contain_text("Version 2 issued")
     practitioner.get_by_role("link", name="What changed from version 1").click()
@@ -127,3 +144,15 @@ def test_write_check_issue_print_and_revise_a_family_plan(person, live_app, live
     expect(practitioner.locator(".app-diff__removed").first).to_contain_text(
         "Mum walks the younger two to school most days."
     )
+
+    # A third version, started and then discarded (with confirmation): version 2 stays the family's plan.
+    practitioner.get_by_role("link", name="Back to the family plan").click()
+    practitioner.get_by_role("button", name="Start a new version").click()
+    practitioner.get_by_role("link", name="Discard this draft").click()
+    check_page(practitioner, "plan-discard")
+    practitioner.get_by_role("button", name="Discard the draft").click()
+    expect(practitioner.locator(".govuk-error-summary")).to_contain_text("Select yes if you want to discard")
+    practitioner.get_by_label("Yes, discard this draft").check()
+    practitioner.get_by_role("button", name="Discard the draft").click()
+    expect(practitioner.locator(".govuk-notification-banner")).to_contain_text("The draft of version 3 was discarded.")
+    expect(practitioner.locator("#current-plan")).to_contain_text("Version 2 was issued")

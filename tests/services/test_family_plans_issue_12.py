@@ -263,9 +263,14 @@ def test_a_three_year_olds_words_could_not_be_marked_as_given_through_a_parent_o
     assert "Ash: I like my teacher. Bo:" in text
     assert "Bo hides when voices are raised. (Observed by Robin Quillfeather)" in text
     assert "Wants a dog. (Told to us by their mum)" in text
+    v2 = a_draft(family, lead, today=TODAY)
+    assert [(c.words_given, c.words_given_by) for c in v2.children_words][1:] == [
+        ("observed", "Robin Quillfeather"),
+        ("through_parent", "their mum"),
+    ], "how the words came to us carries on with them"
     with pytest.raises(Refused, match="Select how Ash's words came to us"):
         service.save_draft(
-            fresh(a_draft(family, lead, today=TODAY)),
+            fresh(v2),
             changes={},
             child_words={},
             words_given={ash.id: ("guessed", "")},

@@ -36,6 +36,7 @@ def test_text_typed_into_the_plan_was_lost_on_pressing_add_next_step(client):
     button = edit.select_one("button[name='submit_step']")
     assert button["formaction"] == client.url("family_plans.add_step", plan_id=plan.id)
     assert button.find_parent("form") is edit.select_one("#worries").find_parent("form"), "one form, no JavaScript"
+    assert edit.select("form form") == [], "a step's own Done and Not done forms are outside the plan's form"
 
     typed = "Typed just now, then the step was added."
     response = client.post(
