@@ -408,3 +408,30 @@ def test_a_forged_version_is_stale_not_an_error(client):
     response = client.post("transfers.edit", data, transfer_id=transfer.id)
     assert response.status_code == 200
     assert error_messages(soup_of(response))[0].startswith("Kit Marrowby changed this request on")
+
+
+def test_a_step_down_draft_says_why_it_cannot_be_sent_yet(client):
+    worker = social_worker()
+    _, episode = step_down_case(worker)
+    transfer = make_transfer(
+        episode,
+        actor=worker,
+        direction="step_down",
+        receiving_team="Early help team",
+        family_agrees=False,
+        threshold_reviewed=False,
+        threshold_reviewed_note="Panel meets on Friday.",
+    )
+    client.sign_in(worker)
+    shown = text_of(client.page("transfers.show", transfer_id=transfer.id), "#not-ready")
+    assert shown.startswith(
+        "This step-down cannot be sent for approval yet: the family has not agreed; the level of need has not been"
+        " reviewed against the threshold."
+    )
+    ready = make_transfer(
+        make_episode(make_household(children=1), service_code="social_care", lead=worker),
+        actor=worker,
+        direction="step_down",
+        receiving_team="Early help team",
+    )
+    assert client.page("transfers.show", transfer_id=ready.id).select_one("#not-ready") is None
