@@ -394,7 +394,8 @@ def _supervision_visible(user, step) -> bool:
 def may_own_next_step(user, family_id: int) -> bool:
     """A next step is owned only by someone who may see the family (never an administrator), or by someone
     in the team an open step-up or step-down of the family is going to: a step-down's outstanding tasks
-    are given to the receiving team before the request is sent, and owning one then opens the family."""
+    are given to the receiving team before the request is sent, and owning one opens the family only once the
+    request is accepted (a proposed step gives no access)."""
     if not user.active or not is_case_worker(user):
         return False
     if may_view_family(user, family_id):

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from earlyhelp.extensions import db
-from earlyhelp.models import Episode, Family, Referral, ReferralStatus, Supervision, Transfer, User
+from earlyhelp.models import Episode, Family, Referral, ReferralStatus, Transfer, User
 from earlyhelp.models.referrals import OPEN_STATUSES
 from earlyhelp.policy import at_front_door, is_team_manager, not_restricted_for
 from earlyhelp.services import next_steps, referrals, supervision, transfers
@@ -26,7 +26,7 @@ class MyWork:
     episodes: list[Episode]
     to_decide: list[Transfer]
     to_approve: list[Transfer]
-    supervisions: list[Supervision]
+    supervisions: list[supervision.Due]
     # Open steps owned by a family member or a partner in the families these people lead, by urgency.
     family_steps: next_steps.WorkList = field(default_factory=lambda: next_steps.WorkList([], [], []))
     referrals: dict = field(default_factory=dict)  # waiting and overdue, for the front door and managers

@@ -410,7 +410,9 @@ def _plan_entries(family_id: int) -> list[ChronologyEntry]:
             happened=plan.issued_at,
             kind="Family plan",
             summary=f"Family plan version {plan.version} issued",
-            detail=f"Review due {clock.day(plan.review_on)}" if plan.review_on else "",
+            detail=plan.closed_note
+            if plan.is_closed
+            else (f"Review due {clock.day(plan.review_on)}" if plan.review_on else ""),
             by=f"Issued by {plan.issued_by.name}" if plan.issued_by else "",
             link=("family_plans.overview", {"family_id": family_id}),
             order=(3, plan.id),

@@ -11,7 +11,6 @@ from earlyhelp.models import Transfer
 from earlyhelp.policy import RoleCode, may_edit_request, override_record, pass_approval_record
 from earlyhelp.services import transfers
 from earlyhelp.services.audit import record_read
-from earlyhelp.services.transfers.decisions import pass_approval as pass_approval_to
 from earlyhelp.transfers import bp
 from earlyhelp.transfers.decision_forms import ActionForm, AuthoriseOverrideForm, PassApprovalForm
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal
@@ -134,7 +133,7 @@ def pass_approval(transfer_id: int):
     form = PassApprovalForm()
     if form.validate_on_submit():
         try:
-            passed = pass_approval_to(
+            passed = transfers.pass_approval(
                 transfer, actor=current_user, to=form.approver_id, reason=form.approval_passed_reason.data or ""
             )
         except Refused as refusal:

@@ -107,13 +107,13 @@ def handover_summary(transfer_id: int):
 @bp.app_template_global("issued_letters")
 def issued_letters(transfer: Transfer) -> list:
     """For the request page: every letter issued to the family about this request, newest first."""
-    return transfers.letters.issued_letters(transfer)
+    return transfers.issued_letters(transfer)
 
 
 @bp.app_template_global("meeting_before_request")
 def meeting_before_request(plan) -> bool:
     """For the request page: a handover meeting dated before its request was sent, which never counts as done."""
-    return transfers.handover.meeting_before_request(plan)
+    return transfers.meeting_before_request(plan)
 
 
 def _letter_refused(transfer: Transfer, refusal: Refused):
@@ -157,9 +157,7 @@ def issue_letter(transfer_id: int):
     form = IssueLetterForm()
     if form.validate_on_submit():
         try:
-            letter = transfers.letters.issue_letter(
-                transfer, submission_key=form.submission_key.data or "", actor=current_user
-            )
+            letter = transfers.issue_letter(transfer, submission_key=form.submission_key.data or "", actor=current_user)
         except Refused as refusal:
             try:
                 preview = transfers.family_letter(transfer)
@@ -180,7 +178,7 @@ def letter_download(transfer_id: int, kind: str):
     """An issued copy, exactly as it was issued: the stored bytes, never a new render."""
     transfer = get_or_404(Transfer, transfer_id)
     version = request.args.get("version", type=int)
-    document = kind in LETTER_KINDS and version and transfers.letters.letter_document(transfer, version, kind)
+    document = kind in LETTER_KINDS and version and transfers.letter_document(transfer, version, kind)
     if not document:
         flash("There is no issued letter of that version. Choose one from the list of letters.", "error")
         return redirect(url_for("transfers.show", transfer_id=transfer.id, _anchor="letters"))

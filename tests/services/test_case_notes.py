@@ -305,7 +305,7 @@ def a_history(frozen, family, lead):
     transfers.act(
         transfer.id,
         TransferAction.ACCEPT,
-        actor=social_worker,
+        actor=make_user("team_manager", team_name="Social care team"),
         lead=social_worker,
         reason="Risk has risen: s47 needed.",
     )

@@ -27,16 +27,18 @@ from earlyhelp.services.transfers.common import (
     plan_is_closed,
     receiving_staff,
 )
-from earlyhelp.services.transfers.decisions import act, authorise_override
+from earlyhelp.services.transfers.decisions import act, authorise_override, managers_elsewhere, pass_approval
 from earlyhelp.services.transfers.handover import (
     HANDOVER_FIELDS,
     add_handover_step,
     handover_summary,
+    meeting_before_request,
     meeting_clock,
     plan_steps,
+    request_sent_at,
     save_handover_plan,
 )
-from earlyhelp.services.transfers.letters import family_letter
+from earlyhelp.services.transfers.letters import family_letter, issue_letter, issued_letters, letter_document
 from earlyhelp.services.transfers.pages import (
     QUEUE_PAGE_SIZE,
     QUEUES,
@@ -66,8 +68,14 @@ __all__ = [
     "facts_of",
     "family_letter",
     "handover_summary",
+    "issue_letter",
+    "issued_letters",
+    "letter_document",
+    "managers_elsewhere",
+    "meeting_before_request",
     "meeting_clock",
     "open_for_family",
+    "pass_approval",
     "plan_is_closed",
     "plan_steps",
     "queue",
@@ -75,6 +83,7 @@ __all__ = [
     "queue_page",
     "receiving_staff",
     "record_step_down_refused",
+    "request_sent_at",
     "save_handover_plan",
     "start",
     "start_choices",
