@@ -6,7 +6,7 @@ product in a realistic state.
 
 import math
 import random
-from datetime import timedelta
+from datetime import time, timedelta
 
 from faker import Faker
 from sqlalchemy import exists, select, update
@@ -18,8 +18,14 @@ from earlyhelp.models import Family, Person, Role, Service, Setting, Team, Timel
 from earlyhelp.services import demo_referrals
 from earlyhelp.services.accounts import create_user
 from earlyhelp.services.demo_case_notes import seed_case_notes
+from earlyhelp.services.demo_decisions import seed_decisions
 from earlyhelp.services.demo_families import seed_family_changes
+from earlyhelp.services.demo_family_plans import seed_family_plans
+from earlyhelp.services.demo_letters import seed_letters
 from earlyhelp.services.demo_referrals import EARLY_HELP_KINDS, FRONT_DOOR_MANAGER, SOCIAL_CARE_KINDS
+from earlyhelp.services.demo_requests import seed_requests
+from earlyhelp.services.demo_steps import seed_request_steps
+from earlyhelp.services.demo_supervision import seed_supervision
 
 MARKER = "demo_data"
 DEMO_DOMAIN = "northshire.example"  # .example is reserved: these addresses can never reach anyone
@@ -96,8 +102,14 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     demo_referrals.front_door_history(families, by_role, practitioners, social_workers, rng)
     db.session.flush()
     _transfer_history(accounts)
+    seed_decisions(accounts)
+    seed_request_steps(accounts)
+    seed_requests(accounts)
+    seed_letters(accounts)
     _supervision_history(accounts)
+    seed_supervision(accounts)
     _family_plan_history(accounts)
+    seed_family_plans(accounts)
     _access_history(accounts)
     demo_referrals.seed_referral_history(accounts, password=password)
     _recorded_as_it_happened()
@@ -158,6 +170,7 @@ def _transfer_history(accounts: list[User]) -> None:
     """Step-ups and step-downs at every stage, made through the same services people use."""
     import uuid
 
+    from earlyhelp.domain.outcomes import ProposedOutcome
     from earlyhelp.domain.transfers import Direction, TransferAction
     from earlyhelp.models import Episode, LevelOfNeed
     from earlyhelp.services import transfers
@@ -194,6 +207,8 @@ def _transfer_history(accounts: list[User]) -> None:
         ).all()
         for episode, (_, actions) in zip(episodes, stages, strict=False):
             manager, receiver = (eh_manager, social_worker) if step_up else (sc_manager, practitioner)
+            # The receiving team's manager decides and names the lead (earlyhelp.domain.transfers).
+            decider = sc_manager if step_up else eh_manager
             receiving_team = receiver.team
             episode.lead, episode.team_id = requester, requester.team_id
             transfer = transfers.start(
@@ -209,12 +224,35 @@ def _transfer_history(accounts: list[User]) -> None:
                     "level_id": level.id,
                     "receiving_team_id": receiving_team.id,
                     "told_family": "yes",
+                    "told_on": today - timedelta(days=4),
+                    "told_by": requester.name,
                     "family_agreement": "yes",
+                    "family_words": "Mum said: we want the help, we just want it to be the same people."
+                    if step_up
+                    else "Mum said: yes, we would like early help to keep going with us.",
                     "immediate_danger": False,
-                    "threshold_reviewed": not step_up,
-                    "clear_outcomes": not step_up,
-                    "outstanding_tasks_listed": not step_up,
-                },
+                }
+                | (
+                    {}
+                    if step_up
+                    else {
+                        "threshold_reviewed": True,
+                        "threshold_reviewed_note": "Reviewed at the child in need review: level 2 now.",
+                        "clear_outcomes": True,
+                        "clear_outcomes_note": "",
+                        "outstanding_tasks_listed": True,
+                        "outstanding_tasks_listed_note": "",
+                    }
+                ),
+                outcomes=[]
+                if step_up
+                else [
+                    ProposedOutcome(
+                        person_id=None,
+                        what_different="The children go to school at least 9 days in 10",
+                        by_when=today + timedelta(weeks=12),
+                    )
+                ],
                 children=[
                     transfers.ChildChoice(c.id, True, child_words="I want everyone to stop shouting.")
                     for c in episode.family.children
@@ -245,12 +283,17 @@ def _transfer_history(accounts: list[User]) -> None:
                             "meeting_place": "Family home",
                             "attendees": f"{requester.name}, {receiver.name}, mum",
                             "contingency": "If the police are called again, social care visits the same day.",
+                            "family_message": "Thank you for meeting us. Your new worker will visit next week.",
                         },
                     )
                 transfers.act(
                     transfer.id,
                     action,
-                    actor={TransferAction.APPROVE: manager}.get(action, receiver),
+                    actor={
+                        TransferAction.APPROVE: manager,
+                        TransferAction.ACCEPT: decider,
+                        TransferAction.DECLINE: decider,
+                    }.get(action, receiver),
                     lead=receiver if action is TransferAction.ACCEPT else None,
                     reason="Early help can meet these needs with a family plan."
                     if action is TransferAction.DECLINE
@@ -368,9 +411,10 @@ def _family_plan_history(accounts: list[User]) -> None:
             actor=practitioner,
             today=today,
         )
-        # The first plan's review is already overdue; the second is due in a few weeks.
+        # The first plan was issued seven weeks ago and its review is now overdue; the second is due in a few weeks.
         plan.review_on = today - timedelta(days=3) if number == 0 else today + timedelta(weeks=3)
-        family_plans.issue(plan, actor=practitioner, confirmed=True)
+        issued_at = clock.at_london(today - timedelta(weeks=7), time(10, 0)) if number == 0 else None
+        family_plans.issue(plan, actor=practitioner, confirmed=True, now=issued_at)
         if number == 1:
             draft = family_plans.start_draft(family, actor=practitioner, today=today)
             draft.working_well = "Mum now gets all the children to school. Gran helps on Fridays."
