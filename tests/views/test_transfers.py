@@ -889,10 +889,20 @@ def test_accepting_needs_a_lead_from_the_receiving_team(client, app):
     assert "Robin Quillfeather" not in choices
     assert "Rowan Leftlastyear" not in choices
 
-    for posted in ("", str(lead.id), str(gone.id), "nobody", "99999999999999999999"):
+    not_named, not_theirs = (
+        "Select the lead who will take the case",
+        "Select a practitioner or social worker of Social care team",
+    )
+    for posted, message in (
+        ("", not_named),
+        (str(lead.id), not_theirs),
+        (str(gone.id), not_theirs),
+        ("nobody", not_named),
+        ("99999999999999999999", not_named),
+    ):
         response = client.post("transfers.accept", {"accept-lead": posted}, transfer_id=transfer.id)
         assert response.status_code == 200, posted
-        assert error_messages(soup_of(response)) == ["Select the lead who will take the case"], posted
+        assert error_messages(soup_of(response)) == [message], posted
     assert fresh(transfer).state == "sent"
     assert client.post("transfers.accept", {"accept-lead": str(worker.id)}, transfer_id=transfer.id).status_code == 302
     assert fresh(transfer).receiving_lead_id == worker.id
@@ -1077,7 +1087,8 @@ def test_a_step_up_without_the_familys_agreement_waits_for_another_manager_to_au
     assert the_request_of(family).state == "awaiting_approval"
     assert other.page("transfers.show", **request).select_one("#override form button")
 
-    assert other.post("transfers.authorise_override", **request).status_code == 302
+    reasoning = {"authorisation_reason": "Telling dad first would put mum and the children at risk."}
+    assert other.post("transfers.authorise_override", reasoning, **request).status_code == 302
     soup = other.page("transfers.show", **request)
     assert "Authorised by Sam Larkspurrow" in text_of(soup, "#override")
     assert other.post("transfers.approve", **request).status_code == 302
@@ -1133,9 +1144,10 @@ def test_a_second_authorisation_does_not_replace_the_first(client, app):
     client.sign_in(first)
     late = browser(app, second)
     late.page("transfers.show", transfer_id=transfer.id)  # both managers have the page open
-    assert client.post("transfers.authorise_override", transfer_id=transfer.id).status_code == 302
+    reasoning = {"authorisation_reason": "Dad must not learn of the referral before the strategy discussion."}
+    assert client.post("transfers.authorise_override", reasoning, transfer_id=transfer.id).status_code == 302
     authorised_at = fresh(transfer).override_authorised_at
-    soup = soup_of(late.post("transfers.authorise_override", transfer_id=transfer.id))
+    soup = soup_of(late.post("transfers.authorise_override", reasoning, transfer_id=transfer.id))
     assert error_messages(soup) == [
         f"This was already authorised by Morgan Thistlewhite on {clock.long_moment(authorised_at)}"
     ]
