@@ -17,7 +17,7 @@ from tests.helpers import app_on_fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SOURCE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text()
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts" / "journeys"
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -97,7 +97,7 @@ def page(browser, live_server, request):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-last.png"), full_page=True)
     context.close()
     assert errors == [], f"JavaScript errors: {errors}"
@@ -122,7 +122,7 @@ def check_page(page, name: str | None = None) -> None:
     started = page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     assert started, "GOV.UK Frontend's JavaScript did not start"
     if name:
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -141,6 +141,7 @@ def person(browser, live_server, request):
         return page
 
     yield open_as
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for index, context in enumerate(contexts):
         for number, page in enumerate(context.pages):
             page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}-{number}-last.png"), full_page=True)

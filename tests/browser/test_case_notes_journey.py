@@ -143,7 +143,7 @@ def test_write_case_notes_see_them_in_the_chronology_and_print_it(person, live_a
     response = practitioner.request.get(link)
     assert response.headers["content-type"] == "application/pdf"
     pdf = response.body()
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "chronology.pdf").write_bytes(pdf)
     printed = " ".join(pdf_text(pdf, layout=False).split())
     assert f"Chronology for {wilhelmina}" in printed

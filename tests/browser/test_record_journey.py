@@ -149,7 +149,7 @@ def test_a_police_referral_reaches_the_lead_who_writes_it_up_adds_the_baby_and_p
     response = lead.request.get(link)
     assert response.headers["content-type"] == "application/pdf"
     pdf = response.body()
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "record-journey-chronology.pdf").write_bytes(pdf)
     printed = " ".join(pdf_text(pdf, layout=False).split())
     assert "Home visit after the police call" in printed and reference in printed

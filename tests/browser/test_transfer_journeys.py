@@ -1,81 +1,31 @@
-"""A full step-up and a full step-down, from request to handover complete, each role a different person."""
+"""A full step-up and a full step-down, from request to handover complete, each role a different person.
 
-import re
+Who decides is the receiving team's manager, who names the lead from their own team; the family's agreement is
+asked as questions; the letter to the family is previewed, issued and then downloaded as it was issued.
+"""
+
+from datetime import timedelta
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from earlyhelp import clock
-from earlyhelp.extensions import db
-from earlyhelp.models import Episode, Service, Transfer, User
 from tests.browser.conftest import check_page, choose
+from tests.browser.transfer_steps import (
+    accept_naming,
+    add_plan_step,
+    answer_checklist,
+    answer_consent,
+    complete_handover,
+    fill_children,
+    free_episode,
+    issue_and_download_letter,
+    open_from_queue,
+    reference_of,
+    save_handover_meeting,
+    write_outcome,
+    write_task,
+)
 from tests.helpers import url
-
-
-def free_episode(app, service_code: str, lead_email: str) -> tuple[int, int, list[str]]:
-    """An open episode led by this person whose family has no transfer yet."""
-    with app.app_context():
-        lead = db.session.scalar(select(User).where(User.email == lead_email))
-        episode = db.session.scalar(
-            select(Episode)
-            .join(Service)
-            .where(
-                Service.code == service_code,
-                Episode.ended_on.is_(None),
-                Episode.lead_id == lead.id,
-                ~Episode.family_id.in_(select(Transfer.family_id)),
-            )
-            .order_by(Episode.id)
-        )
-        return episode.family_id, episode.id, [c.first_name for c in episode.family.children]
-
-
-def fill_children(page, names):
-    for name in names:
-        choose(page, f"Is {name} part of the request?", "Yes")
-        page.get_by_label(f"{name}'s views, in their own words").fill(f"{name} says: I want it to be calm at home.")
-
-
-def open_from_queue(page, queue: str, family_reference: str):
-    page.get_by_role("link", name="Step-up and step-down").click()
-    page.get_by_role("link", name=re.compile(queue)).click()
-    check_page(page)
-    page.locator("#transfer-queue tr", has_text=family_reference).get_by_role("link").click()
-
-
-def complete_handover(page, step_owner: str):
-    page.get_by_role("link", name="Complete the handover plan and its next steps").click()
-    check_page(page, "handover-plan")
-    choose(page, "Handover meeting or joint visit?", "Joint visit to the family")
-    # Held today: a meeting cannot come before the request it belongs to, nor be recorded late without a reason.
-    held = clock.today()
-    page.get_by_role("group", name="Date of the meeting or visit").get_by_label("Day").fill(str(held.day))
-    page.get_by_role("group", name="Date of the meeting or visit").get_by_label("Month").fill(str(held.month))
-    page.get_by_role("group", name="Date of the meeting or visit").get_by_label("Year").fill(str(held.year))
-    page.get_by_label("Place").fill("The family home")
-    page.get_by_label("Who will attend").fill("Both leads and the parents")
-    page.get_by_label("The family will attend").check()
-    page.get_by_label("The meeting or visit has happened").check()
-    page.get_by_label("If things get worse").fill("Call the duty social worker the same day.")
-    page.get_by_role("button", name="Save handover plan").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Handover plan saved.")
-    page.get_by_role("link", name="Complete the handover plan and its next steps").click()
-    page.get_by_label("What needs to happen").fill("Visit the family weekly for a month")
-    choose(page, "Who will do it?", "Someone in the service")
-    page.get_by_label("Person in the service").select_option(label=step_owner)
-    choose(page, "When does it need to be done by?", "On a date")
-    due = page.get_by_role("group", name="Date", exact=True)
-    due.get_by_label("Day").fill("1")
-    due.get_by_label("Month").fill("1")
-    due.get_by_label("Year").fill("2099")
-    page.get_by_label("The family will see this step").check()
-    page.get_by_role("button", name="Add next step").click()
-    expect(page.locator("#next-steps + table, table").first).to_contain_text("Visit the family weekly for a month")
-    check_page(page, "handover-plan-with-step")
-    page.get_by_role("link", name="Back to the request").click()
-    page.get_by_role("button", name="Mark handover complete").click()
-    expect(page.locator("#transfer-state")).to_have_text("Handover complete")
-    check_page(page, "handover-complete")
 
 
 def test_a_full_step_up_from_request_to_handover_complete(person, live_app):
@@ -91,15 +41,17 @@ def test_a_full_step_up_from_request_to_handover_complete(person, live_app):
     choose(practitioner, "Level of need now", "Level 3: Targeted or complex")
     practitioner.get_by_label("Receiving team").select_option(label="Social care team")
     fill_children(practitioner, children)
-    choose(practitioner, "Has the family been told about this request?", "Yes")
-    choose(practitioner, "Does the family agree to the request?", "Yes")
+    answer_consent(practitioner, told_by="Robin Practitioner", words="We want help before it gets worse.")
     practitioner.get_by_role("button", name="Save request as a draft").click()
     expect(practitioner.locator("#transfer-state")).to_have_text("Draft")
     expect(practitioner.locator("#responsible")).to_contain_text("Robin Practitioner")
+    expect(practitioner.locator("#answer-told")).to_contain_text("Yes")
+    expect(practitioner.locator("#answer-told")).to_contain_text("by Robin Practitioner")
+    expect(practitioner.locator("#answer-agrees")).to_contain_text("We want help before it gets worse.")
     check_page(practitioner, "step-up-draft")
     practitioner.get_by_role("button", name="Send for manager approval").click()
     expect(practitioner.locator("#transfer-state")).to_have_text("Awaiting approval")
-    reference = practitioner.locator(".govuk-caption-l").inner_text().split(", ")[-1]
+    reference = reference_of(practitioner)
 
     manager = person("team.manager")
     open_from_queue(manager, "Awaiting my approval", reference)
@@ -108,14 +60,32 @@ def test_a_full_step_up_from_request_to_handover_complete(person, live_app):
     expect(manager.locator("#transfer-state")).to_have_text("Sent")
     expect(manager.locator("#decision-clock")).to_contain_text("Decision due")
 
+    # The social worker who will lead cannot decide: the social care team's manager accepts and names them.
     social_worker = person("social.worker")
-    open_from_queue(social_worker, "Requests to decide", reference)
-    check_page(social_worker, "step-up-to-decide")
-    social_worker.get_by_label("Who will lead for Social care team?").select_option(label="Sam Socialworker")
-    social_worker.get_by_role("button", name="Accept").click()
+    social_worker.goto(manager.url)
+    expect(social_worker.locator("#transfer-state")).to_have_text("Sent")
+    expect(social_worker.get_by_role("button", name="Accept")).to_have_count(0)
+
+    social_care_manager = person("social.care.manager")
+    open_from_queue(social_care_manager, "Requests to decide", reference)
+    check_page(social_care_manager, "step-up-to-decide")
+    accept_naming(social_care_manager, "Social care team", "Sam Socialworker")
+
+    social_worker.reload()
     expect(social_worker.locator("#transfer-state")).to_have_text("Accepted")
-    expect(social_worker.locator("#responsible")).to_contain_text("Sam Socialworker")
-    complete_handover(social_worker, "Sam Socialworker (Social care team)")
+    save_handover_meeting(social_worker, "step-up", family_message="Sam will visit you next week to get to know you.")
+    social_worker.get_by_role("link", name="Complete the handover plan and its next steps").click()
+    add_plan_step(
+        social_worker,
+        "Visit the family weekly for a month",
+        owner_kind="Someone in the service",
+        owner="Sam Socialworker (Social care team)",
+    )
+    check_page(social_worker, "step-up-handover-plan-with-step")
+    social_worker.get_by_role("link", name="Back to the request").click()
+    issue_and_download_letter(social_worker, "step-up")
+    complete_handover(social_worker)
+    check_page(social_worker, "step-up-handover-complete")
 
     social_worker.goto(url(live_app, "families.show", family_id=family_id))
     involvement = social_worker.locator("#involvement + *")
@@ -132,42 +102,53 @@ def test_a_full_step_down_from_request_to_handover_complete(person, live_app):
     social_worker.get_by_role("link", name="Request a step-down to early help").click()
     check_page(social_worker, "step-down-new")
     social_worker.get_by_label("Why step down now?").fill("The child protection plan has ended.")
-    social_worker.get_by_label("The level of need has been reviewed against the threshold").check()
-    social_worker.get_by_label("There are clear outcomes for early help to work towards, not just monitoring").check()
-    social_worker.get_by_label("Outstanding tasks are listed below, each with an owner and a date").check()
+    answer_checklist(social_worker, "Yes")
     social_worker.get_by_label("What are we worried about?").fill("School attendance is still low.")
     choose(social_worker, "Level of need now", "Level 2: Early help")
     social_worker.get_by_label("Receiving team").select_option(label="Early help north")
     fill_children(social_worker, children)
-    choose(social_worker, "Has the family been told about this request?", "Yes")
-    first_task = social_worker.locator(".app-child-row", has_text="Task 1")
-    first_task.get_by_label("What needs to happen").fill("Check attendance with the school weekly")
-    first_task.get_by_label("Who will do it").select_option(label="Robin Practitioner")
-    first_task.get_by_label("Day").fill("1")
-    first_task.get_by_label("Month").fill("1")
-    first_task.get_by_label("Year").fill("2099")
+    answer_consent(social_worker, told_by="Sam Socialworker", words="We are glad to keep some help.")
+    write_outcome(
+        social_worker,
+        1,
+        who=children[0],
+        what=f"{children[0]} is in school every day, on time.",
+        by_when=clock.today() + timedelta(days=90),
+    )
+    write_task(
+        social_worker,
+        1,
+        what="Check attendance with the school weekly",
+        owner="Robin Practitioner",
+        due=clock.today() + timedelta(days=60),
+    )
     social_worker.get_by_role("button", name="Save request as a draft").click()
     expect(social_worker.locator("#transfer-state")).to_have_text("Draft")
+    expect(social_worker.locator("#not-ready")).to_have_count(0)
+    expect(social_worker.locator("#outcomes")).to_contain_text(f"{children[0]} is in school every day, on time.")
     expect(social_worker.locator("main")).to_contain_text("Check attendance with the school weekly")
+    expect(social_worker.locator("main")).to_contain_text("Proposed: live when the request is accepted")
     check_page(social_worker, "step-down-draft")
     social_worker.get_by_role("button", name="Send for manager approval").click()
-    reference = social_worker.locator(".govuk-caption-l").inner_text().split(", ")[-1]
+    expect(social_worker.locator("#transfer-state")).to_have_text("Awaiting approval")
+    reference = reference_of(social_worker)
 
-    manager = person("social.care.manager")
-    open_from_queue(manager, "Awaiting my approval", reference)
-    manager.get_by_role("button", name="Approve and send").click()
-    expect(manager.locator("#transfer-state")).to_have_text("Sent")
-    check_page(manager, "step-down-sent")
+    social_care_manager = person("social.care.manager")
+    open_from_queue(social_care_manager, "Awaiting my approval", reference)
+    social_care_manager.get_by_role("button", name="Approve and send").click()
+    expect(social_care_manager.locator("#transfer-state")).to_have_text("Sent")
+    check_page(social_care_manager, "step-down-sent")
+
+    manager = person("team.manager")
+    open_from_queue(manager, "Requests to decide", reference)
+    accept_naming(manager, "Early help north", "Robin Practitioner")
+    expect(manager.locator("#meeting-clock")).to_contain_text("10 working days after acceptance")
+    expect(manager.locator("main")).not_to_contain_text("Proposed: live when the request is accepted")
+    check_page(manager, "step-down-accepted")
 
     practitioner = person("practitioner")
-    open_from_queue(practitioner, "Requests to decide", reference)
-    practitioner.get_by_label("Who will lead for Early help north?").select_option(label="Robin Practitioner")
-    practitioner.get_by_role("button", name="Accept").click()
-    expect(practitioner.locator("#meeting-clock")).to_contain_text("10 working days after acceptance")
-    check_page(practitioner, "step-down-accepted")
-    complete_handover(practitioner, "Robin Practitioner (Early help north)")
-
-    with live_app.app_context():
-        transfer_id = db.session.scalar(select(Transfer.id).where(Transfer.family_id == family_id))
-    letter = practitioner.request.get(url(live_app, "transfers.family_letter", transfer_id=transfer_id))
-    assert letter.headers["content-type"] == "application/pdf"
+    practitioner.goto(manager.url)
+    save_handover_meeting(practitioner, "step-down", family_message="Robin will visit you to plan early help.")
+    issue_and_download_letter(practitioner, "step-down")
+    complete_handover(practitioner)
+    check_page(practitioner, "step-down-handover-complete")
