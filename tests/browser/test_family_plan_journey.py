@@ -140,7 +140,10 @@ def test_write_check_issue_print_and_revise_a_family_plan(person, live_app, live
     check_page(practitioner, "plan-changes")
     expect(practitioner.locator("h2", has_text="What is working well")).to_contain_text("Changed")
     expect(practitioner.locator("h2", has_text="What we are worried about")).to_contain_text("No change")
-    expect(practitioner.locator(".app-diff__added")).to_contain_text("Mum walks all three children to school now.")
+    # Added in version 2: the new words, the new step and who agreed, each once.
+    expect(practitioner.locator(".app-diff__added")).to_contain_text(
+        ["Mum walks all three children to school now.", "Walk to school together on Mondays", "Mum and Gran"]
+    )
     expect(practitioner.locator(".app-diff__removed").first).to_contain_text(
         "Mum walks the younger two to school most days."
     )
