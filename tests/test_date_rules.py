@@ -127,6 +127,23 @@ def handover_meeting():
     return act, sent_at, day_before, lambda: _fresh(plan).meeting_on is None
 
 
+def handover_meeting_unsent():
+    """A draft made yesterday: a meeting the day before it was made is refused, naming when it was made."""
+    lead = make_user("practitioner", team_name="Early help team")
+    episode = make_episode(make_household(children=1), lead=lead)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        transfer = make_transfer(episode, actor=lead)
+    two_days_ago = clock.local_date(NOW) - timedelta(days=2)
+    plan = transfer.handover_plan
+
+    def act():
+        transfers.save_handover_plan(
+            transfer, expected_version=_fresh(plan).version, changes={"meeting_on": two_days_ago}, actor=lead
+        )
+
+    return act, transfer.created_at, two_days_ago, lambda: _fresh(plan).meeting_on is None
+
+
 def member_left():
     actor = make_user()
     family = make_household(children=2)
@@ -229,6 +246,7 @@ SCENARIOS = {
     "next_step_done": next_step_done,
     "next_step_closed": next_step_closed,
     "handover_meeting": handover_meeting,
+    "handover_meeting_unsent": handover_meeting_unsent,
     "member_left": member_left,
     "case_note_about_child": case_note_about_child,
     "member_joined": member_joined,

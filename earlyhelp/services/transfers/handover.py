@@ -36,13 +36,17 @@ from earlyhelp.services.use_case import use_case
 def request_sent_at(transfer: Transfer) -> datetime:
     """When the request was sent to the receiving team (its approval), or, before that, when it was made:
     nothing of its handover can happen before."""
-    sent = db.session.scalar(
+    return approved_at(transfer) or transfer.created_at
+
+
+def approved_at(transfer: Transfer) -> datetime | None:
+    """When the request was approved and sent to the receiving team; None while it has not been."""
+    return db.session.scalar(
         select(TransferEvent.at)
         .where(TransferEvent.transfer_id == transfer.id, TransferEvent.action == TransferAction.APPROVE)
         .order_by(TransferEvent.at.desc())
         .limit(1)
     )
-    return sent or transfer.created_at
 
 
 def meeting_before_request(plan: HandoverPlan) -> bool:
@@ -125,7 +129,11 @@ def save_handover_plan(
     meeting_on = changes.get("meeting_on", plan.meeting_on)
     held = changes.get("meeting_held", plan.meeting_held)
     check_meeting(meeting_held=held, meeting_on=meeting_on, today=clock.local_date(now))
-    check_in_order("handover_meeting", request_sent_at(transfer), meeting_on)
+    sent_at = approved_at(transfer)
+    if sent_at:
+        check_in_order("handover_meeting", sent_at, meeting_on)
+    else:
+        check_in_order("handover_meeting_unsent", transfer.created_at, meeting_on)
     newly_held = held and not plan.meeting_held
     if newly_held:
         late = recording.late_reason(meeting_on, changes.get("late_recording_reason"), what="this meeting")
