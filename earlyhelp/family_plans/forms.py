@@ -17,7 +17,6 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
-    ValidationError,
 )
 
 from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, options
@@ -128,12 +127,9 @@ class FamilyPlanForm(FlaskForm):
 
 
 class DiscardDraftForm(FlaskForm):
-    confirm = BooleanField("Yes, discard this draft", widget=GovCheckboxInput())
-    submit_discard = SubmitField("Discard the draft", widget=GovSubmitInput())
+    """The confirmation page's one button: the page says what is lost; pressing it is the confirmation."""
 
-    def validate_confirm(self, field):
-        if not field.data:
-            raise ValidationError("Select yes if you want to discard this draft")
+    submit_discard = SubmitField("Discard this draft", widget=GovSubmitInput())
 
 
 class ReviewForm(FlaskForm):
@@ -146,6 +142,9 @@ class ReviewForm(FlaskForm):
     )
     outcome = RadioField(
         "What did the review decide?", choices=options(REVIEW_OUTCOMES), widget=GovRadioInput(), validate_choice=False
+    )
+    next_review_on = GovDateField(
+        "Date of the next review",
     )
     note = TextAreaField(
         "Note",
@@ -168,6 +167,7 @@ class ReviewForm(FlaskForm):
             outcome=self.outcome.data or "",
             note=self.note.data or "",
             late_reason=self.late_reason.data or "",
+            next_review_on=self.next_review_on.data,
         )
 
 

@@ -35,7 +35,9 @@ def overview(family_id: int):
     family = get_or_404(Family, family_id)
     versions = service.plans(family.id)
     record_read("view", "family_plan", versions[0].id if versions else None, family_id=family.id)
-    return _overview_page(family, versions, ReviewForm(formdata=None))
+    form = ReviewForm(formdata=None)
+    form.next_review_on.data = service.next_review_default(clock.today())
+    return _overview_page(family, versions, form)
 
 
 def _overview_page(family: Family, versions, review_form: ReviewForm):

@@ -417,6 +417,29 @@ def _document_context(plan, family_steps, professional_steps, *, actor: User, is
         "issued_on": clock.local_date(issued_at),
         "issued_by": actor,
         "warnings_left": 0,
+        "contact": who_to_call(plan),
+    }
+
+
+def who_to_call(plan: FamilyPlan) -> dict:
+    """Who the family calls, printed on every copy, as the "what happens next" letter prints it: the lead's and
+    their team's phone and email (the council's switchboard where none is recorded), 999, their rights and how
+    to complain (the council's settings)."""
+    # Imported here: the transfers package imports this module (a step-up closes the plan).
+    from earlyhelp.services.transfers.letters import IF_IN_DANGER, switchboard
+
+    def phone(own: str | None, who: str) -> str:
+        return (own or "").strip() or f"{switchboard()} (the council's switchboard: ask for {who})"
+
+    lead, config = plan.lead, current_app.config
+    team = lead.team if lead else None
+    return {
+        "lead": {"name": lead.name, "phone": phone(lead.phone, lead.name), "email": lead.email} if lead else None,
+        "team": {"name": team.name, "phone": phone(team.phone, team.name), "email": team.email or ""} if team else None,
+        "switchboard": switchboard(),
+        "in_danger": IF_IN_DANGER,
+        "rights": config["FAMILY_RIGHTS_TEXT"],
+        "complaints": config["COMPLAINTS_TEXT"],
     }
 
 
@@ -526,12 +549,19 @@ class ReviewInput:
     outcome: str
     note: str
     late_reason: str = ""
+    next_review_on: date | None = None  # asked when the plan continues
+
+
+def next_review_default(held_on: date) -> date:
+    """When the next review falls unless the meeting agrees another date: PLAN_REVIEW_WEEKS after it."""
+    return held_on + timedelta(weeks=current_app.config["PLAN_REVIEW_WEEKS"])
 
 
 @use_case("review", "family_plan")
 def record_review(plan: FamilyPlan, review: ReviewInput, *, actor: User, now: datetime) -> FamilyPlanReview:
     """A review meeting of the issued plan: when, who came, what it decided, a note. Written down late, it
-    needs the reason. "Change the plan" starts the new version; "close early help" closes the plan."""
+    needs the reason. "Continue the plan" sets the date of the next review (after this one); "change the plan"
+    starts the new version; "close early help" closes the plan."""
     plan = _locked(plan.id)
     if not plan.is_issued:
         raise Refused("Only an issued plan is reviewed: issue this version first")
@@ -555,6 +585,16 @@ def record_review(plan: FamilyPlan, review: ReviewInput, *, actor: User, now: da
     note = review.note.strip()
     if review.outcome != "continue":
         note = check_reason(note, asked="what the review decided and why", field="note")
+    next_review = None
+    if review.outcome == "continue":
+        next_review = review.next_review_on
+        if next_review is None:
+            raise Refused("Enter the date of the next review", "next_review_on")
+        if next_review <= review.held_on:
+            raise Refused(
+                f"The next review must be after the review held on {clock.long_day(review.held_on)}",
+                "next_review_on",
+            )
     late = check_late_reason(review.held_on, review.late_reason, what="The review", field="late_reason", recorded=now)
     entry = FamilyPlanReview(
         plan_id=plan.id,
@@ -567,10 +607,14 @@ def record_review(plan: FamilyPlan, review: ReviewInput, *, actor: User, now: da
         recorded_by_id=actor.id,
     )
     plan.reviews.append(entry)
+    if next_review is not None:
+        # The live plan's next review. What was issued (its snapshot and PDFs) keeps the date it printed.
+        plan.review_on = next_review
     db.session.flush()
+    next_said = f", next review {clock.long_day(next_review)}" if next_review else ""
     add_to_timeline(
         plan.family_id,
-        f"Family plan version {plan.version} reviewed: {entry.outcome_label.lower()}",
+        f"Family plan version {plan.version} reviewed: {entry.outcome_label.lower()}{next_said}",
         "family_plan",
         plan.id,
         actor=actor,

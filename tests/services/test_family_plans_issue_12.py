@@ -200,6 +200,41 @@ def test_the_family_copy_had_no_version_number_and_printed_copies_did_not_show_w
     assert "Buy an alarm clock Alex Mon 9 Mar 2026 Open" in flat(service.document(v1, "family").pdf)
 
 
+def test_the_family_copy_gave_only_the_leads_phone_no_team_number_no_999_and_no_way_to_complain(app):
+    from tests.pdf_checks import accessibility_problems
+
+    lead = robin()
+    lead.phone = "01632 960111"
+    lead.team.phone, lead.team.email = "01632 960222", "earlyhelp@northshire.example"
+    db.session.commit()
+    family = family_led_by(lead)
+    plan = issue(a_draft(family, lead, **CLEAR), lead)
+
+    for kind in ("family", "family_large_print"):
+        pdf = service.document(plan, kind).pdf
+        text = flat(pdf)
+        assert f"Robin Quillfeather, your lead practitioner: call 01632 960111 or email {lead.email}" in text, kind
+        assert (
+            "Early help team, Robin Quillfeather's team: call 01632 960222 or email earlyhelp@northshire.example"
+            in text
+        ), kind
+        assert "If a child is in danger now, call 999." in text, kind
+        assert " ".join(app.config["FAMILY_RIGHTS_TEXT"].split()) in text, kind
+        assert " ".join(app.config["COMPLAINTS_TEXT"].split()) in text, kind
+        assert accessibility_problems(pdf) == [], kind
+
+
+def test_a_lead_or_team_with_no_phone_number_prints_the_councils_switchboard(app):
+    lead = robin("Sam Nophone")
+    lead.phone, lead.team.phone, lead.team.email = "", "", ""
+    db.session.commit()
+    plan = issue(a_draft(family_led_by(lead), lead, **CLEAR), lead)
+    text = flat(service.document(plan, "family").pdf)
+    switchboard = app.config.get("COUNCIL_SWITCHBOARD") or "01632 960000"
+    assert f"Sam Nophone, your lead practitioner: call {switchboard} (the council's switchboard: ask for Sam" in text
+    assert f"Early help team, Sam Nophone's team: call {switchboard} (the council's switchboard: ask for Early" in text
+
+
 def _plan_with_lines(lead, lines: int) -> str:
     family = family_led_by(lead, children=1)
     plan = a_draft(
@@ -377,7 +412,19 @@ def test_family_and_partner_steps_carried_into_every_new_plan_version(app):
 # Review meetings
 
 
-def review(plan, actor, *, held_on, outcome="continue", note="", late_reason="", now=ISSUED_AT + timedelta(days=40)):
+def review(
+    plan,
+    actor,
+    *,
+    held_on,
+    outcome="continue",
+    note="",
+    late_reason="",
+    now=ISSUED_AT + timedelta(days=40),
+    next_review_on="default",
+):
+    if next_review_on == "default":
+        next_review_on = held_on + timedelta(weeks=6) if outcome == "continue" else None
     return service.record_review(
         plan,
         service.ReviewInput(
@@ -386,6 +433,7 @@ def review(plan, actor, *, held_on, outcome="continue", note="", late_reason="",
             outcome=outcome,
             note=note,
             late_reason=late_reason,
+            next_review_on=next_review_on,
         ),
         actor=actor,
         now=now,
@@ -410,7 +458,51 @@ def test_a_review_meeting_is_recorded_with_its_outcome_on_the_family_timeline(ap
     timeline = db.session.scalars(
         select(TimelineEntry).where(TimelineEntry.family_id == family.id).order_by(TimelineEntry.id)
     ).all()
-    assert timeline[-1].summary == "Family plan version 1 reviewed: continue the plan"
+    assert timeline[-1].summary == (
+        f"Family plan version 1 reviewed: continue the plan, next review {clock.long_day(held + timedelta(weeks=6))}"
+    )
+    # At the date the meeting was held, shown as that day (no invented time).
+    assert (clock.local_date(timeline[-1].at), timeline[-1].day_only) == (held, True)
+
+
+def test_continue_the_plan_did_not_ask_for_the_next_review_date_and_the_plan_stayed_review_due_the_old_date(app):
+    lead = robin()
+    family = family_led_by(lead)
+    plan = issue(a_draft(family, lead, **CLEAR), lead)
+    printed_review = fresh(plan).review_on
+    issued_pdf = service.document(plan, "family").pdf
+    held = clock.local_date(ISSUED_AT + timedelta(days=40))
+
+    with pytest.raises(Refused, match="Enter the date of the next review") as refused:
+        review(plan, lead, held_on=held, next_review_on=None)
+    assert refused.value.field == "next_review_on"
+    for not_after in (held, held - timedelta(days=1)):
+        with pytest.raises(Refused, match=f"The next review must be after the review held on {clock.long_day(held)}"):
+            review(plan, lead, held_on=held, next_review_on=not_after)
+    assert db.session.scalars(select(FamilyPlanReview)).all() == []
+    assert fresh(plan).review_on == printed_review
+
+    review(plan, lead, held_on=held, next_review_on=held + timedelta(weeks=8))
+    plan = fresh(plan)
+    assert plan.review_on == held + timedelta(weeks=8)
+    # What the family was given is unchanged: the issued copy and the frozen content keep the date they printed.
+    assert service.document(plan, "family").pdf == issued_pdf
+    assert plan.snapshot["Review date"] == clock.long_day(printed_review)
+
+
+def test_the_default_next_review_follows_the_councils_setting(app):
+    app.config["PLAN_REVIEW_WEEKS"] = 10
+    assert service.next_review_default(date(2026, 4, 13)) == date(2026, 6, 22)
+
+
+def test_only_continue_asks_for_the_next_review_date(app):
+    lead = robin()
+    family = family_led_by(lead)
+    plan = issue(a_draft(family, lead, **CLEAR), lead)
+    before = fresh(plan).review_on
+    held = clock.local_date(ISSUED_AT + timedelta(days=40))
+    review(plan, lead, held_on=held, outcome="change", note="Evenings are hard.", next_review_on=None)
+    assert fresh(plan).review_on == before  # the new version being written sets its own
 
 
 def test_a_review_is_refused_before_issue_in_the_future_without_who_attended_or_an_outcome(app):
