@@ -174,8 +174,37 @@ def reschedule(step: NextStep, *, due_on: date | None, reason: str, actor: User,
     if due_on < today:
         raise Refused("The new date must be today or in the future", "due_on")
     reason = check_reason(reason, asked="why the date is changing", field="reason")
+    from_due_on = step.due_on
     _change(step, "rescheduled", actor=actor, reason=reason, to_due_on=due_on)
     step.due_on = due_on
+    if step.source_type != "supervision" or step.source_id is None:
+        return
+    # An action agreed in supervision, moved by someone else: the supervisor is told who moved it, from when to
+    # when and why, with a link to the supervision record.
+    from earlyhelp.models import Supervision
+
+    supervision = db.session.get(Supervision, step.source_id)
+    if supervision is None or supervision.supervisor_id == actor.id:
+        return
+    db.session.flush()
+    change_id = db.session.scalar(
+        select(NextStepChange.id)
+        .where(NextStepChange.next_step_id == step.id, NextStepChange.kind == "rescheduled")
+        .order_by(NextStepChange.id.desc())
+        .limit(1)
+    )
+    held = f"supervision with {supervision.practitioner.name} on {clock.day_month(supervision.held_on)}"
+    notify(
+        supervision.supervisor,
+        kind="supervision_action_rescheduled",
+        message=(
+            f"{actor.name} moved \u201c{step.what}\u201d ({held}) from {clock.day_month(from_due_on)} "
+            f"to {clock.day_month(due_on)}: {reason}"
+        ),
+        link=link_to("supervision.show", supervision_id=supervision.id),
+        dedupe_key=f"supervision:{supervision.id}:action_rescheduled:{change_id}",
+        family_id=supervision.family_id,
+    )
 
 
 def history(step: NextStep) -> list[NextStepChange]:

@@ -39,6 +39,31 @@ def _by_submission_key(submission_key: str) -> Supervision | None:
     return db.session.scalar(select(Supervision).where(Supervision.submission_key == submission_key))
 
 
+def _same_record(
+    *, kind: str, family: Family | None, supervisor: User, practitioner: User, held_on: date, discussion: str
+) -> Supervision | None:
+    """A supervision this supervisor already recorded with the same practitioner (and family), held the same day,
+    with the same discussion: the same meeting, saved again from a form that came back with a new key (the
+    browser's Back button re-requests the page, which issues a new key, and refills what was typed)."""
+    # One at a time for this practitioner (PostgreSQL): two such posts at once cannot both miss each other.
+    db.session.execute(select(User.id).where(User.id == practitioner.id).with_for_update())
+    return db.session.scalar(
+        select(Supervision)
+        .where(
+            Supervision.supervisor_id == supervisor.id,
+            Supervision.practitioner_id == practitioner.id,
+            Supervision.kind == kind,
+            Supervision.family_id == family.id
+            if kind == "case" and family is not None
+            else Supervision.family_id.is_(None),
+            Supervision.held_on == held_on,
+            Supervision.discussion == discussion.strip(),
+        )
+        .order_by(Supervision.id)
+        .limit(1)
+    )
+
+
 def _already_saved(existing: Supervision, supervisor: User) -> Supervision:
     if existing.supervisor_id != supervisor.id:
         raise Refused("This form has already been used. Start a new supervision record")
@@ -66,7 +91,10 @@ def record_supervision(
 
     The form's one-time `submission_key` makes one record however many times it is posted (going back in
     the browser and saving again, a double click, two posts at once): a key already saved returns that
-    record, marked `already_saved`, and changes nothing.
+    record, marked `already_saved`, and changes nothing. A form that comes back with a NEW key (the browser
+    re-requests the page on Back, and refills it) is caught by what it says: the same supervisor, kind,
+    practitioner (and family), date held and discussion as a record already saved is that record, returned
+    the same way.
 
     A blank next date is the usual interval after the date held (SUPERVISION_INTERVAL_WEEKS). The next
     steps (a list, or a dict by their row on the form) are checked by the one set of next-step rules; a
@@ -76,6 +104,17 @@ def record_supervision(
         existing = _by_submission_key(submission_key)
         if existing is not None:
             return _already_saved(existing, supervisor)
+    if held_on is not None and discussion.strip():
+        same = _same_record(
+            kind=kind,
+            family=family,
+            supervisor=supervisor,
+            practitioner=practitioner,
+            held_on=held_on,
+            discussion=discussion,
+        )
+        if same is not None:
+            return _already_saved(same, supervisor)
     if kind not in ("case", "general"):
         raise Refused("Select case or general supervision", "kind")
     if practitioner.team_id != supervisor.team_id or practitioner.id == supervisor.id or not practitioner.active:
