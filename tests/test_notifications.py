@@ -4,7 +4,7 @@ Email goes to a real SMTP server (aiosmtpd) listening on this machine for the le
 """
 
 import socket
-from datetime import timedelta
+from datetime import UTC, timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -125,7 +125,9 @@ def test_submit_approve_return_and_decline_each_tell_the_people_who_must_act_or_
     assert messages_to(robin) == messages_to(kit) == messages_to(sol) == messages_to(jo) == []
 
     act(TransferAction.RETURN, morgan, "Say more about what has changed")
-    assert messages_to(robin) == [f"Your step-up request for {ref} was returned by Morgan Thistlewhite"]
+    assert messages_to(robin) == [
+        f"Your step-up request for {ref} was returned by Morgan Thistlewhite: Say more about what has changed"
+    ]
 
     act(TransferAction.SUBMIT, robin)
     assert messages_to(morgan) == [waiting, waiting], "a second submission is a second event"
@@ -447,3 +449,28 @@ def test_the_daily_run_tells_nobody_about_a_step_in_a_family_they_may_no_longer_
     db.session.commit()
     raise_overdue(app)
     assert notices(robin, kind="next_step_overdue") == []
+
+
+def test_notices_are_listed_newest_first_by_the_time_they_show_whatever_order_they_were_added(app):
+    from datetime import datetime
+
+    robin = practitioner()
+    times = [
+        datetime(2026, 12, 1, 9, tzinfo=UTC),
+        datetime(2026, 11, 30, 15, tzinfo=UTC),
+        datetime(2026, 12, 1, 14, tzinfo=UTC),  # added last, of the same day as the first
+        datetime(2026, 11, 27, 10, tzinfo=UTC),
+    ]
+    for number, at in enumerate(times):
+        notify(robin, kind="test", message=f"Notice {number}", link="/", dedupe_key=f"test:{robin.id}:{number}", at=at)
+    db.session.commit()
+    browser = TestClient(app)
+    browser.sign_in(robin)
+    listing = browser.page("main.notifications_list")
+    assert [a.get_text(strip=True) for a in listing.select("#notifications a")] == [
+        "Notice 2",
+        "Notice 0",
+        "Notice 1",
+        "Notice 3",
+    ]
+    assert [tag.get_text(strip=True) for tag in listing.select("#notifications .govuk-tag")] == ["New"] * 4

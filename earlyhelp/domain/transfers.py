@@ -115,6 +115,8 @@ class TransferFacts:
     needs_override_authorisation: bool = False
     override_authorised_by: str = ""
     override_authorised_at: datetime | None = None
+    # The requester's reason for going ahead without the family's agreement (the manager's must be their own).
+    override_reason: str = ""
     # Who decides for the receiving side, and the receiving team's name for the messages that say so.
     decided_by: str = RECEIVING_TEAM
     receiving_team_name: str = ""
@@ -282,6 +284,35 @@ def check_override_authorisation(facts: TransferFacts, actor: Actor, reasoning: 
         raise Refused("You cannot authorise your own request. Ask another manager")
     if reasoning is not None:
         check_reason(reasoning, asked=OVERRIDE_REASON_ASKED, field="authorisation_reason")
+        check_own_reasoning(reasoning, facts.override_reason)
+
+
+OWN_REASONING = (
+    "Write your own reasoning as the authorising manager: what makes going ahead without the family's agreement"
+    " safe and necessary"
+)
+# Openings that only agree with someone else; what follows must say something of its own.
+AGREEING_OPENINGS = ("i agree", "agreed", "agree", "as above", "see above", "i concur", "concur")
+OWN_WORDS_MIN = 8
+
+
+def _words(text: str) -> list[str]:
+    return "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split()
+
+
+def check_own_reasoning(reasoning: str, requester_reason: str) -> None:
+    """A manager's authorisation is their own reasoning, not a rubber stamp. Refused when it is the requester's
+    reason copied (the same words, ignoring case, spaces and punctuation), or when it starts by only agreeing
+    ("I agree", "Agreed", "As above", "See above", "I concur") and says fewer than OWN_WORDS_MIN words after it."""
+    words = _words(reasoning)
+    if words and words == _words(requester_reason):
+        raise Refused(OWN_REASONING, "authorisation_reason")
+    for opening in AGREEING_OPENINGS:
+        first = opening.split()
+        if words[: len(first)] == first:
+            if len(words) - len(first) < OWN_WORDS_MIN:
+                raise Refused(OWN_REASONING, "authorisation_reason")
+            break
 
 
 def may_authorise_override(facts: TransferFacts, actor: Actor) -> bool:
@@ -353,3 +384,41 @@ def check_letter_ready(state: TransferState) -> None:
     """The family is written to once the receiving team has decided, not before."""
     if state not in DECIDED_STATES:
         raise Refused("The letter to the family can be printed once the receiving team has decided")
+
+
+def family_position(told_family: str, family_agreement: str) -> str:
+    """What the request page says of the family's agreement, only what is true: never "does not agree" of a
+    family nobody has asked."""
+    if told_family == "not_yet":
+        return "The family has not been asked yet"
+    if told_family == "no":
+        return "The family has not been told"
+    return {
+        "yes": "The family agrees",
+        "no": "The family does not agree",
+        "partly": "The family agrees only in part",
+    }.get(family_agreement, "The family has not been asked yet")
+
+
+# A request's history in words: what was done, never the state it was left in.
+EVENT_WORDS = {
+    "create": "Created",
+    "edit": "Changed",
+    TransferAction.SUBMIT: "Sent for approval",
+    TransferAction.APPROVE: "Approved and sent",
+    TransferAction.RETURN: "Returned",
+    TransferAction.ACCEPT: "Accepted",
+    TransferAction.DECLINE: "Declined",
+    TransferAction.WITHDRAW: "Withdrawn",
+    TransferAction.COMPLETE_HANDOVER: "Handover complete",
+}
+
+
+def event_words(action: str, reason: str = "") -> str:
+    """One history line: "Returned: Please add an outcome", "Sent for approval", "Changed" (an edit's own note,
+    "Request changed", is not repeated)."""
+    words = EVENT_WORDS.get(action, str(action).replace("_", " ").capitalize())
+    reason = (reason or "").strip()
+    if reason and action != "edit":
+        return f"{words}: {reason}"
+    return words

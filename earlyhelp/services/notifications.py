@@ -143,8 +143,10 @@ def unread_count(user: User) -> int:
 
 
 def page_for(user: User, page: int = 1):
-    """One page of a person's notices, newest first (a Flask-SQLAlchemy page: two statements, whatever the count)."""
-    query = select(Notification).where(*visible(user)).order_by(Notification.id.desc())
+    """One page of a person's notices, newest first by the time each shows (when the event happened, which a
+    use case may give, so not the order they were added), then the latest added (a Flask-SQLAlchemy page: two
+    statements, whatever the count)."""
+    query = select(Notification).where(*visible(user)).order_by(Notification.created_at.desc(), Notification.id.desc())
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 

@@ -36,6 +36,9 @@ def show_request(transfer: Transfer, *, posted: FlaskForm | None = None, action:
         forms[action] = posted  # what they typed stays, with what was wrong
     for form in forms.values():
         form.set_staff(page.receiving_staff)
+    accept = forms.get(TransferAction.ACCEPT)
+    if action != TransferAction.ACCEPT and accept is not None and page.proposed_lead_id is not None:
+        accept.lead.data = str(page.proposed_lead_id)  # the lead the requester proposed, if they may lead
     pass_form = posted if isinstance(posted, PassApprovalForm) else PassApprovalForm(formdata=None)
     pass_form.set_managers(page.managers_elsewhere)
     return render_template(
@@ -75,7 +78,7 @@ def _act(transfer_id: int, action: TransferAction):
     form = ActionForm(prefix=str(action))
     if form.validate_on_submit():
         try:
-            transfers.act(
+            done = transfers.act(
                 transfer.id,
                 action,
                 actor=current_user,
@@ -86,9 +89,29 @@ def _act(transfer_id: int, action: TransferAction):
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
-            flash(f"{transfer.title} request: {ACTION_LABELS[action].lower()}: done.")
+            flash(done_message(done, action))
             return redirect(url_for("transfers.show", transfer_id=transfer.id))
     return show_request(transfer, posted=form, action=action)
+
+
+def done_message(transfer: Transfer, action: TransferAction) -> str:
+    """What the person acting is told, in a plain sentence for each action."""
+    match action:
+        case TransferAction.SUBMIT:
+            return "Request sent to your manager for approval."
+        case TransferAction.APPROVE:
+            return f"Request approved and sent to {transfer.receiving_team.name}."
+        case TransferAction.RETURN:
+            return f"Request returned to {transfer.requested_by.name}."
+        case TransferAction.ACCEPT:
+            return f"Request accepted: {transfer.receiving_lead.name} leads for {transfer.receiving_team.name}."
+        case TransferAction.DECLINE:
+            return f"Request declined. {transfer.requested_by.name} has been told."
+        case TransferAction.WITHDRAW:
+            return "Request withdrawn."
+        case TransferAction.COMPLETE_HANDOVER:
+            return "Handover complete."
+    raise ValueError(action)
 
 
 def _action_view(action: TransferAction):

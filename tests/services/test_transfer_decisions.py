@@ -222,7 +222,10 @@ def test_a_return_tells_the_requester_and_closes_the_waiting_notices(app):
     who = people()
     transfer = a_step_up(who)
     act(transfer, TransferAction.RETURN, who["max"], reason="Say what school told you on Monday.")
-    assert messages(who["pip"]) == [f"Your step-up request for {transfer.family.reference} was returned by Max Manager"]
+    assert messages(who["pip"]) == [
+        f"Your step-up request for {transfer.family.reference} was returned by Max Manager: Say what school told you"
+        " on Monday."
+    ]
     assert notices(who["sam"])[0].done_note.startswith("Returned by Max Manager on ")
 
 
@@ -394,3 +397,40 @@ def test_the_demo_decisions_pass_an_approval_authorise_an_override_with_reasonin
         f"Step-up request for {t.family.reference} is waiting for your approval: Morgan Manager passed it to you"
         for t in (passed, accepted)
     ]
+
+
+# The walkthrough's fixes: an authorisation that is only a rubber stamp; the history in words.
+
+
+def test_override_authorisation_that_only_agrees_or_copies_the_requesters_reason_is_refused(app):
+    who = people()
+    transfer = a_step_up(who, family_agrees=False)
+    copied = "asking would put the children at RISK"  # the requester's words, another case, no full stop
+    for reasoning in ("I agree with Pip.", "Agreed, go ahead.", "As above, agreed.", "See above please.", copied):
+        with pytest.raises(Refused, match="Write your own reasoning as the authorising manager") as refused:
+            transfers.authorise_override(transfer, actor=who["sam"], reason=reasoning)
+        assert refused.value.field == "authorisation_reason"
+        db.session.rollback()
+    assert db.session.get(Transfer, transfer.id).override_authorised_at is None
+    own = "I agree: the police told us dad reads mum's phone, so asking her now puts the children at risk."
+    transfers.authorise_override(transfer, actor=who["sam"], reason=own)
+    assert db.session.get(Transfer, transfer.id).override_authorisation_reason == own
+
+
+def test_the_history_says_what_was_done_and_the_family_position_only_what_is_true():
+    from earlyhelp.domain.transfers import event_words, family_position
+
+    assert event_words("return", "Please add an outcome.") == "Returned: Please add an outcome."
+    assert [event_words(a) for a in ("create", "submit", "approve", "accept", "complete_handover")] == [
+        "Created",
+        "Sent for approval",
+        "Approved and sent",
+        "Accepted",
+        "Handover complete",
+    ]
+    assert event_words("edit", "Request changed") == "Changed"
+    assert event_words("decline", "Not at threshold") == "Declined: Not at threshold"
+    assert event_words("withdraw", "Moved away") == "Withdrawn: Moved away"
+    assert family_position("not_yet", "not_asked") == "The family has not been asked yet"
+    assert family_position("yes", "no") == "The family does not agree"
+    assert family_position("yes", "partly") == "The family agrees only in part"

@@ -184,3 +184,93 @@ def test_the_notices_page_shows_a_notice_about_a_decided_request_as_done_saying_
     assert "Approved by Sam Okafor on " in text
     assert item.select_one(".govuk-tag").get_text(strip=True) == "Done"
     assert soup.select_one("#notifications-link .app-count") is None, "a done notice is not new"
+
+
+# The walkthrough's fixes: what the page says of the family, a returned request found, plain messages, the lead.
+
+
+def test_the_override_banner_says_the_family_has_not_been_asked_when_nobody_told_them(app):
+    who = cast()
+    episode = make_episode(make_household(children=1), lead=who["pip"])
+    transfer = make_transfer(
+        episode,
+        actor=who["pip"],
+        family_agrees=False,
+        told_family="not_yet",
+        told_on=None,
+        told_by="",
+        family_agreement="not_asked",
+        family_words="",
+    )
+    text = text_of(browser(app, who["pip"]).page("transfers.show", transfer_id=transfer.id), "#override")
+    assert text.startswith("The family has not been asked yet. Reason for going ahead without their agreement: ")
+    assert "does not agree" not in text
+    said_no = step_up(who, family_agrees=False)
+    text = text_of(browser(app, who["pip"]).page("transfers.show", transfer_id=said_no.id), "#override")
+    assert text.startswith("The family does not agree. ")
+
+
+def test_a_returned_request_is_found_from_its_notice_its_history_and_my_requests(app):
+    who = cast()
+    reason = "Please add an outcome for the eldest child."
+    transfer = step_up(who, ("submit", who["pip"]), ("return", who["max"], {"reason": reason}))
+    worker = browser(app, who["pip"])
+    soup = worker.page("transfers.show", transfer_id=transfer.id)
+    history = [" ".join(row.select("td")[2].get_text(" ").split()) for row in soup.select("#history tbody tr")]
+    assert history == [f"Returned: {reason}", "Sent for approval", "Created"]
+    notices = [" ".join(li.get_text(" ").split()) for li in worker.page("main.notifications_list").select("li")]
+    assert any(f"was returned by Max Manager: {reason}" in notice for notice in notices)
+    mine = worker.page("transfers.queues", queue="mine")
+    [row] = mine.select("#transfer-queue tbody tr")
+    state = " ".join(row.select("td")[3].get_text(" ").split())
+    assert state.startswith("Returned by Max Manager, ")
+
+
+def test_each_action_says_what_happened_in_a_plain_sentence(app):
+    who = cast()
+    transfer = step_up(who)
+    worker, manager, receiving = browser(app, who["pip"]), browser(app, who["sam"]), browser(app, who["jo"])
+
+    def said(client, action, form=None):
+        response = client.post(f"transfers.{action}", form or {}, transfer_id=transfer.id)
+        assert response.status_code == 302, error_messages(soup_of(response))
+        return text_of(client.page("transfers.show", transfer_id=transfer.id), ".govuk-notification-banner--success")
+
+    assert said(worker, "submit") == "Success Request sent to your manager for approval."
+    assert said(manager, "return", {"return-reason": "Say what school told you."}) == (
+        "Success Request returned to Pip Practitioner."
+    )
+    said(worker, "submit")
+    assert said(manager, "approve") == "Success Request approved and sent to Social care team."
+    assert said(receiving, "accept", {"accept-lead": str(who["sol"].id)}) == (
+        "Success Request accepted: Sol Socialworker leads for Social care team."
+    )
+    other = step_up(who, ("submit", who["pip"]), ("approve", who["sam"]))
+    response = receiving.post(
+        "transfers.decline", {"decline-reason": "Not at the threshold for social care."}, transfer_id=other.id
+    )
+    assert response.status_code == 302
+    page = receiving.page("transfers.show", transfer_id=other.id)
+    assert (
+        text_of(page, ".govuk-notification-banner--success")
+        == "Success Request declined. Pip Practitioner has been told."
+    )
+    third = step_up(who)
+    response = worker.post("transfers.withdraw", {"withdraw-reason": "The family moved away."}, transfer_id=third.id)
+    assert response.status_code == 302
+    page = worker.page("transfers.show", transfer_id=third.id)
+    assert text_of(page, ".govuk-notification-banner--success") == "Success Request withdrawn."
+
+
+def test_accepting_preselects_the_proposed_lead_only_when_they_may_lead_for_the_receiving_team(app):
+    who = cast()
+    transfer = step_up(who, ("submit", who["pip"]), ("approve", who["sam"]))
+    transfer.proposed_lead_id = who["sol"].id
+    db.session.commit()
+    manager = browser(app, who["jo"])
+    chosen = manager.page("transfers.show", transfer_id=transfer.id).select_one("#accept-lead option[selected]")
+    assert chosen.get_text(strip=True) == "Sol Socialworker"
+    transfer.proposed_lead_id = who["pip"].id  # not of the receiving team: nobody is preselected
+    db.session.commit()
+    chosen = manager.page("transfers.show", transfer_id=transfer.id).select_one("#accept-lead option[selected]")
+    assert chosen is None or chosen.get("value") == ""

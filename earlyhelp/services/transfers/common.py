@@ -62,6 +62,7 @@ def facts_of(transfer: Transfer) -> TransferFacts:
         needs_override_authorisation=transfer.needs_override_authorisation,
         override_authorised_by=transfer.override_authorised_by.name if transfer.override_authorised_by else "",
         override_authorised_at=transfer.override_authorised_at,
+        override_reason=transfer.override_reason or "",
         decided_by=transfer.decided_by,
         receiving_team_name=transfer.receiving_team.name if transfer.receiving_team else "",
         approver_id=transfer.approver_id,

@@ -254,11 +254,12 @@ def _notify(transfer: Transfer, action: TransferAction, actor: User, *, before: 
                 transfer, deciders(transfer), kind="transfer_approve", message=message, actor=actor, event=event, at=now
             )
         case TransferAction.RETURN:
+            # What to change, as the decline notice says why: the returned request is found from the notice.
             _tell(
                 transfer,
                 [transfer.requested_by],
                 kind="transfer_return",
-                message=yours,
+                message=f"{yours}: {transfer.events[-1].reason}",
                 actor=actor,
                 event=event,
                 at=now,

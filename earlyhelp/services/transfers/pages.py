@@ -17,6 +17,8 @@ from earlyhelp.domain.transfers import (
     RECEIVING_TEAM,
     TransferAction,
     TransferState,
+    event_words,
+    family_position,
     responsible,
 )
 from earlyhelp.domain.transfers import allowed as _allowed
@@ -75,6 +77,12 @@ class TransferPage:
     plan_open: bool
     letter_ready: bool
     today: date
+    # The history, newest first, each event in words ("Returned: ...", "Sent for approval").
+    history: list[tuple[TransferEvent, str]]
+    # What is true of the family's agreement ("The family has not been asked yet", "... does not agree").
+    family_position: str
+    # The lead the requester proposed, when they may lead for the receiving team (preselected on accepting).
+    proposed_lead_id: int | None
 
 
 def transfer_page(transfer: Transfer, user: User) -> TransferPage:
@@ -83,9 +91,9 @@ def transfer_page(transfer: Transfer, user: User) -> TransferPage:
     can_pass = is_team_manager(user) and _may_pass_approval(
         facts, actor, other_managers=other_sending_managers(transfer, user)
     )
-    returned = None
-    if transfer.state == TransferState.DRAFT:
-        returned = next((e for e in reversed(transfer.events) if e.action == TransferAction.RETURN), None)
+    returned = returned_by(transfer)
+    staff = receiving_staff(transfer)
+    proposed = transfer.proposed_lead_id if transfer.proposed_lead_id in {u.id for u in staff} else None
     family_steps = db.session.scalars(next_steps.for_family(transfer.family_id)).all()
     plan_steps = [step for step in family_steps if step.source_type == "handover_plan" and step.source_id == plan.id]
     return TransferPage(
@@ -99,11 +107,21 @@ def transfer_page(transfer: Transfer, user: User) -> TransferPage:
         meeting_clock=meeting_clock(plan),
         plan_steps=plan_steps,
         tried=[step for step in family_steps if step not in plan_steps],
-        receiving_staff=receiving_staff(transfer),
+        receiving_staff=staff,
         plan_open=not plan_is_closed(transfer),
         letter_ready=transfer.state in DECIDED_STATES,
         today=clock.today(),
+        history=[(event, event_words(event.action, event.reason)) for event in reversed(transfer.events)],
+        family_position=family_position(transfer.told_family, transfer.family_agreement),
+        proposed_lead_id=proposed,
     )
+
+
+def returned_by(transfer: Transfer) -> TransferEvent | None:
+    """A draft's return by a manager (the latest), if it was returned and not yet sent again."""
+    if transfer.state != TransferState.DRAFT:
+        return None
+    return next((e for e in reversed(transfer.events) if e.action == TransferAction.RETURN), None)
 
 
 # The four working lists
@@ -163,6 +181,8 @@ class QueuePage:
     page: Pagination
     clocks: dict[int, Clock | None]
     counts: dict[str, int]
+    # A returned draft's return (who returned it), by request id.
+    returned: dict[int, TransferEvent | None]
 
 
 def queue_page(name: str, user: User, *, page: int = 1) -> QueuePage:
@@ -179,6 +199,7 @@ def queue_page(name: str, user: User, *, page: int = 1) -> QueuePage:
         page=listing,
         clocks={t.id: decision_clock(t, on=today) for t in listing.items},
         counts=queue_counts(user),
+        returned={t.id: returned_by(t) for t in listing.items},
     )
 
 
