@@ -210,7 +210,7 @@ def test_a_step_down_the_family_first_refuses_declined_once_then_accepted_with_i
         done = row.get_by_role("button", name=re.compile(rf"^Done ?: {re.escape(step)}$"))
         expect(done).to_have_count(1)
         done.click()
-        expect(row).to_contain_text("Done")
+        expect(row).to_contain_text(f"Marked done: {step}")
         expect(done).to_have_count(0)
     check_page(practitioner, "handover-family-steps-done")
     practitioner.reload()

@@ -13,7 +13,7 @@ from earlyhelp import clock
 from earlyhelp.domain.transfers import TransferState
 from earlyhelp.extensions import db
 from earlyhelp.models import Episode, Service, Transfer, User
-from tests.browser.conftest import check_page, choose
+from tests.browser.conftest import ARTIFACTS, check_page, choose
 
 CHECKLIST = (
     "Has the level of need been reviewed against the threshold?",
@@ -183,6 +183,9 @@ def issue_and_download_letter(page, name: str) -> dict[str, bytes]:
         copies[label] = first.body()
     assert sorted(copies) == ["Large print copy of version 1 (PDF)", "Standard print copy of version 1 (PDF)"]
     assert copies["Large print copy of version 1 (PDF)"] != copies["Standard print copy of version 1 (PDF)"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for label, body in copies.items():
+        (ARTIFACTS / f"{name}-letter-{label.split(' copy')[0].lower().replace(' ', '-')}.pdf").write_bytes(body)
     return copies
 
 
