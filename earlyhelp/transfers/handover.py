@@ -49,42 +49,67 @@ def _plan_page(transfer: Transfer, *, plan_form: HandoverPlanForm, step_form: Ne
 @record(Transfer, "transfer_id", handover_record, reading=Access.CHANGE)
 def edit_plan(transfer_id: int):
     transfer = get_or_404(Transfer, transfer_id)
-    form = HandoverPlanForm(data=_saved_plan(transfer))
-    stale = False
     if request.method == "GET":
         record_read("view", "handover_plan", transfer.handover_plan.id, family_id=transfer.family_id)
-    elif form.validate_on_submit():
-        try:
-            transfers.save_handover_plan(
-                transfer, expected_version=form.version.data or 0, changes=form.changes(), actor=current_user
-            )
-        except Stale as refusal:
-            show_refusal(form, refusal)  # what they typed stays, with the version saved now
-            stale = True
-        except Refused as refusal:
-            show_refusal(form, refusal)
-        else:
-            flash("Handover plan saved.")
-            return redirect(url_for("transfers.show", transfer_id=transfer.id))
-    return _plan_page(transfer, plan_form=form, step_form=new_step_form(formdata=None), posted=form, stale=stale)
+        form = HandoverPlanForm(formdata=None, data=_saved_plan(transfer))
+        return _plan_page(transfer, plan_form=form, step_form=new_step_form(formdata=None), posted=form)
+    return _save(transfer, adding=False)
 
 
 @bp.post("/transfers/<int:transfer_id>/next-steps")
 @case_worker
 @record(Transfer, "transfer_id", handover_record)
 def add_next_step(transfer_id: int):
-    transfer = get_or_404(Transfer, transfer_id)
-    form = new_step_form()
-    if form.validate_on_submit():
+    return _save(get_or_404(Transfer, transfer_id), adding=True)
+
+
+def _save(transfer: Transfer, *, adding: bool):
+    """The plan and its add-a-step questions are one form: whichever button was pressed, what was typed into the
+    plan is saved first (with its version check), then the step is added (when "Add next step" was pressed, or a
+    step was typed in). Nothing typed is lost: a plan that cannot be saved is shown again with the step as typed,
+    and a step that cannot be added is shown again with the plan as saved."""
+    form, step_form = HandoverPlanForm(data=_saved_plan(transfer)), new_step_form()
+    adding = adding or bool(step_form.submit_step.data) or bool((step_form.what.data or "").strip())
+    # A post of the step's questions alone (an older page, a script) adds the step and leaves the plan as it is.
+    plan_posted = "meeting_kind" in request.form
+    if not plan_posted:
+        form = HandoverPlanForm(formdata=None, data=_saved_plan(transfer))
+    elif not form.validate_on_submit():
+        return _plan_page(transfer, plan_form=form, step_form=step_form, posted=form)
+    else:
         try:
-            transfers.add_handover_step(transfer, step_input(form), actor=current_user)
+            plan = transfers.save_handover_plan(
+                transfer, expected_version=form.version.data or 0, changes=form.changes(), actor=current_user
+            )
+        except Stale as refusal:  # what they typed stays, the plan's and the step's, with the version saved now
+            show_refusal(form, refusal)
+            return _plan_page(transfer, plan_form=form, step_form=step_form, posted=form, stale=True)
         except Refused as refusal:
             show_refusal(form, refusal)
-        else:
-            flash("Next step added to the handover plan.")
-            return redirect(url_for("transfers.edit_plan", transfer_id=transfer.id, _anchor="next-steps"))
-    plan_form = HandoverPlanForm(formdata=None, data=_saved_plan(transfer))
-    return _plan_page(transfer, plan_form=plan_form, step_form=form, posted=form)
+            return _plan_page(transfer, plan_form=form, step_form=step_form, posted=form)
+        form.version.data, form.version.raw_data = plan.version, [str(plan.version)]  # saving again is not stale
+        if not adding:
+            flash("Handover plan saved.")
+            return redirect(url_for("transfers.show", transfer_id=transfer.id))
+    if not step_form.validate_on_submit():  # the step's own questions: the plan is saved, the step kept
+        return _step_not_added(transfer, form, step_form, plan_saved=plan_posted)
+    try:
+        transfers.add_handover_step(transfer, step_input(step_form), actor=current_user)
+    except Refused as refusal:
+        show_refusal(step_form, refusal)
+        return _step_not_added(transfer, form, step_form, plan_saved=plan_posted)
+    flash(
+        "Handover plan saved. Next step added to the handover plan."
+        if plan_posted
+        else "Next step added to the handover plan."
+    )
+    return redirect(url_for("transfers.edit_plan", transfer_id=transfer.id, _anchor="next-steps"))
+
+
+def _step_not_added(transfer: Transfer, form: HandoverPlanForm, step_form: NextStepForm, *, plan_saved: bool):
+    if plan_saved:
+        flash("Handover plan saved. The next step has not been added: put it right below and add it again.")
+    return _plan_page(transfer, plan_form=form, step_form=step_form, posted=step_form)
 
 
 # Printed documents
