@@ -305,7 +305,7 @@ def a_history(frozen, family, lead):
     transfers.act(
         transfer.id,
         TransferAction.ACCEPT,
-        actor=make_user("team_manager", team_name="Social care team"),
+        actor=make_user("team_manager", team_name="Social care team", name="Jo Decider"),
         lead=social_worker,
         reason="Risk has risen: s47 needed.",
     )
@@ -356,7 +356,7 @@ def test_the_chronology_is_the_significant_events_oldest_first(frozen, family, l
     decision = entries[1]
     assert decision.detail == "Advice to Mum about breakfast club is enough for now."
     assert decision.by == "Decided by Frankie Doorstep" and decision.about == family.children[0].full_name
-    assert entries[6].detail == "Risk has risen: s47 needed." and entries[6].by == "Accepted by Sam Casework"
+    assert entries[6].detail == "Risk has risen: s47 needed." and entries[6].by == "Accepted by Jo Decider"
     assert entries[2].about == family.children[1].full_name and entries[3].about == "The whole family"
     assert entries[0].day_only and not entries[1].day_only
 

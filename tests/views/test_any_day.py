@@ -264,13 +264,14 @@ def test_a_step_up_sent_now_shows_when_the_receiving_team_must_decide(app, momen
 def test_the_family_page_shows_each_next_step_as_open_or_overdue_and_the_decision_date(app, moment):
     case = _caseload(moment.today)
     soup = _as(app, case.lead).page("families.show", family_id=case.family.id)
+    # What, who, by when, status (then the row's actions)
     steps = {
-        row.select_one("td").get_text(" ").strip(): " ".join(row.get_text(" ").split())
+        row.select_one("td").get_text(" ").strip(): [" ".join(cell.get_text(" ").split()) for cell in row.select("td")]
         for row in soup.select("#next-steps-due + table tbody tr, #next-steps-due ~ table tbody tr")
     }
-    assert steps["Ring the school"].endswith("Overdue")
-    assert steps["Visit the family"].endswith("Open")
-    assert short_date(moment.today) in steps["Visit the family"]
+    assert steps["Ring the school"][3] == "Overdue"
+    assert steps["Visit the family"][3] == "Open"
+    assert short_date(moment.today) in steps["Visit the family"][2]
     assert f"Decision due {short_date(moment.due)}" in text_of(soup, "#referrals + ul")
 
 
