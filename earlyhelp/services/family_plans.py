@@ -549,7 +549,12 @@ class ReviewInput:
     outcome: str
     note: str
     late_reason: str = ""
-    next_review_on: date | None = None  # asked when the plan continues
+    # Asked when the plan continues: None (left blank) is refused; a caller that does not ask (the demo) gets
+    # USUAL_NEXT_REVIEW, PLAN_REVIEW_WEEKS after the review.
+    next_review_on: date | str | None = "usual"
+
+
+USUAL_NEXT_REVIEW = "usual"
 
 
 def next_review_default(held_on: date) -> date:
@@ -588,6 +593,8 @@ def record_review(plan: FamilyPlan, review: ReviewInput, *, actor: User, now: da
     next_review = None
     if review.outcome == "continue":
         next_review = review.next_review_on
+        if next_review == USUAL_NEXT_REVIEW:
+            next_review = next_review_default(review.held_on)
         if next_review is None:
             raise Refused("Enter the date of the next review", "next_review_on")
         if next_review <= review.held_on:

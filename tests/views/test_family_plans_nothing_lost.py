@@ -2,6 +2,9 @@
 its fields, a plan issued once however often it is posted, review meetings, a plan closed after a step-up.
 All names are fictional."""
 
+from datetime import timedelta
+
+import time_machine
 from sqlalchemy import select
 
 from earlyhelp import clock
@@ -10,7 +13,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import FamilyPlan, IssuedDocument, NextStep
 from earlyhelp.models.family_plans import FamilyPlanReview
 from earlyhelp.services import family_plans as service
-from tests.helpers import date_parts, error_messages, fresh, pdf_text, soup_of, text_of
+from tests.helpers import date_parts, error_messages, fresh, long_date, pdf_text, short_date, soup_of, text_of
 from tests.views.test_family_plans import (
     CLEAR,
     a_draft,
@@ -140,18 +143,21 @@ def test_the_preview_is_the_family_copy_marked_preview_and_nothing_is_kept(clien
     assert fresh(plan).status == "draft"
 
 
-def test_a_draft_is_discarded_only_with_confirmation_and_its_steps_are_cancelled(client):
+def test_discard_asked_for_a_tick_and_a_button_and_is_now_one_confirmation_page_with_a_warning_button(client):
     lead, family = signed_in_lead(client, children=1)
     plan = a_draft(family, lead, **CLEAR)
     a_step(plan, lead, "Ring the school about mornings")
     page = client.page("family_plans.discard", plan_id=plan.id)
     assert text_of(page, "h1") == "Discard the draft of version 1?"
+    assert "This cannot be undone." in text_of(page, ".govuk-warning-text")
     assert "Ring the school about mornings (Alex)" in text_of(page, "#cancelled-steps")
-    unconfirmed = client.post("family_plans.discard", {"submit_discard": "y"}, plan_id=plan.id)
-    assert error_messages(soup_of(unconfirmed)) == ["Select yes if you want to discard this draft"]
-    assert db.session.get(FamilyPlan, plan.id) is not None
+    assert page.select("main input[type='checkbox']") == []
+    button = page.select_one("main form button, main form input[type='submit']")
+    assert "govuk-button--warning" in button["class"]
+    assert button.get_text(strip=True) == "Discard this draft"
+    assert db.session.get(FamilyPlan, plan.id) is not None  # opening the page changes nothing
 
-    response = client.post("family_plans.discard", {"confirm": "y", "submit_discard": "y"}, plan_id=plan.id)
+    response = client.post("family_plans.discard", {"submit_discard": "Discard this draft"}, plan_id=plan.id)
     soup = follow(client, response)
     assert flash_of(soup) == "The draft of version 1 was discarded."
     assert "No plan has been issued to this family yet." in text_of(soup, "main")
@@ -163,7 +169,7 @@ def test_a_draft_is_discarded_only_with_confirmation_and_its_steps_are_cancelled
 def test_an_issued_version_is_never_discarded_from_the_page(client):
     lead, family = signed_in_lead(client, children=1)
     plan = issued(a_draft(family, lead, **CLEAR), lead)
-    response = client.post("family_plans.discard", {"confirm": "y", "submit_discard": "y"}, plan_id=plan.id)
+    response = client.post("family_plans.discard", {"submit_discard": "Discard this draft"}, plan_id=plan.id)
     assert response.headers["Location"] == client.url("family_plans.overview", family_id=family.id)
     assert fresh(plan).status == "issued"
 
@@ -178,6 +184,7 @@ def test_a_review_meeting_is_recorded_on_the_plan_page(client):
         "held_on": date_parts(today()),
         "attended": "Alex, Robin",
         "outcome": "continue",
+        "next_review_on": date_parts(today() + timedelta(weeks=8)),
         "note": "Mornings are calmer.",
         "submit_review": "y",
     }
@@ -188,6 +195,83 @@ def test_a_review_meeting_is_recorded_on_the_plan_page(client):
     assert "Continue the plan" in text_of(soup, "#review-list")
     assert "Attended: Alex, Robin" in text_of(soup, "#review-list")
     assert len(db.session.scalars(select(FamilyPlanReview)).all()) == 1
+
+
+def test_continue_the_plan_asks_for_the_next_review_date_and_the_plan_is_then_due_on_it(client):
+    lead, family = signed_in_lead(client, children=1)
+    plan = issued(a_draft(family, lead, **CLEAR), lead)
+    old_review = fresh(plan).review_on
+    overview = client.page("family_plans.overview", family_id=family.id)
+    default = today() + timedelta(weeks=6)
+    assert [int(i["value"]) for i in overview.select("input[name='next_review_on']")] == [
+        default.day,
+        default.month,
+        default.year,
+    ]
+    assert "6 weeks after the review by default" in text_of(overview, "#next_review_on-hint")
+    form = {
+        "held_on": date_parts(today()),
+        "attended": "Alex, Robin",
+        "outcome": "continue",
+        "next_review_on": ["", "", ""],
+        "note": "",
+        "submit_review": "y",
+    }
+    blank = soup_of(client.post("family_plans.review", form, plan_id=plan.id))
+    assert error_messages(blank) == ["Enter the date of the next review"]
+    assert text_of(blank, "textarea[name='attended']") == "Alex, Robin"  # what was typed is kept
+    same_day = soup_of(
+        client.post("family_plans.review", form | {"next_review_on": date_parts(today())}, plan_id=plan.id)
+    )
+    assert error_messages(same_day) == [f"The next review must be after the review held on {clock.long_day(today())}"]
+    assert fresh(plan).review_on == old_review
+
+    next_review = today() + timedelta(weeks=8)
+    soup = follow(
+        client, client.post("family_plans.review", form | {"next_review_on": date_parts(next_review)}, plan_id=plan.id)
+    )
+    assert f"Review due {short_date(next_review)}." in text_of(soup, "#current-plan")
+
+
+def test_the_review_meeting_was_missing_from_the_family_timeline(client):
+    lead, family = signed_in_lead(client, children=1)
+    plan = issued(a_draft(family, lead, **CLEAR), lead)
+    held = today() + timedelta(days=2)
+    with time_machine.travel(clock.now() + timedelta(days=20), tick=True):  # written down 18 days after
+        client.sign_in(lead)
+        next_review = today() + timedelta(weeks=6)
+        form = {
+            "held_on": date_parts(held),
+            "attended": "Alex, Robin",
+            "outcome": "continue",
+            "next_review_on": date_parts(next_review),
+            "note": "",
+            "late_reason": "I was off sick.",
+            "submit_review": "y",
+        }
+        follow(client, client.post("family_plans.review", form, plan_id=plan.id))
+        page = client.page("families.show", family_id=family.id)
+    row = next(
+        row.get_text(" ", strip=True)
+        for row in page.select("#family-timeline tbody tr")
+        if "reviewed" in row.get_text()
+    )
+    assert f"Family plan version 1 reviewed: continue the plan, next review {clock.long_day(next_review)}" in row
+    assert "Why it was recorded late: I was off sick." in row
+    assert short_date(held) in row or long_date(held) in row, row
+
+
+def test_the_versions_table_had_no_large_print_link_and_now_offers_both_family_copies(client):
+    lead, family = signed_in_lead(client, children=1)
+    plan = issued(a_draft(family, lead, **CLEAR), lead)
+    soup = client.page("family_plans.overview", family_id=family.id)
+    links = {a.get_text(" ", strip=True): a["href"] for a in soup.select("#versions a")}
+    assert links["Family copy of version 1"] == client.url("family_plans.download", plan_id=plan.id, kind="family")
+    assert links["large print family copy of version 1"] == client.url(
+        "family_plans.download", plan_id=plan.id, kind="family_large_print"
+    )
+    for href in links.values():
+        assert client.get(href).status_code == 200
 
 
 def test_after_a_step_up_the_plan_page_shows_no_review_due_and_no_way_to_reach_the_old_lead(client):
