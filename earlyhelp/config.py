@@ -93,6 +93,8 @@ class Config:
     # "receiving_team" (a manager of the receiving team accepts or declines and names the lead) or "front_door"
     # (step-ups go to the front door's queue, for its daily meeting, and a front door manager decides).
     STEP_UP_DECIDED_BY = os.environ.get("STEP_UP_DECIDED_BY", "receiving_team")
+    # Printed for a family when a worker or a team has no phone number of its own.
+    COUNCIL_SWITCHBOARD = os.environ.get("COUNCIL_SWITCHBOARD", "01632 960000")
     # Printed on every "what happens next" letter: the family's rights, and how to complain.
     FAMILY_RIGHTS_TEXT = os.environ.get(
         "FAMILY_RIGHTS_TEXT",

@@ -245,9 +245,9 @@ def test_a_lead_with_no_phone_is_warned_of_and_the_letter_gives_the_switchboard(
     preview = letters.family_letter(fresh(transfer))
     assert preview.warnings == [
         f"Kit Marrowby has no phone number recorded. The letter gives the council's switchboard "
-        f"({letters.DEFAULT_SWITCHBOARD}) instead. An administrator can add it."
+        f"({letters.switchboard()}) instead. An administrator can add it."
     ]
-    assert f"{letters.DEFAULT_SWITCHBOARD} (the council's switchboard: ask for Kit Marrowby)" in str(preview.content)
+    assert f"{letters.switchboard()} (the council's switchboard: ask for Kit Marrowby)" in str(preview.content)
 
 
 def test_the_letter_waits_for_the_receiving_teams_decision(app, at_now):

@@ -70,8 +70,6 @@ WHY_WE_ACT_ANYWAY = (
 )
 
 IF_IN_DANGER = "If a child is in danger now, call 999."
-# Printed when a worker or a team has no phone number of its own (COUNCIL_SWITCHBOARD in the settings).
-DEFAULT_SWITCHBOARD = "01632 960000"
 
 STEP_STATUS = {
     NextStepStatus.PROPOSED: "To do",
@@ -83,7 +81,8 @@ STEP_STATUS = {
 
 
 def switchboard() -> str:
-    return current_app.config.get("COUNCIL_SWITCHBOARD") or DEFAULT_SWITCHBOARD
+    """The number printed when a worker or a team has no phone number of its own."""
+    return current_app.config["COUNCIL_SWITCHBOARD"]
 
 
 # Writing the letter
