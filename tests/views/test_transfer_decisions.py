@@ -203,7 +203,7 @@ def test_the_override_banner_says_the_family_has_not_been_asked_when_nobody_told
         family_words="",
     )
     text = text_of(browser(app, who["pip"]).page("transfers.show", transfer_id=transfer.id), "#override")
-    assert text.startswith("The family has not been asked yet. Reason for going ahead without their agreement: ")
+    assert text.startswith("The family has not been asked yet. Reason for going ahead: ")
     assert "does not agree" not in text
     said_no = step_up(who, family_agrees=False)
     text = text_of(browser(app, who["pip"]).page("transfers.show", transfer_id=said_no.id), "#override")
