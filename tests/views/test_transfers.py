@@ -815,7 +815,13 @@ def test_a_step_up_goes_from_request_to_completed_handover_with_no_gap_in_respon
     assert "handover complete" in fresh(episode).closure_reason
     assert involvement(worker.page("families.show", family_id=family.id)) == {"Children's social care": "Kit Marrowby"}
     history = [" ".join(row.select("td")[2].get_text(" ").split()) for row in soup.select("#history tbody tr")]
-    assert history == ["Handover complete", "Accepted: We will start this week.", "Sent", "Awaiting approval", "Draft"]
+    assert history == [
+        "Handover complete",
+        "Accepted: We will start this week.",
+        "Approved and sent",
+        "Sent for approval",
+        "Created",
+    ]
 
 
 def test_the_person_who_asked_cannot_approve_their_own_request_even_as_a_manager(client, app):
