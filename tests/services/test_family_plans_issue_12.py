@@ -490,8 +490,8 @@ def test_continue_the_plan_did_not_ask_for_the_next_review_date_and_the_plan_sta
     assert plan.snapshot["Review date"] == clock.long_day(printed_review)
 
 
-def test_the_default_next_review_follows_the_councils_setting(app):
-    app.config["PLAN_REVIEW_WEEKS"] = 10
+def test_the_default_next_review_follows_the_councils_setting(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PLAN_REVIEW_WEEKS", 10)
     assert service.next_review_default(date(2026, 4, 13)) == date(2026, 6, 22)
 
 

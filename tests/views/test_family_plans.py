@@ -509,7 +509,7 @@ def test_a_second_version_shows_what_changed_and_the_first_versions_downloads_ne
             "1",
             "Issued",
             f"{moment(v1.issued_at)}, Robin Quillfeather",
-            "Family copy of version 1 , professional copy of version 1",
+            "Family copy of version 1 , large print family copy of version 1 , professional copy of version 1",
         ],
     ]
     assert response.headers["Location"] == client.url("family_plans.edit", plan_id=v2.id)
