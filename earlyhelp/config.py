@@ -98,7 +98,7 @@ class Config:
     # Printed on every "what happens next" letter: the family's rights, and how to complain.
     FAMILY_RIGHTS_TEXT = os.environ.get(
         "FAMILY_RIGHTS_TEXT",
-        "You can ask to see what we have written about your family. You can ask for a copy of this letter in "
+        "You can ask to see what we have written about your family. You can ask for a copy of this document in "
         "another language or in large print. You can bring someone with you to any meeting.",
     )
     COMPLAINTS_TEXT = os.environ.get(
