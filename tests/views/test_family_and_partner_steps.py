@@ -203,9 +203,7 @@ def test_after_a_decline_the_social_workers_my_work_shows_the_actions_that_came_
     page = client.page("main.home")
     rows = page.select("#steps-later tbody tr")
     assert len(rows) == 3
-    assert "Proposed for Ellis Pemberwick in a request that did not go ahead" in rows[
-        0
-    ].get_text(" ")
+    assert "Proposed for Ellis Pemberwick in a request that did not go ahead" in rows[0].get_text(" ")
     step = next(s for s in next_steps.work_list([worker.id], today(), viewer=worker).later)
     close_page = client.page("next_steps.close", step_id=step.id)
     assert "returned to Sam Hollowell when the request was declined (proposed for Ellis Pemberwick)" in text_of(

@@ -130,7 +130,7 @@ def test_requests_to_approve_and_to_decide_are_listed_for_the_people_who_must_ac
     client.sign_in(sol)
     page = client.page("main.home")
     assert [a.get_text(strip=True) for a in page.select("#requests-for-me a")] == [
-        f"Decide: step-up for {sent.reference}"
+        f"Waiting for your team's decision: step-up for {sent.reference}"  # a team manager decides
     ]
     assert page.select_one("#requests-for-me a")["href"] == client.url("transfers.show", transfer_id=second.id)
     client.sign_out()
