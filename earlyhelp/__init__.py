@@ -44,7 +44,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from earlyhelp import errors, security, templating
+    from earlyhelp import errors, hostile, security, templating
     from earlyhelp.access import enforce_access_policy
     from earlyhelp.database import start_request
     from earlyhelp.services.audit import write_pending_reads
@@ -52,6 +52,7 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.before_request(start_request)
     app.before_request(enforce_access_policy)
     app.after_request(write_pending_reads)
+    hostile.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
@@ -59,6 +60,9 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     from earlyhelp.cli import register_commands
 
     register_commands(app)
+    from earlyhelp.auth import sso
+
+    sso.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     # WeasyPrint logs every rendering step at INFO: too much for a server log.

@@ -36,10 +36,26 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "false").lower() == "true"
 
+    # A warning this many minutes before an idle session ends, with a button to stay signed in.
+    SESSION_WARNING_MINUTES = _int("SESSION_WARNING_MINUTES", 2)
+    # What a post that arrived after its session ended is kept for, to be offered back after signing in.
+    HELD_POST_MINUTES = _int("HELD_POST_MINUTES", 120)
+
     # Failed sign-ins: at most this many per account and per address within the window.
     SIGN_IN_MAX_FAILURES_PER_ACCOUNT = _int("SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 5)
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = _int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", 20)
     SIGN_IN_THROTTLE_MINUTES = _int("SIGN_IN_THROTTLE_MINUTES", 15)
+    # Local passwords (email and password on the sign-in page). Switch off once single sign-on is on.
+    LOCAL_PASSWORDS = os.environ.get("LOCAL_PASSWORDS", "true").lower() == "true"
+    # A second factor (an authenticator app's 6-digit code, TOTP) for everyone who signs in with a password.
+    REQUIRE_SECOND_FACTOR = os.environ.get("REQUIRE_SECOND_FACTOR", "false").lower() == "true"
+    # Single sign-on through OpenID Connect (Microsoft Entra ID, or any provider): on when OIDC_METADATA_URL is
+    # set, e.g. https://login.microsoftonline.com/<tenant id>/v2.0/.well-known/openid-configuration
+    OIDC_METADATA_URL = os.environ.get("OIDC_METADATA_URL", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    # What the sign-in button says, e.g. "Sign in with your council account".
+    OIDC_BUTTON_TEXT = os.environ.get("OIDC_BUTTON_TEXT", "Sign in with your council account")
 
     # The CSRF token lives as long as the session: a practitioner writing a long plan must not lose it
     # to a one-hour token expiry. Ending the session on the server ends the token with it.
@@ -118,6 +134,8 @@ class Config:
     # Number of reverse proxies in front of the app whose X-Forwarded-For can be trusted (0: none).
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10000)
+    # `flask backup` writes here unless given a file.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE / "backups"))
 
 
 class DevelopmentConfig(Config):
@@ -134,6 +152,8 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     REQUIRE_SECRET_KEY = True
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() == "true"
+    # The __Host- prefix: the browser keeps the cookie only if it is Secure, for this host alone, on path /.
+    SESSION_COOKIE_NAME = "__Host-earlyhelp_session" if SESSION_COOKIE_SECURE else Config.SESSION_COOKIE_NAME
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, time
 
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea
 from wtforms import Field, SelectChoice, TextAreaField, ValidationError, validators
 from wtforms.fields import DateField
@@ -9,6 +10,12 @@ from wtforms.fields import DateField
 from earlyhelp import clock
 from earlyhelp.domain.reasons import REASON_MAX, check_reason
 from earlyhelp.domain.refusals import Refused
+
+
+class Form(FlaskForm):
+    """Every form in the product is one of these (tests/test_code_shape.py): what any field refuses, whatever
+    the form, is decided here once (hostile input: control characters, file parts, values out of range)."""
+
 
 MAX_SHORT_TEXT = 200
 MAX_LONG_TEXT = 5000

@@ -8,10 +8,10 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, render_template, request, url_for
-from flask_wtf import FlaskForm
 
 from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.extensions import db, htmx
+from earlyhelp.forms import Form
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.services.audit import Outcome, record_read
 
@@ -60,7 +60,7 @@ def _every_field(form):
             yield from _every_field(field.form)
 
 
-def show_refusal(form: FlaskForm, refusal: Refused) -> None:
+def show_refusal(form: Form, refusal: Refused) -> None:
     """Put a refusal where the person will read it: on its field, or at the top of the error summary.
 
     What they typed stays in the form. A stale edit also takes the record's current version, so that
@@ -75,7 +75,7 @@ def show_refusal(form: FlaskForm, refusal: Refused) -> None:
         form.version.data, form.version.raw_data = refusal.current_version, [str(refusal.current_version)]
 
 
-def error_summary(form: FlaskForm) -> dict:
+def error_summary(form: Form) -> dict:
     """The GOV.UK error summary for a form: its refusals first, then every field's errors in page order."""
     items = [{"text": message} for message in form.form_errors]
     items += [{"text": text, "href": f"#{anchor}"} for anchor, text in _field_errors(form)]

@@ -110,3 +110,16 @@ ROLE_CODES_AS_DATA = {"earlyhelp/policy.py"}
 def test_no_role_is_compared_outside_the_policy_module(path):
     found = [line.strip() for line in path.read_text().splitlines() if ROLE_WORDS.search(line)]
     assert not found, f"ask earlyhelp/policy.py instead: {found}"
+
+
+def test_every_form_is_the_one_form_that_refuses_hostile_input():
+    """Control characters, file parts and the rest are refused by earlyhelp.forms.Form (earlyhelp/hostile.py
+    for the request itself): a form built on FlaskForm directly would let them through."""
+    found = [
+        f"{_relative(path)}:{node.lineno}"
+        for path in SOURCES
+        if _relative(path) != "earlyhelp/forms.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef) and any(ast.unparse(base).endswith("FlaskForm") for base in node.bases)
+    ]
+    assert found == []

@@ -1,6 +1,5 @@
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovPasswordInput,
@@ -11,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField, validators
 
 from earlyhelp.auth.forms import MIN_PASSWORD_LENGTH
-from earlyhelp.forms import max_length, options, required
+from earlyhelp.forms import Form, max_length, options, required
 
 # A UK phone number as people write it: digits, spaces, brackets, hyphens, a leading +.
 PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()-]+$")
@@ -69,7 +68,7 @@ class UserRoleTeamMixin:
             raise validators.ValidationError("Select a team from the list")
 
 
-class CreateUserForm(UserRoleTeamMixin, FlaskForm):
+class CreateUserForm(UserRoleTeamMixin, Form):
     name = StringField(
         "Full name", widget=GovTextInput(), validators=[required("Enter their full name"), max_length(120, "Full name")]
     )
@@ -100,7 +99,7 @@ class CreateUserForm(UserRoleTeamMixin, FlaskForm):
     submit = SubmitField("Add user", widget=GovSubmitInput())
 
 
-class UpdateUserForm(UserRoleTeamMixin, FlaskForm):
+class UpdateUserForm(UserRoleTeamMixin, Form):
     role = role_field()
     team = team_field()
     phone = phone_field(
@@ -115,7 +114,7 @@ class UpdateUserForm(UserRoleTeamMixin, FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class TeamContactForm(FlaskForm):
+class TeamContactForm(Form):
     """One team's contact details, on the teams page (each team's form has the team's id as its prefix)."""
 
     phone = phone_field("Phone number", "Printed on letters to families. Without one, letters give the switchboard.")

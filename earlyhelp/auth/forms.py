@@ -1,13 +1,12 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField, ValidationError, validators
 
-from earlyhelp.forms import max_length, required
+from earlyhelp.forms import Form, max_length, required
 
 MIN_PASSWORD_LENGTH = 12
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -19,7 +18,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password", widget=GovPasswordInput(), validators=[required("Enter your current password")]
     )

@@ -16,8 +16,9 @@ ENDED_MESSAGES = {
 }
 
 
-def _hold(user_session) -> None:
-    """A fresh cookie for a new session: nothing from before survives (session fixation)."""
+def hold(user_session) -> None:
+    """Sign in, whichever way (password, single sign-on): a fresh cookie for a new session, so that nothing
+    from before survives (session fixation)."""
     session.clear()
     session.permanent = True
     session[accounts.SESSION_KEY] = user_session.token
@@ -39,7 +40,7 @@ def sign_in():
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
-            _hold(user_session)
+            hold(user_session)
             return redirect(safe_next(request.args.get("next")))
     ended = ENDED_MESSAGES.get(g.get("session_ended_reason"))
     return render_template("auth/sign_in.html", form=form, ended=ended)
@@ -69,7 +70,7 @@ def change_password():
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
-            _hold(user_session)
+            hold(user_session)
             flash("Your password has been changed. You have been signed out everywhere else.")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)

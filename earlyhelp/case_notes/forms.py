@@ -3,7 +3,6 @@ the future, whom it is about, a reason when written down late) are earlyhelp.ser
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -16,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    Form,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -25,10 +23,12 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms import Form as RowForm
 
 from earlyhelp import clock
 from earlyhelp.forms import (
     MAX_LONG_TEXT,
+    Form,
     GovDateField,
     a_reason,
     late_recording_reason_field,
@@ -62,7 +62,7 @@ def _time_check(form, field):
         raise ValidationError("Time it happened must be a real time, like 09:30 or 14:05")
 
 
-class CaseNoteForm(FlaskForm):
+class CaseNoteForm(Form):
     type = RadioField("What kind of note is this?", widget=GovRadioInput(), validate_choice=False)
     happened_on = GovDateField(
         "Date it happened", what="Date it happened", required_message="Enter the date it happened"
@@ -167,7 +167,7 @@ class CorrectionForm(CaseNoteForm):
         a_reason(field, "what was wrong with the note, and why it is being corrected")
 
 
-class NotesFilterForm(Form):
+class NotesFilterForm(RowForm):
     """GET filters for the list of notes: no CSRF, nothing changes."""
 
     child = SelectField("Child", widget=GovSelect(), validate_choice=False)
@@ -187,7 +187,7 @@ class NotesFilterForm(Form):
         }
 
 
-class ChronologyFilterForm(Form):
+class ChronologyFilterForm(RowForm):
     child = SelectField("Show the chronology for", widget=GovSelect(), validate_choice=False)
 
     def set_choices(self, children) -> None:

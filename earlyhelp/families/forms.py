@@ -3,7 +3,6 @@
 import re
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
@@ -17,7 +16,6 @@ from wtforms import (
     BooleanField,
     Field,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     RadioField,
@@ -27,6 +25,7 @@ from wtforms import (
     TextAreaField,
     validators,
 )
+from wtforms import Form as RowForm
 from wtforms.validators import ValidationError
 from wtforms.widgets import HiddenInput
 
@@ -37,7 +36,7 @@ from earlyhelp.domain.ethnicity import ETHNICITIES, SEXES, ethnicity_label
 from earlyhelp.domain.nhs_number import NhsNumberStatus
 from earlyhelp.domain.reasons import REASON_MAX
 from earlyhelp.domain.refusals import Refused
-from earlyhelp.forms import GovDateField, late_recording_reason_field, max_length, options, required
+from earlyhelp.forms import Form, GovDateField, late_recording_reason_field, max_length, options, required
 from earlyhelp.services.families import PHONE, MemberInput, normalise_postcode
 
 # The longest text each field takes. Short fields match their database columns. The free text fields
@@ -85,7 +84,7 @@ def yes_or_no(label: str, message: str, **kwargs) -> RadioField:
 SEARCH_WORD_MIN = 2
 
 
-class SearchFamiliesForm(FlaskForm):
+class SearchFamiliesForm(Form):
     """Sent as a GET: the criteria live in the address, so results can be paged and shared with a colleague."""
 
     class Meta:
@@ -132,7 +131,7 @@ def _refused_as_error(check, *args, **kwargs):
         raise ValidationError(refusal.message) from None
 
 
-class PersonForm(Form):
+class PersonForm(RowForm):
     """One person in a household. Fields are in page order, so the error summary follows the page."""
 
     first_name = StringField(
@@ -315,7 +314,7 @@ class HouseholdMemberForm(PersonForm):
         return super().validate(extra_validators)
 
 
-class FamilyDetailsFields(Form):
+class FamilyDetailsFields(RowForm):
     """Where the family lives, and their language, culture and identity: on the new family form and its edit."""
 
     address = TextAreaField(
@@ -364,7 +363,7 @@ class FamilyDetailsFields(Form):
         }
 
 
-class CreateFamilyForm(FamilyDetailsFields, FlaskForm):
+class CreateFamilyForm(FamilyDetailsFields, Form):
     # Never rendered as an input: it carries the rule about the household as a whole (at least one child,
     # services/families.py), so that its message links to the household section (id="household").
     household = Field("People in the household")
@@ -383,7 +382,7 @@ class CreateFamilyForm(FamilyDetailsFields, FlaskForm):
             self.members.append_entry()
 
 
-class EditFamilyDetailsForm(FamilyDetailsFields, FlaskForm):
+class EditFamilyDetailsForm(FamilyDetailsFields, Form):
     version = IntegerField(widget=HiddenInput())
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
@@ -431,7 +430,7 @@ INVOLVEMENT_FIELD = dict(
 )
 
 
-class UpdatePersonForm(PersonForm, FlaskForm):
+class UpdatePersonForm(PersonForm, Form):
     version = IntegerField(widget=HiddenInput())
     joined_on = GovDateField("When did they join the household?", description="Leave blank if not known")
     involvement = StringField("How are they involved with the children?", **INVOLVEMENT_FIELD)
@@ -453,7 +452,7 @@ WHERE_THEY_LIVE = {
 }
 
 
-class AddPersonForm(PersonForm, FlaskForm):
+class AddPersonForm(PersonForm, Form):
     """Someone new on the record: a new baby, someone joining the household, or a significant adult elsewhere."""
 
     lives = RadioField(
@@ -500,7 +499,7 @@ class AddPersonForm(PersonForm, FlaskForm):
         )
 
 
-class LeaveHouseholdForm(FlaskForm):
+class LeaveHouseholdForm(Form):
     """Someone has left the household. The rules (after they were born, a real reason) are the use case's."""
 
     version = IntegerField(widget=HiddenInput())
@@ -521,7 +520,7 @@ class LeaveHouseholdForm(FlaskForm):
     submit = SubmitField("Record that they have left", widget=GovSubmitInput())
 
 
-class BreakGlassForm(FlaskForm):
+class BreakGlassForm(Form):
     """Why someone with no working relationship needs to open a family. The rule (10 characters or more)
     is the use case's (services/break_glass.py), so that its message is the one the person reads."""
 
@@ -536,7 +535,7 @@ class BreakGlassForm(FlaskForm):
     submit = SubmitField("Open this record", widget=GovSubmitInput())
 
 
-class ChangeLeadForm(FlaskForm):
+class ChangeLeadForm(Form):
     """A team manager gives a family another lead. The rules (who, and a real reason) are the use case's."""
 
     lead = SelectField("New lead", widget=GovSelect(), validate_choice=False)

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
@@ -10,7 +9,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     RadioField,
@@ -18,8 +16,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms import Form as RowForm
 
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, max_length, options
+from earlyhelp.forms import MAX_LONG_TEXT, Form, GovDateField, max_length, options
 from earlyhelp.models.family_plans import REVIEW_OUTCOMES, SECTIONS, TEXT_FIELDS, WORDS_GIVEN, FamilyPlan
 from earlyhelp.services.family_plans import ReviewInput
 
@@ -33,7 +32,7 @@ def section(name: str, hint: str) -> TextAreaField:
     )
 
 
-class ChildWordsForm(Form):
+class ChildWordsForm(RowForm):
     person_id = HiddenField()
     child_words = TextAreaField(
         "In their own words", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "Their words")]
@@ -53,7 +52,7 @@ class ChildWordsForm(Form):
     )
 
 
-class FamilyPlanForm(FlaskForm):
+class FamilyPlanForm(Form):
     worries = section("worries", "Say it as you would to the family. No jargon")
     working_well = section("working_well", "Strengths and what the family is already doing")
     needs_to_happen = section("needs_to_happen", "What needs to change, in plain words")
@@ -126,13 +125,13 @@ class FamilyPlanForm(FlaskForm):
         }
 
 
-class DiscardDraftForm(FlaskForm):
+class DiscardDraftForm(Form):
     """The confirmation page's one button: the page says what is lost; pressing it is the confirmation."""
 
     submit_discard = SubmitField("Discard this draft", widget=GovSubmitInput())
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     held_on = GovDateField("Date the review was held", required_message="Enter the date the review meeting was held")
     attended = TextAreaField(
         "Who attended",
@@ -171,6 +170,6 @@ class ReviewForm(FlaskForm):
         )
 
 
-class IssuePlanForm(FlaskForm):
+class IssuePlanForm(Form):
     confirm = BooleanField("I have checked the warnings and want to issue the plan anyway", widget=GovCheckboxInput())
     submit_issue = SubmitField("Issue the plan", widget=GovSubmitInput())

@@ -1,15 +1,14 @@
 """The filters on a family's "who has looked" page: sent as a GET, so a filtered list can be paged and
 exported with the same filters."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import SelectField, ValidationError
 
-from earlyhelp.forms import GovDateField, offered, options
+from earlyhelp.forms import Form, GovDateField, offered, options
 from earlyhelp.services.access_log import KINDS, EventFilters
 
 
-class WhoLookedFilters(FlaskForm):
+class WhoLookedFilters(Form):
     class Meta:
         csrf = False
 

@@ -6,6 +6,7 @@ from earlyhelp.models.audit import AuditEvent
 from earlyhelp.models.episodes import Episode
 from earlyhelp.models.families import Family, Person, TimelineEntry
 from earlyhelp.models.family_plans import FamilyPlan, FamilyPlanChild, FamilyPlanStatus, IssuedDocument
+from earlyhelp.models.held_posts import HeldPost
 from earlyhelp.models.letters import IssuedLetter, LetterDocument
 from earlyhelp.models.next_steps import NextStep, NextStepChange, NextStepStatus, OwnerKind
 from earlyhelp.models.people import Role, Service, Setting, SignInAttempt, Team, User, UserSession
@@ -25,6 +26,7 @@ __all__ = [
     "FamilyPlanChild",
     "FamilyPlanStatus",
     "HandoverPlan",
+    "HeldPost",
     "IssuedDocument",
     "IssuedLetter",
     "LetterDocument",

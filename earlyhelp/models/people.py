@@ -61,11 +61,21 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # A password an administrator set (a new account, a reset) must be changed at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The second factor: a TOTP secret (base32) once set up, and the last time step used (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column()
+    # Single sign-on: the provider's subject for this person ("sub", or Entra's "oid"), set at the first SSO sign-in.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
     role: Mapped[Role] = relationship(lazy="joined")
     team: Mapped[Team | None] = relationship(lazy="joined")
 
-    __table_args__ = (Index("uq_user_account_email_lower", func.lower(email), unique=True),)
+    __table_args__ = (
+        Index("uq_user_account_email_lower", func.lower(email), unique=True),
+        Index("uq_user_account_oidc_subject", oidc_subject, unique=True),
+    )
 
     # Flask-Login's interface. Sessions are looked up by their own token, so get_id is never stored.
     is_anonymous = False
@@ -125,6 +135,8 @@ class SignInAttempt(db.Model):
     source_address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     succeeded: Mapped[bool] = mapped_column(default=False)
+    # What was checked: "password" at sign-in, "current_password" on the change-password page, "second_factor".
+    kind: Mapped[str] = mapped_column(String(20), default="password", server_default="password")
 
 
 class Setting(db.Model):

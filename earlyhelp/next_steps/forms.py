@@ -6,7 +6,6 @@ The forms check fields only (something entered, a real date, one of the choices)
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -15,12 +14,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, Form, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import Form as RowForm
 from wtforms.validators import ValidationError
 
 from earlyhelp import clock
 from earlyhelp.domain.timescales import add_working_days
-from earlyhelp.forms import MAX_LONG_TEXT, GovDateField, a_reason, chosen, max_length, options, required
+from earlyhelp.forms import MAX_LONG_TEXT, Form, GovDateField, a_reason, chosen, max_length, options, required
 from earlyhelp.models import NextStepStatus, OwnerKind
 from earlyhelp.services.next_steps import NextStepInput
 
@@ -112,7 +112,7 @@ class NextStepFields:
         )
 
 
-class NextStepForm(NextStepFields, FlaskForm):
+class NextStepForm(NextStepFields, Form):
     """Add a next step (handover plans, family plans): owned by someone in the service, a family member or
     a partner."""
 
@@ -120,7 +120,7 @@ class NextStepForm(NextStepFields, FlaskForm):
     submit_step = SubmitField("Add next step", widget=GovSubmitInput())
 
 
-class NextStepRowForm(NextStepFields, Form):
+class NextStepRowForm(NextStepFields, RowForm):
     """One row of next steps inside a bigger form (supervision): a person in the service owns it, and the
     date is a compact choice. A row left empty is not a next step."""
 
@@ -165,7 +165,7 @@ def step_input(form: NextStepFields) -> NextStepInput:
     return form.as_input(clock.today())
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(Form):
     due_on = GovDateField("New date", required_message="Enter the new date it needs to be done by")
     reason = TextAreaField(
         "Why is the date changing?",
@@ -181,7 +181,7 @@ class RescheduleForm(FlaskForm):
 CLOSED_AS = {NextStepStatus.NOT_DONE: "It was not done", NextStepStatus.CANCELLED: "It is no longer needed"}
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     status = RadioField("What happened?", choices=options(CLOSED_AS), widget=GovRadioInput(), validate_choice=False)
     reason = TextAreaField("Why?", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")])
     submit = SubmitField("Save", widget=GovSubmitInput())
@@ -191,5 +191,5 @@ class CloseForm(FlaskForm):
             raise ValidationError("Select whether it was not done or is no longer needed")
 
 
-class DoneForm(FlaskForm):
+class DoneForm(Form):
     """Mark a next step done: nothing to ask, but a refusal ("already done") is shown the one way."""

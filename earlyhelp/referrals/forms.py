@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -14,7 +13,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     EmailField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -26,11 +24,13 @@ from wtforms import (
     ValidationError,
     validators,
 )
+from wtforms import Form as RowForm
 from wtforms.widgets import HiddenInput
 
 from earlyhelp import clock
 from earlyhelp.forms import (
     MAX_LONG_TEXT,
+    Form,
     GovDateField,
     a_reason,
     late_recording_reason_field,
@@ -77,7 +77,7 @@ def time_field(label: str, what: str) -> StringField:
     )
 
 
-class ChildInReferralForm(Form):
+class ChildInReferralForm(RowForm):
     """One row per child in the household: included, or not with a reason, so no sibling is forgotten."""
 
     person_id = HiddenField()
@@ -107,7 +107,7 @@ class ChildInReferralForm(Form):
             a_reason(field, f"why {getattr(self, 'child_name', 'this child')} is not part of the referral")
 
 
-class RecordReferralForm(FlaskForm):
+class RecordReferralForm(Form):
     immediate_danger = RadioField(
         "Is any child in immediate danger?", choices=options(YES_NO), widget=GovRadioInput(), validate_choice=False
     )
@@ -314,7 +314,7 @@ class AmendReferralForm(RecordReferralForm):
                 row.impact.data, row.reason_not_included.data = answer.impact, answer.reason_not_included
 
 
-class WithdrawReferralForm(FlaskForm):
+class WithdrawReferralForm(Form):
     reason = TextAreaField(
         "Why is the referral being withdrawn?",
         description="For example, the school referred the wrong family. No letter is sent.",
@@ -327,7 +327,7 @@ class WithdrawReferralForm(FlaskForm):
         a_reason(field, "why the referral is being withdrawn")
 
 
-class MarkDuplicateForm(FlaskForm):
+class MarkDuplicateForm(Form):
     original = RadioField("Which referral does it repeat?", widget=GovRadioInput(), validate_choice=False)
     reason = TextAreaField(
         "Why is it a duplicate?",
@@ -354,7 +354,7 @@ class MarkDuplicateForm(FlaskForm):
 SIGN_OFF_CHOICES = {"agree": "Yes, I agree with this decision", "disagree": "No, send it back to the front door"}
 
 
-class SignOffForm(FlaskForm):
+class SignOffForm(Form):
     answer = RadioField(
         "Do you agree with this decision?",
         choices=options(SIGN_OFF_CHOICES),
@@ -383,7 +383,7 @@ class SignOffForm(FlaskForm):
             )
 
 
-class DecideReferralForm(FlaskForm):
+class DecideReferralForm(Form):
     outcome = RadioField("Decision", widget=GovRadioInput(), validate_choice=False)
     decided_level = RadioField("Level of need decided", widget=GovRadioInput(), validate_choice=False)
     rationale = TextAreaField(
@@ -452,7 +452,7 @@ class DecideReferralForm(FlaskForm):
             raise ValidationError("Select a social worker from the list")
 
 
-class RateClarityForm(FlaskForm):
+class RateClarityForm(Form):
     clarity = RadioField(
         "Was the level of professional concern clear?",
         choices=options(CLARITY_CHOICES),
@@ -472,7 +472,7 @@ class RateClarityForm(FlaskForm):
             raise ValidationError("Select whether the level of concern was clear")
 
 
-class RecordFeedbackForm(FlaskForm):
+class RecordFeedbackForm(Form):
     method = RadioField(
         "How was the referrer told?",
         choices=options(FEEDBACK_METHODS),
@@ -492,7 +492,7 @@ class RecordFeedbackForm(FlaskForm):
             raise ValidationError("Select how the referrer was told")
 
 
-class CorrectFeedbackForm(FlaskForm):
+class CorrectFeedbackForm(Form):
     method = RadioField(
         "How was the referrer told?",
         choices=options(FEEDBACK_METHODS),
@@ -520,7 +520,7 @@ class CorrectFeedbackForm(FlaskForm):
         a_reason(field, "why the feedback is being corrected")
 
 
-class QueueFilterForm(Form):
+class QueueFilterForm(RowForm):
     """GET filters for the queue: no CSRF, nothing changes."""
 
     status = SelectField(

@@ -3,15 +3,14 @@
 The rules (a reason of at least 10 characters, a manager or head of service named, only case workers) are the use case's
 (earlyhelp/services/restrictions.py), so a refused attempt is audited like any other."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput, GovSubmitInput
 from wtforms import SelectMultipleField, SubmitField, TextAreaField
 
 from earlyhelp.domain.reasons import REASON_MAX
-from earlyhelp.forms import max_length, options
+from earlyhelp.forms import Form, max_length, options
 
 
-class RestrictionForm(FlaskForm):
+class RestrictionForm(Form):
     reason = TextAreaField(
         "Why is this record restricted?",
         description="For example, a member of staff's relative. Only the people who may restrict this record see this.",
@@ -41,7 +40,7 @@ class RestrictionForm(FlaskForm):
         self.named_items = [{"hint": {"text": ". ".join(offer.reasons)}} if offer.reasons else {} for offer in offered]
 
 
-class LiftRestrictionForm(FlaskForm):
+class LiftRestrictionForm(Form):
     reason = TextAreaField(
         "Why is the restriction being lifted?",
         widget=GovCharacterCount(),

@@ -108,7 +108,7 @@ def record_sign_in_attempt(
         )
     if not succeeded:
         return SignInAttemptResult(None, WRONG_CREDENTIALS)
-    return SignInAttemptResult(_start_session(user, source_address=source_address, now=now), None)
+    return SignInAttemptResult(start_session(user, source_address=source_address, now=now), None)
 
 
 def _failure_detail(user: User | None, *, throttled: bool) -> str:
@@ -121,7 +121,7 @@ def _failure_detail(user: User | None, *, throttled: bool) -> str:
     return "wrong password"
 
 
-def _start_session(user: User, *, source_address: str | None, now: datetime | None = None) -> UserSession:
+def start_session(user: User, *, source_address: str | None, now: datetime | None = None) -> UserSession:
     now = now or clock.now()
     user_session = UserSession(user=user, created_at=now, last_seen_at=now, source_address=source_address)
     db.session.add(user_session)
@@ -213,7 +213,7 @@ def change_password(
     user.set_password(new_password)
     end_all_sessions(user, "password changed", now=now)
     record_event("change_password", "user", user.id, user=user)
-    return _start_session(user, source_address=source_address, now=now)
+    return start_session(user, source_address=source_address, now=now)
 
 
 # Managing accounts (administrators)

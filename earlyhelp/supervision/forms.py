@@ -3,13 +3,14 @@ next steps only in case supervision) are earlyhelp.services.supervision.record_s
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import FieldList, FormField, HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import Form as RowForm
 from wtforms.validators import ValidationError
 
 from earlyhelp.forms import (
     MAX_LONG_TEXT,
+    Form,
     GovDateField,
     a_reason,
     late_recording_reason_field,
@@ -24,7 +25,7 @@ from earlyhelp.services.next_steps import NextStepInput
 KINDS = {"case": "Case supervision, about one family", "general": "General supervision"}
 
 
-class DecisionRowForm(Form):
+class DecisionRowForm(RowForm):
     decision = TextAreaField("Decision", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The decision")])
     rationale = TextAreaField("Why", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")])
 
@@ -44,7 +45,7 @@ def _chosen(field) -> bool:
     return field.data in {choice.value for choice in field.choices if choice.value}
 
 
-class RecordSupervisionForm(FlaskForm):
+class RecordSupervisionForm(Form):
     # One key per form shown: saving the same form again (back in the browser, a double click) makes no second record.
     submission_key = HiddenField()
     kind = RadioField("Kind of supervision", choices=options(KINDS), widget=GovRadioInput(), validate_choice=False)

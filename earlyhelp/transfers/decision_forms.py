@@ -1,7 +1,6 @@
 """The forms of a request's actions: approve, return, accept, decline, withdraw, the override, and passing the
 approval to another team's manager."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovSelect,
     GovTextArea,
@@ -13,12 +12,13 @@ from wtforms import (
 
 from earlyhelp.forms import (
     MAX_LONG_TEXT,
+    Form,
     max_length,
     options,
 )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """The reason, lead and advice any action may carry; the state machine says which it needs."""
 
     reason = TextAreaField("Reason", widget=GovTextArea(), validators=[max_length(MAX_LONG_TEXT, "The reason")])
@@ -35,7 +35,7 @@ class ActionForm(FlaskForm):
         return int(self.lead.data) if (self.lead.data or "").isdigit() else None
 
 
-class AuthoriseOverrideForm(FlaskForm):
+class AuthoriseOverrideForm(Form):
     """A team manager authorises going ahead without the family's agreement, with their own reasoning."""
 
     authorisation_reason = TextAreaField(
@@ -45,7 +45,7 @@ class AuthoriseOverrideForm(FlaskForm):
     )
 
 
-class PassApprovalForm(FlaskForm):
+class PassApprovalForm(Form):
     """The only manager of the sending team names a manager of another team to approve the request."""
 
     approver = SelectField("Which manager should approve it?", widget=GovSelect(), validate_choice=False)

@@ -2,11 +2,11 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from earlyhelp.access import case_worker, record, roles
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import TransferAction, TransferState
+from earlyhelp.forms import Form
 from earlyhelp.models import Transfer
 from earlyhelp.policy import RoleCode, may_edit_request, override_record, pass_approval_record
 from earlyhelp.services import transfers
@@ -28,7 +28,7 @@ ACTION_LABELS = {
 # The request page and its actions
 
 
-def show_request(transfer: Transfer, *, posted: FlaskForm | None = None, action: TransferAction | None = None):
+def show_request(transfer: Transfer, *, posted: Form | None = None, action: TransferAction | None = None):
     """The request page. `posted` is the form that was sent (its errors reach the layout's error summary)."""
     page = transfers.transfer_page(transfer, current_user)
     forms = {action: ActionForm(formdata=None, prefix=str(action)) for action in page.actions}

@@ -1,6 +1,5 @@
 """One form per use case for step-up and step-down requests and their handover plans."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -11,7 +10,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     FieldList,
-    Form,
     FormField,
     HiddenField,
     RadioField,
@@ -21,6 +19,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms import Form as RowForm
 
 from earlyhelp import clock
 from earlyhelp.domain import consent
@@ -28,6 +27,7 @@ from earlyhelp.domain.outcomes import WHAT_MAX, ProposedOutcome, check_outcome
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.forms import (
     MAX_LONG_TEXT,
+    Form,
     GovDateField,
     a_reason,
     chosen,
@@ -66,7 +66,7 @@ def choice_check(field, message: str):
         raise ValidationError(message)
 
 
-class ChildInTransferForm(Form):
+class ChildInTransferForm(RowForm):
     person_id = HiddenField()
     included = RadioField(
         "Is this child part of the request?", choices=YES_NO, widget=GovRadioInput(), validate_choice=False
@@ -92,7 +92,7 @@ class ChildInTransferForm(Form):
             a_reason(field, f"why {getattr(self, 'child_name', 'this child')} is not part of the request")
 
 
-class OutstandingActionForm(Form):
+class OutstandingActionForm(RowForm):
     """A step-down's outstanding task, carried into early help with an owner and a due date."""
 
     what = StringField(
@@ -132,7 +132,7 @@ class OutstandingActionForm(Form):
 WHOLE_FAMILY = "family"
 
 
-class OutcomeForm(Form):
+class OutcomeForm(RowForm):
     """A step-down's outcome: what should be different, for which child (or the whole family), by when."""
 
     person = SelectField("Who is it for?", widget=GovSelect(), validate_choice=False)
@@ -300,7 +300,7 @@ def children_field():
     return FieldList(FormField(ChildInTransferForm))
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     """What both directions check. Fields are declared by each direction's form, in the order of its page."""
 
     def set_choices(self, levels, teams, people=(), children=()):
@@ -542,7 +542,7 @@ class EditStepDownForm(StepDownForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class FamilyDeclinedStepDownForm(FlaskForm):
+class FamilyDeclinedStepDownForm(Form):
     note = text("What did the family say?", None, "What the family said")
     submit_declined = SubmitField("Record that the family said no", widget=GovSubmitInput())
 

@@ -4,11 +4,11 @@ import uuid
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from earlyhelp import clock
 from earlyhelp.access import case_worker, record
 from earlyhelp.domain.refusals import Refused, Stale
+from earlyhelp.forms import Form
 from earlyhelp.models import Transfer
 from earlyhelp.models.letters import LETTER_KINDS
 from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
@@ -142,7 +142,7 @@ def meeting_before_request(plan) -> bool:
 
 
 def _letter_refused(transfer: Transfer, refusal: Refused):
-    form = FlaskForm(formdata=None)
+    form = Form(formdata=None)
     show_refusal(form, refusal)
     return show_request(transfer, posted=form)
 

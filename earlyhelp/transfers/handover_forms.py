@@ -1,6 +1,5 @@
 """The handover plan's form."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.widgets import HiddenInput
 
 from earlyhelp.forms import (
+    Form,
     GovDateField,
     late_recording_reason_field,
     max_length,
@@ -27,7 +27,7 @@ from earlyhelp.forms import (
 from earlyhelp.transfers.forms import text
 
 
-class HandoverPlanForm(FlaskForm):
+class HandoverPlanForm(Form):
     version = IntegerField(widget=HiddenInput())
     meeting_kind = RadioField(
         "Handover meeting or joint visit?",
@@ -90,7 +90,7 @@ TEXT_FIELDS = (
 )
 
 
-class IssueLetterForm(FlaskForm):
+class IssueLetterForm(Form):
     """Issuing the letter shown in the preview. The one-time key makes a second post of the same form the same
     letter."""
 
