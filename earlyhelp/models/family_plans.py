@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from earlyhelp import clock
@@ -74,9 +74,17 @@ class FamilyPlan(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     closed_note: Mapped[str] = mapped_column(Text, default="")
+    # Optimistic locking of the draft (not the plan's version number): each save adds one, and a save from an
+    # older copy is refused, naming who saved since (updated_by, updated_at) and what they changed.
+    edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # One-time key of the "start a plan" form: posting it twice starts one draft.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     family: Mapped[Family] = relationship()
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], lazy="joined")
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     children_words: Mapped[list["FamilyPlanChild"]] = relationship(
@@ -84,7 +92,10 @@ class FamilyPlan(db.Model):
     )
     documents: Mapped[list["IssuedDocument"]] = relationship(cascade="all, delete-orphan")
 
-    __table_args__ = (UniqueConstraint("family_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("family_id", "version"),
+        Index("uq_family_plan_submission_key", "submission_key", unique=True),
+    )
 
     reviews: Mapped[list["FamilyPlanReview"]] = relationship(
         cascade="all, delete-orphan", order_by="FamilyPlanReview.held_on"

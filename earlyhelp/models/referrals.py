@@ -103,6 +103,8 @@ class Referral(db.Model):
     linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
     # Each amendment adds one: an amendment made from an older copy of the referral is refused (Stale).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The recording form's one-time key: the same form posted twice records one referral.
+    submission_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     # Was the level of professional concern clear?
     clarity: Mapped[str | None] = mapped_column(String(10))
     clarity_note: Mapped[str | None] = mapped_column(Text)

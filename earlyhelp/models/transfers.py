@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from earlyhelp import clock
@@ -13,6 +13,9 @@ from earlyhelp.models.episodes import Episode
 from earlyhelp.models.families import Family, Person
 from earlyhelp.models.people import Service, Team, User
 from earlyhelp.models.reference import LevelOfNeed
+
+# The states in which a request is open (services.transfers.common.OPEN_STATES), as SQL for the partial index.
+OPEN_STATES_SQL = "state IN ('draft', 'awaiting_approval', 'sent', 'accepted')"
 
 
 class Transfer(db.Model):
@@ -99,6 +102,14 @@ class Transfer(db.Model):
         Index("ix_transfer_receiving_state", "receiving_team_id", "state"),
         Index("ix_transfer_sending_state", "sending_team_id", "state"),
         Index("ix_transfer_requested_by_state", "requested_by_id", "state"),
+        # One open request per episode, whoever starts it and however close together (migration 0019).
+        Index(
+            "uq_transfer_open_per_episode",
+            "from_episode_id",
+            unique=True,
+            sqlite_where=text(OPEN_STATES_SQL),
+            postgresql_where=text(OPEN_STATES_SQL),
+        ),
     )
 
     @property

@@ -7,7 +7,7 @@ row) check only their fields.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from earlyhelp import clock
 from earlyhelp.domain.dates import check_in_order
@@ -138,17 +138,47 @@ def record_move(step: NextStep, kind: str, summary: str, *, actor: User, at: dat
 
 
 def _still_open(step: NextStep) -> None:
+    if step.status in (NextStepStatus.DONE, NextStepStatus.NOT_DONE, NextStepStatus.CANCELLED):
+        raise _closed_by_someone(step)
     if step.status == NextStepStatus.PROPOSED:
         raise Refused("This next step is only proposed: it becomes live when the request is accepted", "status")
     if step.status != NextStepStatus.OPEN:
         raise Refused(f"This next step is already {step.status.label.lower()}", "status")
 
 
+def _close_once(step: NextStep, **values) -> None:
+    """Move an open step on, once: a conditional update (WHERE status = open), so that of two people marking it
+    done (or not done, or cancelled) at the same moment only the first does; the second is refused, told who
+    did it and when. The step is reloaded either way."""
+    result = db.session.execute(
+        update(NextStep)
+        .where(NextStep.id == step.id, NextStep.status == NextStepStatus.OPEN)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(step)
+    if result.rowcount != 1:
+        raise _closed_by_someone(step)
+
+
+def _closed_by_someone(step: NextStep) -> Refused:
+    last = db.session.scalar(
+        select(NextStepChange)
+        .where(NextStepChange.next_step_id == step.id, NextStepChange.kind == str(step.status))
+        .order_by(NextStepChange.id.desc())
+        .limit(1)
+    )
+    said = f"This next step is already {step.status.label.lower()}"
+    if last is not None:
+        said += f": {last.actor.name} recorded it on {clock.long_moment(last.at)}"
+    return Refused(said, "status")
+
+
 @use_case("done", "next_step")
 def complete(step: NextStep, *, actor: User, on: date) -> None:
     _still_open(step)
     check_in_order("next_step_done", step.created_at, on)
-    step.status, step.status_on = NextStepStatus.DONE, on
+    _close_once(step, status=NextStepStatus.DONE, status_on=on)
     _change(step, "done", actor=actor)
 
 
@@ -161,13 +191,17 @@ def close_undone(step: NextStep, status: NextStepStatus, *, reason: str, actor: 
     asked = "why the step was not done" if status == NextStepStatus.NOT_DONE else "why the step is no longer needed"
     reason = check_reason(reason, asked=asked, field="reason")
     check_in_order("next_step_closed", step.created_at, on)
-    step.status, step.status_on, step.status_reason = status, on, reason
+    _close_once(step, status=status, status_on=on, status_reason=reason)
     _change(step, str(status), actor=actor, reason=reason)
 
 
 @use_case("rescheduled", "next_step")
 def reschedule(step: NextStep, *, due_on: date | None, reason: str, actor: User, today: date) -> None:
     """A new due date, with the reason, keeping every earlier date in the history."""
+    # One change at a time (PostgreSQL): a step closed meanwhile is not rescheduled.
+    step = db.session.scalars(
+        select(NextStep).where(NextStep.id == step.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
     _still_open(step)
     if due_on is None:
         raise Refused("Enter the new date it needs to be done by", "due_on")

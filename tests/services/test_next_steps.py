@@ -292,7 +292,7 @@ def test_a_closed_step_cannot_be_done_closed_or_given_a_new_date(app, close, wor
         ),
     ]
     for attempt in attempts:
-        with pytest.raises(Refused, match=f"^This next step is already {word}$"):
+        with pytest.raises(Refused, match=f"^This next step is already {word}: {robin.name} recorded it on "):
             attempt()
     assert len(changes_of(step)) == 1
     assert db.session.get(NextStep, step.id).due_on == TUESDAY

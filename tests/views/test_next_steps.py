@@ -107,7 +107,9 @@ def test_done_twice_with_htmx_says_in_the_row_it_is_already_done_and_changes_not
     client.post("next_steps.done", {"next": client.url("main.home")}, headers=HTMX, step_id=step.id)
     again = client.post("next_steps.done", {"next": client.url("main.home")}, headers=HTMX, step_id=step.id)
     row = only_row(again, step)
-    assert text_of(row, "[role=alert]") == "Error: This next step is already done"
+    assert text_of(row, "[role=alert]").startswith(
+        f"Error: This next step is already done: {owner.name} recorded it on "
+    ), "says who did it, and when"
     assert text_of(row, ".govuk-tag") == "Done"
     assert [change.kind for change in next_steps.history(fresh(step))] == ["done"]
     assert events_for(step)[-1] == ("done", owner.id, step.family_id, "refused")
@@ -122,7 +124,8 @@ def test_done_twice_without_javascript_shows_the_refusal_on_a_page_of_its_own(cl
     response = client.post("next_steps.done", {"next": back}, step_id=step.id)
     assert response.status_code == 200
     page = soup_of(response)
-    assert error_messages(page) == ["This next step is already done"]
+    [said] = error_messages(page)
+    assert said.startswith(f"This next step is already done: {owner.name} recorded it on ")
     assert page.title.get_text().startswith("Error:")
     assert page.h1.get_text(strip=True) == "Phone Oakfield School about attendance"
     assert text_of(page, "#next-step-status") == "Done"
@@ -281,7 +284,7 @@ def test_with_htmx_a_refusal_without_a_field_is_said_at_the_top_of_the_row(clien
     client.sign_in(owner)
     data = {"due_on": date_parts(today() + timedelta(days=5)), "reason": "Changed mind"}
     row = only_row(client.post("next_steps.reschedule", data, headers=HTMX, step_id=step.id), step)
-    assert text_of(row, "[role=alert]") == "Error: This next step is already done"
+    assert text_of(row, "[role=alert]").startswith("Error: This next step is already done: ")
 
 
 def test_a_done_step_cannot_be_given_a_new_date(client):
@@ -296,7 +299,8 @@ def test_a_done_step_cannot_be_given_a_new_date(client):
             step_id=step.id,
         )
     )
-    assert error_messages(soup) == ["This next step is already done"]
+    [said] = error_messages(soup)
+    assert said.startswith(f"This next step is already done: {owner.name} recorded it on ")
     assert fresh(step).due_on == today()
 
 
