@@ -20,7 +20,8 @@ from wtforms import Form as RowForm
 
 from earlyhelp.forms import MAX_LONG_TEXT, Form, GovDateField, max_length, options
 from earlyhelp.models.family_plans import REVIEW_OUTCOMES, SECTIONS, TEXT_FIELDS, WORDS_GIVEN, FamilyPlan
-from earlyhelp.services.family_plans import ReviewInput
+from earlyhelp.services.family_plans import ReviewInput, draft_values
+from earlyhelp.versions import Versioned, digests
 
 
 def section(name: str, hint: str) -> TextAreaField:
@@ -52,7 +53,9 @@ class ChildWordsForm(RowForm):
     )
 
 
-class FamilyPlanForm(Form):
+class FamilyPlanForm(Versioned, Form):
+    """The draft as loaded: its edit version and the digests of what it said travel with it (earlyhelp.versions)."""
+
     worries = section("worries", "Say it as you would to the family. No jargon")
     working_well = section("working_well", "Strengths and what the family is already doing")
     needs_to_happen = section("needs_to_happen", "What needs to change, in plain words")
@@ -95,7 +98,32 @@ class FamilyPlanForm(Form):
                     "words_given_by": child.words_given_by,
                 }
             )
+        if kwargs.get("formdata", True) is None or not form.is_submitted():
+            form.version.data = plan.edit_version
+            form.loaded.data = digests(draft_values(plan))
         return form
+
+    def fill(self, name: str, value) -> None:
+        """Show a current value in a field the person did not change (after a stale save, keep_typed)."""
+        if name.startswith("child:"):
+            _, person_id, part = name.split(":")
+            for entry in self.children.entries:
+                if entry.person_id.data == person_id:
+                    if part == "words":
+                        entry.child_words.data, entry.child_words.raw_data = value, [value or ""]
+                    else:
+                        how, _, by = value.partition("|")
+                        entry.words_given.data, entry.words_given.raw_data = how, [how]
+                        entry.words_given_by.data, entry.words_given_by.raw_data = by, [by]
+            return
+        field = self[name]
+        field.data = value
+        if isinstance(field, GovDateField):
+            field.raw_data = [str(value.day), str(value.month), str(value.year)] if value else ["", "", ""]
+        elif isinstance(field, BooleanField):
+            field.raw_data = ["y"] if value else []
+        else:
+            field.raw_data = [value or ""]
 
     def changes(self) -> dict:
         """What was written, for earlyhelp.services.family_plans.save_draft."""

@@ -14,6 +14,7 @@ from earlyhelp.pdf import pdf_response, print_html
 from earlyhelp.policy import Access
 from earlyhelp.services import family_plans as service
 from earlyhelp.services.audit import record_read
+from earlyhelp.versions import StaleEdit, changed_by_person, keep_typed
 from earlyhelp.web import get_or_404, show_refusal
 
 
@@ -105,6 +106,16 @@ def add_step(plan_id: int):
     return _save(get_or_404(FamilyPlan, plan_id), adding=True)
 
 
+def _posted(form: FamilyPlanForm) -> dict:
+    """What the form says, by the names the digests use (services.family_plans.draft_values)."""
+    posted = {name: value.strip() if isinstance(value, str) else value for name, value in form.changes().items()}
+    for person_id, words in form.child_words().items():
+        posted[f"child:{person_id}:words"] = words.strip()
+    for person_id, (how, by) in form.words_given().items():
+        posted[f"child:{person_id}:given"] = f"{how}|{by.strip() if how != 'directly' else ''}"
+    return posted
+
+
 def _save(plan: FamilyPlan, *, adding: bool):
     """The plan and its add-a-step questions are one form: whichever button was pressed, what was typed into the
     plan is saved first, then the step is added (when "Add next step" was pressed, or a step was typed in).
@@ -127,7 +138,13 @@ def _save(plan: FamilyPlan, *, adding: bool):
             step=step,
             actor=current_user,
             today=clock.today(),
+            version=form.version.data if plan_posted else None,
+            loaded=form.loaded.data if plan_posted else None,
         )
+    except StaleEdit as refusal:
+        show_refusal(form, refusal)
+        keep_typed(form, refusal, changed_by_person(_posted(form), form.loaded.data), form.fill)
+        return _edit_page(plan, form, step_form, posted=form)
     except Refused as refusal:
         show_refusal(form, refusal)
         return _edit_page(plan, form, step_form, posted=form)

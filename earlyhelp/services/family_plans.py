@@ -42,6 +42,7 @@ from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step, for_source
 from earlyhelp.services.recording import late_reason as check_late_reason
 from earlyhelp.services.use_case import use_case
+from earlyhelp.versions import StaleEdit, changed_by_person, changed_since
 
 DOCUMENTS = {
     "family": "Family copy",
@@ -294,6 +295,34 @@ def start_draft(family: Family, *, actor: User, today: date) -> FamilyPlan:
     return plan
 
 
+_FIELD_WORDS = SECTIONS | {
+    "lead_contact": "How the family can reach their lead practitioner",
+    "copies_to": "Who else gets a copy",
+    "agreed_by": "Who agreed the plan",
+    "review_on": "Review date",
+    "agreed_on": "Date agreed",
+    "signed_paper_copy": "The family signed the paper copy",
+}
+
+
+def draft_values(plan: FamilyPlan) -> dict:
+    """What the edit form shows, by field name (each child's words and how they came to us by person), for the
+    digests the form carries (earlyhelp.versions) and for a stale save's current values."""
+    values = {name: getattr(plan, name) for name in _FIELD_WORDS}
+    for child in plan.children_words:
+        values[f"child:{child.person_id}:words"] = child.child_words
+        values[f"child:{child.person_id}:given"] = f"{child.words_given}|{child.words_given_by}"
+    return values
+
+
+def _field_words(plan: FamilyPlan, names: set[str]) -> list[str]:
+    words = [_FIELD_WORDS[name].lower() if name != "goals" else "our goals" for name in _FIELD_WORDS if name in names]
+    for child in plan.children_words:
+        if {f"child:{child.person_id}:words", f"child:{child.person_id}:given"} & names:
+            words.append(f"{child.person.first_name}'s words")
+    return words
+
+
 @use_case("update", "family_plan")
 def save_draft(
     plan: FamilyPlan,
@@ -302,23 +331,52 @@ def save_draft(
     child_words: dict[int, str],
     actor: User,
     words_given: dict[int, tuple[str, str]] | None = None,
-) -> None:
-    """Save what was written. The last save wins: a draft has no edit version yet to tell two saves apart.
-    `words_given` says, for each child, how their words came to us (WORDS_GIVEN) and through or by whom."""
+    version: int | None = None,
+    loaded: str | None = None,
+) -> list[str]:
+    """Save what the person changed. `version` is the draft's edit version the form was loaded from: a save over
+    a newer one is refused (StaleEdit), naming who saved, when and which fields. `loaded` (the digests the form
+    was loaded with) says which fields the person changed: only those are written, so a field they did not
+    touch is never written back from an old copy. Without them (a caller of its own), everything given is.
+    `words_given` says, for each child, how their words came to us (WORDS_GIVEN) and through or by whom.
+    Returns the names of the fields written."""
     plan = _locked(plan.id)
     _still_a_draft(plan)
-    for name, value in changes.items():
-        setattr(plan, name, value.strip() if isinstance(value, str) else value)
+    posted = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    for person_id, words in child_words.items():
+        posted[f"child:{person_id}:words"] = words.strip()
+    for person_id, (how, by) in (words_given or {}).items():
+        posted[f"child:{person_id}:given"] = f"{how}|{by.strip() if how != 'directly' else ''}"
+    if version is not None and version != plan.edit_version:
+        current = draft_values(plan)
+        raise StaleEdit(
+            "this draft",
+            who=plan.updated_by.name if plan.updated_by else None,
+            when=plan.updated_at,
+            changed=_field_words(plan, changed_since(current, loaded)),
+            current_version=plan.edit_version,
+            current=current,
+        )
+    mine = changed_by_person(posted, loaded)
+    before = draft_values(plan)
+    for name in changes:
+        if name in mine:
+            setattr(plan, name, posted[name])
     for child in plan.children_words:
-        if child.person_id in child_words:
-            child.child_words = child_words[child.person_id].strip()
-        if words_given and child.person_id in words_given:
+        if f"child:{child.person_id}:words" in mine:
+            child.child_words = posted[f"child:{child.person_id}:words"]
+        if words_given and child.person_id in words_given and f"child:{child.person_id}:given" in mine:
             how, by = words_given[child.person_id]
             if how not in WORDS_GIVEN:
                 raise Refused(f"Select how {child.person.first_name}'s words came to us", "children")
             child.words_given = how
             child.words_given_by = by.strip() if how != "directly" else ""
+    written = sorted(name for name, value in draft_values(plan).items() if before.get(name) != value)
+    if written:
+        plan.edit_version += 1
+        plan.updated_by_id, plan.updated_at = actor.id, clock.now()
     record_event("update", "family_plan", plan.id, family_id=plan.family_id, user=actor)
+    return written
 
 
 @use_case("add_next_step", "family_plan")
@@ -346,12 +404,22 @@ def save_then_add_step(
     step: NextStepInput | None,
     actor: User,
     today: date,
+    version: int | None = None,
+    loaded: str | None = None,
 ) -> Saved:
     """The plan page's one form: what was typed into the plan is saved first (its own use case, committed), then
     the next step typed with it is added, so a step that is refused never costs the plan's words. A refused plan
     raises; a refused step comes back in the result, because the plan was saved all the same."""
     if changes is not None:  # None: only the step was posted
-        save_draft(plan, changes=changes, child_words=child_words, words_given=words_given, actor=actor)
+        save_draft(
+            plan,
+            changes=changes,
+            child_words=child_words,
+            words_given=words_given,
+            actor=actor,
+            version=version,
+            loaded=loaded,
+        )
     if step is None:
         return Saved()
     try:

@@ -1,0 +1,121 @@
+"""No lost update, one way for every edit form and every create form.
+
+Edit forms carry two hidden fields: `version`, the record's edit version when the page was loaded, and `loaded`,
+a digest of each field's value as loaded. A save is then:
+
+- written only for the fields the person changed (posted value differs from the loaded one), so a field they
+  never touched is never written back, stale or not;
+- refused (StaleEdit) when someone else saved the record since it was loaded: the refusal names who, when and
+  which fields they changed. The view (keep_typed) keeps what the person typed in the fields they changed,
+  shows the record's current value in the fields they did not, and moves the form on to the current version.
+  Saving again, having read the message, is deliberate and writes only the person's own changes.
+
+Create forms carry `submission_key`, made on GET (new_submission_key): a unique column, so the same form
+posted twice (a double click, Back and save, two tabs) makes one record; the second post gets the first's.
+"""
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+
+from wtforms import HiddenField, IntegerField
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
+
+from earlyhelp import clock
+from earlyhelp.domain.refusals import Stale
+
+
+def new_submission_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _digest(value) -> str:
+    if value is None:
+        value = ""
+    if isinstance(value, str):
+        value = value.strip().replace("\r\n", "\n")
+    return hashlib.sha256(json.dumps(str(value)).encode()).hexdigest()[:16]
+
+
+def digests(values: dict) -> str:
+    """The `loaded` hidden field: a digest of each value (never the values themselves), as JSON."""
+    return json.dumps({name: _digest(value) for name, value in values.items()}, sort_keys=True)
+
+
+def _parse(loaded: str | None) -> dict | None:
+    try:
+        parsed = json.loads(loaded or "")
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def changed_by_person(posted: dict, loaded: str | None) -> set[str]:
+    """The names of the fields whose posted value differs from the value loaded. Without a (readable) `loaded`
+    (an older page, a script), every posted field counts as changed: the whole form is the person's."""
+    before = _parse(loaded)
+    if before is None:
+        return set(posted)
+    return {name for name, value in posted.items() if before.get(name) != _digest(value)}
+
+
+def changed_since(current: dict, loaded: str | None) -> set[str]:
+    """The names of the fields someone else changed since the page was loaded."""
+    before = _parse(loaded)
+    if before is None:
+        return set(current)
+    return {name for name, value in current.items() if before.get(name) != _digest(value)}
+
+
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+class StaleEdit(Stale):
+    """Someone else saved the record after this person loaded it: who, when, and which fields."""
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        who: str | None,
+        when: datetime | None,
+        changed: list[str],
+        current_version: int,
+        current: dict,
+    ):
+        who = who or "Someone else"
+        when_words = f" on {clock.long_moment(when)}" if when else ""
+        fields = f": they changed {_listed(changed)}" if changed else ""
+        super().__init__(
+            f"{who} saved {what}{when_words}, after you opened this page{fields}. Your changes are below but have"
+            " not been saved; the fields you did not change now show what they saved. Check, then save again",
+            current_version,
+        )
+        self.who, self.when, self.changed, self.current = who, when, changed, current
+
+
+class Versioned:
+    """Mix into an edit form (before earlyhelp.forms.Form): the version and the digests it was loaded from."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    loaded = HiddenField()
+
+
+class OnceOnly:
+    """Mix into a create form: its one-time submission key."""
+
+    submission_key = HiddenField()
+
+
+def keep_typed(form, refusal: StaleEdit, typed: set[str], fill) -> None:
+    """After a StaleEdit (shown with web.show_refusal): move the form on to the current version and digests;
+    `fill(name, value)` puts the current value into each field the person did not change (`typed`: those they
+    did keep what they typed)."""
+    form.version.data, form.version.raw_data = refusal.current_version, [str(refusal.current_version)]
+    form.loaded.data = digests(refusal.current)
+    for name, value in refusal.current.items():
+        if name not in typed:
+            fill(name, value)

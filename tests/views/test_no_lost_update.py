@@ -1,0 +1,96 @@
+"""No lost update (issue 13, part 6): an edit form carries the version it was loaded from; a save over a newer
+change is refused, says who changed what and when, and keeps what the person typed. Saving again, having read
+it, writes only what the person changed: the fields they did not touch are never written back from their old
+copy. All names are fictional."""
+
+from bs4 import BeautifulSoup
+
+from earlyhelp.models import FamilyPlan
+from earlyhelp.services import family_plans as service
+from tests.factories import make_user
+from tests.helpers import error_messages, fresh, soup_of
+from tests.views.test_family_plans import a_draft, signed_in_lead
+
+
+def as_loaded(page: BeautifulSoup, inside: str) -> dict:
+    """What a browser would post from the form holding `inside`, exactly as the page filled it in."""
+    form = page.select_one(inside).find_parent("form")
+    data: dict = {}
+    for field in form.select("input, textarea, select"):
+        name = field.get("name")
+        if not name or field.get("type") == "submit" or field.name == "button":
+            continue
+        if field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data.setdefault(name, []).append(field.get("value", "y"))
+            continue
+        if field.name == "textarea":
+            value = field.get_text()
+            value = value[1:] if value.startswith("\n") else value
+        elif field.name == "select":
+            chosen = field.select_one("option[selected]") or field.select_one("option")
+            value = chosen.get("value", "") if chosen else ""
+        else:
+            value = field.get("value", "")
+        data.setdefault(name, []).append(value)
+    return {name: values[0] if len(values) == 1 else values for name, values in data.items()}
+
+
+def test_a_family_plan_draft_saved_over_someone_elses_save_is_refused_names_them_and_keeps_the_typing(client):
+    lead, family = signed_in_lead(client, children=1)
+    plan = a_draft(family, lead, worries="Mornings are hard.", goals="Get to school on time.")
+    page = client.page("family_plans.edit", plan_id=plan.id)
+    loaded = as_loaded(page, "#worries")
+
+    colleague = make_user("practitioner", team_name="Early help team", name="Sam Okonjo-Barrow")
+    service.save_draft(
+        fresh(plan), changes={"worries": "Mornings are hard; Mum works nights now."}, child_words={}, actor=colleague
+    )
+
+    typed = "Alex wants to walk to school with a friend."
+    refused = client.post("family_plans.edit", loaded | {"goals": typed}, plan_id=plan.id)
+    assert refused.status_code == 200
+    soup = soup_of(refused)
+    [message] = error_messages(soup)
+    assert message.startswith("Sam Okonjo-Barrow saved this draft on "), message
+    assert "they changed what we are worried about" in message
+    assert soup.select_one("#goals").get_text().strip() == typed, "what the person typed is kept"
+    assert soup.select_one("#worries").get_text().strip() == "Mornings are hard; Mum works nights now.", (
+        "a field the person did not change shows what the other person saved"
+    )
+    assert fresh(plan).goals == "Get to school on time.", "nothing was saved"
+
+    # Saving again, having read the message, is deliberate: only what this person changed is written.
+    again = client.post("family_plans.edit", as_loaded(soup, "#worries"), plan_id=plan.id)
+    assert again.status_code == 302, error_messages(soup_of(again))
+    saved = fresh(plan)
+    assert saved.goals == typed
+    assert saved.worries == "Mornings are hard; Mum works nights now.", "the stale untouched field is not written back"
+    assert saved.updated_by_id == lead.id
+
+
+def test_the_same_person_in_two_tabs_cannot_undo_their_own_first_save(client):
+    lead, family = signed_in_lead(client, children=1)
+    plan = a_draft(family, lead, worries="First words.")
+    first_tab = as_loaded(client.page("family_plans.edit", plan_id=plan.id), "#worries")
+    second_tab = dict(first_tab)
+    assert (
+        client.post("family_plans.edit", first_tab | {"worries": "Changed in tab one."}, plan_id=plan.id).status_code
+        == 302
+    )
+    refused = client.post("family_plans.edit", second_tab | {"goals": "Typed in tab two."}, plan_id=plan.id)
+    [message] = error_messages(soup_of(refused))
+    assert message.startswith(f"{lead.name} saved this draft on ")
+    assert fresh(plan).worries == "Changed in tab one."
+    assert fresh(plan).goals == ""
+
+
+def test_a_save_with_no_change_by_anyone_else_writes_only_the_fields_changed(client):
+    lead, family = signed_in_lead(client, children=1)
+    plan = a_draft(family, lead, worries="As loaded.")
+    loaded = as_loaded(client.page("family_plans.edit", plan_id=plan.id), "#worries")
+    response = client.post("family_plans.edit", loaded | {"contingency": "Call the school nurse."}, plan_id=plan.id)
+    assert response.status_code == 302
+    saved = fresh(plan)
+    assert (saved.worries, saved.contingency, saved.edit_version) == ("As loaded.", "Call the school nurse.", 3)
+    assert isinstance(saved, FamilyPlan)
