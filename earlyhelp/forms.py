@@ -2,19 +2,129 @@
 
 from datetime import date, datetime, time
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea
-from wtforms import Field, SelectChoice, TextAreaField, ValidationError, validators
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    Field,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+    ValidationError,
+    validators,
+)
 from wtforms.fields import DateField
 
 from earlyhelp import clock
 from earlyhelp.domain.reasons import REASON_MAX, check_reason
 from earlyhelp.domain.refusals import Refused
+from earlyhelp.hostile import ID_MAX, has_control_characters, without_control_characters
 
 
 class Form(FlaskForm):
     """Every form in the product is one of these (tests/test_code_shape.py): what any field refuses, whatever
-    the form, is decided here once (hostile input: control characters, file parts, values out of range)."""
+    the form, is decided here once, for its rows (FieldList, FormField) too.
+
+    - A form reads the posted text fields only: a file part, or a JSON body, is as if nothing was sent under
+      that name (so the field says "Enter ...", as for any missing answer).
+    - Control characters never reach a field: they are taken out as the form reads what was posted, and the
+      field is refused ("Full name must not include hidden control characters ..."), showing what is left.
+      Tab, line feed and carriage return are text in a multi-line answer; a one-line answer refuses them.
+    - A whole number beyond what the database holds is refused on its field.
+    """
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:
+                formdata = request.form if _is_submitted() else None
+            if formdata is None:
+                form._hostile_names = set()
+                return None
+            cleaned, form._hostile_names = _without_hostile_values(formdata)
+            return cleaned
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        hostile_names = getattr(self, "_hostile_names", set())
+        for field in _leaf_fields(self):
+            message = _hostile_refusal(field, hostile_names)
+            if message:
+                field.errors = [message]
+                valid = False
+        if not valid:
+            _gather_row_errors(self)
+        return valid
+
+
+def _without_hostile_values(formdata) -> tuple[MultiDict, set[str]]:
+    """The posted text values with control characters taken out (tabs and line breaks kept), and the names
+    that carried any. Files are left out: no field of ours takes one."""
+    cleaned, hostile_names = MultiDict(), set()
+    pairs = formdata.items(multi=True) if hasattr(formdata, "items") else ()
+    for key, value in pairs:
+        if not isinstance(value, str):
+            continue
+        if has_control_characters(value) or has_control_characters(key):
+            hostile_names.add(without_control_characters(key))
+            value = without_control_characters(value)
+        cleaned.add(without_control_characters(key), value)
+    return cleaned, hostile_names
+
+
+def _leaf_fields(form):
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from _leaf_fields(entry.form) if isinstance(entry, FormField) else (entry,)
+        elif isinstance(field, FormField):
+            yield from _leaf_fields(field.form)
+        else:
+            yield field
+
+
+def _gather_row_errors(form) -> None:
+    """A list of rows keeps what its rows' fields said when it was validated: say again what they say now."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    _gather_row_errors(entry.form)
+            rows = [entry.errors for entry in field.entries]
+            if any(rows):
+                field.errors = rows + [message for message in field.errors if isinstance(message, str)]
+        elif isinstance(field, FormField):
+            _gather_row_errors(field.form)
+
+
+def _what(field) -> str:
+    """How a message names the field: its label ("Full name"), or the question it asks."""
+    label = (field.label.text or "").removesuffix("(optional)").strip() if field.label else ""
+    if not label:
+        return "A hidden part of this form"
+    if label.endswith("?"):
+        return f"Your answer to “{label}”"
+    return label
+
+
+def _hostile_refusal(field, hostile_names: set[str]) -> str | None:
+    if field.name in hostile_names:
+        return (
+            f"{_what(field)} must not include hidden control characters. They have been taken out: "
+            "check what is left and try again"
+        )
+    one_line = isinstance(field, StringField) and not isinstance(field, TextAreaField)
+    texts = [value for value in (field.raw_data or []) if isinstance(value, str)]
+    if one_line and any(has_control_characters(text, keep_spacing=False) for text in texts):
+        return f"{_what(field)} must be on one line, without tabs or line breaks"
+    if isinstance(field, IntegerField) and isinstance(field.data, int) and not -ID_MAX - 1 <= field.data <= ID_MAX:
+        field.data = None
+        return f"{_what(field)} must be a smaller number"
+    return None
 
 
 MAX_SHORT_TEXT = 200

@@ -12,6 +12,7 @@ from flask import abort, render_template, request, url_for
 from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.extensions import db, htmx
 from earlyhelp.forms import Form
+from earlyhelp.hostile import ID_MAX
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.services.audit import Outcome, record_read
 
@@ -28,7 +29,7 @@ def render_page(template: str, partial: str, **context):
 
 def get_or_404(model, record_id: int):
     """The record, or Not found. An id too large for the database is simply not found."""
-    if not 0 < record_id < 2**63:
+    if not 0 < record_id <= ID_MAX:
         abort(404)
     return db.session.get(model, record_id) or abort(404)
 
