@@ -41,9 +41,15 @@ class Config:
     # What a post that arrived after its session ended is kept for, to be offered back after signing in.
     HELD_POST_MINUTES = _int("HELD_POST_MINUTES", 120)
 
-    # Failed sign-ins: at most this many per account and per address within the window.
+    # Failed sign-ins (and current-password and second-factor checks), counted within the window. One account
+    # from one address is locked for the window after SIGN_IN_MAX_FAILURES_PER_PAIR; past the per-account and
+    # per-address counts, the next attempt waits SIGN_IN_DELAY_SECONDS after the last failure, doubling with
+    # each failure up to SIGN_IN_DELAY_MAX_SECONDS (a delay, never a lock-out of everyone).
     SIGN_IN_MAX_FAILURES_PER_ACCOUNT = _int("SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 5)
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = _int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", 20)
+    SIGN_IN_MAX_FAILURES_PER_PAIR = _int("SIGN_IN_MAX_FAILURES_PER_PAIR", 5)
+    SIGN_IN_DELAY_SECONDS = _int("SIGN_IN_DELAY_SECONDS", 2)
+    SIGN_IN_DELAY_MAX_SECONDS = _int("SIGN_IN_DELAY_MAX_SECONDS", 120)
     SIGN_IN_THROTTLE_MINUTES = _int("SIGN_IN_THROTTLE_MINUTES", 15)
     # Local passwords (email and password on the sign-in page). Switch off once single sign-on is on.
     LOCAL_PASSWORDS = os.environ.get("LOCAL_PASSWORDS", "true").lower() == "true"

@@ -52,6 +52,23 @@ def team_field() -> SelectField:
     )
 
 
+def temporary_password_field() -> PasswordField:
+    return PasswordField(
+        "Temporary password",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. They must choose their own password when they "
+        "first sign in with it, before anything else.",
+        widget=GovPasswordInput(),
+        validators=[
+            required("Enter a temporary password"),
+            validators.Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Password must be between {MIN_PASSWORD_LENGTH} and 200 characters",
+            ),
+        ],
+    )
+
+
 class UserRoleTeamMixin:
     """Fields are declared on each form, in page order, so the error summary follows the page."""
 
@@ -69,6 +86,8 @@ class UserRoleTeamMixin:
 
 
 class CreateUserForm(UserRoleTeamMixin, Form):
+    """Without local passwords (LOCAL_PASSWORDS=false) the view removes the password field."""
+
     name = StringField(
         "Full name", widget=GovTextInput(), validators=[required("Enter their full name"), max_length(120, "Full name")]
     )
@@ -83,19 +102,7 @@ class CreateUserForm(UserRoleTeamMixin, Form):
     )
     role = role_field()
     team = team_field()
-    password = PasswordField(
-        "Temporary password",
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. Tell them to change it when they first sign in.",
-        widget=GovPasswordInput(),
-        validators=[
-            required("Enter a temporary password"),
-            validators.Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=f"Password must be between {MIN_PASSWORD_LENGTH} and 200 characters",
-            ),
-        ],
-    )
+    password = temporary_password_field()
     submit = SubmitField("Add user", widget=GovSubmitInput())
 
 
@@ -128,3 +135,16 @@ class TeamContactForm(Form):
         ],
     )
     submit = SubmitField("Save contact details", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(Form):
+    password = temporary_password_field()
+    submit = SubmitField("Reset password and sign them out", widget=GovSubmitInput())
+
+
+class EndSessionsForm(Form):
+    submit = SubmitField("Sign them out everywhere", widget=GovSubmitInput())
+
+
+class RemoveSecondFactorForm(Form):
+    submit = SubmitField("Remove their second factor", widget=GovSubmitInput())

@@ -1,9 +1,17 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from earlyhelp.access import record, roles
 from earlyhelp.admin import bp
-from earlyhelp.admin.forms import NO_TEAM, CreateUserForm, TeamContactForm, UpdateUserForm
+from earlyhelp.admin.forms import (
+    NO_TEAM,
+    CreateUserForm,
+    EndSessionsForm,
+    RemoveSecondFactorForm,
+    ResetPasswordForm,
+    TeamContactForm,
+    UpdateUserForm,
+)
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import Role, Team, User
@@ -36,13 +44,15 @@ def users():
 @roles(RoleCode.ADMINISTRATOR)
 def new_user():
     form = _with_choices(CreateUserForm())
+    if not current_app.config["LOCAL_PASSWORDS"]:
+        del form.password  # they sign in through single sign-on only
     if form.validate_on_submit():
         role, team = _role_and_team(form)
         try:
             user = accounts.create_user(
                 email=form.email.data,
                 name=form.name.data,
-                password=form.password.data,
+                password=form.password.data if "password" in form else None,
                 role=role,
                 team=team,
                 actor=current_user,
@@ -83,7 +93,75 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.users"))
     else:
         record_read("view", "user", user.id)
-    return render_template("admin/edit_user.html", form=form, user=user, is_self=user.id == current_user.id)
+    return render_template(
+        "admin/edit_user.html",
+        form=form,
+        user=user,
+        is_self=user.id == current_user.id,
+        open_sessions=accounts.open_sessions(user),
+        local_passwords=current_app.config["LOCAL_PASSWORDS"],
+    )
+
+
+# Signing someone out everywhere, a temporary password, removing a second factor: each asks to be sure first.
+
+
+def _confirm(template: str, user: User, form, action):
+    """A page that asks to be sure, then does it: the action returns the message to flash."""
+    if form.validate_on_submit():
+        try:
+            message = action()
+        except Refused as refusal:
+            show_refusal(form, refusal)
+        else:
+            flash(message)
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template(template, form=form, user=user, open_sessions=accounts.open_sessions(user))
+
+
+@bp.route("/users/<int:user_id>/end-sessions", methods=["GET", "POST"])
+@roles(RoleCode.ADMINISTRATOR)
+@record(User, "user_id", account_record)
+def end_sessions(user_id: int):
+    user = get_or_404(User, user_id)
+
+    def action():
+        ended = accounts.end_sessions_of(user, actor=current_user)
+        return f"{user.name} has been signed out everywhere ({ended} {'session' if ended == 1 else 'sessions'} ended)."
+
+    return _confirm("admin/end_sessions.html", user, EndSessionsForm(), action)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@roles(RoleCode.ADMINISTRATOR)
+@record(User, "user_id", account_record)
+def reset_password(user_id: int):
+    if not current_app.config["LOCAL_PASSWORDS"]:
+        abort(404)
+    user = get_or_404(User, user_id)
+    form = ResetPasswordForm()
+
+    def action():
+        accounts.reset_password(user, temporary_password=form.password.data, actor=current_user)
+        return (
+            f"{user.name}'s password has been reset and they have been signed out. Give them the temporary "
+            "password: they must choose their own when they sign in with it."
+        )
+
+    return _confirm("admin/reset_password.html", user, form, action)
+
+
+@bp.route("/users/<int:user_id>/second-factor", methods=["GET", "POST"])
+@roles(RoleCode.ADMINISTRATOR)
+@record(User, "user_id", account_record)
+def remove_second_factor(user_id: int):
+    user = get_or_404(User, user_id)
+
+    def action():
+        accounts.remove_second_factor(user, actor=current_user)
+        return f"{user.name}'s second factor has been removed. They can set up a new one when they next sign in."
+
+    return _confirm("admin/remove_second_factor.html", user, RemoveSecondFactorForm(), action)
 
 
 # Teams' contact details, printed on letters to families

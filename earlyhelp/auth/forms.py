@@ -1,5 +1,5 @@
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField, ValidationError, validators
+from wtforms import EmailField, PasswordField, StringField, SubmitField, ValidationError, validators
 
 from earlyhelp.forms import Form, max_length, required
 
@@ -43,3 +43,22 @@ class ChangePasswordForm(Form):
     def validate_confirm_password(self, field):
         if field.data != self.new_password.data:
             raise ValidationError("The passwords do not match. Enter the same new password twice")
+
+
+def code_field() -> StringField:
+    return StringField(
+        "Code from your authenticator app",
+        description="The 6-digit code the app shows now, for example 123456.",
+        widget=GovTextInput(),
+        validators=[required("Enter the 6-digit code from your authenticator app"), max_length(20, "Code")],
+    )
+
+
+class SecondFactorForm(Form):
+    code = code_field()
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SetUpSecondFactorForm(Form):
+    code = code_field()
+    submit = SubmitField("Turn on the second factor", widget=GovSubmitInput())

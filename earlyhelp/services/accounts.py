@@ -6,11 +6,13 @@ cookie carries only a random token naming a UserSession row, and the row decides
 in the cookie and take it out; these functions never read the request.
 """
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+import pyotp
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +31,11 @@ SESSION_KEY = "sid"
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 WRONG_CREDENTIALS = "Enter a correct email address and password"
+WRONG_CURRENT_PASSWORD = "Your current password is not correct"  # noqa: S105 (a message)
+WRONG_CODE = "Enter the 6-digit code your authenticator app shows now"
 DUPLICATE_EMAIL = "A user with this email address already exists"
+# How long a pending sign-in (password checked, second factor not yet) may wait for its code.
+PENDING_SIGN_IN_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,12 @@ class SessionCheck:
 
 @dataclass(frozen=True)
 class SignInAttemptResult:
-    user_session: UserSession | None
+    """A password sign-in that passed gives the user (the views then ask for a second factor, or start the
+    session); one refused gives the refusal."""
+
+    user: User | None
     refusal: str | None
+    user_session: UserSession | None = None
 
 
 @lru_cache(maxsize=1)
@@ -49,16 +59,67 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
-def _failures_since(column, value, since: datetime) -> int:
-    return db.session.scalar(
-        select(func.count(SignInAttempt.id)).where(
-            column == value, SignInAttempt.succeeded.is_(False), SignInAttempt.at >= since
+def _check_hash(password_hash: str | None, password: str) -> bool:
+    """The one place a password is checked: every attempt does exactly one hash check, whether the account
+    exists, is disabled, or is being throttled, so the time taken says nothing about the account."""
+    return check_password_hash(password_hash or _dummy_hash(), password)
+
+
+# Throttling (ASVS 5.0 V6.3.1). Failures are counted per account, per address and per (account, address),
+# in the database, so every app server sees the same counts. Only the (account, address) pair is locked: an
+# attacker's failures never lock the owner out. Per account and per address, past a few failures the next
+# attempt is checked only after a delay that doubles with each failure (capped). An address with no recent
+# failures is fresh: a correct password from it is always checked, whatever others have done to the account.
+
+
+def _failures(kind: str, since: datetime, *where) -> tuple[int, datetime | None]:
+    count, last = db.session.execute(
+        select(func.count(SignInAttempt.id), func.max(SignInAttempt.at)).where(
+            SignInAttempt.kind == kind, SignInAttempt.succeeded.is_(False), SignInAttempt.at >= since, *where
         )
+    ).one()
+    return count, last
+
+
+def _delay(count: int, threshold: int, config) -> int:
+    if count < threshold:
+        return 0
+    return min(config["SIGN_IN_DELAY_SECONDS"] * 2 ** (count - threshold), config["SIGN_IN_DELAY_MAX_SECONDS"])
+
+
+def throttle_refusal(kind: str, account: str, source_address: str, *, now: datetime) -> str | None:
+    """Why this attempt may not be checked now, or None. Reads only; the caller records the attempt."""
+    config = current_app.config
+    minutes = config["SIGN_IN_THROTTLE_MINUTES"]
+    since = now - timedelta(minutes=minutes)
+    pair_count, _ = _failures(
+        kind, since, SignInAttempt.email == account, SignInAttempt.source_address == source_address
     )
+    if pair_count >= config["SIGN_IN_MAX_FAILURES_PER_PAIR"]:
+        return (
+            f"There have been too many failed attempts from here. Wait {minutes} minutes and try again, "
+            "or ask an administrator to reset your password"
+        )
+    address_count, address_last = _failures(kind, since, SignInAttempt.source_address == source_address)
+    if address_count == 0:
+        return None  # a fresh address
+    waits = [(_delay(address_count, config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"], config), address_last)]
+    if pair_count:
+        account_count, account_last = _failures(kind, since, SignInAttempt.email == account)
+        waits.append((_delay(account_count, config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"], config), account_last))
+    wait = max(
+        (math.ceil((last + timedelta(seconds=delay) - now).total_seconds()) for delay, last in waits if delay),
+        default=0,
+    )
+    if wait > 0:
+        unit = "second" if wait == 1 else "seconds"
+        return f"There have been several failed attempts. Wait {wait} {unit} and try again"
+    return None
 
 
-def sign_in(email: str, password: str, *, source_address: str, now: datetime | None = None) -> UserSession:
-    """Check the credentials and start a session, or refuse. Every attempt is recorded, the refused ones too.
+def sign_in(email: str, password: str, *, source_address: str, now: datetime | None = None) -> User:
+    """Check the credentials, or refuse. Every attempt is recorded, the refused ones too. The caller starts
+    the session (start_session) once any second factor has passed too.
 
     A failed attempt must outlive the refusal (it is what throttling counts), so the attempt is its own
     use case, committed, and the refusal is raised after it.
@@ -66,7 +127,7 @@ def sign_in(email: str, password: str, *, source_address: str, now: datetime | N
     attempt = record_sign_in_attempt(email, password, source_address=source_address, now=now)
     if attempt.refusal:
         raise Refused(attempt.refusal, field="password")
-    return attempt.user_session
+    return attempt.user
 
 
 @use_case("sign_in", "user")
@@ -74,21 +135,17 @@ def record_sign_in_attempt(
     email: str, password: str, *, source_address: str, now: datetime | None = None
 ) -> SignInAttemptResult:
     now = now or clock.now()
-    config = current_app.config
     email = email.strip().lower()
-    minutes = config["SIGN_IN_THROTTLE_MINUTES"]
-    since = now - timedelta(minutes=minutes)
-    throttled = (
-        _failures_since(SignInAttempt.email, email, since) >= config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]
-        or _failures_since(SignInAttempt.source_address, source_address, since)
-        >= config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"]
-    )
-    user = None if throttled else User.by_email(email)
-    if user is None:
-        # Spend the same time as a real check, so response times do not reveal which emails have accounts.
-        check_password_hash(_dummy_hash(), password)
-    succeeded = user is not None and user.active and user.check_password(password)
-    db.session.add(SignInAttempt(email=email, source_address=source_address, at=now, succeeded=succeeded))
+    throttled = throttle_refusal("password", email, source_address, now=now)
+    user = User.by_email(email)
+    # Exactly one hash check, always: an unknown account, a disabled one and a throttled attempt take the
+    # same work as a real check, so the response time says nothing about which addresses have accounts.
+    matched = _check_hash(user.password_hash if user and not throttled else None, password)
+    succeeded = not throttled and user is not None and user.active and matched
+    if not throttled:  # an attempt refused unchecked is not a guess, and does not lengthen the wait
+        db.session.add(
+            SignInAttempt(email=email, source_address=source_address, at=now, succeeded=succeeded, kind="password")
+        )
     # A failed check names the account tried (when the email is one), never what was typed. Nobody is
     # signed in yet, so the event has no user: whoever typed it may not be the account's owner.
     event = record_event(
@@ -99,16 +156,13 @@ def record_sign_in_attempt(
         user=user if succeeded else None,
     )
     if not succeeded:
-        event.detail = _failure_detail(user, throttled=throttled)
-    if throttled:
-        return SignInAttemptResult(
-            None,
-            f"There have been too many failed attempts to sign in. Wait {minutes} minutes and try again, "
-            "or ask an administrator to reset your password",
-        )
-    if not succeeded:
-        return SignInAttemptResult(None, WRONG_CREDENTIALS)
-    return SignInAttemptResult(start_session(user, source_address=source_address, now=now), None)
+        event.detail = _failure_detail(user, throttled=bool(throttled))
+        return SignInAttemptResult(None, throttled or WRONG_CREDENTIALS)
+    if not (user.totp_secret or current_app.config["REQUIRE_SECOND_FACTOR"]):
+        event.detail = "password"
+    else:
+        event.detail = "password; second factor next"
+    return SignInAttemptResult(user, None)
 
 
 def _failure_detail(user: User | None, *, throttled: bool) -> str:
@@ -119,6 +173,98 @@ def _failure_detail(user: User | None, *, throttled: bool) -> str:
     if not user.active:
         return "account disabled"
     return "wrong password"
+
+
+def needs_second_factor(user: User) -> bool:
+    return bool(user.totp_secret) or current_app.config["REQUIRE_SECOND_FACTOR"]
+
+
+# The second factor: TOTP (RFC 6238), 6 digits every 30 seconds, from an authenticator app.
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=current_app.config["SERVICE_NAME"])
+
+
+def _matching_step(secret: str, code: str, *, now: datetime, after: int | None) -> int | None:
+    """The time step the code belongs to (this one or either neighbour, for a clock a little out), if it is
+    later than the last step used: a code works once."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(now)
+    for candidate in (step - 1, step, step + 1):
+        if (after is None or candidate > after) and secrets.compare_digest(totp.generate_otp(candidate), code):
+            return candidate
+    return None
+
+
+@use_case("second_factor", "user")
+def record_second_factor_attempt(
+    user: User, code: str, *, source_address: str, now: datetime | None = None
+) -> str | None:
+    """Check a code at sign-in; throttled like passwords. None when it passed, else the refusal."""
+    now = now or clock.now()
+    throttled = throttle_refusal("second_factor", user.email, source_address, now=now)
+    step = None if throttled else _matching_step(user.totp_secret or "", code, now=now, after=user.totp_last_step)
+    if not throttled:
+        db.session.add(
+            SignInAttempt(
+                email=user.email,
+                source_address=source_address,
+                at=now,
+                succeeded=step is not None,
+                kind="second_factor",
+            )
+        )
+    event = record_event(
+        "second_factor",
+        "user",
+        user.id,
+        outcome=Outcome.OK if step is not None else Outcome.DENIED,
+        user=user if step is not None else None,
+    )
+    if step is None:
+        event.detail = "too many failed attempts" if throttled else "wrong code"
+        return throttled or WRONG_CODE
+    user.totp_last_step = step
+    return None
+
+
+@use_case("set_up_second_factor", "user")
+def set_up_second_factor(user: User, secret: str, code: str, *, now: datetime | None = None) -> None:
+    """Keep a new secret once the person has shown a code from it (so their app has it)."""
+    now = now or clock.now()
+    step = _matching_step(secret, code, now=now, after=None)
+    if step is None:
+        raise Refused(WRONG_CODE, field="code")
+    user.totp_secret, user.totp_last_step = secret, step
+    record_event("set_up_second_factor", "user", user.id, user=user)
+
+
+@use_case("remove_second_factor", "user")
+def remove_second_factor(user: User, *, actor: User) -> None:
+    """An administrator removes someone's second factor (a lost phone). They set one up again, if required,
+    at their next sign-in."""
+    if not user.totp_secret:
+        raise Refused(f"{user.name} has no second factor to remove")
+    user.totp_secret, user.totp_last_step = None, None
+    record_event("remove_second_factor", "user", user.id, user=actor)
+
+
+def pending_is_fresh(started_at: datetime, *, now: datetime | None = None) -> bool:
+    return (now or clock.now()) - started_at <= timedelta(minutes=PENDING_SIGN_IN_MINUTES)
+
+
+@use_case("start_session", "user")
+def begin_session(user: User, *, source_address: str | None, now: datetime | None = None) -> UserSession:
+    """Start a session once every factor has passed (its own transaction, for the views)."""
+    return start_session(user, source_address=source_address, now=now)
 
 
 def start_session(user: User, *, source_address: str | None, now: datetime | None = None) -> UserSession:
@@ -195,25 +341,90 @@ def sign_out(token: str | None, *, actor: User | None, now: datetime | None = No
         record_event("sign_out", "user", actor.id, user=actor)
 
 
-def end_all_sessions(user: User, reason: str, *, now: datetime | None = None) -> None:
-    db.session.execute(
+def end_all_sessions(user: User, reason: str, *, now: datetime | None = None) -> int:
+    return db.session.execute(
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .values(ended_at=now or clock.now(), ended_reason=reason)
+    ).rowcount
+
+
+def check_current_password(user: User, password: str, *, source_address: str, now: datetime | None = None) -> None:
+    """The current-password check on the change-password page: throttled like sign-in and audited, each
+    attempt committed before any refusal (it is what throttling counts)."""
+    refusal = record_current_password_attempt(user, password, source_address=source_address, now=now)
+    if refusal:
+        raise Refused(refusal, field="current_password")
+
+
+@use_case("check_current_password", "user")
+def record_current_password_attempt(
+    user: User, password: str, *, source_address: str, now: datetime | None = None
+) -> str | None:
+    now = now or clock.now()
+    throttled = throttle_refusal("current_password", user.email, source_address, now=now)
+    matched = _check_hash(None if throttled else user.password_hash, password)
+    succeeded = not throttled and matched
+    if not throttled:
+        db.session.add(
+            SignInAttempt(
+                email=user.email, source_address=source_address, at=now, succeeded=succeeded, kind="current_password"
+            )
+        )
+    if succeeded:
+        return None
+    event = record_event("check_current_password", "user", user.id, outcome=Outcome.DENIED, user=user)
+    event.detail = "too many failed attempts" if throttled else "wrong password"
+    return throttled or WRONG_CURRENT_PASSWORD
+
+
+def change_password(
+    user: User, *, current_password: str, new_password: str, source_address: str, now: datetime | None = None
+) -> UserSession:
+    """Change a person's own password. Every other session of theirs ends; this one carries on, as a new session."""
+    check_current_password(user, current_password, source_address=source_address, now=now)
+    return set_new_password(
+        user, current_password=current_password, new_password=new_password, source_address=source_address, now=now
     )
 
 
 @use_case("change_password", "user")
-def change_password(
+def set_new_password(
     user: User, *, current_password: str, new_password: str, source_address: str | None, now: datetime | None = None
 ) -> UserSession:
-    """Change a person's own password. Every other session of theirs ends; this one carries on, as a new session."""
-    if not user.check_password(current_password):
-        raise Refused("Your current password is not correct", field="current_password")
+    if new_password == current_password:
+        raise Refused("Choose a new password that is different from your current one", field="new_password")
     user.set_password(new_password)
+    user.must_change_password = False
     end_all_sessions(user, "password changed", now=now)
     record_event("change_password", "user", user.id, user=user)
     return start_session(user, source_address=source_address, now=now)
+
+
+@use_case("reset_password", "user")
+def reset_password(user: User, *, temporary_password: str, actor: User, now: datetime | None = None) -> None:
+    """An administrator gives someone a temporary password: their sessions end, and they must choose their
+    own password when they next sign in, before anything else."""
+    if user.id == actor.id:
+        raise Refused("You cannot reset your own password here. Change it on your account page", field="password")
+    user.set_password(temporary_password)
+    user.must_change_password = True
+    end_all_sessions(user, "password reset", now=now)
+    record_event("reset_password", "user", user.id, user=actor)
+
+
+@use_case("end_sessions", "user")
+def end_sessions_of(user: User, *, actor: User, now: datetime | None = None) -> int:
+    """An administrator signs someone out everywhere (a lost laptop, someone leaving). Audited with how many."""
+    ended = end_all_sessions(user, "ended by an administrator", now=now)
+    record_event("end_sessions", "user", user.id, user=actor, detail=f"sessions ended: {ended}")
+    return ended
+
+
+def open_sessions(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(UserSession.id)).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    )
 
 
 # Managing accounts (administrators)
@@ -254,7 +465,9 @@ def check_role_and_team(role: Role, team: Team | None) -> None:
 
 
 @use_case("create", "user")
-def create_user(*, email: str, name: str, password: str, role: Role, team: Team | None = None, actor=None) -> User:
+def create_user(
+    *, email: str, name: str, password: str | None, role: Role, team: Team | None = None, actor=None
+) -> User:
     """Add someone. A head of service and an administrator need no team. The audit event names the role and
     team they start with, so giving someone a case role is on the record like any later change."""
     check_role_and_team(role, team)
@@ -262,7 +475,10 @@ def create_user(*, email: str, name: str, password: str, role: Role, team: Team 
     if User.by_email(email):
         raise Refused(DUPLICATE_EMAIL, field="email")
     user = User(email=email, name=name.strip(), role=role, team=team)
-    user.set_password(password)
+    # A password an administrator chose is temporary: the person sets their own at their first sign-in.
+    # Without local passwords (single sign-on only) the account gets an unusable one.
+    user.set_password(password or secrets.token_urlsafe(32))
+    user.must_change_password = bool(password)
     db.session.add(user)
     try:
         db.session.flush()
