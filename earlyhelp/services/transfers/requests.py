@@ -238,9 +238,14 @@ def start(
     except IntegrityError:
         # The same form posted twice at once: the other request saved it between our look and our save.
         existing = _by_submission_key(submission_key)
-        if existing is None:
+        if existing is not None:
+            return existing
+        # Another request started from the episode at the same moment (two tabs, two people): one open request
+        # per episode (uq_transfer_open_per_episode), and this person is told, never shown a 500.
+        already = _open_request(episode)
+        if already is None:
             raise
-        return existing
+        raise Refused(f"A {already.title.lower()} request for this family is already open") from None
     steps.propose(transfer, outstanding, actor=actor, today=clock.local_date(now))
     steps.carry_across(transfer, actor=actor)
     add_to_timeline(
