@@ -62,6 +62,11 @@ class Config:
     OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
     # What the sign-in button says, e.g. "Sign in with your council account".
     OIDC_BUTTON_TEXT = os.environ.get("OIDC_BUTTON_TEXT", "Sign in with your council account")
+    # The claim that names the person for good ("sub"; for Entra ID use "oid", the same in every app), and the
+    # claim matched to an account's email the first time ("email"; for Entra ID "preferred_username").
+    OIDC_SUBJECT_CLAIM = os.environ.get("OIDC_SUBJECT_CLAIM", "sub")
+    OIDC_EMAIL_CLAIM = os.environ.get("OIDC_EMAIL_CLAIM", "email")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
 
     # The CSRF token lives as long as the session: a practitioner writing a long plan must not lose it
     # to a one-hour token expiry. Ending the session on the server ends the token with it.
