@@ -1,0 +1,161 @@
+"""The optional second factor: an authenticator app's code (TOTP) after the password, before any session."""
+
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from earlyhelp.extensions import db
+from earlyhelp.models import AuditEvent, SignInAttempt, UserSession
+from tests.factories import PASSWORD
+from tests.helpers import TestClient, error_messages, fresh, soup_of, text_of
+
+MOMENT = datetime(2027, 3, 9, 10, 0, 10, tzinfo=UTC)
+SECRET = pyotp.random_base32()
+
+
+def _code(secret=SECRET, at=MOMENT) -> str:
+    return pyotp.TOTP(secret).at(at)
+
+
+def _wrong(secret=SECRET, at=MOMENT) -> str:
+    """A code that is none of this step's or its neighbours' (those are accepted for a clock a little out)."""
+    totp, step = pyotp.TOTP(secret), pyotp.TOTP(secret).timecode(at)
+    right = {totp.generate_otp(step + n) for n in (-1, 0, 1)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in right)
+
+
+def _sessions(user) -> int:
+    return db.session.scalar(
+        select(func.count(UserSession.id)).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    )
+
+
+def _password(client, user):
+    return client.post("auth.sign_in", {"email": user.email, "password": PASSWORD}, csrf_from="auth.sign_in")
+
+
+def _with_factor(make_user, **overrides):
+    return make_user(totp_secret=SECRET, **overrides)
+
+
+@time_machine.travel(MOMENT, tick=False)
+def test_a_person_sets_up_a_second_factor_by_scanning_a_code_and_confirming_it(client, make_user):
+    user = make_user()
+    client.sign_in(user)
+    soup = client.page("auth.account_second_factor")
+    assert soup.select_one("#totp-qr")["src"].startswith("data:image/svg+xml")
+    secret = text_of(soup, "#totp-secret").replace(" ", "")
+    assert (
+        client.page("auth.account_second_factor").select_one("#totp-secret").get_text(strip=True).replace(" ", "")
+        == secret
+    )  # the same secret until it is confirmed
+    wrong = client.post("auth.account_second_factor", {"code": _wrong(secret)})
+    assert error_messages(soup_of(wrong)) == ["Enter the 6-digit code your authenticator app shows now"]
+    assert fresh(user).totp_secret is None
+    empty = client.post("auth.account_second_factor", {"code": ""})
+    assert error_messages(soup_of(empty)) == ["Enter the 6-digit code from your authenticator app"]
+    done = client.post("auth.account_second_factor", {"code": _code(secret)})
+    assert done.headers["Location"] == client.url("main.home")
+    assert fresh(user).totp_secret == secret
+    assert "Your second factor is on" in client.get("auth.account_second_factor").text
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "set_up_second_factor")).user_id == user.id
+
+
+@time_machine.travel(MOMENT, tick=False)
+def test_no_session_starts_until_the_code_has_passed_too(client, make_user):
+    user = _with_factor(make_user)
+    response = _password(client, user)
+    assert response.headers["Location"] == client.url("auth.second_factor")
+    assert _sessions(user) == 0
+    assert client.get("main.home").status_code == 302
+    typed = f"{_wrong()[:3]} {_wrong()[3:]}"
+    wrong = client.post("auth.second_factor", {"code": typed})
+    assert error_messages(soup_of(wrong)) == ["Enter the 6-digit code your authenticator app shows now"]
+    assert soup_of(wrong).select_one("#code")["value"] == typed
+    assert _sessions(user) == 0
+    done = client.post("auth.second_factor", {"code": _code()})
+    assert done.headers["Location"] == client.url("main.home")
+    assert _sessions(user) == 1
+    assert client.get("main.home").status_code == 200
+
+
+@time_machine.travel(MOMENT, tick=False)
+def test_a_code_works_only_once(app, make_user):
+    user = _with_factor(make_user)
+    first, second = TestClient(app), TestClient(app)
+    _password(first, user)
+    assert first.post("auth.second_factor", {"code": _code()}).status_code == 302
+    _password(second, user)
+    replay = second.post("auth.second_factor", {"code": _code()})
+    assert error_messages(soup_of(replay)) == ["Enter the 6-digit code your authenticator app shows now"]
+    assert _sessions(user) == 1
+    with time_machine.travel(MOMENT + timedelta(seconds=30), tick=False):
+        assert second.post("auth.second_factor", {"code": _code(at=MOMENT + timedelta(seconds=30))}).status_code == 302
+
+
+def test_a_pending_sign_in_expires_after_five_minutes(client, make_user):
+    user = _with_factor(make_user)
+    with time_machine.travel(MOMENT, tick=False):
+        _password(client, user)
+    later = MOMENT + timedelta(minutes=6)
+    with time_machine.travel(later, tick=False):
+        response = client.get("auth.second_factor")
+        assert response.headers["Location"] == client.url("auth.sign_in")
+        assert "Your sign-in took too long to finish. Sign in again." in client.get("auth.sign_in").text
+    assert _sessions(user) == 0
+
+
+@time_machine.travel(MOMENT, tick=False)
+def test_guessing_codes_is_throttled(client, make_user):
+    user = _with_factor(make_user)
+    _password(client, user)
+    for _ in range(5):
+        client.post("auth.second_factor", {"code": _wrong()})
+    response = client.post("auth.second_factor", {"code": _code()})
+    assert error_messages(soup_of(response))[0].startswith("There have been too many failed attempts from here")
+    assert _sessions(user) == 0
+    kinds = db.session.scalars(select(SignInAttempt.kind).where(SignInAttempt.succeeded.is_(False))).all()
+    assert kinds == ["second_factor"] * 5
+
+
+@pytest.fixture
+def required(app):
+    app.config["REQUIRE_SECOND_FACTOR"] = True
+    yield
+    app.config["REQUIRE_SECOND_FACTOR"] = False
+
+
+@time_machine.travel(MOMENT, tick=False)
+def test_when_a_second_factor_is_required_everyone_without_one_sets_it_up_before_their_session(
+    client, make_user, required
+):
+    user = make_user()
+    response = _password(client, user)
+    assert response.headers["Location"] == client.url("auth.set_up_second_factor")
+    soup = client.page("auth.set_up_second_factor")
+    assert soup.select_one("#second-factor-required")
+    secret = text_of(soup, "#totp-secret").replace(" ", "")
+    assert _sessions(user) == 0
+    assert client.post("auth.set_up_second_factor", {"code": _code(secret)}).status_code == 302
+    assert _sessions(user) == 1
+    assert fresh(user).totp_secret == secret
+
+
+def test_an_administrator_removes_a_second_factor_and_it_is_audited(client, make_user):
+    admin = make_user("administrator", team_name=None)
+    user = _with_factor(make_user, name="Lost Phone")
+    client.sign_in(admin)
+    assert client.page("admin.edit_user", user_id=user.id).select_one("#remove-second-factor-link")
+    assert text_of(client.page("admin.remove_second_factor", user_id=user.id), "h1") == (
+        "Remove Lost Phone's second factor?"
+    )
+    response = client.post("admin.remove_second_factor", {}, user_id=user.id)
+    assert response.headers["Location"] == client.url("admin.edit_user", user_id=user.id)
+    assert fresh(user).totp_secret is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "remove_second_factor"))
+    assert (event.user_id, event.record_id, event.outcome) == (admin.id, str(user.id), "ok")
+    again = client.post("admin.remove_second_factor", {}, user_id=user.id)
+    assert error_messages(soup_of(again)) == ["Lost Phone has no second factor to remove"]
