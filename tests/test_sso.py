@@ -31,7 +31,7 @@ def sso(app, provider):
     app.config.update(
         OIDC_METADATA_URL=f"{provider}/.well-known/openid-configuration",
         OIDC_CLIENT_ID="earlyhelp-test",
-        OIDC_CLIENT_SECRET="not-a-real-secret",  # noqa: S106
+        OIDC_CLIENT_SECRET="not-a-real-secret",
     )
     yield provider
     app.config.update(saved)
@@ -251,7 +251,10 @@ def test_entra_claims_match_by_oid_and_preferred_username(sso, app, client, make
     try:
         user = make_user(email="entra.person@northshire.example", name="Entra Person")
         person_at_provider(
-            sso, "pairwise-sub-1", oid="00000000-aaaa-bbbb-cccc-000000000001", preferred_username="Entra.Person@northshire.example"
+            sso,
+            "pairwise-sub-1",
+            oid="00000000-aaaa-bbbb-cccc-000000000001",
+            preferred_username="Entra.Person@northshire.example",
         )
         assert sign_in_by_sso(client, "pairwise-sub-1").status_code == 302
         assert fresh(user).oidc_subject == "00000000-aaaa-bbbb-cccc-000000000001"
