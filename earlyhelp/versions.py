@@ -19,12 +19,15 @@ import json
 import uuid
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from earlyhelp import clock
 from earlyhelp.domain.refusals import Stale
+from earlyhelp.extensions import db
 
 
 def new_submission_key() -> str:
@@ -119,3 +122,29 @@ def keep_typed(form, refusal: StaleEdit, typed: set[str], fill) -> None:
     for name, value in refusal.current.items():
         if name not in typed:
             fill(name, value)
+
+
+def by_submission_key(model, submission_key: str | None):
+    """The record a create form with this one-time key already made, if any."""
+    if not submission_key:
+        return None
+    return db.session.scalar(select(model).where(model.submission_key == submission_key))
+
+
+def add_once(record):
+    """Add and flush a new record that carries a submission key. If the same key was saved meanwhile (the same
+    form posted twice at once: the other post saved between our look and our save), the record already saved is
+    returned instead, marked `already_saved`; a new record is marked not. Any other IntegrityError goes on."""
+    key = getattr(record, "submission_key", None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+            db.session.flush()
+    except IntegrityError:
+        existing = by_submission_key(type(record), key)
+        if existing is None:
+            raise
+        existing.already_saved = True
+        return existing
+    record.already_saved = False
+    return record

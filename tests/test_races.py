@@ -190,3 +190,22 @@ def test_two_saves_of_one_family_plan_draft_at_once_never_lose_either(race_app):
         assert plan.edit_version == 2
         assert plan.worries in ("From tab one.", "From tab two.")
         assert plan.worries not in refused.text.split("<textarea")[0], saved
+
+
+def test_the_same_referral_form_posted_twice_at_once_records_one_referral(race_app):
+    from earlyhelp.models import Referral
+    from tests.views.test_referrals import referral_form
+
+    with race_app.app_context():
+        officer = make_user("front_door", team_name="Front door", name="Jo Frontdoor")
+        family = make_household(children=1)
+        data = referral_form(family, submission_key=uuid.uuid4().hex)
+        db.session.commit()
+        ids = officer.id, family.id
+        db.session.remove()
+    job = poster(race_app, ids[0], "referrals.new", data, family_id=ids[1])
+    results = at_once(race_app, [job, poster(race_app, ids[0], "referrals.new", data, family_id=ids[1])])
+    assert statuses(results) == [302, 302]
+    assert results[0].headers["Location"] == results[1].headers["Location"]
+    with race_app.app_context():
+        assert db.session.scalar(select(func.count(Referral.id)).where(Referral.family_id == ids[1])) == 1

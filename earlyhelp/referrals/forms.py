@@ -43,6 +43,7 @@ from earlyhelp.forms import (
     required_when,
 )
 from earlyhelp.services.referrals import CLARITY_CHOICES, FAMILY_AGREES, FEEDBACK_METHODS, ChildInput
+from earlyhelp.versions import OnceOnly
 
 YES_NO = {"yes": "Yes", "no": "No"}
 QUEUE_STATUSES = {
@@ -107,7 +108,7 @@ class ChildInReferralForm(RowForm):
             a_reason(field, f"why {getattr(self, 'child_name', 'this child')} is not part of the referral")
 
 
-class RecordReferralForm(Form):
+class RecordReferralForm(OnceOnly, Form):
     immediate_danger = RadioField(
         "Is any child in immediate danger?", choices=options(YES_NO), widget=GovRadioInput(), validate_choice=False
     )

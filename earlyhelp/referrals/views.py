@@ -37,6 +37,7 @@ from earlyhelp.referrals.forms import (
 )
 from earlyhelp.services import referrals as service
 from earlyhelp.services.audit import record_read
+from earlyhelp.versions import new_submission_key
 from earlyhelp.web import get_or_404, page_number, print_letter, render_page, show_refusal
 
 
@@ -79,6 +80,7 @@ def new():
     rows, matched = household_rows(form.children, family.children, fresh=request.method == "GET")
     if request.method == "GET":
         form.received_on.data, form.received_time.data = _now_in_boxes()
+        form.submission_key.data = new_submission_key()
         record_read("view", "family", family.id, family_id=family.id)
     if matched and form.validate_on_submit():
         try:
@@ -89,10 +91,14 @@ def new():
                 actor=current_user,
                 late_recording_reason=form.late_recording_reason.data or "",
                 linked_to=form.chosen_link(),
+                submission_key=form.submission_key.data or None,
             )
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
+            if referral.already_saved:  # the same form posted again (a double click, Back and save): one referral
+                flash(f"This referral was already recorded by {referral.recorded_by.name}. Nothing was recorded twice.")
+                return redirect(url_for("referrals.show", referral_id=referral.id))
             flash(f"Referral recorded. {referral.decision_due_explanation}.")
             return redirect(url_for("referrals.show", referral_id=referral.id))
     return render_template(

@@ -73,6 +73,7 @@ from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline, open_episodes
 from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
+from earlyhelp.versions import add_once, by_submission_key
 
 CLARITY_CHOICES = {"yes": "Yes, the level of concern was clear", "partly": "Partly clear", "no": "No, it was not clear"}
 FEEDBACK_METHODS = {"phone": "Phone call", "email": "Email", "letter": "Letter", "meeting": "In person"}
@@ -186,10 +187,18 @@ def record_referral(
     now: datetime | None = None,
     late_recording_reason: str = "",
     linked_to: Referral | int | None = None,
+    submission_key: str | None = None,
 ) -> Referral:
     """Record a referral as it was received. One written down late says why; one about a family with a referral
     received in the last few days may be linked to it; one about a family already open to a service is linked
-    to that involvement, and its lead is told."""
+    to that involvement, and its lead is told.
+
+    The form's one-time `submission_key` records one referral however often it is posted (a double click, Back
+    and save, two posts at once): the second gets the first, marked `already_saved`, and nothing changes."""
+    existing = by_submission_key(Referral, submission_key)
+    if existing is not None:
+        existing.already_saved = True
+        return existing
     now = now or clock.now()
     check_receipt(fields["received_at"], now=now)
     late = _late(fields["received_at"], late_recording_reason, what="this referral", now=now)
@@ -221,8 +230,10 @@ def record_referral(
                 reason_not_included="" if child.included else child.reason_not_included.strip(),
             )
         )
-    db.session.add(referral)
-    db.session.flush()
+    referral.submission_key = submission_key or None
+    saved = add_once(referral)
+    if saved.already_saved:
+        return saved
     add_to_timeline(
         family.id,
         f"Referral received from {referral.agency.name} ({referral.referrer_name})",

@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 
 from earlyhelp.models import FamilyPlan
 from earlyhelp.services import family_plans as service
-from tests.factories import make_user
+from tests.factories import make_household, make_user
 from tests.helpers import error_messages, fresh, soup_of
 from tests.views.test_family_plans import a_draft, signed_in_lead
 
@@ -94,3 +94,22 @@ def test_a_save_with_no_change_by_anyone_else_writes_only_the_fields_changed(cli
     saved = fresh(plan)
     assert (saved.worries, saved.contingency, saved.edit_version) == ("As loaded.", "Call the school nurse.", 3)
     assert isinstance(saved, FamilyPlan)
+
+
+def test_the_same_referral_form_posted_twice_records_one_referral(client):
+    from tests.views.test_referrals import officer_client, referral_form, referrals_of
+
+    officer = officer_client(client, name="Jo Frontdoor")
+    family = make_household(children=1)
+    page = client.page("referrals.new", family_id=family.id)
+    key = page.select_one("input[name=submission_key]")["value"]
+    assert len(key) == 32, "a one-time key, made when the form was opened"
+    data = referral_form(family, submission_key=key)
+    first = client.post("referrals.new", data, family_id=family.id)
+    again = client.post("referrals.new", data, family_id=family.id)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"], "the second post is taken to the first referral"
+    assert len(referrals_of(family)) == 1
+    shown = client.page(again.headers["Location"])
+    assert "This referral was already recorded by Jo Frontdoor. Nothing was recorded twice." in shown.get_text(" ")
+    assert officer.name == "Jo Frontdoor"
