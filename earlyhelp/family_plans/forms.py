@@ -21,7 +21,7 @@ from wtforms import Form as RowForm
 from earlyhelp.forms import MAX_LONG_TEXT, Form, GovDateField, max_length, options
 from earlyhelp.models.family_plans import REVIEW_OUTCOMES, SECTIONS, TEXT_FIELDS, WORDS_GIVEN, FamilyPlan
 from earlyhelp.services.family_plans import ReviewInput, draft_values
-from earlyhelp.versions import Versioned, digests
+from earlyhelp.versions import OnceOnly, Versioned, digests
 
 
 def section(name: str, hint: str) -> TextAreaField:
@@ -151,6 +151,10 @@ class FamilyPlanForm(Versioned, Form):
             for entry in self.children.entries
             if (entry.person_id.data or "").isdigit()
         }
+
+
+class StartPlanForm(OnceOnly, Form):
+    """The start button: its one-time key starts one version however often it is posted."""
 
 
 class DiscardDraftForm(Form):

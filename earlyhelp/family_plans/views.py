@@ -7,14 +7,14 @@ from earlyhelp import clock
 from earlyhelp.access import case_worker, record
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.family_plans import bp
-from earlyhelp.family_plans.forms import DiscardDraftForm, FamilyPlanForm, IssuePlanForm, ReviewForm
+from earlyhelp.family_plans.forms import DiscardDraftForm, FamilyPlanForm, IssuePlanForm, ReviewForm, StartPlanForm
 from earlyhelp.models import Family, FamilyPlan
 from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response, print_html
 from earlyhelp.policy import Access
 from earlyhelp.services import family_plans as service
 from earlyhelp.services.audit import record_read
-from earlyhelp.versions import StaleEdit, changed_by_person, keep_typed
+from earlyhelp.versions import StaleEdit, changed_by_person, keep_typed, new_submission_key
 from earlyhelp.web import get_or_404, show_refusal
 
 
@@ -51,6 +51,7 @@ def _overview_page(family: Family, versions, review_form: ReviewForm):
         may_start=service.may_start_again(family.id, versions[0] if versions else None),
         review_form=review_form,
         form=review_form,
+        start_key=new_submission_key(),
     )
 
 
@@ -60,7 +61,9 @@ def _overview_page(family: Family, versions, review_form: ReviewForm):
 def start(family_id: int):
     family = get_or_404(Family, family_id)
     try:
-        plan = service.start_draft(family, actor=current_user, today=clock.today())
+        plan = service.start_draft(
+            family, actor=current_user, today=clock.today(), submission_key=StartPlanForm().submission_key.data or None
+        )
     except Refused as refusal:
         flash(refusal.message, "error")
         return redirect(url_for("family_plans.overview", family_id=family.id))

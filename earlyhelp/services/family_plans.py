@@ -42,7 +42,7 @@ from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step, for_source
 from earlyhelp.services.recording import late_reason as check_late_reason
 from earlyhelp.services.use_case import use_case
-from earlyhelp.versions import StaleEdit, changed_by_person, changed_since
+from earlyhelp.versions import StaleEdit, by_submission_key, changed_by_person, changed_since
 
 DOCUMENTS = {
     "family": "Family copy",
@@ -235,10 +235,15 @@ def _still_a_draft(plan: FamilyPlan | None) -> None:
 
 
 @use_case("create", "family_plan")
-def start_draft(family: Family, *, actor: User, today: date) -> FamilyPlan:
-    """The family's draft, or a new version that starts from the last issued one."""
+def start_draft(family: Family, *, actor: User, today: date, submission_key: str | None = None) -> FamilyPlan:
+    """The family's draft, or a new version that starts from the last issued one. The start button's one-time
+    `submission_key` starts one version however often it is posted: posted again, even after that draft was
+    issued or discarded, it is taken to the version it started."""
     # One new version at a time: two people starting at once get the same draft.
     db.session.scalar(select(Family.id).where(Family.id == family.id).with_for_update())
+    started = by_submission_key(FamilyPlan, submission_key)
+    if started is not None and started.family_id == family.id:
+        return started
     existing = plans(family.id)
     if existing and not existing[0].is_issued and not existing[0].is_closed:
         return existing[0]
@@ -257,6 +262,7 @@ def start_draft(family: Family, *, actor: User, today: date) -> FamilyPlan:
         review_on=today + timedelta(weeks=current_app.config["PLAN_REVIEW_WEEKS"]),
         # The family's current early help lead, who may have changed since the last version.
         lead_id=lead.id if lead else (previous.lead_id if previous else actor.id),
+        submission_key=submission_key or None,
     )
     if previous:
         for name in TEXT_FIELDS:

@@ -4,7 +4,9 @@ it, writes only what the person changed: the fields they did not touch are never
 copy. All names are fictional."""
 
 from bs4 import BeautifulSoup
+from sqlalchemy import func, select
 
+from earlyhelp.extensions import db
 from earlyhelp.models import FamilyPlan
 from earlyhelp.services import family_plans as service
 from tests.factories import make_household, make_user
@@ -113,3 +115,16 @@ def test_the_same_referral_form_posted_twice_records_one_referral(client):
     shown = client.page(again.headers["Location"])
     assert "This referral was already recorded by Jo Frontdoor. Nothing was recorded twice." in shown.get_text(" ")
     assert officer.name == "Jo Frontdoor"
+
+
+def test_start_the_family_plan_posted_again_after_the_draft_was_issued_starts_no_second_version(client):
+    lead, family = signed_in_lead(client, children=1)
+    page = client.page("family_plans.overview", family_id=family.id)
+    key = page.select_one("input[name=submission_key]")["value"]
+    first = client.post("family_plans.start", {"submission_key": key}, family_id=family.id)
+    plan = db.session.scalar(select(FamilyPlan).where(FamilyPlan.family_id == family.id))
+    plan.status = "issued"  # as if issued meanwhile: the old page's button must not start version 2
+    db.session.commit()
+    again = client.post("family_plans.start", {"submission_key": key}, family_id=family.id)
+    assert first.headers["Location"] == again.headers["Location"]
+    assert db.session.scalar(select(func.count(FamilyPlan.id)).where(FamilyPlan.family_id == family.id)) == 1
