@@ -260,3 +260,22 @@ def test_entra_claims_match_by_oid_and_preferred_username(sso, app, client, make
         assert fresh(user).oidc_subject == "00000000-aaaa-bbbb-cccc-000000000001"
     finally:
         app.config.update(OIDC_SUBJECT_CLAIM=saved[0], OIDC_EMAIL_CLAIM=saved[1])
+
+
+def test_without_local_passwords_the_button_is_the_only_way_in(sso, app, client):
+    app.config["LOCAL_PASSWORDS"] = False
+    try:
+        page = client.page("auth.sign_in")
+    finally:
+        app.config["LOCAL_PASSWORDS"] = True
+    assert page.select_one("a#sso-sign-in") is not None
+    assert page.select_one("input[type=password]") is None
+    assert "Or sign in with the email address and password" not in text_of(page, "main")
+
+
+def test_an_error_the_provider_names_is_audited_without_what_else_the_address_said(sso, client):
+    start(client)
+    response = client.http.get("/sign-in/sso/callback?error=access_denied%0A%3Cscript%3E&state=x")
+    assert response.status_code == 403
+    [event] = _events()
+    assert event.detail == "single sign-on: provider said an unknown error"

@@ -24,6 +24,26 @@ from earlyhelp.services import sso
 from earlyhelp.web import safe_next
 
 NEXT = "sso_next"
+# The error codes of OAuth 2.0 (RFC 6749 4.1.2.1) and OpenID Connect (Core 3.1.2.6): only these are audited
+# as they are written; anything else in the address is not.
+PROVIDER_ERRORS = {
+    "access_denied",
+    "invalid_request",
+    "unauthorized_client",
+    "unsupported_response_type",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+    "interaction_required",
+    "login_required",
+    "account_selection_required",
+    "consent_required",
+    "invalid_request_uri",
+    "invalid_request_object",
+    "request_not_supported",
+    "request_uri_not_supported",
+    "registration_not_supported",
+}
 EXTENSION = "earlyhelp.sso"
 # What a refused person reads: the reason is in the audit log, not on the page.
 REFUSED_MESSAGES = {
@@ -81,7 +101,8 @@ def sso_callback():
         abort(404)
     if request.args.get("error"):
         # The person said no at the provider, or the provider refused them (e.g. not assigned to the app).
-        return _failed(f"provider said {request.args['error'][:60]}", 403)
+        error = request.args["error"]
+        return _failed(f"provider said {error if error in PROVIDER_ERRORS else 'an unknown error'}", 403)
     try:
         token = _client().authorize_access_token()
     except OAuthError as error:  # a state that is not ours (or is used twice), a code the provider refused
