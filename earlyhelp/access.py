@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from earlyhelp import policy
@@ -119,6 +119,14 @@ def enforce_access_policy():
     if rule is not None and rule.public:
         return None
     if not current_user.is_authenticated:
+        # A post that arrives after its session ended is kept for the person whose session it was (the
+        # cookie still names it) and offered back once they sign in again: nothing typed is lost.
+        from earlyhelp.auth import held
+
+        owner = held.ended_session_owner()
+        if owner is not None:
+            flash(held.KEPT_WHEN_SIGNED_OUT, "error")
+            return held.redirect_to(url_for("auth.sign_in", next=held.hold_this_post(owner)))
         target = url_for("auth.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None)
         if htmx:
             response = current_app.response_class(status=204)

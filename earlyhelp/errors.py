@@ -9,7 +9,7 @@ import logging
 import re
 import traceback
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -101,6 +101,20 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         app.logger.warning("CSRF check failed: %s", error.description)
         db.session.rollback()
+        # What was typed is not lost when we can tell whose it is: the person signed in now (who signed in
+        # again in another tab), or the one whose ended session the cookie still names.
+        from earlyhelp.auth import held
+
+        if request.method == "POST" and request.form:
+            from flask_login import current_user
+
+            if current_user.is_authenticated:
+                flash(held.KEPT_WHEN_OUT_OF_DATE, "error")
+                return held.redirect_to(held.hold_this_post(current_user))
+            owner = held.ended_session_owner()
+            if owner is not None:
+                flash(held.KEPT_WHEN_SIGNED_OUT, "error")
+                return held.redirect_to(url_for("auth.sign_in", next=held.hold_this_post(owner)))
         return _page(
             400,
             "Your page was out of date",

@@ -511,3 +511,17 @@ def update_user(user: User, *, role: Role, team: Team | None, active: bool, acto
     user.role, user.team, user.active = role, team, active
     record_event("update", "user", user.id, user=actor, detail=detail)
     return user
+
+
+def keep_alive(token: str | None, *, now: datetime | None = None) -> bool:
+    """Stay signed in: the session's last_seen_at becomes now, so its idle time starts again. Only a
+    session still in use; an ended one stays ended. True when the session was refreshed."""
+    if not token:
+        return False
+    user_session = db.session.scalar(
+        select(UserSession).where(UserSession.token == token, UserSession.ended_at.is_(None))
+    )
+    if user_session is None:
+        return False
+    _write_session(user_session.id, last_seen_at=now or clock.now())
+    return True

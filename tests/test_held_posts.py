@@ -1,0 +1,179 @@
+"""Issue 13 part 4: a save that arrives after the session ended keeps what was typed, for its owner only."""
+
+import json
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from earlyhelp.clock import LONDON
+from earlyhelp.clock import now as utcnow
+from earlyhelp.extensions import db
+from earlyhelp.models import HeldPost, UserSession
+from earlyhelp.models.case_notes import CaseNote, CaseNoteType
+from tests.factories import PASSWORD, make_episode, make_household, make_user, reference
+from tests.helpers import date_parts, soup_of, text_of
+
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=LONDON)
+TYPED = "Home visit. Mum said Dad has not been back since Friday.\nAsh is sleeping better."
+
+
+@pytest.fixture
+def frozen(time_machine):
+    time_machine.move_to(NOW, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def robin(app):
+    return make_user("practitioner", team_name="Early help team", name="Robin Quillfeather")
+
+
+@pytest.fixture
+def family(app, robin):
+    family = make_household(children=2)
+    make_episode(family, lead=robin)
+    return family
+
+
+def note_form(csrf_token: str) -> dict:
+    return {
+        "csrf_token": csrf_token,
+        "type": str(reference(CaseNoteType, code="visit").id),
+        "happened_on": date_parts(date(2026, 12, 1)),
+        "happened_time": "09:30",
+        "who_was_involved": "Mum, Ash and Bo",
+        "about": ["family"],
+        "text": TYPED,
+        "significant": "yes",
+        "late_recording_reason": "",
+    }
+
+
+def session_of(user) -> UserSession:
+    return db.session.scalar(select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None)))
+
+
+def let_the_session_end(user, frozen) -> None:
+    session_of(user).last_seen_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+
+
+def save_after_the_session_ended(client, family, robin, frozen, **headers):
+    client.sign_in(robin)
+    token = client.csrf_token(f"/families/{family.id}/case-notes/new")
+    let_the_session_end(robin, frozen)
+    return client.http.post(f"/families/{family.id}/case-notes/new", data=note_form(token), headers=headers)
+
+
+def kept_address(response) -> str:
+    return parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]
+
+
+def notes_of(family) -> int:
+    return db.session.scalar(select(func.count(CaseNote.id)).where(CaseNote.family_id == family.id))
+
+
+def test_a_note_saved_after_the_session_ended_is_kept_and_saved_after_signing_in_again(client, family, robin, frozen):
+    response = save_after_the_session_ended(client, family, robin, frozen)
+
+    assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/sign-in"
+    sign_in_page = client.get(response.headers["Location"]).text
+    assert "You were signed out before your changes were saved. What you typed has been kept" in sign_in_page
+    assert notes_of(family) == 0
+    signed_in = client.post(
+        client.url("auth.sign_in") + "?next=" + kept_address(response),
+        {"email": robin.email, "password": PASSWORD},
+        csrf_from="auth.sign_in",
+    )
+    assert signed_in.headers["Location"] == kept_address(response)
+    kept = soup_of(client.get(kept_address(response)))
+    assert "Mum said Dad has not been back since Friday." in text_of(kept, "#kept-fields")
+    assert "Ash is sleeping better." in text_of(kept, "#kept-fields")
+
+    form = kept.select_one("form[action$='" + kept_address(response) + "']")
+    fields = [(i["name"], i.get("value", "")) for i in form.select("input[type=hidden]")]
+    fields = MultiDict(fields)
+    again = client.http.post(form["action"], data=fields)
+    assert again.status_code == 307 and again.headers["Location"].endswith(f"/families/{family.id}/case-notes/new")
+    saved = client.http.post(again.headers["Location"], data=fields)
+    assert saved.status_code == 302, saved.text
+    assert db.session.scalar(select(CaseNote.text).where(CaseNote.family_id == family.id)) == TYPED
+    assert client.get(kept_address(response)).status_code == 404  # offered once
+
+
+def test_the_password_and_csrf_token_are_never_kept(client, family, robin, frozen):
+    save_after_the_session_ended(client, family, robin, frozen)
+
+    held = db.session.scalar(select(HeldPost))
+    names = [name for name, _ in json.loads(held.fields)]
+    assert "csrf_token" not in names and "text" in names
+    assert held.user_id == robin.id
+
+
+def test_someone_else_signing_in_never_sees_what_was_kept(client, app, family, robin, frozen):
+    response = save_after_the_session_ended(client, family, robin, frozen)
+    other = make_user("practitioner", team_name="Early help team", name="Sam Other")
+    db.session.commit()
+    client.sign_in(other)
+
+    page = client.get(kept_address(response))
+    assert page.status_code == 404
+    assert "Friday" not in page.text
+
+
+def test_a_kept_post_is_gone_after_the_held_minutes_and_deleted_with_the_next(client, app, family, robin, frozen):
+    response = save_after_the_session_ended(client, family, robin, frozen)
+    frozen.shift(timedelta(minutes=app.config["HELD_POST_MINUTES"] + 1))
+    client.sign_in(robin)
+    assert client.get(kept_address(response)).status_code == 404
+
+    save_after_the_session_ended(client, family, robin, frozen)
+    assert db.session.scalar(select(func.count(HeldPost.id))) == 1
+
+
+def test_an_htmx_save_after_the_session_ended_is_kept_and_redirected_by_header(client, family, robin, frozen):
+    response = save_after_the_session_ended(client, family, robin, frozen, **{"HX-Request": "true"})
+
+    assert response.status_code == 204
+    assert urlsplit(response.headers["HX-Redirect"]).path == "/sign-in"
+    assert db.session.scalar(select(func.count(HeldPost.id))) == 1
+
+
+def test_throwing_a_kept_post_away_means_it_is_not_offered_again(client, family, robin, frozen):
+    response = save_after_the_session_ended(client, family, robin, frozen)
+    client.sign_in(robin)
+    token = kept_address(response).rsplit("/", 1)[1]
+
+    thrown = client.post("auth.discard_kept", token=token, csrf_from=kept_address(response))
+    assert thrown.status_code == 302
+    assert client.get(kept_address(response)).status_code == 404
+    assert notes_of(family) == 0
+
+
+def test_a_save_after_the_account_was_disabled_is_not_kept(client, family, robin, frozen):
+    client.sign_in(robin)
+    token = client.csrf_token(f"/families/{family.id}/case-notes/new")
+    ended = session_of(robin)
+    ended.ended_at, ended.ended_reason = utcnow(), "account disabled"
+    db.session.commit()
+
+    response = client.http.post(f"/families/{family.id}/case-notes/new", data=note_form(token))
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count(HeldPost.id))) == 0
+
+
+def test_a_save_refused_for_an_old_csrf_token_while_signed_in_is_kept(client, family, robin, frozen):
+    client.sign_in(robin)
+    old_token = client.csrf_token(f"/families/{family.id}/case-notes/new")
+    client.sign_out()
+    client.sign_in(robin)  # signed in again, as in another tab: the old page's token no longer works
+
+    response = client.http.post(f"/families/{family.id}/case-notes/new", data=note_form(old_token))
+    assert response.status_code == 302
+    kept = client.get(response.headers["Location"])
+    assert "Your page was out of date" in kept.text
+    assert "Mum said Dad has not been back since Friday." in kept.text
+    assert notes_of(family) == 0
