@@ -466,7 +466,14 @@ def check_role_and_team(role: Role, team: Team | None) -> None:
 
 @use_case("create", "user")
 def create_user(
-    *, email: str, name: str, password: str | None, role: Role, team: Team | None = None, actor=None
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    role: Role,
+    team: Team | None = None,
+    actor=None,
+    temporary: bool | None = None,
 ) -> User:
     """Add someone. A head of service and an administrator need no team. The audit event names the role and
     team they start with, so giving someone a case role is on the record like any later change."""
@@ -475,10 +482,11 @@ def create_user(
     if User.by_email(email):
         raise Refused(DUPLICATE_EMAIL, field="email")
     user = User(email=email, name=name.strip(), role=role, team=team)
-    # A password an administrator chose is temporary: the person sets their own at their first sign-in.
-    # Without local passwords (single sign-on only) the account gets an unusable one.
+    # A password an administrator chose (there is an actor) is temporary: the person sets their own at their
+    # first sign-in. One typed at the console (flask create-user) or the demo's known one is not, unless
+    # `temporary` says so. Without local passwords (single sign-on only) the account gets an unusable one.
     user.set_password(password or secrets.token_urlsafe(32))
-    user.must_change_password = bool(password)
+    user.must_change_password = bool(password) and (actor is not None if temporary is None else temporary)
     db.session.add(user)
     try:
         db.session.flush()
