@@ -113,15 +113,19 @@ class OnceOnly:
     submission_key = HiddenField()
 
 
-def keep_typed(form, refusal: StaleEdit, typed: set[str], fill) -> None:
-    """After a StaleEdit (shown with web.show_refusal): move the form on to the current version and digests;
+def keep_typed(form, *, current_version: int, current: dict, typed: set[str], fill) -> None:
+    """After a stale save (shown with web.show_refusal): move the form on to the current version and digests;
     `fill(name, value)` puts the current value into each field the person did not change (`typed`: those they
     did keep what they typed)."""
-    form.version.data, form.version.raw_data = refusal.current_version, [str(refusal.current_version)]
-    form.loaded.data = digests(refusal.current)
-    for name, value in refusal.current.items():
+    form.version.data, form.version.raw_data = current_version, [str(current_version)]
+    form.loaded.data = digests(current)
+    for name, value in current.items():
         if name not in typed:
             fill(name, value)
+
+
+def listed(words: list[str]) -> str:
+    return _listed(words)
 
 
 def by_submission_key(model, submission_key: str | None):

@@ -17,6 +17,7 @@ from wtforms import (
     Field,
     FieldList,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -38,6 +39,7 @@ from earlyhelp.domain.reasons import REASON_MAX
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.forms import Form, GovDateField, late_recording_reason_field, max_length, options, required
 from earlyhelp.services.families import PHONE, MemberInput, normalise_postcode
+from earlyhelp.versions import changed_by_person, digests
 
 # The longest text each field takes. Short fields match their database columns. The free text fields
 # (stored as TEXT) are capped too, so that one record stays readable on screen and in a printed plan.
@@ -383,19 +385,39 @@ class CreateFamilyForm(FamilyDetailsFields, Form):
 
 
 class EditFamilyDetailsForm(FamilyDetailsFields, Form):
+    """Carries the version and the digests of what it loaded (earlyhelp.versions): only the fields the person
+    changed are saved, and a save over someone else's is refused naming who, when and which fields."""
+
+    FIELDS = ("address", "postcode", "languages", "interpreter_needed", "culture_and_identity")
     version = IntegerField(widget=HiddenInput())
+    loaded = HiddenField()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
     @staticmethod
-    def data_of(family) -> dict:
+    def shown(family) -> dict:
+        """The family's details as the form shows them."""
         return {
             "address": family.address,
             "postcode": family.postcode,
             "languages": family.languages,
             "interpreter_needed": "yes" if family.interpreter_needed else "no",
             "culture_and_identity": family.culture_and_identity,
-            "version": family.version,
         }
+
+    @classmethod
+    def data_of(cls, family) -> dict:
+        return cls.shown(family) | {"version": family.version, "loaded": digests(cls.shown(family))}
+
+    def posted(self) -> dict:
+        return {name: self[name].data or "" for name in self.FIELDS}
+
+    def my_changes(self) -> dict:
+        """What the person changed from the page they loaded (everything, from a page without digests)."""
+        mine = changed_by_person(self.posted(), self.loaded.data)
+        return {name: value for name, value in self.details().items() if name in mine}
+
+    def fill(self, name: str, value) -> None:
+        self[name].data, self[name].raw_data = value, [value or ""]
 
 
 def person_data(person) -> dict:

@@ -25,6 +25,7 @@ from earlyhelp.policy import Access, RoleCode
 from earlyhelp.services import allocation, families
 from earlyhelp.services import break_glass as glass
 from earlyhelp.services.audit import record_read
+from earlyhelp.versions import changed_by_person, changed_since, keep_typed, listed
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal, wants_fragment
 
 
@@ -211,10 +212,18 @@ def edit_details(family_id: int):
     elif form.validate_on_submit():
         try:
             changed = families.update_family_details(
-                family, expected_version=form.version.data or 0, changes=form.details(), actor=current_user
+                family, expected_version=form.version.data or 0, changes=form.my_changes(), actor=current_user
             )
         except Stale as refusal:
+            db.session.refresh(family)
+            current = EditFamilyDetailsForm.shown(family)
+            others = changed_since(current, form.loaded.data)
+            theirs = [label.lower() for name, label in families.FAMILY_LABELS.items() if name in others]
+            if theirs:
+                refusal = Stale(f"{refusal.message}. They changed: {listed(theirs)}", refusal.current_version)
+            typed = changed_by_person(form.posted(), form.loaded.data)
             show_refusal(form, refusal)
+            keep_typed(form, current_version=family.version, current=current, typed=typed, fill=form.fill)
             stale = True
         except Refused as refusal:
             show_refusal(form, refusal)

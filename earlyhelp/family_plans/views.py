@@ -146,7 +146,13 @@ def _save(plan: FamilyPlan, *, adding: bool):
         )
     except StaleEdit as refusal:
         show_refusal(form, refusal)
-        keep_typed(form, refusal, changed_by_person(_posted(form), form.loaded.data), form.fill)
+        keep_typed(
+            form,
+            current_version=refusal.current_version,
+            current=refusal.current,
+            typed=changed_by_person(_posted(form), form.loaded.data),
+            fill=form.fill,
+        )
         return _edit_page(plan, form, step_form, posted=form)
     except Refused as refusal:
         show_refusal(form, refusal)

@@ -128,3 +128,47 @@ def test_start_the_family_plan_posted_again_after_the_draft_was_issued_starts_no
     again = client.post("family_plans.start", {"submission_key": key}, family_id=family.id)
     assert first.headers["Location"] == again.headers["Location"]
     assert db.session.scalar(select(func.count(FamilyPlan.id)).where(FamilyPlan.family_id == family.id)) == 1
+
+
+def test_family_details_saved_again_after_stale_do_not_write_back_what_the_other_person_changed(client, app):
+    from earlyhelp.services import families
+    from tests.factories import known_to
+
+    worker = make_user("practitioner", team_name="Early help team", name="Wren Keeper")
+    family = make_household(children=1)
+    known_to(family, worker)
+    client.sign_in(worker)
+    loaded = as_loaded(client.page("families.edit_details", family_id=family.id), "#address")
+
+    colleague = make_user("practitioner", team_name="Early help team", name="Ash Othereditor")
+    families.update_family_details(fresh(family), expected_version=1, changes={"postcode": "ZZ99 9ZZ"}, actor=colleague)
+
+    refused = client.post("families.edit_details", loaded | {"languages": "English, Polish"}, family_id=family.id)
+    soup = soup_of(refused)
+    [message] = error_messages(soup)
+    assert message.startswith("Ash Othereditor changed this family's details on "), message
+    assert message.endswith("They changed: postcode"), message
+    assert soup.select_one("#languages")["value"] == "English, Polish", "what the person typed is kept"
+    assert soup.select_one("#postcode")["value"] == "ZZ99 9ZZ", "an untouched field shows what was saved since"
+
+    again = client.post("families.edit_details", as_loaded(soup, "#address"), family_id=family.id)
+    assert again.status_code == 302
+    saved = fresh(family)
+    assert (saved.languages, saved.postcode) == ("English, Polish", "ZZ99 9ZZ")
+
+
+def test_family_details_from_an_old_copy_write_only_the_field_the_person_changed(client):
+    from tests.factories import known_to
+
+    worker = make_user("practitioner", team_name="Early help team", name="Wren Keeper")
+    family = make_household(children=1)
+    known_to(family, worker)
+    client.sign_in(worker)
+    page = as_loaded(client.page("families.edit_details", family_id=family.id), "#address")
+    before = fresh(family).address
+    assert client.post("families.edit_details", page | {"languages": "Welsh"}, family_id=family.id).status_code == 302
+    from earlyhelp.models.families import FamilyChange
+
+    changed = db.session.scalars(select(FamilyChange.field).where(FamilyChange.family_id == family.id)).all()
+    assert changed == ["languages"], "only the field the person changed is written, and in the history"
+    assert fresh(family).address == before
