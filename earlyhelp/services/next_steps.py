@@ -200,7 +200,10 @@ def reschedule(step: NextStep, *, due_on: date | None, reason: str, actor: User,
     """A new due date, with the reason, keeping every earlier date in the history."""
     # One change at a time (PostgreSQL): a step closed meanwhile is not rescheduled.
     step = db.session.scalars(
-        select(NextStep).where(NextStep.id == step.id).with_for_update().execution_options(populate_existing=True)
+        select(NextStep)
+        .where(NextStep.id == step.id)
+        .with_for_update(of=NextStep)
+        .execution_options(populate_existing=True)
     ).one()
     _still_open(step)
     if due_on is None:
