@@ -92,6 +92,7 @@ def test_a_note_saved_after_the_session_ended_is_kept_and_saved_after_signing_in
     kept = soup_of(client.get(kept_address(response)))
     assert "Mum said Dad has not been back since Friday." in text_of(kept, "#kept-fields")
     assert "Ash is sleeping better." in text_of(kept, "#kept-fields")
+    assert "Happened on 1/12/2026" in text_of(kept, "#kept-fields")  # the date as one, not three boxes
 
     form = kept.select_one("form[action$='" + kept_address(response) + "']")
     fields = [(i["name"], i.get("value", "")) for i in form.select("input[type=hidden]")]

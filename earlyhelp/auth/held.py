@@ -45,6 +45,30 @@ def redirect_to(target: str):
     return redirect(target)
 
 
+NOT_SHOWN = ("submit", "version", "submission_key")
+
+
+def readable(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What was typed, as a person reads it: a date's three boxes as one date, and without the choices
+    posted as record ids or the form's own workings (those are sent again all the same)."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in fields:
+        grouped.setdefault(name, []).append(value.strip())
+    shown = []
+    for name, values in grouped.items():
+        values = [value for value in values if value]
+        if not values or name in NOT_SHOWN or name.endswith(("_version", "_key")):
+            continue
+        if len(values) == 3 and all(value.isdigit() for value in values):
+            text = "/".join(values)
+        elif all(value.isdigit() for value in values):
+            continue
+        else:
+            text = ", ".join(values)
+        shown.append((name.replace("_", " ").replace("-", " ").capitalize(), text))
+    return shown
+
+
 def _the_kept_post(token: str):
     """Only for the person it was kept for, while it is kept: anyone else (or a token tried) is Not found,
     and audited as denied."""
@@ -70,7 +94,7 @@ def kept(token: str):
     held = _the_kept_post(token)
     record_read("open", "held_post", held.id)
     fields = held_posts.fields_of(held)
-    shown = [(name.replace("_", " ").replace("-", " ").capitalize(), value) for name, value in fields if value]
+    shown = readable(fields)
     return render_template("auth/held.html", held=held, fields=fields, shown=shown)
 
 
