@@ -105,7 +105,7 @@ def init_app(app: Flask) -> None:
         # again in another tab), or the one whose ended session the cookie still names.
         from earlyhelp.auth import held
 
-        if request.method == "POST" and request.form:
+        if held.something_typed():
             from flask_login import current_user
 
             if current_user.is_authenticated:

@@ -178,3 +178,14 @@ def test_a_save_refused_for_an_old_csrf_token_while_signed_in_is_kept(client, fa
     assert "Your page was out of date" in kept.text
     assert "Mum said Dad has not been back since Friday." in kept.text
     assert notes_of(family) == 0
+
+
+def test_signing_out_after_the_session_ended_keeps_nothing_and_says_nothing_was_kept(client, robin, frozen):
+    client.sign_in(robin)
+    token = client.csrf_token("main.home")
+    let_the_session_end(robin, frozen)
+
+    response = client.http.post(client.url("auth.sign_out"), data={"csrf_token": token})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count(HeldPost.id))) == 0
+    assert "What you typed has been kept" not in client.get(response.headers["Location"]).text

@@ -28,10 +28,17 @@ def hold_this_post(user) -> str:
     return url_for("auth.kept", token=held.token)
 
 
+def something_typed() -> bool:
+    """A post with something worth keeping: not a sign-out button, which posts only its CSRF token."""
+    return request.method == "POST" and any(
+        held_posts.is_kept(name) and value.strip() for name, value in request.form.items(multi=True)
+    )
+
+
 def ended_session_owner():
     """Whose post this is when the session it came with has ended, or None (a GET, no cookie, a disabled
     account, nothing typed)."""
-    if request.method != "POST" or not request.form:
+    if not something_typed():
         return None
     return held_posts.owner_of_ended_session(session.get(accounts.SESSION_KEY))
 
