@@ -209,3 +209,29 @@ def test_the_same_referral_form_posted_twice_at_once_records_one_referral(race_a
     assert results[0].headers["Location"] == results[1].headers["Location"]
     with race_app.app_context():
         assert db.session.scalar(select(func.count(Referral.id)).where(Referral.family_id == ids[1])) == 1
+
+
+def test_an_upgraded_database_with_two_open_requests_from_one_episode_keeps_the_first_and_withdraws_the_second():
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from earlyhelp.models import TransferEvent
+
+    with app_on_fresh_database("races_upgrade") as app, app.app_context():
+        robin = make_user("practitioner", team_name="Early help team", name="Robin Quillfeather")
+        episode = make_episode(make_household(children=1), lead=robin)
+        first = make_transfer(episode, actor=robin).id
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0018")
+        with db.engine.begin() as connection:  # the second open request an older version let in
+            connection.execute(
+                text("CREATE TEMPORARY TABLE copied AS SELECT * FROM transfer WHERE id = :id"), {"id": first}
+            )
+            connection.execute(text("UPDATE copied SET id = :id, submission_key = 'second-tab'"), {"id": first + 100})
+            connection.execute(text("INSERT INTO transfer SELECT * FROM copied"))
+        upgrade()
+        states = dict(db.session.execute(select(Transfer.id, Transfer.state).order_by(Transfer.id)).all())
+        assert states == {first: "draft", first + 100: "withdrawn"}
+        [event] = db.session.scalars(select(TransferEvent).where(TransferEvent.transfer_id == first + 100)).all()
+        assert event.action == "withdraw_duplicate" and f"number {first}" in event.reason
