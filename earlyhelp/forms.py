@@ -199,7 +199,7 @@ class GovDateField(DateField):
             raise ValueError(f"{self.what} must be a real date")
         try:
             self.data = date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a day or month too big for C's int
             raise ValueError(f"{self.what} must be a real date") from None
 
     def pre_validate(self, form):

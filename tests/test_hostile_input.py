@@ -173,3 +173,9 @@ def test_a_json_body_is_not_read_as_a_form(client, practitioner):
     )
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(Family).where(or_(Family.postcode == "7"))) == 0
+
+
+def test_a_day_too_big_for_a_date_is_not_a_real_date(client, practitioner):
+    response = client.post("families.new", new_family_form(**{"members-0-date_of_birth": ["99999999999", "1", "2000"]}))
+    assert response.status_code == 200
+    assert any("must be a real date" in message for message in error_messages(soup_of(response)))

@@ -121,7 +121,7 @@ def page_forms(soup: BeautifulSoup) -> tuple[dict[str, list[str]], set[str]]:
     return values, dates
 
 
-def escaped_everywhere(body: str, soup: BeautifulSoup) -> list[str]:
+def escaped_everywhere(body: str, soup: BeautifulSoup, posted: list[str]) -> list[str]:
     """What of the attack came out as markup, attributes or an evaluated template rather than as text."""
     found = []
     for tag in soup.find_all(True):
@@ -131,7 +131,7 @@ def escaped_everywhere(body: str, soup: BeautifulSoup) -> list[str]:
                 found.append(f"<{tag.name} {attribute}={text!r}>")
         if tag.name == "script" and MARK in tag.get_text():
             found.append("<script> from the input")
-    if EVALUATED in body:
+    if EVALUATED in body and not any(EVALUATED in text for text in posted):
         found.append("a template in the input was evaluated")
     return found
 
