@@ -443,6 +443,26 @@ def person_data(person) -> dict:
     }
 
 
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "relationship_to_child",
+    "school_or_setting",
+    "is_child",
+    "child_words",
+    "sex",
+    "ethnicity",
+    "nhs_number",
+    "nhs_number_status",
+    "nhs_number_missing_reason",
+    "phone",
+    "email",
+    "involvement",
+    "joined_on",
+)
+
+
 INVOLVEMENT_FIELD = dict(
     description="For someone who lives elsewhere: for example, sees the children every weekend, or collects"
     " them from school",
@@ -452,13 +472,39 @@ INVOLVEMENT_FIELD = dict(
 )
 
 
+def person_shown(person) -> dict:
+    """A person's details as the edit form shows them, without the version: what `loaded` digests."""
+    return {name: value for name, value in person_data(person).items() if name != "version"}
+
+
 class UpdatePersonForm(PersonForm, Form):
+    """Carries the version and the digests of what it loaded (earlyhelp.versions): only the fields the person
+    changed are saved, and a save over someone else's is refused naming who, when and which fields."""
+
     version = IntegerField(widget=HiddenInput())
+    loaded = HiddenField()
     joined_on = GovDateField("When did they join the household?", description="Leave blank if not known")
     involvement = StringField("How are they involved with the children?", **INVOLVEMENT_FIELD)
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
-    data_of = staticmethod(person_data)
+    shown = staticmethod(person_shown)
+
+    @staticmethod
+    def data_of(person) -> dict:
+        return person_data(person) | {"loaded": digests(person_shown(person))}
+
+    def posted(self) -> dict:
+        return {name: self[name].data for name in PERSON_FIELDS}
+
+    def my_changes(self) -> dict:
+        """What the person changed from the page they loaded (everything, from a page without digests)."""
+        mine = changed_by_person(self.posted(), self.loaded.data)
+        return {name: value for name, value in self.changes().items() if name in mine}
+
+    def fill(self, name: str, value) -> None:
+        field = self[name]
+        field.data = value
+        field.raw_data = None if isinstance(field, GovDateField) else [value or ""]
 
     def validate_joined_on(self, field):
         if not field.errors and field.data and field.data > clock.today():
@@ -521,10 +567,17 @@ class AddPersonForm(PersonForm, Form):
         )
 
 
+def leaving_shown(person) -> dict:
+    """What the leaving form was loaded from: the person's details and whether (and why) they have left."""
+    return person_shown(person) | {"left_on": person.left_on, "left_reason": person.left_reason}
+
+
 class LeaveHouseholdForm(Form):
-    """Someone has left the household. The rules (after they were born, a real reason) are the use case's."""
+    """Someone has left the household. The rules (after they were born, a real reason) are the use case's.
+    Carries the version and digests it was loaded from, so a stale save names which details changed."""
 
     version = IntegerField(widget=HiddenInput())
+    loaded = HiddenField()
     left_on = GovDateField(
         "When did they leave the household?",
         description="For example, 27 3 2026",
@@ -540,6 +593,12 @@ class LeaveHouseholdForm(Form):
     )
     late_recording_reason = late_recording_reason_field()
     submit = SubmitField("Record that they have left", widget=GovSubmitInput())
+
+    shown = staticmethod(leaving_shown)
+
+    @staticmethod
+    def data_of(person) -> dict:
+        return {"version": person.version, "loaded": digests(leaving_shown(person))}
 
 
 class BreakGlassForm(Form):

@@ -256,6 +256,15 @@ def add_person(family_id: int):
     return render_template("families/add_person.html", form=form, family=family)
 
 
+def _naming_fields(refusal: Stale, current: dict, loaded: str | None) -> Stale:
+    """A stale refusal about a person, saying which of their details the other person changed."""
+    others = changed_since(current, loaded)
+    theirs = [label[:1].lower() + label[1:] for name, label in families.PERSON_LABELS.items() if name in others]
+    if not theirs:
+        return refusal
+    return Stale(f"{refusal.message}. They changed: {listed(theirs)}", refusal.current_version)
+
+
 def _person_of(family_id: int, person_id: int) -> Person:
     person = get_or_404(Person, person_id)
     if person.family_id != family_id:
@@ -274,9 +283,15 @@ def edit_person(family_id: int, person_id: int):
         record_read("view", "person", person.id, family_id=family_id)
     elif form.validate_on_submit():
         try:
-            families.update_person(person, form.changes(), expected_version=form.version.data or 0, actor=current_user)
+            families.update_person(
+                person, form.my_changes(), expected_version=form.version.data or 0, actor=current_user
+            )
         except Stale as refusal:
-            show_refusal(form, refusal)
+            db.session.refresh(person)
+            current = UpdatePersonForm.shown(person)
+            show_refusal(form, _naming_fields(refusal, current, form.loaded.data))
+            typed = changed_by_person(form.posted(), form.loaded.data)
+            keep_typed(form, current_version=person.version, current=current, typed=typed, fill=form.fill)
             stale = True
         except Refused as refusal:
             show_refusal(form, refusal)
@@ -292,7 +307,7 @@ def edit_person(family_id: int, person_id: int):
 def leave(family_id: int, person_id: int):
     """Someone has left the household: when, and why. They keep their history and stay findable."""
     person = _person_of(family_id, person_id)
-    form = LeaveHouseholdForm(data={"version": person.version})
+    form = LeaveHouseholdForm(data=LeaveHouseholdForm.data_of(person))
     stale = False
     if request.method == "GET":
         record_read("view", "person", person.id, family_id=family_id)
@@ -307,7 +322,11 @@ def leave(family_id: int, person_id: int):
                 actor=current_user,
             )
         except Stale as refusal:
-            show_refusal(form, refusal)
+            db.session.refresh(person)
+            current = LeaveHouseholdForm.shown(person)
+            show_refusal(form, _naming_fields(refusal, current, form.loaded.data))
+            # Everything on this form is the person's own typing: it is all kept.
+            keep_typed(form, current_version=person.version, current=current, typed=set(current), fill=None)
             stale = True
         except Refused as refusal:
             show_refusal(form, refusal)

@@ -1,0 +1,92 @@
+"""No lost update (issue 13, part 6), more forms: a save over someone else's newer save is refused, naming who,
+when and which fields, keeping what the person typed; saving again writes only what the person changed, never
+the untouched fields from their old copy. All names are fictional."""
+
+from earlyhelp import clock
+from earlyhelp.services import families
+from tests.factories import known_to, make_household, make_user
+from tests.helpers import error_messages, fresh, soup_of
+from tests.views.test_no_lost_update import as_loaded
+
+
+def a_worker_with_a_family(client):
+    worker = make_user("practitioner", team_name="Early help team", name="Wren Keeper")
+    family = make_household(children=2)
+    known_to(family, worker)
+    client.sign_in(worker)
+    return worker, family
+
+
+def a_colleague():
+    return make_user("practitioner", team_name="Early help team", name="Ash Othereditor")
+
+
+def test_person_details_saved_over_a_colleagues_save_are_refused_and_saving_again_keeps_their_change(client):
+    worker, family = a_worker_with_a_family(client)
+    child = family.children[0]
+    loaded = as_loaded(client.page("families.edit_person", family_id=family.id, person_id=child.id), "#first_name")
+
+    families.update_person(
+        fresh(child), {"school_or_setting": "Testtown Primary"}, expected_version=child.version, actor=a_colleague()
+    )
+
+    refused = client.post(
+        "families.edit_person", loaded | {"phone": "07700 900 982"}, family_id=family.id, person_id=child.id
+    )
+    assert refused.status_code == 200
+    soup = soup_of(refused)
+    [message] = error_messages(soup)
+    assert message.startswith("Ash Othereditor changed the details of "), message
+    assert message.endswith("They changed: school or setting"), message
+    assert soup.select_one("#phone")["value"] == "07700 900 982", "what the person typed is kept"
+    assert soup.select_one("#school_or_setting")["value"] == "Testtown Primary", "an untouched field shows theirs"
+    assert fresh(child).phone == "", "nothing was saved"
+
+    again = client.post("families.edit_person", as_loaded(soup, "#first_name"), family_id=family.id, person_id=child.id)
+    assert again.status_code == 302, error_messages(soup_of(again))
+    saved = fresh(child)
+    assert (saved.phone, saved.school_or_setting) == ("07700 900 982", "Testtown Primary"), (
+        "the person's change is saved and the colleague's is not written back"
+    )
+    assert saved.updated_by_id == worker.id
+
+
+def test_person_details_from_an_old_copy_write_only_the_field_the_person_changed(client):
+    from sqlalchemy import select
+
+    from earlyhelp.extensions import db
+    from earlyhelp.models.families import FamilyChange
+
+    _, family = a_worker_with_a_family(client)
+    child = family.children[0]
+    loaded = as_loaded(client.page("families.edit_person", family_id=family.id, person_id=child.id), "#first_name")
+    response = client.post(
+        "families.edit_person", loaded | {"email": "ash@example.com"}, family_id=family.id, person_id=child.id
+    )
+    assert response.status_code == 302
+    changed = db.session.scalars(select(FamilyChange.field).where(FamilyChange.person_id == child.id)).all()
+    assert changed == ["email"]
+
+
+def test_leaving_recorded_over_a_colleagues_change_is_refused_names_the_field_and_keeps_the_typing(client):
+    _, family = a_worker_with_a_family(client)
+    child = family.children[0]
+    loaded = as_loaded(client.page("families.leave", family_id=family.id, person_id=child.id), "#left_reason")
+
+    families.update_person(fresh(child), {"first_name": "Ashley"}, expected_version=child.version, actor=a_colleague())
+
+    today = clock.today()
+    typed = {"left_on": [str(today.day), str(today.month), str(today.year)], "left_reason": "Moved to Gran's."}
+    refused = client.post("families.leave", loaded | typed, family_id=family.id, person_id=child.id)
+    assert refused.status_code == 200
+    soup = soup_of(refused)
+    [message] = error_messages(soup)
+    assert message.startswith("Ash Othereditor changed the details of Ashley "), message
+    assert message.endswith("They changed: first name"), message
+    assert soup.select_one("#left_reason").get_text().strip() == "Moved to Gran's.", "what the person typed is kept"
+    assert fresh(child).left_on is None, "nothing was saved"
+
+    again = client.post("families.leave", as_loaded(soup, "#left_reason"), family_id=family.id, person_id=child.id)
+    assert again.status_code == 302, error_messages(soup_of(again))
+    saved = fresh(child)
+    assert (saved.left_on, saved.left_reason, saved.first_name) == (today, "Moved to Gran's.", "Ashley")
