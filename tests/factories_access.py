@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from earlyhelp import clock
 from earlyhelp.extensions import db
-from earlyhelp.models import DecisionOutcome, Episode, FamilyPlan, LevelOfNeed, NextStep, Service, Team, User
+from earlyhelp.models import DecisionOutcome, Episode, FamilyPlan, HeldPost, LevelOfNeed, NextStep, Service, Team, User
 from earlyhelp.models.case_notes import CaseNoteType
 from earlyhelp.services import family_plans as plan_service
 from earlyhelp.services.case_notes import NoteInput, add_case_note
@@ -59,6 +59,7 @@ class FamilyRecords:
     manager_id: int
     social_worker_id: int
     officer_id: int
+    held_token: str  # what the lead typed when their session ended (/kept/<token>)
     secrets: tuple[str, ...] = field(default=())
 
 
@@ -166,6 +167,8 @@ def make_family_with_everything() -> FamilyRecords:
         ),
         actor=lead,
     )
+    held = HeldPost(user_id=lead.id, path=f"/families/{family.id}/case-notes/new", fields='[["text", "kept"]]')
+    db.session.add(held)
     db.session.commit()
     assert db.session.get(FamilyPlan, issued.id).is_issued and not db.session.get(FamilyPlan, draft.id).is_issued
     assert db.session.get(Episode, episode.id).team_id == db.session.scalar(
@@ -189,6 +192,7 @@ def make_family_with_everything() -> FamilyRecords:
         manager_id=manager.id,
         social_worker_id=social_worker.id,
         officer_id=officer.id,
+        held_token=held.token,
         secrets=(REFERENCE, SURNAME, *CHILDREN, SECRET),
     )
 
@@ -233,6 +237,7 @@ def values_for(records: FamilyRecords, endpoint: str, rule: str, step_kind: str 
         "supervision_id": records.supervision_id,
         "note_id": records.note_id,
         "user_id": records.lead_id,
+        "token": records.held_token,
     }
 
 

@@ -116,6 +116,7 @@ def _confirm(template: str, user: User, form, action):
         else:
             flash(message)
             return redirect(url_for("admin.edit_user", user_id=user.id))
+    record_read("view", "user", user.id)  # the page shows their sessions and how they sign in
     return render_template(template, form=form, user=user, open_sessions=accounts.open_sessions(user))
 
 
