@@ -534,11 +534,13 @@ class EditStepUpForm(StepUpForm):
     """Changing a draft step-up: the same questions, and the version of the request the page was loaded from."""
 
     version = HiddenField()
+    loaded = HiddenField()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
 class EditStepDownForm(StepDownForm):
     version = HiddenField()
+    loaded = HiddenField()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from earlyhelp.access import record, roles
 from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.domain.transfers import Direction, TransferState
+from earlyhelp.extensions import db
 from earlyhelp.forms import household_rows
 from earlyhelp.models import Episode, Transfer
 from earlyhelp.policy import Access, RoleCode, episode_record, request_record
@@ -181,6 +182,25 @@ def _saved(transfer: Transfer) -> dict:
     }
 
 
+FORM_NAMES = {
+    "level_id": "level",
+    "receiving_team_id": "receiving_team",
+    "proposed_lead_id": "proposed_lead",
+    "told_family": "family_told",
+}
+
+
+def _show_current(form, transfer: Transfer, *, untouched: set[str]) -> None:
+    """After a stale refusal: each plain answer the person did not change shows what is saved now."""
+    saved = _saved(transfer)
+    for name in untouched:
+        field_name = FORM_NAMES.get(name, name)
+        if field_name in saved and field_name in form._fields:
+            field = form[field_name]
+            field.data = saved[field_name]
+            field.raw_data = None if field.type == "GovDateField" else [saved[field_name] or ""]
+
+
 def _version(posted: str | None) -> int:
     """The version the form was loaded from (a forged one is simply not the current version)."""
     return int(posted) if (posted or "").isdigit() and len(posted) < 10 else 0
@@ -200,6 +220,7 @@ def edit(transfer_id: int):
     if reading:
         form.fill(transfer, rows)
         form.version.data = str(transfer.version)
+        form.loaded.data = requests.request_digests(transfer)
         record_read("view", "transfer", transfer.id, family_id=transfer.family_id)
     _set_choices(form, direction, family)
     can_edit, stale = True, False
@@ -209,17 +230,24 @@ def edit(transfer_id: int):
         show_refusal(form, refusal)
         can_edit = False
     if can_edit and not reading and matched and form.validate_on_submit():
+        fields = form.fields()
+        children = [form.child_choice(child, entry) for child, entry in rows]
+        outcomes = form.proposed_outcomes() if direction is Direction.STEP_DOWN else []
         try:
             requests.edit_request(
                 transfer,
                 expected_version=_version(form.version.data),
-                fields=form.fields(),
-                children=[form.child_choice(child, entry) for child, entry in rows],
-                outcomes=form.proposed_outcomes() if direction is Direction.STEP_DOWN else [],
+                fields=fields,
+                children=children,
+                outcomes=outcomes,
                 actor=current_user,
+                loaded=form.loaded.data or None,
             )
         except Stale as refusal:
             show_refusal(form, refusal)  # what they typed stays, with the version saved now
+            db.session.refresh(transfer)
+            mine, form.loaded.data = requests.after_stale(transfer, fields, children, outcomes, form.loaded.data)
+            _show_current(form, transfer, untouched=set(requests.REQUEST_LABELS) - mine)
             stale = True
         except Refused as refusal:
             show_refusal(form, refusal)

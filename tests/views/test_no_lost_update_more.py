@@ -90,3 +90,50 @@ def test_leaving_recorded_over_a_colleagues_change_is_refused_names_the_field_an
     assert again.status_code == 302, error_messages(soup_of(again))
     saved = fresh(child)
     assert (saved.left_on, saved.left_reason, saved.first_name) == (today, "Moved to Gran's.", "Ashley")
+
+
+def test_a_request_edit_saved_over_a_managers_save_names_what_they_changed_and_does_not_write_it_back(client):
+    from tests.helpers import TestClient
+    from tests.views.test_transfer_requests import form_data, returned_step_down, social_care_manager, social_worker
+
+    worker, manager = social_worker(), social_care_manager()
+    _, transfer = returned_step_down(worker, manager)
+    client.sign_in(worker)
+    data = form_data(client.page("transfers.edit", transfer_id=transfer.id))
+    other = TestClient(client.app)
+    other.sign_in(manager)
+    theirs = form_data(other.page("transfers.edit", transfer_id=transfer.id)) | {"not_to_share": "Dad's new address."}
+    assert other.post("transfers.edit", theirs, transfer_id=transfer.id).status_code == 302
+
+    refused = client.post("transfers.edit", data | {"worries": "Kit's words."}, transfer_id=transfer.id)
+    soup = soup_of(refused)
+    [message] = error_messages(soup)
+    assert message.startswith("Jo Brackenfold changed this request on"), message
+    assert message.endswith("They changed what not to share"), message
+    assert soup.select_one("#worries").get_text().strip() == "Kit's words.", "what the person typed is kept"
+    assert soup.select_one("#not_to_share").get_text().strip() == "Dad's new address.", "an untouched answer is theirs"
+    assert fresh(transfer).worries != "Kit's words."
+
+    again = client.post("transfers.edit", form_data(soup), transfer_id=transfer.id)
+    assert again.status_code == 302, error_messages(soup_of(again))
+    saved = fresh(transfer)
+    assert (saved.worries, saved.not_to_share) == ("Kit's words.", "Dad's new address.")
+
+
+def test_a_request_saved_again_from_the_stale_page_with_old_answers_still_showing_does_not_write_them_back(client):
+    """Even if the page still showed the old answer (an older page, a list of rows), it is not the person's."""
+    from tests.helpers import TestClient
+    from tests.views.test_transfer_requests import form_data, returned_step_down, social_care_manager, social_worker
+
+    worker, manager = social_worker(), social_care_manager()
+    _, transfer = returned_step_down(worker, manager)
+    client.sign_in(worker)
+    data = form_data(client.page("transfers.edit", transfer_id=transfer.id))
+    other = TestClient(client.app)
+    other.sign_in(manager)
+    theirs = form_data(other.page("transfers.edit", transfer_id=transfer.id)) | {"not_to_share": "Dad's new address."}
+    assert other.post("transfers.edit", theirs, transfer_id=transfer.id).status_code == 302
+    soup = soup_of(client.post("transfers.edit", data | {"worries": "Kit's words."}, transfer_id=transfer.id))
+    again = form_data(soup) | {"not_to_share": data["not_to_share"]}  # as the old page showed it
+    assert client.post("transfers.edit", again, transfer_id=transfer.id).status_code == 302
+    assert fresh(transfer).not_to_share == "Dad's new address."

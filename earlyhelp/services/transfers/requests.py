@@ -39,6 +39,7 @@ from earlyhelp.services.referrals import lead_practitioners
 from earlyhelp.services.transfers import steps
 from earlyhelp.services.transfers.common import OPEN_STATES, SERVICE_FOR, ChildChoice, locked
 from earlyhelp.services.use_case import use_case
+from earlyhelp.versions import changed_by_person, changed_since, digests, listed
 
 
 def teams_of(service_code: str) -> list[Team]:
@@ -362,9 +363,11 @@ def edit_request(
     children: list[ChildChoice],
     outcomes: list[ProposedOutcome] = (),
     actor: User,
+    loaded: str | None = None,
     now: datetime | None = None,
 ) -> Transfer:
     """Change what a draft request says: everything its form asks, by the same rules as starting it.
+    `loaded` (request_digests, from the page) makes a save write only the answers the person changed.
 
     Only while it is a draft. Saved only if nobody has changed it since this person opened it
     (`expected_version`); otherwise Stale, saying who changed it and when. The same save posted twice is
@@ -373,6 +376,10 @@ def edit_request(
     transfer = locked(transfer.id)
     check_editable(transfer)
     direction = Direction(transfer.direction)
+    if transfer.version == expected_version and loaded is not None:
+        # A deliberate save (perhaps after a stale refusal): only what this person changed from the page they
+        # loaded is written; every other answer stays as it is saved now, never written back from their copy.
+        fields, children, outcomes = _only_mine(transfer, fields, children, list(outcomes), loaded)
     fields, outcomes = _check_content(
         transfer.from_episode, direction, fields, children, list(outcomes), today=clock.local_date(now)
     )
@@ -381,9 +388,11 @@ def edit_request(
         who, when = _last_change(transfer)
         if who.id == actor.id and _content(transfer) == wanted:
             return transfer  # the same form posted again: already saved
+        theirs = _labels_of(changed_since(_flat(_content(transfer)), loaded)) if loaded is not None else []
         raise Stale(
             f"{who.name} changed this request on {clock.long_moment(when)}, after you opened it. Your changes are "
-            "below but have not been saved. Check the request, then save again",
+            "below but have not been saved. Check the request, then save again"
+            + (f". They changed {listed(theirs)}" if theirs else ""),
             transfer.version,
         )
     for name, value in fields.items():
@@ -421,6 +430,75 @@ def edit_request(
     )
     record_event("update", "transfer", transfer.id, family_id=transfer.family_id, user=actor)
     return transfer
+
+
+REQUEST_LABELS = {
+    "what_has_changed": "what has changed",
+    "why_now": "why step down now",
+    "worries": "the worries",
+    "level_id": "the level of need",
+    "receiving_team_id": "the receiving team",
+    "immediate_danger": "immediate danger",
+    "told_family": "whether the family was told",
+    "told_on": "when the family was told",
+    "told_by": "who told the family",
+    "family_agreement": "whether the family agrees",
+    "family_words": "what the family said",
+    "override_reason": "the reason to go ahead without the family's agreement",
+    "not_to_share": "what not to share",
+    "proposed_lead_id": "the proposed lead",
+    **{name: "the checklist" for name in consent.CHECKLIST},
+    **{f"{name}_note": "the checklist" for name in consent.CHECKLIST},
+    "children": "the children",
+    "outcomes": "the outcomes",
+}
+
+
+def _flat(content: tuple) -> dict:
+    answers, children, outcomes = content
+    return answers | {"children": children, "outcomes": outcomes}
+
+
+def request_digests(transfer: Transfer) -> str:
+    """The edit form's `loaded` field: a digest of each answer as saved (earlyhelp.versions)."""
+    return digests(_flat(_content(transfer)))
+
+
+def _labels_of(names: set[str]) -> list[str]:
+    labels = []
+    for name, label in REQUEST_LABELS.items():
+        if name in names and label not in labels:
+            labels.append(label)
+    return labels
+
+
+def _only_mine(transfer: Transfer, fields: dict, children: list, outcomes: list, loaded: str) -> tuple:
+    """The answers as this save should write them: the person's own changes, the rest as saved now."""
+    mine = changed_by_person(_flat(_wanted(transfer, fields, children, outcomes)), loaded)
+    fields = {name: value if name in mine else getattr(transfer, name) for name, value in fields.items()}
+    if "children" not in mine:
+        children = [
+            ChildChoice(
+                person_id=c.person_id,
+                included=c.included,
+                reason_not_included=c.reason_not_included,
+                child_words=c.child_words,
+            )
+            for c in transfer.children
+        ]
+    if "outcomes" not in mine:
+        outcomes = [ProposedOutcome(o.person_id, o.what_different, o.by_when) for o in transfer.outcomes]
+    return fields, children, outcomes
+
+
+def after_stale(transfer: Transfer, fields: dict, children: list, outcomes: list, loaded: str | None) -> tuple:
+    """After a stale refusal: the names of the answers this person changed, and the page's new `loaded`. It
+    holds the current answer's digest for those, and for the others the digest of what the page still shows,
+    so that saving again counts only the person's own changes as theirs."""
+    posted = _flat(_wanted(transfer, fields, children, list(outcomes)))
+    mine = changed_by_person(posted, loaded)
+    current = _flat(_content(transfer))
+    return mine, digests({name: current[name] if name in mine else posted.get(name) for name in current})
 
 
 def _wanted(transfer: Transfer, fields: dict, children: list[ChildChoice], outcomes: list[ProposedOutcome]) -> tuple:
