@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from earlyhelp import policy
 from earlyhelp.extensions import db, htmx
+from earlyhelp.hostile import ID_MAX
 from earlyhelp.policy import CASE_ROLES, FRONT_DOOR_ROLES, WORKING_ROLES, Access, RoleCode
 from earlyhelp.services.audit import Outcome, record_read
 
@@ -101,7 +102,7 @@ def record(model, argument: str, check: Callable = policy.family_record, *, read
 
 
 def _load(model, record_id: int):
-    if not 0 < record_id < 2**63:
+    if not 0 < record_id <= ID_MAX:  # beyond the id columns' range: simply not found
         abort(404)
     return db.session.get(model, record_id) or abort(404)
 

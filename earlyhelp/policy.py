@@ -31,7 +31,7 @@ from sqlalchemy import Select, exists, false, or_, select, union
 
 from earlyhelp import clock
 from earlyhelp.domain.roles import RoleCode
-from earlyhelp.domain.transfers import CLOSED_STATES, FRONT_DOOR, TransferState
+from earlyhelp.domain.transfers import CLOSED_STATES, FRONT_DOOR, TransferAction, TransferState
 from earlyhelp.extensions import db
 
 # Everyone whose work is with families. Administrators run the system and see no case record.
@@ -49,9 +49,6 @@ WORKING_ROLES = CASE_ROLES - {RoleCode.HEAD_OF_SERVICE}
 # Who works at the front door: its officers, and the team managers who decide with them.
 FRONT_DOOR_ROLES = frozenset({RoleCode.FRONT_DOOR, RoleCode.TEAM_MANAGER})
 FRONT_DOOR_SERVICE = "front_door"
-
-
-NOT_YET_SENT = frozenset({TransferState.DRAFT, TransferState.AWAITING_APPROVAL})
 
 
 class Access(StrEnum):
@@ -124,7 +121,7 @@ def _people(user) -> Select | list[int]:
 
 
 def _relationship_rules(user, access: Access, family_id: int | None) -> list[Select]:
-    from earlyhelp.models import Episode, NextStep, NextStepStatus, Referral, Transfer
+    from earlyhelp.models import Episode, NextStep, NextStepStatus, Referral, Transfer, TransferEvent
     from earlyhelp.models.referrals import OPEN_STATUSES
 
     reading = access == Access.VIEW
@@ -149,14 +146,15 @@ def _relationship_rules(user, access: Access, family_id: int | None) -> list[Sel
             or_(waiting_approval, Transfer.state_changed_at >= since) if reading else waiting_approval,
         )
     )
+    # Sent to the receiving team: approved once (the only way to "sent"). Its state alone cannot say: a request
+    # withdrawn while still a draft was never the receiving team's, nor the front door's.
+    was_sent = exists().where(TransferEvent.transfer_id == Transfer.id, TransferEvent.action == TransferAction.APPROVE)
     if user.team_id is not None:
         rules += [
             select(Episode.family_id).where(Episode.team_id == user.team_id, recent_episode),
             select(Transfer.family_id).where(Transfer.sending_team_id == user.team_id, recent_transfer),
             # The receiving team's relationship starts when the request is sent to it, not while it is drafted.
-            select(Transfer.family_id).where(
-                Transfer.receiving_team_id == user.team_id, Transfer.state.not_in(NOT_YET_SENT), recent_transfer
-            ),
+            select(Transfer.family_id).where(Transfer.receiving_team_id == user.team_id, was_sent, recent_transfer),
         ]
     if at_front_door(user):
         # Waiting for a decision, or for a manager's sign-off of one: still the front door's.
@@ -166,9 +164,7 @@ def _relationship_rules(user, access: Access, family_id: int | None) -> list[Sel
         rules.append(
             select(Transfer.family_id).where(
                 Transfer.decided_by == FRONT_DOOR,
-                or_(waiting_decision, Transfer.state.not_in(NOT_YET_SENT) & (Transfer.state_changed_at >= since))
-                if reading
-                else waiting_decision,
+                or_(waiting_decision, was_sent & (Transfer.state_changed_at >= since)) if reading else waiting_decision,
             )
         )
         if reading:

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from earlyhelp import clock, policy
 from earlyhelp.access import policy_for
 from earlyhelp.domain.recording import recorded_note
+from earlyhelp.hostile import has_control_characters, without_control_characters
 from earlyhelp.web import error_summary
 
 # (text, endpoint, and who else besides the endpoint's own policy must hold for the link to show)
@@ -64,6 +65,17 @@ def navigation_items() -> list[dict]:
     return items
 
 
+def _printable(value):
+    """What a page prints never carries a control character (invalid in HTML), even from a row stored before
+    forms refused them (earlyhelp.forms.Form); markup stays markup."""
+    if isinstance(value, Markup):
+        # Already escaped: taking characters out cannot make markup of it.
+        return Markup(without_control_characters(str(value))) if has_control_characters(value) else value  # noqa: S704
+    if isinstance(value, str) and has_control_characters(value):
+        return without_control_characters(value)
+    return value
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(navigation_items)
     app.add_template_global(policy, "policy")
@@ -71,6 +83,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(timeline_link)
     app.add_template_global(recorded_note)
     app.jinja_env.tests["markup"] = lambda value: isinstance(value, Markup)
+    app.jinja_env.finalize = _printable
 
     @app.template_global()
     def unread_notifications() -> int:

@@ -81,17 +81,7 @@ def _post_rules():
 
 POST_ENDPOINTS, PLAIN_PAGES = _post_rules()
 
-# Views that still answer 500 to something generated here: app bugs for their owners, kept visible.
-KNOWN_500S = {
-    "families.change_lead": "a post without `lead` is an AttributeError in families/views.py:change_lead "
-    "(form.lead.data is None; use chosen(form.lead) from earlyhelp.forms)",
-}
-POST_CASES = [
-    pytest.param(endpoint, marks=pytest.mark.xfail(reason=KNOWN_500S[endpoint], strict=False))
-    if endpoint in KNOWN_500S
-    else endpoint
-    for endpoint in POST_ENDPOINTS
-]
+POST_CASES = POST_ENDPOINTS
 
 
 class _ConnectionBoundSession(FlaskSQLAlchemySession):

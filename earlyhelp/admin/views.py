@@ -14,6 +14,7 @@ from earlyhelp.admin.forms import (
 )
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
+from earlyhelp.hostile import ID_MAX
 from earlyhelp.models import Role, Team, User
 from earlyhelp.policy import RoleCode, account_record
 from earlyhelp.services import accounts, contact_details
@@ -189,7 +190,8 @@ def teams():
     if request.method == "GET":
         record_read("list", "team")
         return render_template("admin/teams.html", teams=_team_forms(), form=None)
-    team = db.session.get(Team, request.form.get("team_id", type=int) or 0)
+    team_id = request.form.get("team_id", type=int) or 0
+    team = db.session.get(Team, team_id) if 0 < team_id <= ID_MAX else None
     if team is None:
         flash("That team no longer exists. Choose a team from the list.", "error")
         return redirect(url_for("admin.teams"))

@@ -185,13 +185,13 @@ def change_lead(episode_id: int):
     if request.method == "GET":
         record_read("view", "episode", episode.id, family_id=episode.family_id)
     elif form.validate_on_submit():
-        chosen = db.session.get(User, int(form.lead.data)) if form.lead.data.isdigit() else None
+        lead = db.session.get(User, int(form.lead.data)) if (form.lead.data or "").isdigit() else None
         try:
-            allocation.reallocate(episode, lead=chosen, reason=form.reason.data, actor=current_user)
+            allocation.reallocate(episode, lead=lead, reason=form.reason.data, actor=current_user)
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
-            flash(f"{chosen.name} is now the lead. They have been told, with a first contact to make.")
+            flash(f"{lead.name} is now the lead. They have been told, with a first contact to make.")
             return redirect(url_for("families.show", family_id=episode.family_id))
     return render_template("families/change_lead.html", form=form, episode=episode, family=episode.family)
 
