@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock
@@ -27,16 +26,13 @@ from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step
 from earlyhelp.services.use_case import use_case
+from earlyhelp.versions import add_once, by_submission_key
 
 PAGE_SIZE = 20
 
 
 def default_next_date(held_on: date) -> date:
     return held_on + timedelta(weeks=current_app.config["SUPERVISION_INTERVAL_WEEKS"])
-
-
-def _by_submission_key(submission_key: str) -> Supervision | None:
-    return db.session.scalar(select(Supervision).where(Supervision.submission_key == submission_key))
 
 
 def _same_record(
@@ -100,10 +96,9 @@ def record_supervision(
     steps (a list, or a dict by their row on the form) are checked by the one set of next-step rules; a
     refused one is refused on "steps", saying which row ("Next step 2: the date ...").
     """
-    if submission_key:
-        existing = _by_submission_key(submission_key)
-        if existing is not None:
-            return _already_saved(existing, supervisor)
+    existing = by_submission_key(Supervision, submission_key)
+    if existing is not None:
+        return _already_saved(existing, supervisor)
     if held_on is not None and discussion.strip():
         same = _same_record(
             kind=kind,
@@ -149,16 +144,10 @@ def record_supervision(
     )
     for decision, rationale in decisions:
         supervision.decisions.append(SupervisionDecision(decision=decision.strip(), rationale=rationale.strip()))
-    try:
-        with db.session.begin_nested():
-            db.session.add(supervision)
-            db.session.flush()
-    except IntegrityError:
-        # The same form posted twice at once: the other post saved it between our look and our save.
-        existing = _by_submission_key(submission_key) if submission_key else None
-        if existing is None:
-            raise
-        return _already_saved(existing, supervisor)
+    # The same form posted twice at once: the other post saved it between our look and our save (add_once).
+    saved = add_once(supervision)
+    if saved is not supervision:
+        return _already_saved(saved, supervisor)
     for index, step in steps.items() if isinstance(steps, dict) else enumerate(steps):
         try:
             add_next_step(
