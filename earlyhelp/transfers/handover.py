@@ -8,6 +8,7 @@ from flask_login import current_user
 from earlyhelp import clock
 from earlyhelp.access import case_worker, record
 from earlyhelp.domain.refusals import Refused, Stale
+from earlyhelp.extensions import db
 from earlyhelp.forms import Form
 from earlyhelp.models import Transfer
 from earlyhelp.models.letters import LETTER_KINDS
@@ -16,9 +17,11 @@ from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.policy import Access, handover_record
 from earlyhelp.services import transfers
 from earlyhelp.services.audit import Outcome, record_read
+from earlyhelp.services.transfers.handover import plan_values
 from earlyhelp.transfers import bp
 from earlyhelp.transfers.decisions import show_request
 from earlyhelp.transfers.handover_forms import HandoverPlanForm, IssueLetterForm
+from earlyhelp.versions import changed_by_person, digests, keep_typed
 from earlyhelp.web import get_or_404, show_refusal
 
 # The handover plan
@@ -26,7 +29,8 @@ from earlyhelp.web import get_or_404, show_refusal
 
 def _saved_plan(transfer: Transfer) -> dict:
     plan = transfer.handover_plan
-    return {name: getattr(plan, name) for name in transfers.HANDOVER_FIELDS} | {"version": plan.version}
+    values = plan_values(plan)
+    return values | {"version": plan.version, "loaded": digests(values)}
 
 
 def _plan_page(transfer: Transfer, *, plan_form: HandoverPlanForm, step_form: NextStepForm, posted, stale=False):
@@ -79,15 +83,26 @@ def _save(transfer: Transfer, *, adding: bool):
     else:
         try:
             plan = transfers.save_handover_plan(
-                transfer, expected_version=form.version.data or 0, changes=form.changes(), actor=current_user
+                transfer,
+                expected_version=form.version.data or 0,
+                changes=form.my_changes(),
+                loaded=form.loaded.data or None,
+                actor=current_user,
             )
         except Stale as refusal:  # what they typed stays, the plan's and the step's, with the version saved now
             show_refusal(form, refusal)
+            db.session.refresh(transfer.handover_plan)
+            current = plan_values(transfer.handover_plan)
+            typed = changed_by_person(form.posted(), form.loaded.data)
+            keep_typed(
+                form, current_version=transfer.handover_plan.version, current=current, typed=typed, fill=form.fill
+            )
             return _plan_page(transfer, plan_form=form, step_form=step_form, posted=form, stale=True)
         except Refused as refusal:
             show_refusal(form, refusal)
             return _plan_page(transfer, plan_form=form, step_form=step_form, posted=form)
         form.version.data, form.version.raw_data = plan.version, [str(plan.version)]  # saving again is not stale
+        form.loaded.data = digests(plan_values(plan))
         if not adding:
             flash("Handover plan saved.")
             return redirect(url_for("transfers.show", transfer_id=transfer.id))

@@ -24,11 +24,17 @@ from earlyhelp.forms import (
     max_length,
     options,
 )
+from earlyhelp.services.transfers.handover import HANDOVER_FIELDS
 from earlyhelp.transfers.forms import text
+from earlyhelp.versions import changed_by_person
 
 
 class HandoverPlanForm(Form):
+    """Carries the version and the digests of what it loaded (earlyhelp.versions): only the answers the person
+    changed are saved, and a save over someone else's is refused naming who, when and which answers."""
+
     version = IntegerField(widget=HiddenInput())
+    loaded = HiddenField()
     meeting_kind = RadioField(
         "Handover meeting or joint visit?",
         choices=options({"meeting": "Handover meeting", "joint_visit": "Joint visit to the family"}),
@@ -76,6 +82,25 @@ class HandoverPlanForm(Form):
             "meeting_held": self.meeting_held.data,
             "late_recording_reason": self.late_recording_reason.data or "",
         } | {name: self[name].data or "" for name in TEXT_FIELDS}
+
+    def posted(self) -> dict:
+        return {name: self[name].data for name in HANDOVER_FIELDS}
+
+    def my_changes(self) -> dict:
+        """What the person changed from the page they loaded (everything, from a page without digests); the
+        late recording reason goes with it, as typed."""
+        mine = changed_by_person(self.posted(), self.loaded.data)
+        return {name: value for name, value in self.changes().items() if name in mine or name not in HANDOVER_FIELDS}
+
+    def fill(self, name: str, value) -> None:
+        field = self[name]
+        field.data = value
+        if isinstance(field, GovDateField):
+            field.raw_data = None
+        elif isinstance(field, BooleanField):
+            field.raw_data = ["y"] if value else []
+        else:
+            field.raw_data = [value or ""]
 
 
 TEXT_FIELDS = (

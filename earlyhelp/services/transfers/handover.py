@@ -31,6 +31,7 @@ from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.transfers import steps
 from earlyhelp.services.transfers.common import locked
 from earlyhelp.services.use_case import use_case
+from earlyhelp.versions import changed_since, listed
 
 
 def request_sent_at(transfer: Transfer) -> datetime:
@@ -105,12 +106,40 @@ HANDOVER_FIELDS = (
 )
 
 
+HANDOVER_LABELS = {
+    "meeting_kind": "meeting or joint visit",
+    "meeting_on": "the date",
+    "meeting_place": "the place",
+    "attendees": "who will attend",
+    "family_attending": "whether the family will attend",
+    "meeting_held": "whether it has happened",
+    "information_shared": "the information shared",
+    "family_told_what": "what the family has been told",
+    "children_views": "the children's views",
+    "family_message": "the message to the family",
+    "contingency": "the contingency",
+    "step_up_contact": "who to contact to step back up",
+}
+
+
+def plan_values(plan: HandoverPlan) -> dict:
+    """The plan's answers as saved, as the form holds them: what the form's `loaded` digests."""
+    return {name: getattr(plan, name) for name in HANDOVER_FIELDS}
+
+
 @use_case("update_handover_plan", "transfer")
 def save_handover_plan(
-    transfer: Transfer, *, expected_version: int, changes: dict, actor: User, now: datetime | None = None
+    transfer: Transfer,
+    *,
+    expected_version: int,
+    changes: dict,
+    actor: User,
+    loaded: str | None = None,
+    now: datetime | None = None,
 ) -> HandoverPlan:
     """Save only if nobody else has saved since this person opened the plan; otherwise Stale, with the version
-    saved now, so that saving again (having read the other changes) is deliberate."""
+    saved now and (given the page's `loaded` digests) which answers they changed, so that saving again (having
+    read the other changes) is deliberate. Only the answers in `changes` are written: give only the person's own."""
     now = now or clock.now()
     plan = db.session.scalar(
         select(HandoverPlan)
@@ -120,9 +149,12 @@ def save_handover_plan(
     )
     if plan.version != expected_version:
         who = plan.updated_by.name if plan.updated_by else "Someone"
+        theirs = changed_since(plan_values(plan), loaded) if loaded is not None else set()
+        named = [label for name, label in HANDOVER_LABELS.items() if name in theirs]
         raise Stale(
             f"{who} saved this handover plan on {clock.long_moment(plan.updated_at)}, after you opened it. "
-            "Your changes are below but have not been saved. Check what they changed, then save again",
+            "Your changes are below but have not been saved. Check what they changed, then save again"
+            + (f". They changed {listed(named)}" if named else ""),
             plan.version,
         )
     check_plan_open(transfer.state)
