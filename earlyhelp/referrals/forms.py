@@ -282,10 +282,29 @@ class AmendReferralForm(RecordReferralForm):
         validators=[max_length(MAX_LONG_TEXT, "The reason")],
     )
     version = IntegerField(widget=HiddenInput(), validators=[validators.Optional()])
+    loaded = HiddenField()  # digests of what the referral said when the page was loaded (earlyhelp.versions)
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
     def validate_reason(self, field):
         a_reason(field, "why the referral is being changed")
+
+    def show_current(self, referral, untouched: set[str]) -> None:
+        """After a stale refusal: each field the person did not change shows what the referral says now."""
+        shown = {
+            "agency_id": ("agency", str(referral.agency_id)),
+            "level_id": ("level", str(referral.level_id)),
+            "immediate_danger": ("immediate_danger", "yes" if referral.immediate_danger else "no"),
+        }
+        for name in untouched:
+            if name == "received_at":
+                received = clock.local(referral.received_at)
+                self.received_on.data, self.received_on.raw_data = received.date(), None
+                self.received_time.data = received.time().isoformat("minutes")
+                self.received_time.raw_data = [self.received_time.data]
+                continue
+            field_name, value = shown.get(name, (name, getattr(referral, name, None)))
+            if field_name in self._fields:
+                self[field_name].data, self[field_name].raw_data = value, [value or ""]
 
     def fill_from(self, referral, rows) -> None:
         """What the referral says now, in the boxes, for the (child, row) pairs the page shows."""

@@ -9,8 +9,9 @@ from flask_login import current_user
 
 from earlyhelp import clock
 from earlyhelp.access import case_worker, front_door, record, roles
-from earlyhelp.domain.refusals import Refused
+from earlyhelp.domain.refusals import Refused, Stale
 from earlyhelp.domain.roles import RoleCode
+from earlyhelp.extensions import db
 from earlyhelp.forms import household_rows, parse_time
 from earlyhelp.models import Family, Referral, ReferralStatus
 from earlyhelp.policy import (
@@ -291,18 +292,29 @@ def amend(referral_id: int):
     rows, matched = household_rows(form.children, people, fresh=request.method == "GET")
     if request.method == "GET":
         form.fill_from(referral, rows)
+        form.loaded.data = service.referral_digests(referral)
         record_read("view", "referral", referral.id, family_id=referral.family_id)
     if matched and form.validate_on_submit():
+        fields = form.referral_fields(_moment(form.received_on.data, form.received_time.data))
+        children = form.child_inputs(rows)
         try:
             service.amend_referral(
                 referral.id,
-                fields=form.referral_fields(_moment(form.received_on.data, form.received_time.data)),
-                children=form.child_inputs(rows),
+                fields=fields,
+                children=children,
                 reason=form.reason.data,
                 version=form.version.data or 0,
                 late_recording_reason=form.late_recording_reason.data or "",
+                loaded=form.loaded.data or None,
                 actor=current_user,
             )
+        except Stale as refusal:
+            # What they typed stays; the fields they did not change show what it says now, and saving again
+            # writes only their own changes.
+            show_refusal(form, refusal)
+            db.session.refresh(referral)
+            mine, form.loaded.data = service.after_stale(referral, fields, children, form.loaded.data)
+            form.show_current(referral, set(service.REFERRAL_LABELS) - mine)
         except Refused as refusal:
             show_refusal(form, refusal)
         else:

@@ -73,7 +73,7 @@ from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline, open_episodes
 from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
-from earlyhelp.versions import add_once, by_submission_key
+from earlyhelp.versions import add_once, by_submission_key, changed_by_person, changed_since, digests, listed
 
 CLARITY_CHOICES = {"yes": "Yes, the level of concern was clear", "partly": "Partly clear", "no": "No, it was not clear"}
 FEEDBACK_METHODS = {"phone": "Phone call", "email": "Email", "letter": "Letter", "meeting": "In person"}
@@ -715,6 +715,73 @@ def _child_words(name: str, included: bool, impact: str, reason: str) -> dict[st
     }
 
 
+def _names(referral: Referral) -> dict[int, str]:
+    return {person.id: person.full_name for person in children_to_amend(referral)}
+
+
+def _saved_words(referral: Referral) -> dict[str, str]:
+    """What the referral says now, field by field and child by child, as the page shows it."""
+    names = _names(referral)
+    words = {name: _words(name, getattr(referral, name)) for name in REFERRAL_LABELS}
+    for row in referral.children:
+        name = names.get(row.person_id, str(row.person_id))
+        words |= _child_words(name, row.included, row.impact, row.reason_not_included)
+    return words
+
+
+def _typed_words(referral: Referral, fields: dict, children: list[ChildInput]) -> dict[str, str]:
+    """What the referral would say with this amendment, in the shape of _saved_words."""
+    names = _names(referral)
+    words = {name: _words(name, fields.get(name)) for name in REFERRAL_LABELS}
+    for child in children:
+        name = names.get(child.person_id, str(child.person_id))
+        words |= _child_words(name, child.included, child.impact.strip(), child.reason_not_included.strip())
+    return words
+
+
+def referral_digests(referral: Referral) -> str:
+    """The amend form's `loaded` field: a digest of what each field and child's answer said (earlyhelp.versions)."""
+    return digests(_saved_words(referral))
+
+
+def _labels_of(names) -> list[str]:
+    """The words for changed fields and children, once each, in the page's order."""
+    labels = [REFERRAL_LABELS[name] for name in REFERRAL_LABELS if name in names]
+    labels += [name.split(": ")[0] for name in names if name not in REFERRAL_LABELS]
+    return [
+        label[:1].lower() + label[1:] if label in REFERRAL_LABELS.values() else label for label in dict.fromkeys(labels)
+    ]
+
+
+def after_stale(referral: Referral, fields: dict, children: list[ChildInput], loaded: str | None) -> tuple:
+    """After a stale refusal: the names this person changed, and the page's new `loaded`: the current digest for
+    those, and for the rest the digest of what the page still shows, so that saving again counts only the
+    person's own changes as theirs."""
+    typed = _typed_words(referral, fields, children)
+    mine = changed_by_person(typed, loaded)
+    saved = _saved_words(referral)
+    return mine, digests({name: saved[name] if name in mine else typed.get(name) for name in saved})
+
+
+def _only_mine(referral: Referral, fields: dict, children: list[ChildInput], loaded: str) -> tuple:
+    """The amendment as it should be written: the person's own changes, the rest as the referral says now."""
+    mine = changed_by_person(_typed_words(referral, fields, children), loaded)
+    fields = {
+        name: value if name not in REFERRAL_LABELS or name in mine else getattr(referral, name)
+        for name, value in fields.items()
+    }
+    names, rows = _names(referral), {row.person_id: row for row in referral.children}
+    kept = []
+    for child in children:
+        row = rows.get(child.person_id)
+        prefix = f"{names.get(child.person_id, child.person_id)}: "
+        if row is None or any(name.startswith(prefix) for name in mine):
+            kept.append(child)
+        else:
+            kept.append(ChildInput(child.person_id, row.included, row.impact, row.reason_not_included))
+    return fields, kept
+
+
 @use_case("amend", "referral")
 def amend_referral(
     referral_id: int,
@@ -726,10 +793,12 @@ def amend_referral(
     actor: User,
     now: datetime | None = None,
     late_recording_reason: str = "",
+    loaded: str | None = None,
 ) -> Referral:
     """Put right what a referral says, before its decision: the same fields as recording it, with a reason. What
     each changed field was before is kept, with who changed it, when and why. An amendment made from an older
-    copy of the referral than the database holds is refused (Stale), keeping what was typed."""
+    copy of the referral than the database holds is refused (Stale), keeping what was typed and (given the
+    page's `loaded` digests) naming what was changed; with them, only what this person changed is written."""
     now = now or clock.now()
     referral = _locked(referral_id)
     check_can_put_right(
@@ -738,11 +807,14 @@ def amend_referral(
     if version != referral.version:
         last = _last_change(referral)
         who = f"{last.actor.name} changed it at {clock.moment(last.at)}" if last else "It was changed"
+        theirs = _labels_of(changed_since(_saved_words(referral), loaded)) if loaded is not None else []
         raise Stale(
             f"Someone else changed this referral after you opened it ({who}). Check what it says now, then save"
-            " your changes again",
+            " your changes again" + (f". They changed: {listed(theirs)}" if theirs else ""),
             referral.version,
         )
+    if loaded is not None:
+        fields, children = _only_mine(referral, fields, children, loaded)
     if db.session.get(Agency, fields["agency_id"]) is None:
         raise Refused("Select the referring agency from the list", "agency")
     if db.session.get(LevelOfNeed, fields["level_id"]) is None:
