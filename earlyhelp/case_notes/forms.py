@@ -15,6 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -63,6 +64,7 @@ def _time_check(form, field):
 
 
 class CaseNoteForm(Form):
+    submission_key = HiddenField()  # one-time, made when the page is opened (earlyhelp.versions)
     type = RadioField("What kind of note is this?", widget=GovRadioInput(), validate_choice=False)
     happened_on = GovDateField(
         "Date it happened", what="Date it happened", required_message="Enter the date it happened"

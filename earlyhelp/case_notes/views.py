@@ -15,6 +15,7 @@ from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.policy import Access, family_record
 from earlyhelp.services import case_notes as service
 from earlyhelp.services.audit import record_read
+from earlyhelp.versions import new_submission_key
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal, wants_fragment
 
 
@@ -65,14 +66,20 @@ def new(family_id: int):
     form.set_choices(service.note_types(), family.children)
     if request.method == "GET":
         form.happened_on.data, form.happened_time.data = _now_in_boxes()
+        form.submission_key.data = new_submission_key()
         record_read("view", "family", family.id, family_id=family.id)
     if form.validate_on_submit():
         try:
-            note = service.add_case_note(family, form.note_input(), actor=current_user)
+            note = service.add_case_note(
+                family, form.note_input(), actor=current_user, submission_key=form.submission_key.data or None
+            )
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
-            flash(f"Case note saved: {note.type.name}, {clock.moment(note.happened_at)}")
+            if note.already_saved:
+                flash("This case note was already saved. Nothing was saved twice.")
+            else:
+                flash(f"Case note saved: {note.type.name}, {clock.moment(note.happened_at)}")
             return redirect(url_for("case_notes.show", note_id=note.id))
     return render_template("case_notes/new.html", form=form, family=family)
 

@@ -52,6 +52,8 @@ class CaseNote(db.Model):
     # A correction: the note it corrects, and why. The corrected note is kept exactly as it was.
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("case_note.id"))
     correction_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The one-time key of the form that saved it (earlyhelp.versions): the same form posted twice is one note.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     family: Mapped[Family] = relationship()
     type: Mapped[CaseNoteType] = relationship(lazy="joined")

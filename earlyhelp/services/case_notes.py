@@ -45,6 +45,7 @@ from earlyhelp.services import recording
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.use_case import use_case
+from earlyhelp.versions import add_once, by_submission_key
 
 WHOLE_FAMILY = "The whole family"
 NOTES_PER_PAGE = 20
@@ -105,7 +106,18 @@ def _checked(family: Family, note: NoteInput, *, now: datetime, late_reason_aske
     return note_type, [household[child_id] for child_id in dict.fromkeys(note.child_ids)], reason
 
 
-def _new_note(family: Family, note: NoteInput, note_type, children, reason: str, *, actor: User, now: datetime):
+def _new_note(
+    family: Family,
+    note: NoteInput,
+    note_type,
+    children,
+    reason: str,
+    *,
+    actor: User,
+    now: datetime,
+    submission_key: str | None = None,
+):
+    """A new note, flushed; if the same form's key was saved meanwhile, the note already saved (add_once)."""
     record = CaseNote(
         family_id=family.id,
         type=note_type,
@@ -118,12 +130,11 @@ def _new_note(family: Family, note: NoteInput, note_type, children, reason: str,
         text=note.text.strip(),
         significant=note.significant,
         author=actor,
+        submission_key=submission_key or None,
     )
     for child in children:
         record.children.append(CaseNoteChild(person_id=child.id))
-    db.session.add(record)
-    db.session.flush()
-    return record
+    return add_once(record)
 
 
 def _summary(record: CaseNote, children) -> str:
@@ -137,15 +148,32 @@ def _check_may_change(family: Family, actor: User) -> None:
         raise Refused("You cannot add case notes to this family's record: you do not work with the family")
 
 
+def _already_saved(record: CaseNote, actor: User) -> CaseNote:
+    if record.author_id != actor.id:
+        raise Refused("This form has already been used. Start a new case note")
+    record.already_saved = True
+    return record
+
+
 @use_case("add_case_note", "family")
-def add_case_note(family: Family, note: NoteInput, *, actor: User, now: datetime | None = None) -> CaseNote:
+def add_case_note(
+    family: Family, note: NoteInput, *, actor: User, now: datetime | None = None, submission_key: str | None = None
+) -> CaseNote:
     """Write down something that happened. Refused, on the field to fix, for a moment in the future, nobody
     named as involved, nobody chosen to be about, no text, or (written down more than LATE_RECORDING_WORKING_DAYS
-    after it happened) no reason for the delay. `now` is when it is written down (the demo's past)."""
+    after it happened) no reason for the delay. `now` is when it is written down (the demo's past).
+
+    The form's one-time `submission_key` makes one note however many times it is posted (a double click, Back
+    and save, two posts at once): the note already saved is returned, marked `already_saved`, changing nothing."""
     now = now or clock.now()
     _check_may_change(family, actor)
+    existing = by_submission_key(CaseNote, submission_key)
+    if existing is not None:
+        return _already_saved(existing, actor)
     note_type, children, reason = _checked(family, note, now=now)
-    record = _new_note(family, note, note_type, children, reason, actor=actor, now=now)
+    record = _new_note(family, note, note_type, children, reason, actor=actor, now=now, submission_key=submission_key)
+    if record.already_saved:
+        return _already_saved(record, actor)
     add_to_timeline(
         family.id,
         _summary(record, children),

@@ -137,3 +137,115 @@ def test_a_request_saved_again_from_the_stale_page_with_old_answers_still_showin
     again = form_data(soup) | {"not_to_share": data["not_to_share"]}  # as the old page showed it
     assert client.post("transfers.edit", again, transfer_id=transfer.id).status_code == 302
     assert fresh(transfer).not_to_share == "Dad's new address."
+
+
+def test_a_handover_plan_saved_over_a_colleagues_save_names_what_they_changed_and_does_not_write_it_back(client, app):
+    from tests.views.test_transfers import accepted_step_up, browser, plan_form, plan_version
+
+    _, transfer, lead, receiver = accepted_step_up()
+    client.sign_in(receiver)
+    loaded = as_loaded(client.page("transfers.edit_plan", transfer_id=transfer.id), "#contingency")
+    other = browser(app, lead)
+    theirs = plan_form(plan_version(other, transfer), contingency="Ring the duty desk.")
+    assert other.post("transfers.edit_plan", theirs, transfer_id=transfer.id).status_code == 302
+
+    typed = "We will meet at the children's centre."
+    refused = client.post("transfers.edit_plan", loaded | {"family_message": typed}, transfer_id=transfer.id)
+    assert refused.status_code == 200
+    soup = soup_of(refused)
+    [message] = error_messages(soup)
+    assert message.startswith("Robin Quillfeather saved this handover plan on "), message
+    assert message.endswith("They changed the contingency"), message
+    assert soup.select_one("#family_message").get_text().strip() == typed, "what the person typed is kept"
+    assert soup.select_one("#contingency").get_text().strip() == "Ring the duty desk.", "an untouched answer is theirs"
+    assert fresh(transfer.handover_plan).family_message != typed
+
+    again = client.post("transfers.edit_plan", as_loaded(soup, "#contingency"), transfer_id=transfer.id)
+    assert again.status_code == 302, error_messages(soup_of(again))
+    saved = fresh(transfer.handover_plan)
+    assert (saved.family_message, saved.contingency) == (typed, "Ring the duty desk.")
+    assert saved.updated_by_id == receiver.id
+
+
+def test_a_referral_amended_over_someone_elses_amendment_names_what_they_changed_and_does_not_write_it_back(app):
+    import time_machine
+
+    from tests.helpers import TestClient
+    from tests.services.test_referrals import referral_received
+    from tests.views.test_referral_changes import NOW, amendment, signed_in_officer
+
+    with time_machine.travel(NOW, tick=False):
+        first, second = TestClient(app), TestClient(app)
+        frankie = signed_in_officer(first)
+        signed_in_officer(second, "Sasha Second")
+        from datetime import timedelta
+
+        referral = referral_received(make_household(1), actor=frankie, received_at=NOW - timedelta(hours=1))
+        page_one, page_two = (client.page("referrals.amend", referral_id=referral.id) for client in (first, second))
+        name_was = fresh(referral).referrer_name
+        changed = amendment(page_one, referrer_name="Pat Head", reason="The referrer's name was spelt wrongly.")
+        assert first.post("referrals.amend", changed, referral_id=referral.id).status_code == 302
+
+        theirs = amendment(page_two, referrer_phone="01632 960222", reason="The referrer gave a new phone number.")
+        soup = soup_of(second.post("referrals.amend", theirs, referral_id=referral.id))
+        [message] = error_messages(soup)
+        assert message.startswith("Someone else changed this referral after you opened it (Frankie Frontdoor"), message
+        assert message.endswith("They changed: referrer's name"), message
+        assert soup.select_one("#referrer_phone")["value"] == "01632 960222", "what the person typed is kept"
+        assert soup.select_one("#referrer_name")["value"] == "Pat Head", "an untouched field shows what was saved"
+        assert fresh(referral).referrer_phone == "01632 960000"
+
+        again = second.post("referrals.amend", amendment(soup), referral_id=referral.id)
+        assert again.status_code == 302, error_messages(soup_of(again))
+        saved = fresh(referral)
+        assert (saved.referrer_name, saved.referrer_phone) == ("Pat Head", "01632 960222")
+        assert name_was != "Pat Head"
+
+
+def test_a_referral_saved_again_with_the_old_copy_of_an_untouched_field_does_not_write_it_back(app):
+    import time_machine
+
+    from tests.helpers import TestClient
+    from tests.services.test_referrals import referral_received
+    from tests.views.test_referral_changes import NOW, amendment, signed_in_officer
+
+    with time_machine.travel(NOW, tick=False):
+        first, second = TestClient(app), TestClient(app)
+        frankie = signed_in_officer(first)
+        signed_in_officer(second, "Sasha Second")
+        from datetime import timedelta
+
+        referral = referral_received(make_household(1), actor=frankie, received_at=NOW - timedelta(hours=1))
+        page_one, page_two = (client.page("referrals.amend", referral_id=referral.id) for client in (first, second))
+        name_was = fresh(referral).referrer_name
+        changed = amendment(page_one, referrer_name="Pat Head", reason="The referrer's name was spelt wrongly.")
+        assert first.post("referrals.amend", changed, referral_id=referral.id).status_code == 302
+        theirs = amendment(page_two, referrer_phone="01632 960222", reason="The referrer gave a new phone number.")
+        soup = soup_of(second.post("referrals.amend", theirs, referral_id=referral.id))
+        again = amendment(soup) | {"referrer_name": name_was}  # as their old copy said it
+        assert second.post("referrals.amend", again, referral_id=referral.id).status_code == 302
+        assert (fresh(referral).referrer_name, fresh(referral).referrer_phone) == ("Pat Head", "01632 960222")
+
+
+def test_the_same_case_note_form_posted_twice_saves_one_note(client, time_machine):
+    from earlyhelp.models import Family
+    from tests.factories import make_episode
+    from tests.views.test_case_notes import NOW, form, notes
+
+    time_machine.move_to(NOW, tick=False)
+    robin = make_user("practitioner", team_name="Early help team", name="Robin Quillfeather")
+    family = make_household(children=2)
+    make_episode(family, lead=robin)
+    client.sign_in(robin)
+    page = client.page("case_notes.new", family_id=family.id)
+    key = page.select_one("input[name=submission_key]")["value"]
+    assert len(key) == 32, "a one-time key, made when the form was opened"
+    data = form(fresh(family)) | {"submission_key": key}
+    first = client.post("case_notes.new", data, family_id=family.id)
+    again = client.post("case_notes.new", data, family_id=family.id)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"], "the second post is taken to the first note"
+    assert notes() == 1
+    shown = client.page(again.headers["Location"])
+    assert "This case note was already saved. Nothing was saved twice." in shown.get_text(" ")
+    assert isinstance(fresh(family), Family)
