@@ -167,6 +167,7 @@ def add_case_note(
     and save, two posts at once): the note already saved is returned, marked `already_saved`, changing nothing."""
     now = now or clock.now()
     _check_may_change(family, actor)
+    submission_key = (submission_key or "")[:64] or None  # the column's length: a forged longer key is cut, never a 500
     existing = by_submission_key(CaseNote, submission_key)
     if existing is not None:
         return _already_saved(existing, actor)

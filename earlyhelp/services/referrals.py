@@ -195,6 +195,7 @@ def record_referral(
 
     The form's one-time `submission_key` records one referral however often it is posted (a double click, Back
     and save, two posts at once): the second gets the first, marked `already_saved`, and nothing changes."""
+    submission_key = (submission_key or "")[:64] or None  # the column's length: a forged longer key is cut, never a 500
     existing = by_submission_key(Referral, submission_key)
     if existing is not None:
         existing.already_saved = True

@@ -96,6 +96,7 @@ def record_supervision(
     steps (a list, or a dict by their row on the form) are checked by the one set of next-step rules; a
     refused one is refused on "steps", saying which row ("Next step 2: the date ...").
     """
+    submission_key = (submission_key or "")[:64] or None  # the column's length: a forged longer key is cut, never a 500
     existing = by_submission_key(Supervision, submission_key)
     if existing is not None:
         return _already_saved(existing, supervisor)

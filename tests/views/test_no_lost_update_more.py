@@ -249,3 +249,18 @@ def test_the_same_case_note_form_posted_twice_saves_one_note(client, time_machin
     shown = client.page(again.headers["Location"])
     assert "This case note was already saved. Nothing was saved twice." in shown.get_text(" ")
     assert isinstance(fresh(family), Family)
+
+
+def test_a_forged_case_note_submission_key_is_never_a_500(client, time_machine):
+    from tests.factories import make_episode
+    from tests.views.test_case_notes import NOW, form, notes
+
+    time_machine.move_to(NOW, tick=False)
+    robin = make_user("practitioner", team_name="Early help team", name="Robin Quillfeather")
+    family = make_household(children=2)
+    make_episode(family, lead=robin)
+    client.sign_in(robin)
+    client.page("case_notes.new", family_id=family.id)
+    response = client.post("case_notes.new", form(fresh(family)) | {"submission_key": "k" * 300}, family_id=family.id)
+    assert response.status_code in (200, 302)
+    assert notes() <= 1
