@@ -264,3 +264,17 @@ def test_a_forged_case_note_submission_key_is_never_a_500(client, time_machine):
     response = client.post("case_notes.new", form(fresh(family)) | {"submission_key": "k" * 300}, family_id=family.id)
     assert response.status_code in (200, 302)
     assert notes() <= 1
+
+
+def test_a_forged_step_down_submission_key_is_never_a_500(client):
+    from tests.views.test_transfer_requests import social_worker, step_down_case
+    from tests.views.test_transfers import step_down_form
+
+    worker = social_worker()
+    family, episode = step_down_case(worker)
+    client.sign_in(worker)
+    data = step_down_form(family) | {"submission_key": "k" * 300}
+    first = client.post("transfers.new_step_down", data, episode_id=episode.id)
+    again = client.post("transfers.new_step_down", data, episode_id=episode.id)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]

@@ -185,6 +185,7 @@ def start(
     `fields` holds the family's agreement as asked (told_family, told_on, told_by, family_agreement,
     family_words) and, for a step-down, each checklist answer with its note; `outcomes` (a step-down's) say
     what should be different for which child, by when."""
+    submission_key = submission_key[:64]  # the column's length: a forged longer key is cut, never a 500
     existing = _by_submission_key(submission_key)
     if existing:
         return existing
