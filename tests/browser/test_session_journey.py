@@ -136,11 +136,12 @@ def test_a_case_note_saved_after_the_session_ended_is_kept_offered_back_and_save
     text = "Visited at home. Thaddeus showed me his new football boots.\nMum asked about the parenting group."
     page = person("practitioner")
     page.goto(url(live_app, "case_notes.new", family_id=family_id))
+    just_now = clock.local(clock.now() - timedelta(minutes=10))  # any time of day: never in the future
     fill_note(
         page,
         kind="Visit",
-        on=clock.today(),
-        at="09:15",
+        on=just_now.date(),
+        at=just_now.strftime("%H:%M"),
         who="Imogen and Thaddeus",
         about=["Thaddeus " + SURNAME],
         text=text,
