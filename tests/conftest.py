@@ -23,8 +23,9 @@ from earlyhelp.extensions import db
 from tests import factories
 from tests.helpers import TestClient, app_on_fresh_database
 
-# The machine's speed is no part of a test: Hypothesis gets no deadline.
-settings.register_profile("earlyhelp", deadline=None)
+# The machine's speed is no part of a test: Hypothesis gets no deadline. On CI the examples are the same on every
+# run (derandomize), so a red run can be repeated; elsewhere they vary from run to run, to find what is new.
+settings.register_profile("earlyhelp", deadline=None, derandomize=os.environ.get("CI") == "true")
 settings.load_profile("earlyhelp")
 
 _travel = None

@@ -191,6 +191,8 @@ class TransferWorkflow(RuleBasedStateMachine):
         allowed = self.now is S.ACCEPTED and self.meeting_held[self.current]
         if self.act(self.responsible_worker(), "complete_handover", allowed) and allowed:
             self.move(S.HANDOVER_COMPLETE)
+            # The letter now says the handover has happened: a second one says something new.
+            self.plan_changed_since_letter = self.letters[self.current] > 0
 
     @initialize(depth=st.integers(0, 7), step_at=st.integers(0, 7))
     def start_somewhere_along_the_way(self, depth, step_at):
