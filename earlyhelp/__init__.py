@@ -46,10 +46,12 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
 
     from earlyhelp import errors, hostile, security, templating
     from earlyhelp.access import enforce_access_policy
+    from earlyhelp.auth.views import choose_own_password_first
     from earlyhelp.database import start_request
     from earlyhelp.services.audit import write_pending_reads
 
     app.before_request(start_request)
+    app.before_request(choose_own_password_first)
     app.before_request(enforce_access_policy)
     app.after_request(write_pending_reads)
     hostile.init_app(app)

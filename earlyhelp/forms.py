@@ -1,5 +1,6 @@
 """Shared form pieces: GOV.UK widgets, messages, and fields every area uses."""
 
+import re
 from datetime import date, datetime, time
 
 from flask import request
@@ -12,6 +13,7 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
+    PasswordField,
     SelectChoice,
     StringField,
     TextAreaField,
@@ -34,7 +36,8 @@ class Form(FlaskForm):
       that name (so the field says "Enter ...", as for any missing answer).
     - Control characters never reach a field: they are taken out as the form reads what was posted, and the
       field is refused ("Full name must not include hidden control characters ..."), showing what is left.
-      Tab, line feed and carriage return are text in a multi-line answer; a one-line answer refuses them.
+      Tab, line feed and carriage return are text in a multi-line answer; in a one-line answer (pasted, or
+      crafted) they become spaces, which is harmless.
     - A whole number beyond what the database holds is refused on its field.
     """
 
@@ -49,6 +52,8 @@ class Form(FlaskForm):
             return cleaned
 
     def validate(self, extra_validators=None) -> bool:
+        for field in _leaf_fields(self):
+            _on_one_line(field)
         valid = super().validate(extra_validators)
         hostile_names = getattr(self, "_hostile_names", set())
         for field in _leaf_fields(self):
@@ -111,16 +116,22 @@ def _what(field) -> str:
     return label
 
 
+_SPACING = re.compile(r"\s*[\t\r\n]+\s*")
+
+
+def _on_one_line(field) -> None:
+    """A one-line answer with tabs or line breaks in it: each run of them is one space."""
+    one_line = isinstance(field, StringField) and not isinstance(field, TextAreaField | PasswordField)
+    if one_line and isinstance(field.data, str) and has_control_characters(field.data, keep_spacing=False):
+        field.data = _SPACING.sub(" ", field.data).strip()
+
+
 def _hostile_refusal(field, hostile_names: set[str]) -> str | None:
     if field.name in hostile_names:
         return (
             f"{_what(field)} must not include hidden control characters. They have been taken out: "
             "check what is left and try again"
         )
-    one_line = isinstance(field, StringField) and not isinstance(field, TextAreaField)
-    texts = [value for value in (field.raw_data or []) if isinstance(value, str)]
-    if one_line and any(has_control_characters(text, keep_spacing=False) for text in texts):
-        return f"{_what(field)} must be on one line, without tabs or line breaks"
     if isinstance(field, IntegerField) and isinstance(field.data, int) and not -ID_MAX - 1 <= field.data <= ID_MAX:
         field.data = None
         return f"{_what(field)} must be a smaller number"

@@ -55,9 +55,11 @@ def _local_passwords() -> bool:
     return current_app.config["LOCAL_PASSWORDS"]
 
 
-@bp.before_app_request
 def choose_own_password_first():
-    """Someone who signed in with a password an administrator set chooses their own before anything else."""
+    """Someone who signed in with a password an administrator set chooses their own before anything else.
+
+    Registered in create_app after start_request: it loads the user, and a query before start_request would run
+    a GET in a writing transaction (holding SQLite's write lock for the whole page)."""
     if request.endpoint in OPEN_WHILE_CHANGING or not session.get(BY_PASSWORD) or not _local_passwords():
         return None
     if not (current_user.is_authenticated and current_user.must_change_password):

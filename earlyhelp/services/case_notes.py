@@ -13,7 +13,7 @@ family are part of every child's chronology).
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
@@ -137,6 +137,27 @@ def _new_note(
     return add_once(record)
 
 
+# Back and save again: a note the same person saved this recently, word for word and for the same moment, is that
+# note, not a second one.
+SAME_NOTE_MINUTES = 30
+
+
+def _same_note_just_saved(family: Family, note: NoteInput, actor: User, now: datetime) -> CaseNote | None:
+    """Going Back to a saved note's form brings a fresh form (and a fresh one-time key) that the browser fills
+    with what was typed: saving it again must not write the note twice."""
+    return db.session.scalar(
+        select(CaseNote)
+        .where(
+            CaseNote.family_id == family.id,
+            CaseNote.author_id == actor.id,
+            CaseNote.happened_at == note.happened_at,
+            CaseNote.text == note.text.strip(),
+            CaseNote.recorded_at >= now - timedelta(minutes=SAME_NOTE_MINUTES),
+        )
+        .limit(1)
+    )
+
+
 def _summary(record: CaseNote, children) -> str:
     about = WHOLE_FAMILY.lower() if record.about_whole_family else ", ".join(child.first_name for child in children)
     significant = " (significant)" if record.significant else ""
@@ -168,7 +189,7 @@ def add_case_note(
     now = now or clock.now()
     _check_may_change(family, actor)
     submission_key = (submission_key or "")[:64] or None  # the column's length: a forged longer key is cut, never a 500
-    existing = by_submission_key(CaseNote, submission_key)
+    existing = by_submission_key(CaseNote, submission_key) or _same_note_just_saved(family, note, actor, now)
     if existing is not None:
         return _already_saved(existing, actor)
     note_type, children, reason = _checked(family, note, now=now)

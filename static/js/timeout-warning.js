@@ -2,7 +2,10 @@
 // A modal <dialog> opens SESSION_WARNING_MINUTES before an idle session ends. Focus moves to its heading; the
 // countdown is shown every second but announced sparingly (each minute, then at 30 and 10 seconds). "Stay signed
 // in" (or Escape) posts to the keep-alive endpoint; "Sign out" signs out. When the time runs out the page goes
-// to the sign-in page, which says why. Any page load or htmx request starts the count again, in every tab.
+// to the sign-in page, which says why; unless something was typed on it: then the page stays, the dialog says the
+// person has been signed out and that saving keeps what they typed (the server holds a post that arrives after
+// the session ended and offers it back after signing in). Any page load or htmx request starts the count again,
+// in every tab.
 
 const MINUTE = 60 * 1000;
 // The server ends a session a little before this page's count does, never after it.
@@ -16,14 +19,23 @@ export function startTimeoutWarning(dialog) {
   const heading = dialog.querySelector("h2");
   const channel = "BroadcastChannel" in window ? new BroadcastChannel("earlyhelp-session") : null;
   let endsAt = 0;
+  let signedOut = false;
   let warnTimer = null;
   let tick = null;
   let lastAnnounced = "";
+  // Whether anything has been typed into a form of this page (not the dialog's own) since it loaded.
+  let typed = false;
+  document.addEventListener("input", (event) => {
+    if (event.target.form && !dialog.contains(event.target)) {
+      typed = true;
+    }
+  });
 
   function words(milliseconds) {
     const seconds = Math.max(0, Math.ceil(milliseconds / 1000));
     if (seconds >= 60) {
-      const minutes = Math.ceil(seconds / 60);
+      // Whole minutes left, never more than there are: 2 minutes 40 seconds is "2 minutes".
+      const minutes = Math.floor(seconds / 60);
       return `${minutes} minute${minutes === 1 ? "" : "s"}`;
     }
     return `${seconds} second${seconds === 1 ? "" : "s"}`;
@@ -34,7 +46,25 @@ export function startTimeoutWarning(dialog) {
   }
 
   function timedOut() {
-    window.location.assign(dialog.dataset.timedOutUrl);
+    if (!typed) {
+      window.location.assign(dialog.dataset.timedOutUrl);
+      return;
+    }
+    // Going to the sign-in page would throw the typing away: stay, and say how to keep it.
+    heading.textContent = "You have been signed out";
+    countdown.textContent = "";
+    announce.textContent = "";
+    dialog.querySelector("[data-timeout-advice]").textContent =
+      "What you typed is still on this page. Save it now: we will keep it and offer it back when you sign in again.";
+    const stay = dialog.querySelector("[data-timeout-stay]");
+    stay.textContent = "Go back to the page";
+    stay.removeEventListener("click", staySignedIn);
+    stay.addEventListener("click", () => dialog.close());
+    signedOut = true;
+    if (!dialog.open) {
+      dialog.showModal();
+    }
+    heading.focus();
   }
 
   function update() {
@@ -65,6 +95,9 @@ export function startTimeoutWarning(dialog) {
   }
 
   function restart(fromAnotherTab = false) {
+    if (signedOut) {
+      return; // the session has ended: only signing in again starts a new count
+    }
     clearTimeout(warnTimer);
     clearInterval(tick);
     if (dialog.open) {
@@ -99,7 +132,11 @@ export function startTimeoutWarning(dialog) {
   // Escape means "stay signed in", not "close and ignore".
   dialog.addEventListener("cancel", (event) => {
     event.preventDefault();
-    staySignedIn();
+    if (signedOut) {
+      dialog.close();
+    } else {
+      staySignedIn();
+    }
   });
   document.body.addEventListener("htmx:afterRequest", () => restart());
   if (channel) {

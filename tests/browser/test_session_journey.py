@@ -169,3 +169,26 @@ def test_a_case_note_saved_after_the_session_ended_is_kept_offered_back_and_save
         saved = db.session.scalars(select(CaseNote.text).where(CaseNote.family_id == family_id)).all()
     assert saved == [text.replace("\n", "\r\n")] or saved == [text]
     check_page(page)
+
+
+def test_when_the_time_runs_out_on_a_page_with_typing_the_page_stays_and_saving_keeps_it(person, live_app):
+    """Going to the sign-in page when the time ran out would throw away what was typed: the page stays, says the
+    person has been signed out, and a save then is kept and offered back."""
+    family_id = a_family_the_practitioner_leads(live_app, "SESS-2703")
+    with idle_minutes(live_app, idle=0.25, warning=0.2):  # 15 seconds, warned after 3
+        page = person("practitioner")
+        page.goto(url(live_app, "case_notes.new", family_id=family_id))
+        page.get_by_label("What happened?").fill("Kit said the new bus route gets him to school on time.")
+        dialog = page.locator("dialog#timeout-warning")
+        expect(dialog.get_by_role("heading", name="You have been signed out")).to_be_visible(timeout=30_000)
+        expect(dialog).to_contain_text("What you typed is still on this page")
+        expect(page).to_have_url(re.compile(r"/case-notes/new$"))
+        check_page(page)
+        shot(page, "timed-out-with-typing")
+        dialog.get_by_role("button", name="Go back to the page").click()
+        expect(dialog).to_be_hidden()
+        expect(page.get_by_label("What happened?")).to_have_value(
+            "Kit said the new bus route gets him to school on time."
+        )
+        page.get_by_role("button", name="Save case note").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("What you typed has been kept")

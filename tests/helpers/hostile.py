@@ -129,7 +129,9 @@ def escaped_everywhere(body: str, soup: BeautifulSoup, posted: list[str]) -> lis
             text = " ".join(value) if isinstance(value, list) else str(value)
             # Our own links may carry a posted word in their query string (?next=/?search=...), escaped.
             planted = text == f"/{MARK}" or "alert(" in text or text.lower().startswith("javascript:")
-            if MARK in attribute or (MARK in text and planted):
+            # A field's value attribute showing back what was typed (escaped) is how a form keeps the typing.
+            kept_typing = attribute == "value" and tag.name in ("input", "option", "button")
+            if MARK in attribute or (MARK in text and planted and not kept_typing):
                 found.append(f"<{tag.name} {attribute}={text!r}>")
         if tag.name == "script" and MARK in tag.get_text():
             found.append("<script> from the input")

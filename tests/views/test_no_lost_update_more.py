@@ -278,3 +278,29 @@ def test_a_forged_step_down_submission_key_is_never_a_500(client):
     again = client.post("transfers.new_step_down", data, episode_id=episode.id)
     assert first.status_code == again.status_code == 302
     assert first.headers["Location"] == again.headers["Location"]
+
+
+def test_back_and_save_again_with_a_fresh_form_saves_one_case_note(client, time_machine):
+    """Back after saving reloads the form (a new one-time key) and the browser puts the typing back: saving again
+    is the same note, not a second one in a record that cannot be changed."""
+    from tests.factories import make_episode
+    from tests.views.test_case_notes import NOW, form, notes
+
+    time_machine.move_to(NOW, tick=False)
+    robin = make_user("practitioner", team_name="Early help team", name="Robin Quillfeather")
+    family = make_household(children=2)
+    make_episode(family, lead=robin)
+    client.sign_in(robin)
+    data = form(fresh(family))
+    for _ in range(2):  # the form as first opened, then as reloaded by Back
+        key = client.page("case_notes.new", family_id=family.id).select_one("input[name=submission_key]")["value"]
+        response = client.post("case_notes.new", data | {"submission_key": key}, family_id=family.id)
+        assert response.status_code == 302
+    assert notes() == 1
+    assert "This case note was already saved. Nothing was saved twice." in client.page(
+        response.headers["Location"]
+    ).get_text(" ")
+    other = form(fresh(family)) | {"text": "A second visit, later the same day."}
+    key = client.page("case_notes.new", family_id=family.id).select_one("input[name=submission_key]")["value"]
+    assert client.post("case_notes.new", other | {"submission_key": key}, family_id=family.id).status_code == 302
+    assert notes() == 2, "a different note is a new note"
