@@ -53,7 +53,7 @@ def test_a_referral_from_receipt_to_an_early_help_decision(page, live_app):
     check_page(page, "front-door-referral")
     referral_url = page.url
 
-    page.get_by_role("link", name="Front door").click()
+    page.get_by_role("link", name="Front door", exact=True).click()
     row = page.locator("#referral-queue tbody tr", has_text=reference)
     expect(row).to_contain_text("School")
     expect(row.locator(".govuk-tag")).to_have_text(re.compile(r"Due (today|\w{3} \d+ \w{3} \d{4})"))
@@ -143,7 +143,7 @@ def test_a_referral_is_amended_and_another_withdrawn(page, live_app):
     expect(page.locator("#referral-status")).to_have_text("Withdrawn")
     expect(page.locator("#put-aside")).to_contain_text("No decision was made and no letter is sent")
     check_page(page, "front-door-withdrawn")
-    page.get_by_role("link", name="Front door").click()
+    page.get_by_role("link", name="Front door", exact=True).click()
     expect(page.locator("#referral-queue")).not_to_contain_text(withdrawn_reference)
 
 

@@ -137,7 +137,7 @@ def test_a_step_down_the_family_first_refuses_declined_once_then_accepted_with_i
     expect(notice).to_contain_text(f"Your step-down request for {reference} was declined by Morgan Manager")
     expect(notice).to_contain_text(DECLINED_BECAUSE)
     check_page(social_worker, "handover-declined-notice")
-    social_worker.get_by_role("link", name="My work").click()
+    social_worker.get_by_role("link", name="My work", exact=True).click()
     for task in TASKS:
         assert on_my_work(social_worker, task, reference) == 1, f"{task} is not back on the social worker's My work"
         expect(social_worker.locator("#my-work tr", has_text=reference).filter(has_text=task)).to_contain_text(
@@ -161,7 +161,7 @@ def test_a_step_down_the_family_first_refuses_declined_once_then_accepted_with_i
     check_page(social_worker, "handover-follow-up-draft")
     social_worker.get_by_role("button", name="Send for manager approval").click()
     expect(social_worker.locator("#transfer-state")).to_have_text("Awaiting approval")
-    social_worker.get_by_role("link", name="My work").click()
+    social_worker.get_by_role("link", name="My work", exact=True).click()
     for task in TASKS:
         assert on_my_work(social_worker, task, reference) == 0, f"{task} stayed on My work once carried across"
 
@@ -200,7 +200,7 @@ def test_a_step_down_the_family_first_refuses_declined_once_then_accepted_with_i
     letters_page = practitioner.url
 
     # 10. The lead marks both steps done from My work's "Steps for families and partners".
-    practitioner.get_by_role("link", name="My work").click()
+    practitioner.get_by_role("link", name="My work", exact=True).click()
     expect(practitioner.locator("#family-steps")).to_have_text("Steps for families and partners")
     check_page(practitioner, "handover-family-steps")
     for step in (FAMILY_STEP, PARTNER_STEP):

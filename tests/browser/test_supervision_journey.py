@@ -12,7 +12,7 @@ from tests.helpers import date_parts
 
 def test_supervision_next_steps_are_worked_from_my_work_and_the_manager_sees_it(person):
     manager = person("team.manager")
-    manager.get_by_role("link", name="Supervision").click()
+    manager.get_by_role("link", name="Supervision", exact=True).click()
     check_page(manager, "supervision-index")
     manager.get_by_role("link", name="Record a supervision", exact=True).click()
     check_page(manager, "supervision-new")
@@ -71,7 +71,7 @@ def test_supervision_next_steps_are_worked_from_my_work_and_the_manager_sees_it(
     assert practitioner.evaluate("window.__notReloaded") is True, "the changes should swap in place"
     check_page(practitioner, "my-work-rescheduled")
 
-    manager.get_by_role("link", name="My work").click()
+    manager.get_by_role("link", name="My work", exact=True).click()
     check_page(manager)  # also waits until the page, and htmx, are ready
     manager.get_by_label("Show the work of").select_option(label="Robin Practitioner")
     expect(manager.locator("#my-work h2").first).to_have_text("Robin Practitioner's next steps")

@@ -103,7 +103,7 @@ def reference_of(page) -> str:
 
 def open_from_queue(page, queue: str, family_reference: str):
     """Open a request from one of the working lists, as a person would (newest requests are on the last page)."""
-    page.get_by_role("link", name="Step-up and step-down").click()
+    page.get_by_role("link", name="Step-up and step-down", exact=True).click()
     page.get_by_role("link", name=re.compile(queue)).click()
     check_page(page)
     row = page.locator("#transfer-queue tr", has_text=family_reference)
