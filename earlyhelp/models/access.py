@@ -3,7 +3,7 @@ anyone who broke the glass (earlyhelp/policy.py decides; these rows are what it 
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from earlyhelp import clock
@@ -30,6 +30,8 @@ class BreakGlass(db.Model):
     """Someone with no working relationship opened a family, giving a reason: for a limited time, and seen."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The one-time key of the form that made it (earlyhelp.versions): the same form posted twice is one record.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     reason: Mapped[str] = mapped_column(Text)

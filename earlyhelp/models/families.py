@@ -31,6 +31,8 @@ class Family(db.Model):
     # a save from an older one is refused, naming who saved since and when (services/families.py).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one-time key of the form that made it (earlyhelp.versions): the same form posted twice is one record.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     # Everyone on the family's record: the household now, those who have left it (they keep their history),
@@ -133,6 +135,8 @@ class Person(db.Model):
     # Optimistic locking, as for the family.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one-time key of the form that made it (earlyhelp.versions): the same form posted twice is one record.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     family: Mapped[Family] = relationship(back_populates="members")

@@ -43,6 +43,8 @@ class OwnerKind(StrEnum):
 
 class NextStep(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The one-time key of the form that made it (earlyhelp.versions): the same form posted twice is one record.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"))
     what: Mapped[str] = mapped_column(String(500))
     owner_kind: Mapped[str] = mapped_column(String(20))
