@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from earlyhelp.families import bp as families_bp
     from earlyhelp.family_plans import bp as family_plans_bp
     from earlyhelp.looked import bp as looked_bp
+    from earlyhelp.performance import bp as performance_bp
     from earlyhelp.main import bp as main_bp
     from earlyhelp.next_steps import bp as next_steps_bp
     from earlyhelp.referrals import bp as referrals_bp
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(restrictions_bp)
     app.register_blueprint(case_notes_bp)
     app.register_blueprint(looked_bp)
+    app.register_blueprint(performance_bp, url_prefix="/performance")
 
 
 __all__ = ["create_app"]

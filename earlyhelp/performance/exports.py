@@ -1,0 +1,1 @@
+"""Performance exports (issue 14): built in the next change."""

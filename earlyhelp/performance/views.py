@@ -1,0 +1,1 @@
+"""The performance dashboard (issue 14): built in the next change."""
