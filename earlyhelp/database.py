@@ -32,6 +32,8 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # The London day of a stored UTC moment, for SQL that counts by day (earlyhelp/services/measures.py).
+        dbapi_connection.create_function("london_date", 1, _london_date, deterministic=True)
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
@@ -40,6 +42,17 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN DEFERRED" if _reading() else "BEGIN IMMEDIATE")
+
+
+def _london_date(stored: str | None) -> str | None:
+    """SQLite keeps a UTCDateTime as naive UTC text; PostgreSQL converts with AT TIME ZONE instead."""
+    if stored is None:
+        return None
+    from datetime import UTC, datetime
+
+    from earlyhelp import clock
+
+    return clock.local_date(datetime.fromisoformat(stored).replace(tzinfo=UTC)).isoformat()
 
 
 def start_request() -> None:
