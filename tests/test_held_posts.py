@@ -189,3 +189,99 @@ def test_signing_out_after_the_session_ended_keeps_nothing_and_says_nothing_was_
     assert response.status_code == 302
     assert db.session.scalar(select(func.count(HeldPost.id))) == 0
     assert "What you typed has been kept" not in client.get(response.headers["Location"]).text
+
+
+def signed_in_again_with_a_kept_note(client, family, robin, frozen) -> str:
+    response = save_after_the_session_ended(client, family, robin, frozen)
+    client.sign_in(robin)
+    return kept_address(response)
+
+
+def test_the_kept_page_says_which_form_which_family_and_when_save_was_pressed(client, family, robin, frozen):
+    address = signed_in_again_with_a_kept_note(client, family, robin, frozen)
+
+    kept = soup_of(client.get(address))
+    about = text_of(kept, "#kept-about")
+    assert "Form Add a case note" in about
+    assert f"Family {family.name} ({family.reference})" in about
+    assert "Save pressed Tue 1 Dec 2026 at 14:00" in about
+    assert f"Add a case note for {family.name}" in text_of(kept, ".govuk-caption-l")
+    assert "You pressed save at Tue 1 Dec 2026 at 14:00, but your session had already ended" in text_of(
+        kept, "#kept-summary"
+    )
+    put_back = kept.select_one("#put-back")
+    assert put_back.get_text(strip=True) == "Put it back in the form"
+    assert put_back["href"] == f"/families/{family.id}/case-notes/new#kept-{address.rsplit('/', 1)[1]}"
+    assert text_of(kept, "#throw-away") == "Throw it away"
+
+
+def test_putting_it_back_in_the_form_gives_the_page_what_was_typed_once(client, family, robin, frozen):
+    address = signed_in_again_with_a_kept_note(client, family, robin, frozen)
+    token = address.rsplit("/", 1)[1]
+
+    put_back = client.post("auth.put_back_kept", token=token, csrf_from=f"/families/{family.id}/case-notes/new")
+    assert put_back.status_code == 200
+    assert put_back.json["path"] == f"/families/{family.id}/case-notes/new"
+    assert ["text", TYPED] in put_back.json["fields"]
+    assert not any(name == "csrf_token" for name, _ in put_back.json["fields"])
+    assert notes_of(family) == 0  # back in the form, not saved: the person checks it and saves it
+    again = client.post("auth.put_back_kept", token=token, csrf_from=f"/families/{family.id}/case-notes/new")
+    assert again.status_code == 404
+    assert client.get(address).status_code == 404
+
+
+def test_my_work_points_to_a_kept_post_until_it_is_thrown_away(client, family, robin, frozen):
+    address = signed_in_again_with_a_kept_note(client, family, robin, frozen)
+
+    home = soup_of(client.get("main.home"))
+    link = home.select_one("#kept-posts a")
+    assert link["href"] == address
+    assert link.get_text(" ", strip=True) == f"Add a case note for {family.name} ({family.reference})"
+    assert "You were signed out before this was saved" in text_of(home, "#kept-posts")
+    assert "save pressed Tue 1 Dec 2026 at 14:00" in text_of(home, "#kept-posts")
+
+    client.post("auth.discard_kept", token=address.rsplit("/", 1)[1], csrf_from=address)
+    assert soup_of(client.get("main.home")).select_one("#kept-posts") is None
+
+
+def test_my_work_never_shows_someone_else_their_colleagues_kept_post(client, family, robin, frozen):
+    save_after_the_session_ended(client, family, robin, frozen)
+    manager = make_user("team_manager", team_name="Early help team", name="Morgan Other")
+    db.session.commit()
+    client.sign_in(manager)
+
+    assert soup_of(client.get("main.home")).select_one("#kept-posts") is None
+    assert soup_of(client.get("main.home", who="team")).select_one("#kept-posts") is None
+
+
+def test_my_work_stops_pointing_to_a_kept_post_once_it_is_no_longer_kept(client, app, family, robin, frozen):
+    save_after_the_session_ended(client, family, robin, frozen)
+    frozen.shift(timedelta(minutes=app.config["HELD_POST_MINUTES"] + 1))
+    client.sign_in(robin)
+
+    assert soup_of(client.get("main.home")).select_one("#kept-posts") is None
+
+
+# Posts that are never kept: signing in and out, and the kept page's own buttons.
+NOT_A_FORM = {
+    "auth.sign_in",
+    "auth.sign_out",
+    "auth.second_factor",
+    "auth.set_up_second_factor",
+    "auth.cancel_sign_in",
+    "auth.keep_alive",
+    "auth.send_kept",
+    "auth.put_back_kept",
+    "auth.discard_kept",
+}
+
+
+def test_every_form_whose_post_can_be_kept_has_a_name_on_the_kept_page(app):
+    from earlyhelp.services.held_posts import FORM_NAMES
+
+    unnamed = sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and rule.endpoint not in NOT_A_FORM and rule.endpoint not in FORM_NAMES
+    )
+    assert unnamed == [], "add each to FORM_NAMES in earlyhelp/services/held_posts.py"

@@ -98,11 +98,26 @@ def keep_alive():
 @bp.get("/kept/<token>")
 @signed_in
 def kept(token: str):
+    """What was kept, said plainly (which form, which family, when save was pressed), and two choices: put
+    it back in the form to check and save, or throw it away. A form with no page of its own (a button on
+    a record's page) is sent again instead, and checked there like any other save."""
     held = _the_kept_post(token)
     record_read("open", "held_post", held.id)
     fields = held_posts.fields_of(held)
     shown = readable(fields)
-    return render_template("auth/held.html", held=held, fields=fields, shown=shown)
+    kept_post = held_posts.describe(held, current_user)
+    return render_template("auth/held.html", held=held, kept=kept_post, fields=fields, shown=shown)
+
+
+@bp.post("/kept/<token>/put-back")
+@signed_in
+def put_back_kept(token: str):
+    """The form's page asks for what was kept (static/js/put-back.js) and puts it in the form, to check and
+    save: from then on it is in the form, so it is not offered again."""
+    held = _the_kept_post(token)
+    fields = held_posts.fields_of(held)
+    held_posts.take_post(held, actor=current_user, put_back=True)
+    return {"path": held.path, "fields": fields}
 
 
 @bp.post("/kept/<token>")

@@ -10,7 +10,7 @@ from earlyhelp.extensions import db
 from earlyhelp.main import bp
 from earlyhelp.main.work import my_work
 from earlyhelp.policy import is_administrator, is_head_of_service
-from earlyhelp.services import access_log, notifications
+from earlyhelp.services import access_log, held_posts, notifications
 from earlyhelp.services.audit import record_read
 from earlyhelp.web import page_number, render_page
 
@@ -18,8 +18,9 @@ from earlyhelp.web import page_number, render_page
 @bp.get("/")
 @signed_in
 def home():
+    kept = _kept_posts()
     if is_administrator(current_user):
-        return render_template("main/admin_home.html")
+        return render_template("main/admin_home.html", kept_posts=kept)
     if is_head_of_service(current_user):
         record_read("list", "break_glass")
         return render_template(
@@ -27,13 +28,20 @@ def home():
             glass=access_log.recent_break_glass(current_user),
             glass_days=access_log.BREAK_GLASS_DAYS,
             restricted=access_log.restricted_families(current_user),
+            kept_posts=kept,
         )
     today = clock.today()
     work = my_work(current_user, request.args.get("who", "me"), today)
     if work is None:
         abort(404)
     record_read("list", "my_work", work.who)
-    return render_page("main/home.html", "main/_my_work.html", my=work, today=today)
+    return render_page("main/home.html", "main/_my_work.html", my=work, today=today, kept_posts=kept)
+
+
+def _kept_posts() -> list[held_posts.KeptPost]:
+    """What this person typed before a session ended and has not yet put back or thrown away: their own
+    only, whoever's work a manager is looking at."""
+    return [held_posts.describe(held, current_user) for held in held_posts.waiting_for(current_user)]
 
 
 @bp.get("/notifications")

@@ -8,3 +8,5 @@ initAll();
 
 // Components inside a fragment that htmx swaps in need starting too.
 document.body.addEventListener("htmx:afterSettle", (event) => initAll({ scope: event.target }));
+// What someone typed before their session ended, put back in its form (earlyhelp/auth/held.py).
+import "/static/js/put-back.js";
