@@ -129,13 +129,13 @@ class london_date(FunctionElement):
 
 @compiles(london_date, "postgresql")
 def _london_date_pg(element, compiler, **kw):
-    return "CAST(timezone('Europe/London', %s) AS DATE)" % compiler.process(element.clauses, **kw)
+    return f"CAST(timezone('Europe/London', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 @compiles(london_date, "sqlite")
 def _london_date_sqlite(element, compiler, **kw):
     # A Python function registered on every SQLite connection (earlyhelp/database.py).
-    return "london_date(%s)" % compiler.process(element.clauses, **kw)
+    return f"london_date({compiler.process(element.clauses, **kw)})"
 
 
 class month_start(FunctionElement):
@@ -147,12 +147,12 @@ class month_start(FunctionElement):
 
 @compiles(month_start, "postgresql")
 def _month_start_pg(element, compiler, **kw):
-    return "CAST(date_trunc('month', %s) AS DATE)" % compiler.process(element.clauses, **kw)
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 @compiles(month_start, "sqlite")
 def _month_start_sqlite(element, compiler, **kw):
-    return "date(%s, 'start of month')" % compiler.process(element.clauses, **kw)
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
 class days_between(FunctionElement):
@@ -164,16 +164,13 @@ class days_between(FunctionElement):
 @compiles(days_between, "postgresql")
 def _days_between_pg(element, compiler, **kw):
     first, second = list(element.clauses)
-    return "(CAST(%s AS DATE) - CAST(%s AS DATE))" % (compiler.process(second, **kw), compiler.process(first, **kw))
+    return f"(CAST({compiler.process(second, **kw)} AS DATE) - CAST({compiler.process(first, **kw)} AS DATE))"
 
 
 @compiles(days_between, "sqlite")
 def _days_between_sqlite(element, compiler, **kw):
     first, second = list(element.clauses)
-    return "CAST(julianday(%s) - julianday(%s) AS INTEGER)" % (
-        compiler.process(second, **kw),
-        compiler.process(first, **kw),
-    )
+    return f"CAST(julianday({compiler.process(second, **kw)}) - julianday({compiler.process(first, **kw)}) AS INTEGER)"
 
 
 def moment_in(column, period: Period):
@@ -196,15 +193,17 @@ def limited(query: Select, scope, filters: Filters, *, family_id, team_id=None, 
         query = query.where(scope.teams(team_id) if team_id is not None else none)
     if scope.worker_id is not None:
         query = query.where(scope.workers(worker_id) if worker_id is not None else none)
-    for chosen, column in ((filters.team_id, team_id), (filters.worker_id, worker_id), (filters.service_id, service_id)):
+    for chosen, column in (
+        (filters.team_id, team_id),
+        (filters.worker_id, worker_id),
+        (filters.service_id, service_id),
+    ):
         if chosen is not None:
             query = query.where(column == chosen if column is not None else none)
     return query
 
 
-def rows_query(
-    *, family_id, record_id, on, counted=None, days=None, detail=None, breakdown=None
-) -> list:
+def rows_query(*, family_id, record_id, on, counted=None, days=None, detail=None, breakdown=None) -> list:
     """The labelled columns every measure's rows have: build a measure's SELECT with select(*rows_query(...))."""
     return [
         family_id.label("family_id"),
@@ -252,7 +251,9 @@ def by_breakdown(measure: Measure, scope, filters: Filters) -> list[tuple[str, F
     """Broken down by the measure's `breakdown` label, largest total first: one statement."""
     rows = measure.rows(scope, filters).subquery()
     result = db.session.execute(
-        select(rows.c.breakdown, *_aggregates(rows)).group_by(rows.c.breakdown).order_by(func.count().desc(), rows.c.breakdown)
+        select(rows.c.breakdown, *_aggregates(rows))
+        .group_by(rows.c.breakdown)
+        .order_by(func.count().desc(), rows.c.breakdown)
     ).all()
     return [(label, _figure(counted, total, average)) for label, counted, total, average in result]
 
@@ -270,8 +271,15 @@ class Row:
 
 
 def rows_behind(
-    measure: Measure, scope, filters: Filters, *, counted_only: bool = True, month: date | None = None,
-    breakdown: str | None = None, limit: int | None = None, offset: int = 0,
+    measure: Measure,
+    scope,
+    filters: Filters,
+    *,
+    counted_only: bool = True,
+    month: date | None = None,
+    breakdown: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Row]:
     """The rows behind a figure (its numerator, or all of its total), newest first, with each family's reference:
     one statement. Their number equals the figure's (count_behind). Family.name reads the household, so a page
@@ -306,7 +314,9 @@ def rows_behind(
     ]
 
 
-def count_behind(measure: Measure, scope, filters: Filters, *, counted_only: bool = True, month=None, breakdown=None) -> int:
+def count_behind(
+    measure: Measure, scope, filters: Filters, *, counted_only: bool = True, month=None, breakdown=None
+) -> int:
     rows = measure.rows(scope, filters).subquery()
     query = select(func.count()).select_from(rows).where(rows.c.counted == 1 if counted_only else true())
     if month is not None:
