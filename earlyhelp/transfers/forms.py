@@ -516,6 +516,10 @@ class StepDownForm(TransferForm):
             answer = getattr(transfer, name)
             self[name].data = {True: "yes", False: "no"}.get(answer)
             self[f"{name}_note"].data = getattr(transfer, f"{name}_note")
+        self.fill_outcomes(transfer)
+
+    def fill_outcomes(self, transfer) -> None:
+        """The outcome rows as saved, and blank rows to add more (set_choices then gives each its choices)."""
         while self.outcomes.entries:
             self.outcomes.pop_entry()
         for outcome in transfer.outcomes:

@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from earlyhelp.access import record, roles
-from earlyhelp.domain.refusals import Refused, Stale
+from earlyhelp.domain import consent
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import Direction, TransferState
 from earlyhelp.extensions import db
 from earlyhelp.forms import household_rows
@@ -22,6 +23,7 @@ from earlyhelp.transfers.forms import (
     StepDownForm,
     StepUpForm,
 )
+from earlyhelp.versions import StaleEdit, keep_typed
 from earlyhelp.web import get_or_404, show_refusal
 
 FORMS = {Direction.STEP_UP: StepUpForm, Direction.STEP_DOWN: StepDownForm}
@@ -190,15 +192,36 @@ FORM_NAMES = {
 }
 
 
-def _show_current(form, transfer: Transfer, *, untouched: set[str]) -> None:
-    """After a stale refusal: each plain answer the person did not change shows what is saved now."""
+def _show_saved(form, transfer: Transfer, rows, name: str) -> None:
+    """After a stale refusal (versions.keep_typed): an answer the person did not change shows what is saved now,
+    whether a plain answer, the checklist, a child's row or the outcomes."""
     saved = _saved(transfer)
-    for name in untouched:
-        field_name = FORM_NAMES.get(name, name)
-        if field_name in saved and field_name in form._fields:
-            field = form[field_name]
-            field.data = saved[field_name]
-            field.raw_data = None if field.type == "GovDateField" else [saved[field_name] or ""]
+    field_name = FORM_NAMES.get(name, name)
+    if name.startswith("child:"):
+        row = next((c for c in transfer.children if f"child:{c.person_id}" == name), None)
+        entry = next((entry for child, entry in rows if f"child:{child.id}" == name), None)
+        if row is not None and entry is not None:
+            _put(entry.included, "yes" if row.included else "no")
+            _put(entry.child_words, row.child_words)
+            _put(entry.reason_not_included, row.reason_not_included)
+    elif name == "outcomes":
+        if "outcomes" in form._fields:
+            form.fill_outcomes(transfer)
+    elif field_name not in form._fields:
+        return
+    elif field_name in saved:
+        _put(form[field_name], saved[field_name])
+    elif name == "immediate_danger":
+        _put(form[name], "yes" if transfer.immediate_danger else "no")
+    elif name in consent.CHECKLIST:
+        _put(form[name], {True: "yes", False: "no"}.get(getattr(transfer, name)))
+    else:  # a checklist note
+        _put(form[name], getattr(transfer, name))
+
+
+def _put(field, value) -> None:
+    field.data = value
+    field.raw_data = None if field.type == "GovDateField" else [value or ""]
 
 
 def _version(posted: str | None) -> int:
@@ -243,11 +266,17 @@ def edit(transfer_id: int):
                 actor=current_user,
                 loaded=form.loaded.data or None,
             )
-        except Stale as refusal:
-            show_refusal(form, refusal)  # what they typed stays, with the version saved now
+        except StaleEdit as refusal:  # what they typed stays; the rest shows what is saved now, at its version
+            show_refusal(form, refusal)
             db.session.refresh(transfer)
-            mine, form.loaded.data = requests.after_stale(transfer, fields, children, outcomes, form.loaded.data)
-            _show_current(form, transfer, untouched=set(requests.REQUEST_LABELS) - mine)
+            keep_typed(
+                form,
+                current_version=refusal.current_version,
+                current=refusal.current,
+                typed=requests.typed_by_person(transfer, fields, children, outcomes, form.loaded.data),
+                fill=lambda name, _value: _show_saved(form, transfer, rows, name),
+            )
+            _set_choices(form, direction, family)  # refilled outcome rows need their choices
             stale = True
         except Refused as refusal:
             show_refusal(form, refusal)

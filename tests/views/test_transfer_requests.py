@@ -358,7 +358,7 @@ def test_a_save_over_someone_elses_newer_edit_is_refused_saying_who_and_when(cli
     data["worries"] = "Kit's words."
     soup = soup_of(client.post("transfers.edit", data, transfer_id=transfer.id))
     [message] = error_messages(soup)
-    assert message.startswith("Jo Brackenfold changed this request on")
+    assert message.startswith("Jo Brackenfold saved this request on")
     assert soup.select_one("#worries").get_text().strip() == "Kit's words."
     assert soup.select_one("#version")["value"] == "2"
     assert "The manager's words." in text_of(soup, "#saved-request")
@@ -407,7 +407,7 @@ def test_a_forged_version_is_stale_not_an_error(client):
     data = form_data(client.page("transfers.edit", transfer_id=transfer.id)) | {"version": "x9", "worries": "W."}
     response = client.post("transfers.edit", data, transfer_id=transfer.id)
     assert response.status_code == 200
-    assert error_messages(soup_of(response))[0].startswith("Kit Marrowby changed this request on")
+    assert error_messages(soup_of(response))[0].startswith("Kit Marrowby saved this request on")
 
 
 def test_a_step_down_draft_says_why_it_cannot_be_sent_yet(client):

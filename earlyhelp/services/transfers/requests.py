@@ -1,7 +1,7 @@
 """Starting a request and putting it right: what changed, the children, the family's agreement, outcomes.
 
 A request is written as a draft and can be changed while it is one (new, or returned by a manager): each change
-bumps `transfer.version`, so that a save over someone else's newer change is refused (Stale), not lost.
+bumps `transfer.version`, so that a save over someone else's newer change is refused (versions.StaleEdit), not lost.
 """
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from earlyhelp import clock
 from earlyhelp.domain import consent
 from earlyhelp.domain.outcomes import ProposedOutcome, check_outcomes
 from earlyhelp.domain.reasons import check_reason
-from earlyhelp.domain.refusals import Refused, Stale
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.transfers import (
     Direction,
     TransferState,
@@ -39,7 +39,7 @@ from earlyhelp.services.referrals import lead_practitioners
 from earlyhelp.services.transfers import steps
 from earlyhelp.services.transfers.common import OPEN_STATES, SERVICE_FOR, ChildChoice, locked
 from earlyhelp.services.use_case import use_case
-from earlyhelp.versions import changed_by_person, changed_since, digests, listed
+from earlyhelp.versions import StaleEdit, changed_by_person, changed_since, digests
 
 
 def teams_of(service_code: str) -> list[Team]:
@@ -371,7 +371,7 @@ def edit_request(
     `loaded` (request_digests, from the page) makes a save write only the answers the person changed.
 
     Only while it is a draft. Saved only if nobody has changed it since this person opened it
-    (`expected_version`); otherwise Stale, saying who changed it and when. The same save posted twice is
+    (`expected_version`); otherwise StaleEdit, saying who changed what and when. The same save posted twice is
     saved once."""
     now = now or clock.now()
     transfer = locked(transfer.id)
@@ -389,12 +389,14 @@ def edit_request(
         who, when = _last_change(transfer)
         if who.id == actor.id and _content(transfer) == wanted:
             return transfer  # the same form posted again: already saved
-        theirs = _labels_of(changed_since(_flat(_content(transfer)), loaded)) if loaded is not None else []
-        raise Stale(
-            f"{who.name} changed this request on {clock.long_moment(when)}, after you opened it. Your changes are "
-            "below but have not been saved. Check the request, then save again"
-            + (f". They changed {listed(theirs)}" if theirs else ""),
-            transfer.version,
+        current = current_answers(transfer)
+        raise StaleEdit(
+            "this request",
+            who=who.name,
+            when=when,
+            changed=_labels_of(transfer, changed_since(current, loaded)) if loaded is not None else [],
+            current_version=transfer.version,
+            current=current,
         )
     for name, value in fields.items():
         setattr(transfer, name, value)
@@ -450,56 +452,70 @@ REQUEST_LABELS = {
     "proposed_lead_id": "the proposed lead",
     **{name: "the checklist" for name in consent.CHECKLIST},
     **{f"{name}_note": "the checklist" for name in consent.CHECKLIST},
-    "children": "the children",
     "outcomes": "the outcomes",
 }
 
 
 def _flat(content: tuple) -> dict:
+    """One digest per answer, and one per child's row (by person, so that a row someone else changed is told
+    apart from the row this person changed); the outcomes count as one answer."""
     answers, children, outcomes = content
-    return answers | {"children": children, "outcomes": outcomes}
+    rows = {f"child:{person_id}": (included, reason, words) for person_id, included, reason, words in children}
+    return answers | rows | {"outcomes": outcomes}
+
+
+def current_answers(transfer: Transfer) -> dict:
+    """What the request says now, answer by answer and child by child (the shape `loaded` digests)."""
+    return _flat(_content(transfer))
 
 
 def request_digests(transfer: Transfer) -> str:
     """The edit form's `loaded` field: a digest of each answer as saved (earlyhelp.versions)."""
-    return digests(_flat(_content(transfer)))
+    return digests(current_answers(transfer))
 
 
-def _labels_of(names: set[str]) -> list[str]:
+def _labels_of(transfer: Transfer, names: set[str]) -> list[str]:
+    """The words for the answers named, once each, in the page's order (a child's row by their first name)."""
     labels = []
     for name, label in REQUEST_LABELS.items():
         if name in names and label not in labels:
             labels.append(label)
+    for child in transfer.children:
+        if f"child:{child.person_id}" in names:
+            labels.append(f"what it says about {child.person.first_name}")
     return labels
 
 
+def _child_choice(row: TransferChild) -> ChildChoice:
+    return ChildChoice(
+        person_id=row.person_id,
+        included=row.included,
+        reason_not_included=row.reason_not_included,
+        child_words=row.child_words,
+    )
+
+
 def _only_mine(transfer: Transfer, fields: dict, children: list, outcomes: list, loaded: str) -> tuple:
-    """The answers as this save should write them: the person's own changes, the rest as saved now."""
-    mine = changed_by_person(_flat(_wanted(transfer, fields, children, outcomes)), loaded)
+    """The answers as this save should write them: the person's own changes, the rest as saved now (each child's
+    row as saved unless this person changed that row)."""
+    mine = typed_by_person(transfer, fields, children, outcomes, loaded)
     fields = {name: value if name in mine else getattr(transfer, name) for name, value in fields.items()}
-    if "children" not in mine:
-        children = [
-            ChildChoice(
-                person_id=c.person_id,
-                included=c.included,
-                reason_not_included=c.reason_not_included,
-                child_words=c.child_words,
-            )
-            for c in transfer.children
-        ]
+    saved = {row.person_id: row for row in transfer.children}
+    children = [
+        _child_choice(saved[child.person_id])
+        if child.person_id in saved and f"child:{child.person_id}" not in mine
+        else child
+        for child in children
+    ]
     if "outcomes" not in mine:
         outcomes = [ProposedOutcome(o.person_id, o.what_different, o.by_when) for o in transfer.outcomes]
     return fields, children, outcomes
 
 
-def after_stale(transfer: Transfer, fields: dict, children: list, outcomes: list, loaded: str | None) -> tuple:
-    """After a stale refusal: the names of the answers this person changed, and the page's new `loaded`. It
-    holds the current answer's digest for those, and for the others the digest of what the page still shows,
-    so that saving again counts only the person's own changes as theirs."""
-    posted = _flat(_wanted(transfer, fields, children, list(outcomes)))
-    mine = changed_by_person(posted, loaded)
-    current = _flat(_content(transfer))
-    return mine, digests({name: current[name] if name in mine else posted.get(name) for name in current})
+def typed_by_person(transfer: Transfer, fields: dict, children: list, outcomes: list, loaded: str | None) -> set:
+    """The names of the answers (and children's rows) this person changed from the page they loaded: after a
+    stale refusal (versions.keep_typed) these keep what they typed, and every other one shows what is saved."""
+    return changed_by_person(_flat(_wanted(transfer, fields, children, list(outcomes))), loaded)
 
 
 def _wanted(transfer: Transfer, fields: dict, children: list[ChildChoice], outcomes: list[ProposedOutcome]) -> tuple:
