@@ -288,23 +288,44 @@ class AmendReferralForm(RecordReferralForm):
     def validate_reason(self, field):
         a_reason(field, "why the referral is being changed")
 
-    def show_current(self, referral, untouched: set[str]) -> None:
-        """After a stale refusal: each field the person did not change shows what the referral says now."""
+    def show_current(self, referral, rows, name: str) -> None:
+        """After a stale refusal (versions.keep_typed): a field or a child's answer the person did not change
+        shows what the referral says now. `name` is as services.referrals digests it: a field's name, or
+        "<child's full name>: <answer>" for a child's row among `rows` (the (child, row) pairs the page shows)."""
         shown = {
             "agency_id": ("agency", str(referral.agency_id)),
             "level_id": ("level", str(referral.level_id)),
             "immediate_danger": ("immediate_danger", "yes" if referral.immediate_danger else "no"),
         }
-        for name in untouched:
-            if name == "received_at":
-                received = clock.local(referral.received_at)
-                self.received_on.data, self.received_on.raw_data = received.date(), None
-                self.received_time.data = received.time().isoformat("minutes")
-                self.received_time.raw_data = [self.received_time.data]
+        if name == "received_at":
+            received = clock.local(referral.received_at)
+            self.received_on.data, self.received_on.raw_data = received.date(), None
+            self.received_time.data = received.time().isoformat("minutes")
+            self.received_time.raw_data = [self.received_time.data]
+            return
+        if ": " in name:
+            self._show_current_child(referral, rows, name)
+            return
+        field_name, value = shown.get(name, (name, getattr(referral, name, None)))
+        if field_name in self._fields:
+            self[field_name].data, self[field_name].raw_data = value, [value or ""]
+
+    @staticmethod
+    def _show_current_child(referral, rows, name: str) -> None:
+        full_name, part = name.rsplit(": ", 1)
+        answers = {child.person_id: child for child in referral.children}
+        for child, row in rows:
+            answer = answers.get(child.id)
+            if child.full_name != full_name or answer is None:
                 continue
-            field_name, value = shown.get(name, (name, getattr(referral, name, None)))
-            if field_name in self._fields:
-                self[field_name].data, self[field_name].raw_data = value, [value or ""]
+            if part == "part of the referral":
+                value = "yes" if answer.included else "no"
+                row.included.data, row.included.raw_data = value, [value]
+            elif part == "impact":
+                row.impact.data, row.impact.raw_data = answer.impact, [answer.impact or ""]
+            else:
+                row.reason_not_included.data = answer.reason_not_included
+                row.reason_not_included.raw_data = [answer.reason_not_included or ""]
 
     def fill_from(self, referral, rows) -> None:
         """What the referral says now, in the boxes, for the (child, row) pairs the page shows."""

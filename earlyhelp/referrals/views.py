@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from earlyhelp import clock
 from earlyhelp.access import case_worker, front_door, record, roles
-from earlyhelp.domain.refusals import Refused, Stale
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.roles import RoleCode
 from earlyhelp.extensions import db
 from earlyhelp.forms import household_rows, parse_time
@@ -38,7 +38,7 @@ from earlyhelp.referrals.forms import (
 )
 from earlyhelp.services import referrals as service
 from earlyhelp.services.audit import record_read
-from earlyhelp.versions import new_submission_key
+from earlyhelp.versions import StaleEdit, keep_typed, new_submission_key
 from earlyhelp.web import get_or_404, page_number, print_letter, render_page, show_refusal
 
 
@@ -308,13 +308,18 @@ def amend(referral_id: int):
                 loaded=form.loaded.data or None,
                 actor=current_user,
             )
-        except Stale as refusal:
-            # What they typed stays; the fields they did not change show what it says now, and saving again
-            # writes only their own changes.
+        except StaleEdit as refusal:
+            # What they typed stays; every field and child's answer they did not change shows what it says now,
+            # and the form moves on to the current version: saving again writes only their own changes.
             show_refusal(form, refusal)
             db.session.refresh(referral)
-            mine, form.loaded.data = service.after_stale(referral, fields, children, form.loaded.data)
-            form.show_current(referral, set(service.REFERRAL_LABELS) - mine)
+            keep_typed(
+                form,
+                current_version=refusal.current_version,
+                current=refusal.current,
+                typed=service.typed_by_person(referral, fields, children, form.loaded.data),
+                fill=lambda name, _words: form.show_current(referral, rows, name),
+            )
         except Refused as refusal:
             show_refusal(form, refusal)
         else:

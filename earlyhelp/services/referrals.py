@@ -38,7 +38,7 @@ from earlyhelp.domain.referrals import (
     sign_off_explanation,
     where_it_stands,
 )
-from earlyhelp.domain.refusals import Refused, Stale
+from earlyhelp.domain.refusals import Refused
 from earlyhelp.domain.roles import RoleCode
 from earlyhelp.domain.timescales import Clock, Deadline, add_working_days, deadline_after_receipt, working_day_ends
 from earlyhelp.extensions import db
@@ -73,7 +73,7 @@ from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline, open_episodes
 from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
-from earlyhelp.versions import add_once, by_submission_key, changed_by_person, changed_since, digests, listed
+from earlyhelp.versions import StaleEdit, add_once, by_submission_key, changed_by_person, changed_since, digests
 
 CLARITY_CHOICES = {"yes": "Yes, the level of concern was clear", "partly": "Partly clear", "no": "No, it was not clear"}
 FEEDBACK_METHODS = {"phone": "Phone call", "email": "Email", "letter": "Letter", "meeting": "In person"}
@@ -745,28 +745,45 @@ def referral_digests(referral: Referral) -> str:
     return digests(_saved_words(referral))
 
 
+# What someone else changed, as the stale refusal says it ("they changed the referrer's name and what it says
+# about Sam Brook").
+_CHANGED_WORDS = {
+    "received_at": "when it was received",
+    "worries": "what they are worried about",
+    "what_has_been_tried": "what has been tried",
+    "if_nothing_changes": "what happens if nothing changes",
+    "immediate_danger": "whether a child is in immediate danger",
+    "family_knows": "whether the family knows",
+    "family_agrees": "whether the family agrees",
+    "family_agreement_note": "why the family does not agree, or was not asked",
+}
+
+
 def _labels_of(names) -> list[str]:
     """The words for changed fields and children, once each, in the page's order."""
-    labels = [REFERRAL_LABELS[name] for name in REFERRAL_LABELS if name in names]
-    labels += [name.split(": ")[0] for name in names if name not in REFERRAL_LABELS]
-    return [
-        label[:1].lower() + label[1:] if label in REFERRAL_LABELS.values() else label for label in dict.fromkeys(labels)
+    labels = [
+        _CHANGED_WORDS.get(name) or "the " + label[:1].lower() + label[1:]
+        for name, label in REFERRAL_LABELS.items()
+        if name in names
     ]
+    labels += [f"what it says about {name.split(': ')[0]}" for name in names if name not in REFERRAL_LABELS]
+    return list(dict.fromkeys(labels))
 
 
-def after_stale(referral: Referral, fields: dict, children: list[ChildInput], loaded: str | None) -> tuple:
-    """After a stale refusal: the names this person changed, and the page's new `loaded`: the current digest for
-    those, and for the rest the digest of what the page still shows, so that saving again counts only the
-    person's own changes as theirs."""
-    typed = _typed_words(referral, fields, children)
-    mine = changed_by_person(typed, loaded)
-    saved = _saved_words(referral)
-    return mine, digests({name: saved[name] if name in mine else typed.get(name) for name in saved})
+def typed_by_person(referral: Referral, fields: dict, children: list[ChildInput], loaded: str | None) -> set[str]:
+    """The names of the fields (and children's answers) this person changed from the page they loaded: after a
+    stale refusal (versions.keep_typed) these keep what they typed, and every other one shows what is saved."""
+    return changed_by_person(_typed_words(referral, fields, children), loaded)
+
+
+def current_words(referral: Referral) -> dict[str, str]:
+    """What the referral says now, field by field and child by child (the shape `loaded` digests)."""
+    return _saved_words(referral)
 
 
 def _only_mine(referral: Referral, fields: dict, children: list[ChildInput], loaded: str) -> tuple:
     """The amendment as it should be written: the person's own changes, the rest as the referral says now."""
-    mine = changed_by_person(_typed_words(referral, fields, children), loaded)
+    mine = typed_by_person(referral, fields, children, loaded)
     fields = {
         name: value if name not in REFERRAL_LABELS or name in mine else getattr(referral, name)
         for name, value in fields.items()
@@ -798,7 +815,7 @@ def amend_referral(
 ) -> Referral:
     """Put right what a referral says, before its decision: the same fields as recording it, with a reason. What
     each changed field was before is kept, with who changed it, when and why. An amendment made from an older
-    copy of the referral than the database holds is refused (Stale), keeping what was typed and (given the
+    copy of the referral than the database holds is refused (versions.StaleEdit), keeping what was typed and (given the
     page's `loaded` digests) naming what was changed; with them, only what this person changed is written."""
     now = now or clock.now()
     referral = _locked(referral_id)
@@ -807,12 +824,15 @@ def amend_referral(
     )
     if version != referral.version:
         last = _last_change(referral)
-        who = f"{last.actor.name} changed it at {clock.moment(last.at)}" if last else "It was changed"
-        theirs = _labels_of(changed_since(_saved_words(referral), loaded)) if loaded is not None else []
-        raise Stale(
-            f"Someone else changed this referral after you opened it ({who}). Check what it says now, then save"
-            " your changes again" + (f". They changed: {listed(theirs)}" if theirs else ""),
-            referral.version,
+        current = _saved_words(referral)
+        theirs = changed_since(current, loaded) if loaded is not None else set()
+        raise StaleEdit(
+            "this referral",
+            who=last.actor.name if last else None,
+            when=last.at if last else None,
+            changed=_labels_of([name for name in current if name in theirs]),
+            current_version=referral.version,
+            current=current,
         )
     if loaded is not None:
         fields, children = _only_mine(referral, fields, children, loaded)

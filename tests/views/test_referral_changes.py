@@ -96,7 +96,8 @@ def test_an_amendment_with_nothing_changed_or_from_an_older_copy_is_refused_keep
     theirs = amendment(page_two, referrer_phone="01632 960222", reason="The referrer gave a new phone number.")
     soup = soup_of(second.post("referrals.amend", theirs, referral_id=referral.id))
     assert error_messages(soup)[0].startswith(
-        "Someone else changed this referral after you opened it (Frankie Frontdoor changed it at Tue 17 Nov 2026 at"
+        "Frankie Frontdoor saved this referral on 17 November 2026 at 11:00, after you opened this page: they changed"
+        " the referrer's name."
     )
     assert soup.select_one("#referrer_phone")["value"] == "01632 960222"
     assert soup.select_one("#version")["value"] == str(fresh(referral).version)
