@@ -53,7 +53,10 @@ def test_a_person_sets_up_a_second_factor_by_scanning_a_code_and_confirming_it(c
         == secret
     )  # the same secret until it is confirmed
     wrong = client.post("auth.account_second_factor", {"code": _wrong(secret)})
-    assert error_messages(soup_of(wrong)) == ["Enter the 6-digit code your authenticator app shows now"]
+    assert error_messages(soup_of(wrong)) == [
+        "That code is not right. Enter the 6-digit code your authenticator app shows now: codes change every 30 "
+        "seconds, so use the one on the screen, not an older one."
+    ]
     assert fresh(user).totp_secret is None
     empty = client.post("auth.account_second_factor", {"code": ""})
     assert error_messages(soup_of(empty)) == ["Enter the 6-digit code from your authenticator app"]
@@ -73,7 +76,10 @@ def test_no_session_starts_until_the_code_has_passed_too(client, make_user):
     assert client.get("main.home").status_code == 302
     typed = f"{_wrong()[:3]} {_wrong()[3:]}"
     wrong = client.post("auth.second_factor", {"code": typed})
-    assert error_messages(soup_of(wrong)) == ["Enter the 6-digit code your authenticator app shows now"]
+    assert error_messages(soup_of(wrong)) == [
+        "That code is not right. Enter the 6-digit code your authenticator app shows now: codes change every 30 "
+        "seconds, so use the one on the screen, not an older one."
+    ]
     assert soup_of(wrong).select_one("#code")["value"] == typed
     assert _sessions(user) == 0
     done = client.post("auth.second_factor", {"code": _code()})
@@ -90,7 +96,10 @@ def test_a_code_works_only_once(app, make_user):
     assert first.post("auth.second_factor", {"code": _code()}).status_code == 302
     _password(second, user)
     replay = second.post("auth.second_factor", {"code": _code()})
-    assert error_messages(soup_of(replay)) == ["Enter the 6-digit code your authenticator app shows now"]
+    assert error_messages(soup_of(replay)) == [
+        "That code has already been used: each code works once. Wait for your authenticator app to show a new code "
+        "(codes change every 30 seconds), then enter it."
+    ]
     assert _sessions(user) == 1
     with time_machine.travel(MOMENT + timedelta(seconds=30), tick=False):
         assert second.post("auth.second_factor", {"code": _code(at=MOMENT + timedelta(seconds=30))}).status_code == 302
@@ -109,13 +118,29 @@ def test_a_pending_sign_in_expires_after_five_minutes(client, make_user):
 
 
 @time_machine.travel(MOMENT, tick=False)
+def test_a_code_that_is_not_6_digits_is_told_so(client, make_user):
+    user = _with_factor(make_user)
+    _password(client, user)
+    for typed in ("12345", "1234567", "12a456"):
+        response = client.post("auth.second_factor", {"code": typed})
+        assert error_messages(soup_of(response))[0].startswith(
+            "Enter the 6 digits your authenticator app shows, for example 123456"
+        ), typed
+    assert _sessions(user) == 0
+
+
+@time_machine.travel(MOMENT, tick=False)
 def test_guessing_codes_is_throttled(client, make_user):
     user = _with_factor(make_user)
     _password(client, user)
     for _ in range(5):
         client.post("auth.second_factor", {"code": _wrong()})
     response = client.post("auth.second_factor", {"code": _code()})
-    assert error_messages(soup_of(response))[0].startswith("There have been too many failed attempts from here")
+    assert error_messages(soup_of(response)) == [
+        "You have entered a wrong code too many times, so you cannot try again on this computer for now. Wait 15 "
+        "minutes, then try again. If the codes from your authenticator app do not work, ask your service "
+        "administrator to remove your sign-in code. You can then set it up again."
+    ]
     assert _sessions(user) == 0
     kinds = db.session.scalars(select(SignInAttempt.kind).where(SignInAttempt.succeeded.is_(False))).all()
     assert kinds == ["second_factor"] * 5

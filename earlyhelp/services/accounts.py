@@ -32,7 +32,16 @@ LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 WRONG_CREDENTIALS = "Enter a correct email address and password"
 WRONG_CURRENT_PASSWORD = "Your current password is not correct"  # noqa: S105 (a message)
-WRONG_CODE = "Enter the 6-digit code your authenticator app shows now"
+# A code that did not work says exactly why (earlyhelp/services/accounts.py code_problem).
+CODE_NOT_SIX_DIGITS = "Enter the 6 digits your authenticator app shows, for example 123456"
+CODE_USED = (
+    "That code has already been used: each code works once. Wait for your authenticator app to show a new code "
+    "(codes change every 30 seconds), then enter it."
+)
+WRONG_CODE = (
+    "That code is not right. Enter the 6-digit code your authenticator app shows now: codes change every "
+    "30 seconds, so use the one on the screen, not an older one."
+)
 DUPLICATE_EMAIL = "A user with this email address already exists"
 # How long a pending sign-in (password checked, second factor not yet) may wait for its code.
 PENDING_SIGN_IN_MINUTES = 5
@@ -87,6 +96,30 @@ def _delay(count: int, threshold: int, config) -> int:
     return min(config["SIGN_IN_DELAY_SECONDS"] * 2 ** (count - threshold), config["SIGN_IN_DELAY_MAX_SECONDS"])
 
 
+# What the throttling messages say was typed wrong, for each kind of attempt, and what to do if it keeps happening.
+WRONG_THING = {
+    "password": "a wrong email address or password",
+    "second_factor": "a wrong code",
+    "current_password": "a wrong current password",
+}
+RESET_ADVICE = {
+    "password": "If you have forgotten your password, ask your service administrator to reset it.",
+    "second_factor": "If the codes from your authenticator app do not work, ask your service administrator to remove "
+    "your sign-in code. You can then set it up again.",
+    "current_password": "If you have forgotten your password, ask your service administrator to reset it.",
+}
+
+
+def _plural(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def _warned(message: str, warning: str) -> str:
+    if not warning:
+        return message
+    return f"{message if message.endswith('.') else message + '.'} {warning}"
+
+
 def throttle_refusal(kind: str, account: str, source_address: str, *, now: datetime) -> str | None:
     """Why this attempt may not be checked now, or None. Reads only; the caller records the attempt."""
     config = current_app.config
@@ -97,8 +130,8 @@ def throttle_refusal(kind: str, account: str, source_address: str, *, now: datet
     )
     if pair_count >= config["SIGN_IN_MAX_FAILURES_PER_PAIR"]:
         return (
-            f"There have been too many failed attempts from here. Wait {minutes} minutes and try again, "
-            "or ask an administrator to reset your password"
+            f"You have entered {WRONG_THING[kind]} too many times, so you cannot try again on this computer for "
+            f"now. Wait {_plural(minutes, 'minute', 'minutes')}, then try again. {RESET_ADVICE[kind]}"
         )
     address_count, address_last = _failures(kind, since, SignInAttempt.source_address == source_address)
     if address_count == 0:
@@ -112,9 +145,44 @@ def throttle_refusal(kind: str, account: str, source_address: str, *, now: datet
         default=0,
     )
     if wait > 0:
-        unit = "second" if wait == 1 else "seconds"
-        return f"There have been several failed attempts. Wait {wait} {unit} and try again"
+        return (
+            f"There have been several failed attempts, so you must wait between tries. Wait "
+            f"{_plural(wait, 'second', 'seconds')}, then try again. Each failed try makes the wait longer. "
+            f"{RESET_ADVICE[kind]}"
+        )
     return None
+
+
+def tries_left_warning(kind: str, account: str, source_address: str, *, now: datetime) -> str:
+    """After a failed attempt (already added): a warning when only one or two tries are left before a wait, or
+    nothing. Counted by the address typed, not the account, so it says nothing about which accounts exist."""
+    config = current_app.config
+    minutes = config["SIGN_IN_THROTTLE_MINUTES"]
+    since = now - timedelta(minutes=minutes)
+    pair_count, _ = _failures(
+        kind, since, SignInAttempt.email == account, SignInAttempt.source_address == source_address
+    )
+    account_count, _ = _failures(kind, since, SignInAttempt.email == account)
+    address_count, _ = _failures(kind, since, SignInAttempt.source_address == source_address)
+    to_lock = config["SIGN_IN_MAX_FAILURES_PER_PAIR"] - pair_count
+    to_delay = [
+        limit - count
+        for limit, count in (
+            (config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"], account_count),
+            (config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"], address_count),
+        )
+        if count < limit
+    ]
+    wait = _plural(minutes, "minute", "minutes")
+    if to_lock <= min(to_delay, default=to_lock):
+        left, before, now_what = to_lock, f"wait {wait}", f"Wait {wait} before you try again."
+    else:
+        left, before, now_what = min(to_delay), "wait between tries", "From now on you must wait between tries."
+    if left <= 0:
+        return now_what
+    if left > 2:
+        return ""
+    return f"You have {_plural(left, 'more try', 'more tries')} before you must {before}."
 
 
 def sign_in(email: str, password: str, *, source_address: str, now: datetime | None = None) -> User:
@@ -157,7 +225,10 @@ def record_sign_in_attempt(
     )
     if not succeeded:
         event.detail = _failure_detail(user, throttled=bool(throttled))
-        return SignInAttemptResult(None, throttled or WRONG_CREDENTIALS)
+        if throttled:
+            return SignInAttemptResult(None, throttled)
+        warning = tries_left_warning("password", email, source_address, now=now)
+        return SignInAttemptResult(None, _warned(WRONG_CREDENTIALS, warning))
     if not (user.totp_secret or current_app.config["REQUIRE_SECOND_FACTOR"]):
         event.detail = "password"
     else:
@@ -204,6 +275,16 @@ def _matching_step(secret: str, code: str, *, now: datetime, after: int | None) 
     return None
 
 
+def code_problem(secret: str, code: str, *, now: datetime, after: int | None) -> str:
+    """Why a code that did not match was refused: not 6 digits, already used, or simply not right."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return CODE_NOT_SIX_DIGITS
+    if after is not None and _matching_step(secret, code, now=now, after=None) is not None:
+        return CODE_USED
+    return WRONG_CODE
+
+
 @use_case("second_factor", "user")
 def record_second_factor_attempt(
     user: User, code: str, *, source_address: str, now: datetime | None = None
@@ -231,7 +312,11 @@ def record_second_factor_attempt(
     )
     if step is None:
         event.detail = "too many failed attempts" if throttled else "wrong code"
-        return throttled or WRONG_CODE
+        if throttled:
+            return throttled
+        problem = code_problem(user.totp_secret or "", code, now=now, after=user.totp_last_step)
+        warning = tries_left_warning("second_factor", user.email, source_address, now=now)
+        return _warned(problem, warning)
     user.totp_last_step = step
     return None
 
@@ -242,7 +327,7 @@ def set_up_second_factor(user: User, secret: str, code: str, *, now: datetime | 
     now = now or clock.now()
     step = _matching_step(secret, code, now=now, after=None)
     if step is None:
-        raise Refused(WRONG_CODE, field="code")
+        raise Refused(code_problem(secret, code, now=now, after=None), field="code")
     user.totp_secret, user.totp_last_step = secret, step
     record_event("set_up_second_factor", "user", user.id, user=user)
 
@@ -375,7 +460,10 @@ def record_current_password_attempt(
         return None
     event = record_event("check_current_password", "user", user.id, outcome=Outcome.DENIED, user=user)
     event.detail = "too many failed attempts" if throttled else "wrong password"
-    return throttled or WRONG_CURRENT_PASSWORD
+    if throttled:
+        return throttled
+    warning = tries_left_warning("current_password", user.email, source_address, now=now)
+    return _warned(WRONG_CURRENT_PASSWORD, warning)
 
 
 def change_password(

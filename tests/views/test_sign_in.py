@@ -78,11 +78,37 @@ def test_repeated_failures_for_one_account_from_one_address_lock_that_pair_even_
     response = client.post("auth.sign_in", {"email": user.email, "password": PASSWORD}, csrf_from="auth.sign_in")
     assert response.status_code == 200
     assert error_messages(soup_of(response)) == [
-        "There have been too many failed attempts from here. Wait 15 minutes and try again, "
-        "or ask an administrator to reset your password"
+        "You have entered a wrong email address or password too many times, so you cannot try again on this "
+        "computer for now. Wait 15 minutes, then try again. If you have forgotten your password, ask your service "
+        "administrator to reset it."
     ]
     assert soup_of(response).select_one("#email")["value"] == user.email
     assert client.get("main.home").status_code == 302
+
+
+def test_a_wrong_password_warns_when_one_or_two_tries_are_left_before_a_wait(client, make_user):
+    user = make_user()
+    said = []
+    for _ in range(5):
+        response = client.post("auth.sign_in", {"email": user.email, "password": "wrong"}, csrf_from="auth.sign_in")
+        said += error_messages(soup_of(response))
+    assert said == [
+        "Enter a correct email address and password",
+        "Enter a correct email address and password",
+        "Enter a correct email address and password. You have 2 more tries before you must wait 15 minutes.",
+        "Enter a correct email address and password. You have 1 more try before you must wait 15 minutes.",
+        "Enter a correct email address and password. Wait 15 minutes before you try again.",
+    ]
+
+
+def test_the_warning_is_the_same_for_an_address_with_no_account(client):
+    for _ in range(3):
+        response = client.post(
+            "auth.sign_in", {"email": "nobody@test.example", "password": "wrong"}, csrf_from="auth.sign_in"
+        )
+    assert error_messages(soup_of(response)) == [
+        "Enter a correct email address and password. You have 2 more tries before you must wait 15 minutes."
+    ]
 
 
 def test_the_lock_on_an_account_and_address_ends_after_the_window(client, make_user):
