@@ -15,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -40,6 +39,7 @@ from earlyhelp.forms import (
     required,
 )
 from earlyhelp.services.case_notes import WHOLE_FAMILY, NoteInput
+from earlyhelp.versions import OnceOnly
 
 YES_NO = {"yes": "Yes", "no": "No"}
 FAMILY = "family"
@@ -63,8 +63,9 @@ def _time_check(form, field):
         raise ValidationError("Time it happened must be a real time, like 09:30 or 14:05")
 
 
-class CaseNoteForm(Form):
-    submission_key = HiddenField()  # one-time, made when the page is opened (earlyhelp.versions)
+class CaseNoteForm(OnceOnly, Form):
+    """A case note; its one-time key (OnceOnly, made when the page is opened) saves it once."""
+
     type = RadioField("What kind of note is this?", widget=GovRadioInput(), validate_choice=False)
     happened_on = GovDateField(
         "Date it happened", what="Date it happened", required_message="Enter the date it happened"

@@ -107,14 +107,24 @@ def correct(note_id: int):
     form = CorrectionForm(data=CorrectionForm.data_of(note))
     form.set_choices(service.note_types(include=note.type_id), family.children)
     if request.method == "GET":
+        form.submission_key.data = new_submission_key()
         record_read("view", "case_note", note.id, family_id=note.family_id)
     if form.validate_on_submit():
         try:
-            corrected = service.correct_case_note(note, form.note_input(), reason=form.reason.data, actor=current_user)
+            corrected = service.correct_case_note(
+                note,
+                form.note_input(),
+                reason=form.reason.data,
+                actor=current_user,
+                submission_key=form.submission_key.data or None,
+            )
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
-            flash("Correction saved. The note as it was is kept, linked to this one")
+            if corrected.already_saved:
+                flash("This correction was already saved. Nothing was saved twice.")
+            else:
+                flash("Correction saved. The note as it was is kept, linked to this one")
             return redirect(url_for("case_notes.show", note_id=corrected.id))
     return render_template("case_notes/correct.html", form=form, family=family, note=note)
 

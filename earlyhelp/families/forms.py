@@ -39,7 +39,7 @@ from earlyhelp.domain.reasons import REASON_MAX
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.forms import Form, GovDateField, late_recording_reason_field, max_length, options, required
 from earlyhelp.services.families import PHONE, MemberInput, normalise_postcode
-from earlyhelp.versions import changed_by_person, digests
+from earlyhelp.versions import OnceOnly, changed_by_person, digests
 
 # The longest text each field takes. Short fields match their database columns. The free text fields
 # (stored as TEXT) are capped too, so that one record stays readable on screen and in a printed plan.
@@ -365,7 +365,7 @@ class FamilyDetailsFields(RowForm):
         }
 
 
-class CreateFamilyForm(FamilyDetailsFields, Form):
+class CreateFamilyForm(OnceOnly, FamilyDetailsFields, Form):
     # Never rendered as an input: it carries the rule about the household as a whole (at least one child,
     # services/families.py), so that its message links to the household section (id="household").
     household = Field("People in the household")
@@ -520,7 +520,7 @@ WHERE_THEY_LIVE = {
 }
 
 
-class AddPersonForm(PersonForm, Form):
+class AddPersonForm(OnceOnly, PersonForm, Form):
     """Someone new on the record: a new baby, someone joining the household, or a significant adult elsewhere."""
 
     lives = RadioField(
@@ -601,7 +601,7 @@ class LeaveHouseholdForm(Form):
         return {"version": person.version, "loaded": digests(leaving_shown(person))}
 
 
-class BreakGlassForm(Form):
+class BreakGlassForm(OnceOnly, Form):
     """Why someone with no working relationship needs to open a family. The rule (10 characters or more)
     is the use case's (services/break_glass.py), so that its message is the one the person reads."""
 

@@ -1,5 +1,6 @@
 """Families: find one, record a new one, and see a family's story at a glance."""
 
+import json
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -25,7 +26,7 @@ from earlyhelp.policy import Access, RoleCode
 from earlyhelp.services import allocation, families
 from earlyhelp.services import break_glass as glass
 from earlyhelp.services.audit import record_read
-from earlyhelp.versions import changed_by_person, changed_since, keep_typed, listed
+from earlyhelp.versions import StaleEdit, changed_by_person, changed_since, keep_typed, new_submission_key
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal, wants_fragment
 
 
@@ -82,6 +83,8 @@ def search():
 def new():
     form = CreateFamilyForm()
     matches = []
+    if request.method == "GET":
+        form.submission_key.data = new_submission_key()
     if request.method == "POST" and "add_member" in request.form:
         # "Add another person" is a submit button, so it works without JavaScript. Nothing is checked yet.
         form.add_row()
@@ -97,6 +100,7 @@ def new():
                 members=form.member_inputs(),
                 confirmed_new=bool(form.confirm_new.data),
                 actor=current_user,
+                submission_key=form.submission_key.data or None,
             )
         except NeedsConfirmation as check:
             matches = check.findings
@@ -117,16 +121,20 @@ def new():
 
 def _after_creating(family: Family) -> str:
     """Where someone goes once they have recorded a family: to it, if their work gives them access; at
-    the front door, to record the referral about it; otherwise back to find it (it shows who holds it)."""
+    the front door, to record the referral about it; otherwise back to find it (it shows who holds it).
+    The same form posted again goes to the same place, saying the family was recorded once."""
+    if getattr(family, "already_saved", False):
+        created = f"Family {family.reference} was already created. Nothing was saved twice"
+    else:
+        created = f"Family {family.reference} created"
     if policy.may_view_family(current_user, family.id):
-        flash(f"Family {family.reference} created")
+        flash(created)
         return url_for("families.show", family_id=family.id)
     if policy.may_refer_family(current_user, family):
-        flash(f"Family {family.reference} created. Record the referral about them")
+        flash(f"{created}. Record the referral about them")
         return url_for("referrals.new", family_id=family.id)
     flash(
-        f"Family {family.reference} created. You can open it once you work with the family,"
-        " for example when a referral about them is decided"
+        f"{created}. You can open it once you work with the family, for example when a referral about them is decided"
     )
     return url_for("families.search", reference=family.reference)
 
@@ -158,12 +166,19 @@ def break_glass(family_id: int):
     if policy.may_view_family(current_user, family.id):
         return redirect(url_for("families.show", family_id=family.id))
     form = BreakGlassForm()
+    if request.method == "GET":
+        form.submission_key.data = new_submission_key()
     if form.validate_on_submit():
         try:
-            glass.break_glass(family, reason=form.reason.data, actor=current_user)
+            opened = glass.break_glass(
+                family, reason=form.reason.data, actor=current_user, submission_key=form.submission_key.data or None
+            )
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
+            if opened.already_saved:
+                until = clock.long_moment(opened.expires_at)
+                flash(f"You had already opened this record, until {until}. Nothing was saved twice.")
             return redirect(url_for("families.show", family_id=family.id))
     return render_template(
         "families/break_glass.html",
@@ -217,12 +232,8 @@ def edit_details(family_id: int):
         except Stale as refusal:
             db.session.refresh(family)
             current = EditFamilyDetailsForm.shown(family)
-            others = changed_since(current, form.loaded.data)
-            theirs = [label.lower() for name, label in families.FAMILY_LABELS.items() if name in others]
-            if theirs:
-                refusal = Stale(f"{refusal.message}. They changed: {listed(theirs)}", refusal.current_version)
             typed = changed_by_person(form.posted(), form.loaded.data)
-            show_refusal(form, refusal)
+            show_refusal(form, _naming_fields(refusal, families.FAMILY_LABELS, current, form.loaded.data))
             keep_typed(form, current_version=family.version, current=current, typed=typed, fill=form.fill)
             stale = True
         except Refused as refusal:
@@ -241,28 +252,52 @@ def add_person(family_id: int):
     family = get_or_404(Family, family_id)
     form = AddPersonForm(data={"lives": request.args.get("lives", "")} if request.method == "GET" else None)
     if request.method == "GET":
+        form.submission_key.data = new_submission_key()
         record_read("view", "family", family.id, family_id=family.id)
     elif form.validate_on_submit():
         try:
             person = families.add_person(
-                family, form.member(), actor=current_user, late_reason=form.late_recording_reason.data or ""
+                family,
+                form.member(),
+                actor=current_user,
+                late_reason=form.late_recording_reason.data or "",
+                submission_key=form.submission_key.data or None,
             )
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
             where = "to the household" if person.in_household else "as a significant adult outside the household"
-            flash(f"{person.full_name} has been added {where}")
+            if person.already_saved:
+                flash(f"{person.full_name} was already added {where}. Nothing was saved twice.")
+            else:
+                flash(f"{person.full_name} has been added {where}")
             return redirect(url_for("families.show", family_id=family.id, _anchor="household"))
     return render_template("families/add_person.html", form=form, family=family)
 
 
-def _naming_fields(refusal: Stale, current: dict, loaded: str | None) -> Stale:
-    """A stale refusal about a person, saying which of their details the other person changed."""
-    others = changed_since(current, loaded)
-    theirs = [label[:1].lower() + label[1:] for name, label in families.PERSON_LABELS.items() if name in others]
-    if not theirs:
+def _readable(loaded: str | None) -> bool:
+    try:
+        return isinstance(json.loads(loaded or ""), dict)
+    except ValueError:
+        return False
+
+
+def _naming_fields(refusal: Stale, labels: dict, current: dict, loaded: str | None) -> Stale:
+    """A stale refusal (versions.StaleEdit, the one wording) naming the fields the other person changed since
+    this page was loaded: the service knows who and when, the page what was loaded."""
+    if not isinstance(refusal, StaleEdit):
         return refusal
-    return Stale(f"{refusal.message}. They changed: {listed(theirs)}", refusal.current_version)
+    # Without the digests it was loaded with (an older page, a script) the page cannot say which: none is named.
+    others = changed_since(current, loaded) if _readable(loaded) else set()
+    theirs = [label[:1].lower() + label[1:] for name, label in labels.items() if name in others]
+    return StaleEdit(
+        getattr(refusal, "what", "this record"),
+        who=refusal.who,
+        when=refusal.when,
+        changed=theirs,
+        current_version=refusal.current_version,
+        current=current,
+    )
 
 
 def _person_of(family_id: int, person_id: int) -> Person:
@@ -289,7 +324,7 @@ def edit_person(family_id: int, person_id: int):
         except Stale as refusal:
             db.session.refresh(person)
             current = UpdatePersonForm.shown(person)
-            show_refusal(form, _naming_fields(refusal, current, form.loaded.data))
+            show_refusal(form, _naming_fields(refusal, families.PERSON_LABELS, current, form.loaded.data))
             typed = changed_by_person(form.posted(), form.loaded.data)
             keep_typed(form, current_version=person.version, current=current, typed=typed, fill=form.fill)
             stale = True
@@ -324,7 +359,7 @@ def leave(family_id: int, person_id: int):
         except Stale as refusal:
             db.session.refresh(person)
             current = LeaveHouseholdForm.shown(person)
-            show_refusal(form, _naming_fields(refusal, current, form.loaded.data))
+            show_refusal(form, _naming_fields(refusal, families.PERSON_LABELS, current, form.loaded.data))
             # Everything on this form is the person's own typing: it is all kept.
             keep_typed(form, current_version=person.version, current=current, typed=set(current), fill=None)
             stale = True

@@ -163,7 +163,7 @@ class DiscardDraftForm(Form):
     submit_discard = SubmitField("Discard this draft", widget=GovSubmitInput())
 
 
-class ReviewForm(Form):
+class ReviewForm(OnceOnly, Form):
     held_on = GovDateField("Date the review was held", required_message="Enter the date the review meeting was held")
     attended = TextAreaField(
         "Who attended",

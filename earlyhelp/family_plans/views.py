@@ -13,6 +13,7 @@ from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response, print_html
 from earlyhelp.policy import Access
 from earlyhelp.services import family_plans as service
+from earlyhelp.services import next_steps
 from earlyhelp.services.audit import record_read
 from earlyhelp.versions import StaleEdit, changed_by_person, keep_typed, new_submission_key
 from earlyhelp.web import get_or_404, show_refusal
@@ -38,6 +39,7 @@ def overview(family_id: int):
     record_read("view", "family_plan", versions[0].id if versions else None, family_id=family.id)
     form = ReviewForm(formdata=None)
     form.next_review_on.data = service.next_review_default(clock.today())
+    form.submission_key.data = new_submission_key()
     return _overview_page(family, versions, form)
 
 
@@ -119,12 +121,27 @@ def _posted(form: FamilyPlanForm) -> dict:
     return posted
 
 
+ALREADY_ADDED = "This next step was already added to the plan. Nothing was saved twice."
+
+
+def _already_added(plan: FamilyPlan, step_form: NextStepForm) -> bool:
+    """Whether this form's one-time key already added a step to this plan (a double click, Back and add again):
+    if so, the person is told, and neither the plan nor the step is saved twice."""
+    step = next_steps.already_added(step_form.submission_key.data)
+    if step is None or step.source_type != "family_plan" or step.source_id != plan.id:
+        return False
+    flash(ALREADY_ADDED)
+    return True
+
+
 def _save(plan: FamilyPlan, *, adding: bool):
     """The plan and its add-a-step questions are one form: whichever button was pressed, what was typed into the
     plan is saved first, then the step is added (when "Add next step" was pressed, or a step was typed in).
     Nothing typed is lost: a step that cannot be added is shown again with the plan as saved."""
     form, step_form = FamilyPlanForm(), new_step_form()
     adding = adding or bool(step_form.submit_step.data) or bool((step_form.what.data or "").strip())
+    if adding and _already_added(plan, step_form):  # the same form posted again: nothing is saved twice
+        return redirect(url_for("family_plans.edit", plan_id=plan.id, _anchor="next-steps"))
     # A post of the step's questions alone (an older page, a script) adds the step and leaves the plan as it is.
     plan_posted = "worries" in request.form
     if plan_posted and not form.validate_on_submit():
@@ -165,6 +182,9 @@ def _save(plan: FamilyPlan, *, adding: bool):
     if not adding:
         flash("Family plan saved.")
         return redirect(url_for("family_plans.edit", plan_id=plan.id))
+    if getattr(saved.step, "already_saved", False):  # the same form, posted at the same moment: the other added it
+        flash(ALREADY_ADDED)
+        return redirect(url_for("family_plans.edit", plan_id=plan.id, _anchor="next-steps"))
     flash("Family plan saved and the next step added." if plan_posted else "Next step added to the plan.")
     return redirect(url_for("family_plans.edit", plan_id=plan.id, _anchor="next-steps"))
 
@@ -217,11 +237,20 @@ def review(plan_id: int):
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            entry = service.record_review(plan, form.as_input(), actor=current_user, now=clock.now())
+            entry = service.record_review(
+                plan,
+                form.as_input(),
+                actor=current_user,
+                now=clock.now(),
+                submission_key=form.submission_key.data or None,
+            )
         except Refused as refusal:
             show_refusal(form, refusal)
         else:
-            flash(f"Review recorded: {entry.outcome_label.lower()}.")
+            if entry.already_saved:
+                flash(f"This review was already recorded by {entry.recorded_by.name}. Nothing was saved twice.")
+            else:
+                flash(f"Review recorded: {entry.outcome_label.lower()}.")
             if entry.outcome == "change":
                 draft = service.plans(plan.family_id)[0]
                 return redirect(url_for("family_plans.edit", plan_id=draft.id))

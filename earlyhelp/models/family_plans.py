@@ -160,6 +160,8 @@ class FamilyPlanReview(db.Model):
     late_reason: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # The one-time key of the form that recorded it (earlyhelp.versions): the same form posted twice is one review.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     recorded_by: Mapped[User] = relationship(lazy="joined")
 

@@ -23,6 +23,7 @@ from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.forms import MAX_LONG_TEXT, Form, GovDateField, a_reason, chosen, max_length, options, required
 from earlyhelp.models import NextStepStatus, OwnerKind
 from earlyhelp.services.next_steps import NextStepInput
+from earlyhelp.versions import OnceOnly, new_submission_key
 
 _UNSET = object()
 
@@ -109,12 +110,13 @@ class NextStepFields:
             owner_agency=(self.owner_agency.data or "") if self.owner_agency is not None else "",
             due_on=self.due_date(today),
             family_facing=bool(self.family_facing.data) if self.family_facing is not None else False,
+            submission_key=(self.submission_key.data or None) if hasattr(self, "submission_key") else None,
         )
 
 
-class NextStepForm(NextStepFields, Form):
+class NextStepForm(OnceOnly, NextStepFields, Form):
     """Add a next step (handover plans, family plans): owned by someone in the service, a family member or
-    a partner."""
+    a partner. Its one-time key (OnceOnly) makes one step however often the form is posted."""
 
     family_facing = BooleanField("The family will see this step", widget=GovCheckboxInput())
     submit_step = SubmitField("Add next step", widget=GovSubmitInput())
@@ -150,6 +152,8 @@ def new_step_form(formdata=_UNSET) -> NextStepForm:
     from earlyhelp.policy import CASE_ROLES
 
     form = NextStepForm() if formdata is _UNSET else NextStepForm(formdata=formdata)
+    if formdata is None:  # a fresh form, not one posted: a new one-time key
+        form.submission_key.data = new_submission_key()
     people = db.session.scalars(
         select(User)
         .join(Role, Role.id == User.role_id)

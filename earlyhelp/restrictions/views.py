@@ -57,10 +57,11 @@ def edit(family_id: int):
             db.session.refresh(family)
             show_refusal(form, refusal)
         else:
-            flash(
-                f"{'Restriction changed' if was_restricted else 'Record restricted'}: "
-                f"{len(people)} {'person' if len(people) == 1 else 'people'} may see it"
-            )
+            may_see = f"{len(people)} {'person' if len(people) == 1 else 'people'} may see it"
+            if people.already_saved:
+                flash(f"This restriction was already saved: {may_see}. Nothing was changed.")
+            else:
+                flash(f"{'Restriction changed' if was_restricted else 'Record restricted'}: {may_see}")
             return redirect(url_for("families.show", family_id=family_id))
     if request.method == "GET":
         record_read("view", "restriction", family.id, family_id=family.id)

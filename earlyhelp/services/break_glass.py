@@ -16,6 +16,7 @@ from earlyhelp.policy import RoleCode
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
+from earlyhelp.versions import add_once, by_submission_key
 
 
 def check_reason(reason: str | None) -> str:
@@ -40,8 +41,23 @@ def _managers_holding(family_id: int) -> list[User]:
     )
 
 
+def _already_saved(glass: BreakGlass, family: Family, actor: User) -> BreakGlass:
+    if (glass.family_id, glass.user_id) != (family.id, actor.id):  # not this person's form: copied or forged
+        raise Refused("This form has already been used. Open the page again to start afresh")
+    glass.already_saved = True
+    return glass
+
+
 @use_case("break_glass", "family")
-def break_glass(family: Family, *, reason: str, actor: User) -> BreakGlass:
+def break_glass(family: Family, *, reason: str, actor: User, submission_key: str | None = None) -> BreakGlass:
+    """Open the family for a limited time, for the reason given; its managers are told.
+
+    The form's one-time `submission_key` opens it once however often it is posted (a double click, Back and
+    save): the second post gets the first opening, marked `already_saved`, and nobody is told twice."""
+    submission_key = (submission_key or "")[:64] or None  # the column's length: a forged longer key is cut
+    existing = by_submission_key(BreakGlass, submission_key)
+    if existing is not None:
+        return _already_saved(existing, family, actor)
     if not policy.may_break_glass(actor, family):
         raise Refused("You cannot break the glass on this record")
     reason = check_reason(reason)
@@ -52,9 +68,11 @@ def break_glass(family: Family, *, reason: str, actor: User) -> BreakGlass:
         reason=reason,
         at=now,
         expires_at=now + timedelta(hours=current_app.config["BREAK_GLASS_HOURS"]),
+        submission_key=submission_key,
     )
-    db.session.add(glass)
-    db.session.flush()
+    saved = add_once(glass)
+    if saved.already_saved:  # the same form, posted at the same moment: the other post opened it
+        return _already_saved(saved, family, actor)
     record_event("break_glass", "family", family.id, family_id=family.id, user=actor)
     link = link_to("families.show", family_id=family.id)
     for manager in _managers_holding(family.id):

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from earlyhelp import clock, policy
@@ -116,8 +117,11 @@ def _new_note(
     actor: User,
     now: datetime,
     submission_key: str | None = None,
+    corrects_id: int | None = None,
+    correction_reason: str = "",
 ):
-    """A new note, flushed; if the same form's key was saved meanwhile, the note already saved (add_once)."""
+    """A new note (or a correction: the note it corrects, and why), flushed; if the same form's key was saved
+    meanwhile, the note already saved (add_once)."""
     record = CaseNote(
         family_id=family.id,
         type=note_type,
@@ -131,6 +135,8 @@ def _new_note(
         significant=note.significant,
         author=actor,
         submission_key=submission_key or None,
+        corrects_id=corrects_id,
+        correction_reason=correction_reason,
     )
     for child in children:
         record.children.append(CaseNoteChild(person_id=child.id))
@@ -214,14 +220,32 @@ def correction_of(note: CaseNote) -> CaseNote | None:
     return db.session.scalar(select(CaseNote).where(CaseNote.corrects_id == note.id))
 
 
+def _corrected_already(correction: CaseNote) -> Refused:
+    return Refused(
+        f"This note was corrected by {correction.author.name} on {clock.long_moment(correction.recorded_at)}."
+        " Correct the latest version instead"
+    )
+
+
 @use_case("correct", "case_note")
 def correct_case_note(
-    original: CaseNote, note: NoteInput, *, reason: str, actor: User, now: datetime | None = None
+    original: CaseNote,
+    note: NoteInput,
+    *,
+    reason: str,
+    actor: User,
+    now: datetime | None = None,
+    submission_key: str | None = None,
 ) -> CaseNote:
     """Put a note right with a later note linked to it: the original is kept exactly as written. Only the
     latest version can be corrected. The reason for the correction is asked by the one reason rule; the
-    corrected note says when the event happened, and the correction itself is on the timeline now."""
+    corrected note says when the event happened, and the correction itself is on the timeline now.
+
+    A note has at most one correction. The form's one-time `submission_key` makes one however often it is
+    posted (a double click, Back and save, two posts at once): the second gets the first, marked
+    `already_saved`; a different correction of a note corrected meanwhile is refused, naming who corrected it."""
     now = now or clock.now()
+    submission_key = (submission_key or "")[:64] or None  # the column's length: a forged longer key is cut, never a 500
     locked = db.session.scalar(
         select(CaseNote)
         .where(CaseNote.id == original.id)
@@ -232,16 +256,32 @@ def correct_case_note(
     _check_may_change(family, actor)
     already = correction_of(locked)
     if already is not None:
-        raise Refused(
-            f"This note was corrected by {already.author.name} on {clock.long_moment(already.recorded_at)}."
-            " Correct the latest version instead"
-        )
+        if submission_key and already.submission_key == submission_key:
+            return _already_saved(already, actor)
+        raise _corrected_already(already)
     why = check_reason(reason, asked="what was wrong with the note, and why it is being corrected", field="reason")
     # A correction is written down late by its nature: its reason is the account of why it is written now.
     note_type, children, _ = _checked(family, note, now=now, late_reason_asked=False)
-    record = _new_note(family, note, note_type, children, "", actor=actor, now=now)
-    record.corrects_id, record.correction_reason = locked.id, why
-    db.session.flush()
+    try:
+        record = _new_note(
+            family,
+            note,
+            note_type,
+            children,
+            "",
+            actor=actor,
+            now=now,
+            submission_key=submission_key,
+            corrects_id=locked.id,
+            correction_reason=why,
+        )
+    except IntegrityError:  # corrected at the same moment by another post (one correction per note)
+        already = correction_of(locked)
+        if already is None:
+            raise
+        raise _corrected_already(already) from None
+    if record.already_saved:  # the same form, posted at the same moment: the other post saved it
+        return _already_saved(record, actor)
     add_to_timeline(
         family.id,
         f"Case note of {clock.day(locked.happened_at)} corrected: {record.type.name}, about "

@@ -16,7 +16,7 @@ from earlyhelp.domain.dates import check_in_order, check_not_in_future
 from earlyhelp.domain.ethnicity import ETHNICITIES, SEXES, ethnicity_label, sex_label
 from earlyhelp.domain.nhs_number import NhsNumberStatus
 from earlyhelp.domain.reasons import check_reason
-from earlyhelp.domain.refusals import NeedsConfirmation, Refused, Stale
+from earlyhelp.domain.refusals import NeedsConfirmation, Refused
 from earlyhelp.extensions import db
 from earlyhelp.models import (
     Episode,
@@ -32,6 +32,7 @@ from earlyhelp.models.families import FamilyChange
 from earlyhelp.services import recording
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.use_case import use_case
+from earlyhelp.versions import StaleEdit, add_once, by_submission_key
 
 # No 0/O or 1/I: references are read out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -183,6 +184,30 @@ def possible_duplicates(
 CONFIRM_NEW_FAMILY = "Confirm that none of these is the same family, or open the matching family instead"
 
 
+def _key(submission_key: str | None) -> str | None:
+    """A create form's one-time key as stored: the column's length (a forged longer key is cut, never a 500)."""
+    return (submission_key or "")[:64] or None
+
+
+def _already_saved(record, made_by_this_person: bool):
+    """The record this form already made, marked `already_saved`. A key that made someone else's record is
+    not this person's form (copied or forged): refused, and their record is never shown."""
+    if not made_by_this_person:
+        raise Refused("This form has already been used. Open the page again to start afresh")
+    record.already_saved = True
+    return record
+
+
+def _created_by(family: Family) -> int | None:
+    """Who recorded the family: the actor of its first line on the timeline."""
+    return db.session.scalar(
+        select(TimelineEntry.actor_id)
+        .where(TimelineEntry.family_id == family.id, TimelineEntry.record_type == "family")
+        .order_by(TimelineEntry.id)
+        .limit(1)
+    )
+
+
 def check_household(members: list[MemberInput]) -> None:
     """Early help is for families with children: a household has at least one."""
     if not any(member.is_child and member.in_household for member in members):
@@ -201,9 +226,17 @@ def create_family(
     actor: User,
     confirmed_new: bool = False,
     now: datetime | None = None,
+    submission_key: str | None = None,
 ) -> Family:
     """Record a new family. If anyone in it may already be known, NeedsConfirmation carries the possible
-    matches, so that nobody adds a second record for a child who is already on one without saying so."""
+    matches, so that nobody adds a second record for a child who is already on one without saying so.
+
+    The form's one-time `submission_key` records one family however often it is posted (a double click, Back
+    and save, two posts at once): the second gets the first, marked `already_saved`, and nothing changes."""
+    submission_key = _key(submission_key)
+    existing = by_submission_key(Family, submission_key)
+    if existing is not None:
+        return _already_saved(existing, _created_by(existing) == actor.id)
     check_household(members)
     people = [Person(**person_values(member)) for member in members]
     if not confirmed_new:
@@ -217,10 +250,12 @@ def create_family(
         languages=languages.strip(),
         interpreter_needed=interpreter_needed,
         culture_and_identity=culture_and_identity.strip(),
+        submission_key=submission_key,
     )
     family.members.extend(people)
-    db.session.add(family)
-    db.session.flush()
+    saved = add_once(family)
+    if saved.already_saved:  # the same form, posted at the same moment: the other post recorded it
+        return _already_saved(saved, _created_by(saved) in (actor.id, None))
     add_to_timeline(family.id, "Family record created", "family", family.id, actor=actor, at=now)
     record_event("create", "family", family.id, family_id=family.id, user=actor)
     return family
@@ -314,14 +349,20 @@ def _check_may_change(actor: User, family_id: int) -> None:
         raise Refused("You do not work with this family, so you cannot change its record")
 
 
-def _stale(what: str, record, saved_as: str) -> Stale:
-    who = record.updated_by.name if record.updated_by else "Someone"
-    when = clock.long_moment(record.updated_at) if record.updated_at else "a moment ago"
-    return Stale(
-        f"{who} changed {what} on {when}, after you opened this page. Your changes are below but have not been"
-        f" saved. Check what they changed{saved_as}, then save again",
-        record.version,
+def _stale(what: str, record) -> StaleEdit:
+    """Someone else saved `what` since the page was opened: who and when (versions.StaleEdit, the one wording of
+    every stale refusal). The page names the fields they changed (it knows what the person loaded): `what` is
+    kept on the refusal for it."""
+    refusal = StaleEdit(
+        what,
+        who=record.updated_by.name if record.updated_by else None,
+        when=record.updated_at,
+        changed=[],
+        current_version=record.version,
+        current={},
     )
+    refusal.what = what
+    return refusal
 
 
 def _locked(model, record_id: int):
@@ -375,7 +416,7 @@ def update_family_details(
     _check_may_change(actor, family.id)
     family = _locked(Family, family.id)
     if family.version != expected_version:
-        raise _stale("this family's details", family, " (shown beside the form)")
+        raise _stale("this family's details", family)
     values = {name: _strip(changes[name]) for name in FAMILY_LABELS if name in changes}
     if "postcode" in values:
         values["postcode"] = normalise_postcode(values["postcode"])
@@ -403,7 +444,7 @@ def update_person(
     _check_may_change(actor, person.family_id)
     person = _locked(Person, person.id)
     if person.version != expected_version:
-        raise _stale(f"the details of {person.full_name}", person, " (shown beside the form)")
+        raise _stale(f"the details of {person.full_name}", person)
     current = MemberInput(**{name: getattr(person, name) for name in MemberInput.__dataclass_fields__})
     proposed = person_values(MemberInput(**(current.__dict__ | {k: v for k, v in changes.items() if k in EDITABLE})))
     if person.is_child and proposed["is_child"] is False and person.lives_here:
@@ -440,13 +481,26 @@ def _same_person_on_record(family: Family, values: dict) -> Person | None:
 
 @use_case("add_person", "family")
 def add_person(
-    family: Family, member: MemberInput, *, actor: User, late_reason: str = "", now: datetime | None = None
+    family: Family,
+    member: MemberInput,
+    *,
+    actor: User,
+    late_reason: str = "",
+    now: datetime | None = None,
+    submission_key: str | None = None,
 ) -> Person:
     """Someone new on the family's record: a new baby, someone joining the household, or a significant adult
-    who lives elsewhere (recorded as such: never a household member)."""
+    who lives elsewhere (recorded as such: never a household member).
+
+    The form's one-time `submission_key` adds them once however often it is posted: the second post gets the
+    person the first added, marked `already_saved`, and nothing changes."""
     now = now or clock.now()
     _check_may_change(actor, family.id)
     family = _locked(Family, family.id)
+    submission_key = _key(submission_key)
+    existing = by_submission_key(Person, submission_key)
+    if existing is not None:
+        return _already_saved(existing, existing.family_id == family.id)
     values = person_values(member)
     check_not_in_future(values["date_of_birth"], what="The date of birth", field="date_of_birth", now=now)
     check_not_in_future(values["joined_on"], what="The date they joined the household", field="joined_on", now=now)
@@ -457,9 +511,13 @@ def add_person(
     name = f"{values['first_name']} {values['last_name']}"
     joined = values["joined_on"]
     late = recording.late_reason(joined, late_reason, what=f"{name} joining the household") if joined else ""
-    person = Person(**values, updated_by=actor, updated_at=now)
-    family.members.append(person)
-    db.session.flush()
+    # Not appended to family.members before it is saved: add_once keeps it out of the session if the same key
+    # was saved meanwhile (a rolled-back savepoint would leave a pending member to be inserted again).
+    person = Person(**values, family_id=family.id, updated_by=actor, updated_at=now, submission_key=submission_key)
+    saved = add_once(person)
+    if saved.already_saved:  # the same form, posted at the same moment: the other post added them
+        return _already_saved(saved, saved.family_id == family.id)
+    db.session.expire(family, ["members"])  # read again, with them
     if not values["in_household"]:
         label, summary = (
             "Significant adult outside the household",
@@ -507,7 +565,7 @@ def record_leaving(
     _check_may_change(actor, person.family_id)
     person = _locked(Person, person.id)
     if person.version != expected_version:
-        raise _stale(f"the details of {person.full_name}", person, "")
+        raise _stale(f"the details of {person.full_name}", person)
     if person.has_left:
         raise Refused(f"{person.full_name} left the household on {clock.long_day(person.left_on)}")
     if not person.in_household:

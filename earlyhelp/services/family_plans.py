@@ -42,7 +42,7 @@ from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step, for_source
 from earlyhelp.services.recording import late_reason as check_late_reason
 from earlyhelp.services.use_case import use_case
-from earlyhelp.versions import StaleEdit, by_submission_key, changed_by_person, changed_since
+from earlyhelp.versions import StaleEdit, add_once, by_submission_key, changed_by_person, changed_since
 
 DOCUMENTS = {
     "family": "Family copy",
@@ -637,11 +637,21 @@ def next_review_default(held_on: date) -> date:
 
 
 @use_case("review", "family_plan")
-def record_review(plan: FamilyPlan, review: ReviewInput, *, actor: User, now: datetime) -> FamilyPlanReview:
+def record_review(
+    plan: FamilyPlan, review: ReviewInput, *, actor: User, now: datetime, submission_key: str | None = None
+) -> FamilyPlanReview:
     """A review meeting of the issued plan: when, who came, what it decided, a note. Written down late, it
     needs the reason. "Continue the plan" sets the date of the next review (after this one); "change the plan"
-    starts the new version; "close early help" closes the plan."""
+    starts the new version; "close early help" closes the plan.
+
+    The form's one-time `submission_key` records one review however often it is posted (a double click, Back
+    and save): the second gets the first, marked `already_saved`, and nothing changes (no second new version,
+    no refusal because the first closed the plan)."""
     plan = _locked(plan.id)
+    submission_key = (submission_key or "")[:64] or None  # the column's length: a forged longer key is cut
+    existing = by_submission_key(FamilyPlanReview, submission_key)
+    if existing is not None:
+        return _review_already_saved(existing, plan)
     if not plan.is_issued:
         raise Refused("Only an issued plan is reviewed: issue this version first")
     if plan.is_closed:
@@ -686,8 +696,14 @@ def record_review(plan: FamilyPlan, review: ReviewInput, *, actor: User, now: da
         late_reason=late,
         recorded_at=now,
         recorded_by_id=actor.id,
+        submission_key=submission_key,
     )
-    plan.reviews.append(entry)
+    # Saved on its own (not appended to plan.reviews first): add_once keeps it out of the session if the same
+    # key was saved meanwhile.
+    entry = add_once(entry)
+    if entry.already_saved:  # the same form, posted at the same moment: the other post recorded it
+        return _review_already_saved(entry, plan)
+    db.session.expire(plan, ["reviews"])
     if next_review is not None:
         # The live plan's next review. What was issued (its snapshot and PDFs) keeps the date it printed.
         plan.review_on = next_review
@@ -708,6 +724,13 @@ def record_review(plan: FamilyPlan, review: ReviewInput, *, actor: User, now: da
         _close(plan, f"Closed: early help ended at the review on {clock.long_day(review.held_on)}.", actor, now)
     elif review.outcome == "change":
         start_draft(plan.family, actor=actor, today=today)
+    return entry
+
+
+def _review_already_saved(entry: FamilyPlanReview, plan: FamilyPlan) -> FamilyPlanReview:
+    if entry.plan_id != plan.id:  # a key from another plan's form (forged): never another family's review
+        raise Refused("This form has already been used. Open the plan again to record a review")
+    entry.already_saved = True
     return entry
 
 

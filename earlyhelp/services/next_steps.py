@@ -19,6 +19,7 @@ from earlyhelp.policy import may_own_next_step, not_restricted_for
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.notifications import link_to, notify
 from earlyhelp.services.use_case import use_case
+from earlyhelp.versions import add_once, by_submission_key
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class NextStepInput:
     owner_name: str = ""
     owner_agency: str = ""
     family_facing: bool = False
+    # The one-time key of the form that adds it (earlyhelp.versions): the same form posted twice is one step.
+    submission_key: str | None = None
 
 
 def check_next_step(step: NextStepInput, *, today: date) -> User | None:
@@ -70,7 +73,16 @@ def add_next_step(
     The owner is told, unless `tell_owner` is off because the caller tells them itself (an allocation).
 
     `proposed`: written into a request before its acceptance (services/transfers/steps.py). It is nobody's
-    work yet: nobody is told, and it opens the family to nobody, until the request is accepted."""
+    work yet: nobody is told, and it opens the family to nobody, until the request is accepted.
+
+    The form's one-time `step.submission_key` adds one step however often it is posted (a double click, Back and
+    add again, two posts at once): the second gets the first, marked `already_saved`, and nothing changes."""
+    submission_key = (step.submission_key or "")[:64] or None  # the column's length: a forged longer key is cut
+    existing = already_added(submission_key)
+    if existing is not None:
+        if existing.family_id != family_id:  # a key from another form (forged): never another family's step
+            raise Refused("This form has already been used. Open the page again to add a next step")
+        return existing
     owner = check_next_step(step, today=today)
     if owner is not None and not may_own_next_step(owner, family_id):
         raise Refused(
@@ -89,9 +101,11 @@ def add_next_step(
         source_id=source_id,
         family_facing=step.family_facing,
         created_by_id=actor.id,
+        submission_key=submission_key,
     )
-    db.session.add(next_step)
-    db.session.flush()
+    saved = add_once(next_step)
+    if saved.already_saved:  # the same form, posted at the same moment: the other post added it
+        return saved
     record_event("create", "next_step", next_step.id, family_id=family_id, user=actor)
     if tell_owner and not proposed and owner is not None and owner.id != actor.id:
         notify(
@@ -103,6 +117,14 @@ def add_next_step(
             family_id=family_id,
         )
     return next_step
+
+
+def already_added(submission_key: str | None) -> NextStep | None:
+    """The step a form with this one-time key already added, marked `already_saved`; None if it added none."""
+    existing = by_submission_key(NextStep, (submission_key or "")[:64] or None)
+    if existing is not None:
+        existing.already_saved = True
+    return existing
 
 
 def _change(

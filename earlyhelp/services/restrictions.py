@@ -211,6 +211,24 @@ def _name(family: Family, people: list[User], actor: User) -> None:
         db.session.add(RestrictedAccess(family_id=family.id, user_id=person.id, named_by_id=actor.id, named_at=now))
 
 
+class Named(list):
+    """Everyone now named on a restricted family. `already_saved`: the form posted was the decision already saved
+    (the same form posted twice: a double click, Back and save, two posts at once), so nothing was written."""
+
+    already_saved = False
+
+
+def _already_saved(family: Family, reason: str, people: list[User]) -> Named | None:
+    """The people named, marked `already_saved`, when the family is restricted with this reason to exactly
+    these people already; otherwise None."""
+    named = set(db.session.scalars(select(RestrictedAccess.user_id).where(RestrictedAccess.family_id == family.id)))
+    if not family.restricted or family.restricted_reason != reason or named != {person.id for person in people}:
+        return None
+    saved = Named(people)
+    saved.already_saved = True
+    return saved
+
+
 def _decided(family: Family, reason: str, actor: User) -> None:
     family.restricted_reason = reason
     family.restricted_by_id = actor.id
@@ -218,16 +236,20 @@ def _decided(family: Family, reason: str, actor: User) -> None:
 
 
 @use_case("restrict", "family")
-def restrict_family(family: Family, *, reason: str, named: list[User], actor: User) -> list[User]:
+def restrict_family(family: Family, *, reason: str, named: list[User], actor: User) -> Named:
     """Restrict the family to the people named (and the actor). Returns everyone now named.
 
-    Whoever could see the family just before and is not named is told; break-glass openings end."""
+    Whoever could see the family just before and is not named is told; break-glass openings end. The same
+    form posted twice restricts it once: the second finds it restricted just so (`already_saved`)."""
     _check_may(family, actor)
     family = _locked(family)
-    if family.restricted:
-        raise Refused("This record is already restricted: change who is named instead")
     reason = check_reason(reason, asked="why this record is being restricted")
     people = _checked_people(named, actor)
+    if family.restricted:
+        already = _already_saved(family, reason, people)
+        if already is None:
+            raise Refused("This record is already restricted: change who is named instead")
+        return already
     could_see = _who_sees_now(family, actor)
     family.restricted = True
     _decided(family, reason, actor)
@@ -239,20 +261,24 @@ def restrict_family(family: Family, *, reason: str, named: list[User], actor: Us
         "restrict", "family", family.id, family_id=family.id, user=actor, detail=f"named: {len(people)} people"
     )
     policy.forget_cached()
-    return people
+    return Named(people)
 
 
 @use_case("change_restriction", "family")
-def change_named(family: Family, *, reason: str, named: list[User], actor: User) -> list[User]:
+def change_named(family: Family, *, reason: str, named: list[User], actor: User) -> Named:
     """Change who is named on a restricted family (the actor stays named), with the reason as it now stands.
 
-    Whoever is taken off the list (and so can no longer see the family) is told."""
+    Whoever is taken off the list (and so can no longer see the family) is told. A change to what is saved
+    already (the same form posted twice) writes nothing and is marked `already_saved`."""
     _check_may(family, actor)
     family = _locked(family)
     if not family.restricted:
         raise Refused("This record is not restricted any more: restrict it again if it needs to be")
     reason = check_reason(reason, asked="why this record is restricted")
     people = _checked_people(named, actor)
+    already = _already_saved(family, reason, people)
+    if already is not None:
+        return already
     could_see = _who_sees_now(family, actor)
     before = {access.user_id for access in db.session.scalars(select(RestrictedAccess).filter_by(family_id=family.id))}
     after = {person.id for person in people}
@@ -269,7 +295,7 @@ def change_named(family: Family, *, reason: str, named: list[User], actor: User)
         detail=f"named: {len(after)} people (added {len(after - before)}, removed {len(before - after)})",
     )
     policy.forget_cached()
-    return people
+    return Named(people)
 
 
 @use_case("lift_restriction", "family")

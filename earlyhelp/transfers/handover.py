@@ -15,7 +15,7 @@ from earlyhelp.models.letters import LETTER_KINDS
 from earlyhelp.next_steps.forms import NextStepForm, new_step_form, step_input
 from earlyhelp.pdf import pdf_response, render_pdf
 from earlyhelp.policy import Access, handover_record
-from earlyhelp.services import transfers
+from earlyhelp.services import next_steps, transfers
 from earlyhelp.services.audit import Outcome, record_read
 from earlyhelp.services.transfers.handover import plan_values
 from earlyhelp.transfers import bp
@@ -74,6 +74,8 @@ def _save(transfer: Transfer, *, adding: bool):
     and a step that cannot be added is shown again with the plan as saved."""
     form, step_form = HandoverPlanForm(data=_saved_plan(transfer)), new_step_form()
     adding = adding or bool(step_form.submit_step.data) or bool((step_form.what.data or "").strip())
+    if adding and _already_added(transfer, step_form):  # the same form posted again: nothing is saved twice
+        return redirect(url_for("transfers.edit_plan", transfer_id=transfer.id, _anchor="next-steps"))
     # A post of the step's questions alone (an older page, a script) adds the step and leaves the plan as it is.
     plan_posted = "meeting_kind" in request.form
     if not plan_posted:
@@ -109,16 +111,32 @@ def _save(transfer: Transfer, *, adding: bool):
     if not step_form.validate_on_submit():  # the step's own questions: the plan is saved, the step kept
         return _step_not_added(transfer, form, step_form, plan_saved=plan_posted)
     try:
-        transfers.add_handover_step(transfer, step_input(step_form), actor=current_user)
+        step = transfers.add_handover_step(transfer, step_input(step_form), actor=current_user)
     except Refused as refusal:
         show_refusal(step_form, refusal)
         return _step_not_added(transfer, form, step_form, plan_saved=plan_posted)
+    if getattr(step, "already_saved", False):  # the same form, posted at the same moment: the other post added it
+        flash(ALREADY_ADDED)
+        return redirect(url_for("transfers.edit_plan", transfer_id=transfer.id, _anchor="next-steps"))
     flash(
         "Handover plan saved. Next step added to the handover plan."
         if plan_posted
         else "Next step added to the handover plan."
     )
     return redirect(url_for("transfers.edit_plan", transfer_id=transfer.id, _anchor="next-steps"))
+
+
+ALREADY_ADDED = "This next step was already added to the handover plan. Nothing was saved twice."
+
+
+def _already_added(transfer: Transfer, step_form: NextStepForm) -> bool:
+    """Whether this form's one-time key already added a step to this plan (a double click, Back and add again):
+    if so, the person is told, and neither the plan nor the step is saved twice."""
+    step = next_steps.already_added(step_form.submission_key.data)
+    if step is None or step.source_type != "handover_plan" or step.source_id != transfer.handover_plan.id:
+        return False
+    flash(ALREADY_ADDED)
+    return True
 
 
 def _step_not_added(transfer: Transfer, form: HandoverPlanForm, step_form: NextStepForm, *, plan_saved: bool):

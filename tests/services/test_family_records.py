@@ -131,7 +131,7 @@ def test_a_second_editor_of_the_family_is_refused_with_who_saved_and_when(family
             family, expected_version=1, changes={"address": "4 Second Road"}, actor=colleague
         )
     assert stale.value.message.startswith(
-        "Wren Keeper changed this family's details on 10 November 2026 at 10:00, after you opened this page"
+        "Wren Keeper saved this family's details on 10 November 2026 at 10:00, after you opened this page"
     )
     assert stale.value.current_version == 2
     assert fresh(family).address == "3 First Road"
@@ -411,9 +411,9 @@ def test_a_second_editor_of_a_person_is_refused_with_who_saved_and_when(family, 
     with pytest.raises(Stale) as stale:
         families.update_person(child, {"school_or_setting": "Valley Academy"}, expected_version=1, actor=colleague)
     assert stale.value.message == (
-        f"Wren Keeper changed the details of {child.full_name} on 10 November 2026 at 14:05, after you opened this"
-        " page. Your changes are below but have not been saved. Check what they changed (shown beside the form),"
-        " then save again"
+        f"Wren Keeper saved the details of {child.full_name} on 10 November 2026 at 14:05, after you opened this"
+        " page. Your changes are below but have not been saved; the fields you did not change now show what they"
+        " saved. Check, then save again"
     )
     assert fresh(child).school_or_setting == "Hilltop Primary"
     # Having read it, they save again from the version now saved.

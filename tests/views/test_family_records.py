@@ -186,7 +186,7 @@ def test_two_people_changing_the_family_at_once_the_second_is_refused_keeping_wh
     soup = soup_of(response)
     assert response.status_code == 200
     [message] = error_messages(soup)
-    assert message.startswith("Wren Keeper changed this family's details on 10 November 2026 at 10:00")
+    assert message.startswith("Wren Keeper saved this family's details on 10 November 2026 at 10:00")
     assert soup.select_one("#address").get_text() == "4 Second Road"
     assert soup.select_one("input[name=version]")["value"] == "2"
     assert "3 First Road" in text_of(soup, "#saved-family")
@@ -313,9 +313,9 @@ def test_two_people_editing_the_same_person_the_second_is_refused_keeping_what_t
     soup = soup_of(second)
     assert second.status_code == 200
     assert error_messages(soup) == [
-        f"Wren Keeper changed the details of {child.full_name} on 10 November 2026 at 10:07, after you opened this"
-        " page. Your changes are below but have not been saved. Check what they changed (shown beside the form),"
-        " then save again"
+        f"Wren Keeper saved the details of {child.full_name} on 10 November 2026 at 10:07, after you opened this"
+        " page. Your changes are below but have not been saved; the fields you did not change now show what they"
+        " saved. Check, then save again"
     ]
     assert soup.select_one("#school_or_setting")["value"] == "Valley Academy"
     assert soup.select_one("#child_words").get_text() == "I like the swings."

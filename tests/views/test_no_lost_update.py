@@ -146,8 +146,8 @@ def test_family_details_saved_again_after_stale_do_not_write_back_what_the_other
     refused = client.post("families.edit_details", loaded | {"languages": "English, Polish"}, family_id=family.id)
     soup = soup_of(refused)
     [message] = error_messages(soup)
-    assert message.startswith("Ash Othereditor changed this family's details on "), message
-    assert message.endswith("They changed: postcode"), message
+    assert message.startswith("Ash Othereditor saved this family's details on "), message
+    assert "after you opened this page: they changed postcode. Your changes are below" in message, message
     assert soup.select_one("#languages")["value"] == "English, Polish", "what the person typed is kept"
     assert soup.select_one("#postcode")["value"] == "ZZ99 9ZZ", "an untouched field shows what was saved since"
 
