@@ -230,6 +230,27 @@ def test_a_first_sign_in_with_an_administrators_password_must_choose_its_own_bef
     assert not fresh(person).must_change_password
 
 
+def test_choosing_the_first_password_says_what_happened_in_words_for_a_first_day(client, make_user):
+    person = _create_through_admin(client, make_user)
+    client.sign_in(person, password=TEMPORARY)
+    client.post("auth.change_password", {"current_password": TEMPORARY, "new_password": OWN, "confirm_password": OWN})
+
+    said = text_of(client.page("main.home"), ".govuk-notification-banner")
+    assert "Your password is set. From now on, sign in with your email address and this password." in said
+    assert "The temporary password no longer works." in said
+    assert "signed out" not in said
+
+
+def test_changing_a_password_later_says_other_browsers_were_signed_out_and_this_one_was_not(client, make_user):
+    user = make_user()
+    client.sign_in(user)
+    client.post("auth.change_password", {"current_password": PASSWORD, "new_password": OWN, "confirm_password": OWN})
+
+    said = text_of(client.page("main.home"), ".govuk-notification-banner")
+    assert "If you were signed in on another computer or browser, you have been signed out there" in said
+    assert "You are still signed in here." in said
+
+
 def test_an_administrator_resets_a_password_signing_the_person_out_and_forcing_a_change(app, make_user):
     admin_client, person_client = TestClient(app), TestClient(app)
     admin = _admin(make_user)

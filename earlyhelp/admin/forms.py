@@ -147,4 +147,4 @@ class EndSessionsForm(Form):
 
 
 class RemoveSecondFactorForm(Form):
-    submit = SubmitField("Remove their second factor", widget=GovSubmitInput())
+    submit = SubmitField("Remove their sign-in code", widget=GovSubmitInput())

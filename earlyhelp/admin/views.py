@@ -161,7 +161,15 @@ def remove_second_factor(user_id: int):
 
     def action():
         accounts.remove_second_factor(user, actor=current_user)
-        return f"{user.name}'s second factor has been removed. They can set up a new one when they next sign in."
+        if current_app.config["REQUIRE_SECOND_FACTOR"]:
+            return (
+                f"{user.name}'s sign-in code has been removed. The next time they sign in, after their password, "
+                "they will be asked to set up a new one on their phone before they can carry on."
+            )
+        return (
+            f"{user.name}'s sign-in code has been removed. From now on they sign in with their password alone, "
+            "until they set up a new one from the 'Sign-in code' link at the top of any page."
+        )
 
     return _confirm("admin/remove_second_factor.html", user, RemoveSecondFactorForm(), action)
 

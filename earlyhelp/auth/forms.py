@@ -61,4 +61,4 @@ class SecondFactorForm(Form):
 
 class SetUpSecondFactorForm(Form):
     code = code_field()
-    submit = SubmitField("Turn on the second factor", widget=GovSubmitInput())
+    submit = SubmitField("Turn on sign-in codes", widget=GovSubmitInput())

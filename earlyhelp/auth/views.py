@@ -31,6 +31,15 @@ ENDED_MESSAGES = {
     "ended by an administrator": "An administrator signed you out on every device. Sign in again to carry on, "
     "or ask an administrator why.",
 }
+FIRST_PASSWORD_CHOSEN = (  # noqa: S105 (a message)
+    "Your password is set. From now on, sign in with your email address and this password. The temporary password "
+    "no longer works."
+)
+PASSWORD_CHANGED = (  # noqa: S105 (a message)
+    "Your password has been changed. If you were signed in on another computer or browser, you have been signed "
+    "out there: sign in with the new password. You are still signed in here."
+)
+SIGN_IN_TOO_SLOW = "Your sign-in took too long to finish. Sign in again."
 PENDING = "pending_sign_in"
 NEW_SECRET = "new_totp_secret"  # noqa: S105 (a session key)
 BY_PASSWORD = "by_password"  # noqa: S105 (a session key)
@@ -84,6 +93,12 @@ def _signed_in_with_password(user: User, next_page: str | None):
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
+    if request.method == "GET" and session.get(PENDING):
+        step = _pending_step()
+        if step is not None:  # the password has passed: the same sign-in carries on at its code step
+            return redirect(step)
+        session.pop(PENDING, None)
+        flash(SIGN_IN_TOO_SLOW, "error")
     form = SignInForm()
     if request.method == "POST" and not _local_passwords():
         form.form_errors.append(NO_LOCAL_PASSWORDS)
@@ -113,9 +128,26 @@ def _pending_user() -> User | None:
     return user if user is not None and user.active else None
 
 
+def _pending_step() -> str | None:
+    """Where a sign-in whose password has passed carries on (entering or setting up the code), while it may."""
+    user = _pending_user()
+    if user is None:
+        return None
+    return url_for("auth.second_factor" if user.totp_secret else "auth.set_up_second_factor")
+
+
 def _pending_expired():
     session.pop(PENDING, None)
-    flash("Your sign-in took too long to finish. Sign in again.", "error")
+    flash(SIGN_IN_TOO_SLOW, "error")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.post("/sign-in/cancel")
+@public
+def cancel_sign_in():
+    """Stop a sign-in at its code step: nothing was signed in, so only the pending sign-in is forgotten."""
+    session.pop(PENDING, None)
+    flash("You have not been signed in. Sign in again to carry on.")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -186,7 +218,7 @@ def account_second_factor():
             show_refusal(form, refusal)
         else:
             session.pop(NEW_SECRET, None)
-            flash("Your second factor is on. You will be asked for a code each time you sign in.")
+            flash("Sign-in codes are on. Each time you sign in, after your password, enter the code your app shows.")
             return redirect(url_for("main.home"))
     return _set_up(current_user, form, secret, at_sign_in=False)
 
@@ -209,6 +241,7 @@ def change_password():
     if not _local_passwords():
         abort(404)
     form = ChangePasswordForm()
+    first_password = current_user.must_change_password and session.get(BY_PASSWORD)
     if form.validate_on_submit():
         try:
             user_session = accounts.change_password(
@@ -222,7 +255,6 @@ def change_password():
         else:
             hold(user_session)
             session[BY_PASSWORD] = True
-            flash("Your password has been changed. You have been signed out everywhere else.")
+            flash(FIRST_PASSWORD_CHOSEN if first_password else PASSWORD_CHANGED)
             return redirect(url_for("main.home"))
-    must_change = current_user.must_change_password and session.get(BY_PASSWORD)
-    return render_template("auth/change_password.html", form=form, must_change=must_change)
+    return render_template("auth/change_password.html", form=form, must_change=first_password)

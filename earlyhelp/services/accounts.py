@@ -337,7 +337,7 @@ def remove_second_factor(user: User, *, actor: User) -> None:
     """An administrator removes someone's second factor (a lost phone). They set one up again, if required,
     at their next sign-in."""
     if not user.totp_secret:
-        raise Refused(f"{user.name} has no second factor to remove")
+        raise Refused(f"{user.name} has no sign-in code to remove")
     user.totp_secret, user.totp_last_step = None, None
     record_event("remove_second_factor", "user", user.id, user=actor)
 

@@ -1,5 +1,5 @@
 """A person signs in, sees the home page, signs out, and their old session no longer works; a new person
-chooses their own password first, then sets up and uses a second factor."""
+chooses their own password first, then sets up and uses a sign-in code."""
 
 import re
 import time
@@ -97,25 +97,27 @@ def test_a_new_person_chooses_their_own_password_then_sets_up_and_uses_a_second_
     page.get_by_label("New password", exact=True).fill("sams own long passphrase")
     page.get_by_label("Confirm new password").fill("sams own long passphrase")
     page.get_by_role("button", name="Change password").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your password has been changed.")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your password is set.")
 
     page.goto("/account/password")
-    page.get_by_role("link", name="Set up a second factor").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Set up a second factor")
+    page.get_by_role("link", name="Set up your sign-in code").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up your sign-in code")
     check_page(page, "set-up-second-factor")
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Code from your authenticator app").fill("000000")
-    page.get_by_role("button", name="Turn on the second factor").click()
+    page.get_by_role("button", name="Turn on sign-in codes").click()
     if page.locator(".govuk-error-summary").count():
         check_page(page, "set-up-second-factor-error")
     page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Turn on the second factor").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your second factor is on.")
+    page.get_by_role("button", name="Turn on sign-in codes").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Sign-in codes are on.")
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, "sam.secondfactor@northshire.example", password="sams own long passphrase")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Enter the code from your authenticator app")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your sign-in code")
     check_page(page, "second-factor")
+    page.goto("/")  # the same sign-in stays at its code step
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your sign-in code")
     # The code of the next time step: the one just used to set it up works only once.
     page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Continue").click()
@@ -132,9 +134,9 @@ def test_a_new_person_chooses_their_own_password_then_sets_up_and_uses_a_second_
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "Sam Secondfactor has been signed out everywhere"
     )
-    page.get_by_role("link", name="Remove Sam Secondfactor's second factor").click()
+    page.get_by_role("link", name="Remove Sam Secondfactor's sign-in code").click()
     check_page(page, "admin-remove-second-factor")
-    page.get_by_role("button", name="Remove their second factor").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("second factor has been removed")
+    page.get_by_role("button", name="Remove their sign-in code").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("sign-in code has been removed")
     page.get_by_role("link", name="Reset Sam Secondfactor's password").click()
     check_page(page, "admin-reset-password")
