@@ -202,10 +202,10 @@ def test_the_kept_page_says_which_form_which_family_and_when_save_was_pressed(cl
 
     kept = soup_of(client.get(address))
     about = text_of(kept, "#kept-about")
-    assert "Form Add a case note" in about
+    assert "Form Write a case note" in about
     assert f"Family {family.name} ({family.reference})" in about
     assert "Save pressed Tue 1 Dec 2026 at 14:00" in about
-    assert f"Add a case note for {family.name}" in text_of(kept, ".govuk-caption-l")
+    assert f"Write a case note for {family.name}" in text_of(kept, ".govuk-caption-l")
     assert "You pressed save at Tue 1 Dec 2026 at 14:00, but your session had already ended" in text_of(
         kept, "#kept-summary"
     )
@@ -236,7 +236,7 @@ def test_my_work_points_to_a_kept_post_until_it_is_thrown_away(client, family, r
     home = soup_of(client.get("main.home"))
     link = home.select_one("#kept-posts a")
     assert link["href"] == address
-    assert link.get_text(" ", strip=True) == f"Add a case note for {family.name} ({family.reference})"
+    assert link.get_text(" ", strip=True) == f"Write a case note for {family.name} ({family.reference})"
     assert "You were signed out before this was saved" in text_of(home, "#kept-posts")
     assert "save pressed Tue 1 Dec 2026 at 14:00" in text_of(home, "#kept-posts")
 

@@ -159,9 +159,29 @@ def test_a_case_note_saved_after_the_session_ended_is_kept_offered_back_and_save
 
     expect(page.get_by_role("heading", name="What you typed before you were signed out")).to_be_visible()
     expect(page.locator("#kept-fields")).to_contain_text("Thaddeus showed me his new football boots.")
+    expect(page.locator("#kept-about")).to_contain_text("Write a case note")
+    expect(page.locator("#kept-about")).to_contain_text(f"{SURNAME} (SESS-2702)")
+    expect(page.get_by_role("button", name="Send it again")).to_be_hidden()  # JavaScript runs: put it back instead
     check_page(page)
     shot(page, "kept-offered-back")
-    page.get_by_role("button", name="Save it again").click()
+
+    # My work points to it until it is used.
+    page.get_by_role("link", name="My work").click()
+    expect(page.locator("#kept-posts")).to_contain_text(f"Write a case note for {SURNAME} (SESS-2702)")
+    check_page(page)
+    shot(page, "kept-on-my-work")
+    page.locator("#kept-posts").get_by_role("link", name=re.compile("Write a case note")).click()
+
+    page.get_by_role("button", name="Put it back in the form").click()
+    expect(page.locator("#put-back-banner")).to_contain_text("is back in the form. Check it, then save it.")
+    expect(page).to_have_url(re.compile(r"/case-notes/new$"))
+    expect(page.get_by_label("What happened?")).to_have_value(text)
+    expect(page.get_by_label("Who was involved?")).to_have_value("Imogen and Thaddeus")
+    check_page(page)
+    shot(page, "kept-put-back")
+    with live_app.app_context():
+        assert db.session.scalar(select(func.count(CaseNote.id)).where(CaseNote.family_id == family_id)) == 0
+    page.get_by_role("button", name="Save case note").click()
 
     page.wait_for_load_state("load")
     shot(page, "kept-saved")
@@ -169,6 +189,8 @@ def test_a_case_note_saved_after_the_session_ended_is_kept_offered_back_and_save
         saved = db.session.scalars(select(CaseNote.text).where(CaseNote.family_id == family_id)).all()
     assert saved == [text.replace("\n", "\r\n")] or saved == [text]
     check_page(page)
+    page.get_by_role("link", name="My work").click()
+    expect(page.locator("#kept-posts")).to_have_count(0)
 
 
 def test_when_the_time_runs_out_on_a_page_with_typing_the_page_stays_and_saving_keeps_it(person, live_app):
