@@ -1,3 +1,413 @@
 """Flow and workload measures: step-ups and step-downs, family plans, next steps, supervision, caseloads, late
 recording. Each is registered with earlyhelp.services.measures (read its docstring for the rows every measure
-returns)."""
+returns).
+
+A request's moments are those of its history (TransferEvent.at: when the action was taken in the product), by
+the London day: "sent" is its approval by the sending team's manager (the only way to the receiving team,
+earlyhelp/policy.py), "decided" its acceptance or decline, "handed over" its handover marked complete. The state
+machine allows each of these once per request. Teams and workers are as each definition says: the product keeps
+no history of teams, so a person's team is their team at the time of asking (User.team_id), and a request's
+sending and receiving teams are those it names.
+"""
+
+from datetime import date, time, timedelta
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from earlyhelp import clock
+from earlyhelp.domain.transfers import Direction, TransferAction
+from earlyhelp.models import HandoverPlan, NextStep, NextStepChange, Team, Transfer, TransferEvent, User
+from earlyhelp.models.next_steps import NextStepStatus, OwnerKind
+from earlyhelp.services.measures import (
+    Kind,
+    Measure,
+    day_in,
+    days_between,
+    limited,
+    london_date,
+    moment_in,
+    register,
+    rows_query,
+)
+
+SECTION_TRANSFERS = "Step-up and step-down"
+SECTION_NEXT_STEPS = "Next steps"
+
+DECISIONS = (TransferAction.ACCEPT, TransferAction.DECLINE)
+
+
+def _direction():
+    """The breakdown of every request measure: "Step-up" or "Step-down"."""
+    return case((Transfer.direction == Direction.STEP_UP, "Step-up"), else_="Step-down")
+
+
+def _sent():
+    """Each request's approval moment (when it was sent to the receiving team): one row per request sent."""
+    return (
+        select(TransferEvent.transfer_id, func.min(TransferEvent.at).label("at"))
+        .where(TransferEvent.action == TransferAction.APPROVE)
+        .group_by(TransferEvent.transfer_id)
+        .subquery("sent")
+    )
+
+
+# Step-ups and step-downs sent
+
+
+def _requests_sent(scope, filters):
+    sent = _sent()
+    requester = aliased(User)
+    sending_team = aliased(Team)
+    query = (
+        select(
+            *rows_query(
+                family_id=Transfer.family_id,
+                record_id=Transfer.id,
+                on=london_date(sent.c.at),
+                breakdown=_direction(),
+            )
+        )
+        .join(sent, sent.c.transfer_id == Transfer.id)
+        .join(requester, requester.id == Transfer.requested_by_id)
+        .outerjoin(sending_team, sending_team.id == Transfer.sending_team_id)
+        .where(moment_in(sent.c.at, filters.period))
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=Transfer.family_id,
+        team_id=Transfer.sending_team_id,
+        worker_id=Transfer.requested_by_id,
+        service_id=sending_team.service_id,
+    )
+
+
+REQUESTS_SENT = register(
+    Measure(
+        key="transfers_sent",
+        section=SECTION_TRANSFERS,
+        title="Step-up and step-down requests sent",
+        definition=(
+            "Step-up and step-down requests sent to the receiving team in the period: counted on the day the"
+            " sending team's manager approved the request (London time), which is when it is sent. A request"
+            " still being written or awaiting approval is not sent; one sent and later withdrawn still counts."
+            " Broken down into step-ups and step-downs. Team: the sending team; worker: the person who made the"
+            " request."
+        ),
+        kind=Kind.COUNT,
+        rows=_requests_sent,
+        counted_words="requests sent",
+        total_words="requests sent",
+        breakdown_words="Step-up or step-down",
+    )
+)
+
+
+# Decisions: accepted and declined, and the days from sent to decision
+
+
+def _requests_decided(scope, filters):
+    sent = _sent()
+    decision = aliased(TransferEvent)
+    decider = aliased(User)
+    receiving_team = aliased(Team)
+    decided_on = london_date(decision.at)
+    query = (
+        select(
+            *rows_query(
+                family_id=Transfer.family_id,
+                record_id=Transfer.id,
+                on=decided_on,
+                counted=decision.action == TransferAction.ACCEPT,
+                days=days_between(london_date(sent.c.at), decided_on),
+                detail=case((decision.action == TransferAction.ACCEPT, "Accepted"), else_="Declined")
+                + literal(": ")
+                + Transfer.decision_rationale,
+                breakdown=_direction(),
+            )
+        )
+        .join(decision, and_(decision.transfer_id == Transfer.id, decision.action.in_(DECISIONS)))
+        .join(sent, sent.c.transfer_id == Transfer.id)
+        .join(decider, decider.id == decision.actor_id)
+        .join(receiving_team, receiving_team.id == Transfer.receiving_team_id)
+        .where(moment_in(decision.at, filters.period))
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=Transfer.family_id,
+        team_id=Transfer.receiving_team_id,
+        worker_id=decision.actor_id,
+        service_id=receiving_team.service_id,
+    )
+
+
+_DECIDED_WHAT = (
+    "Step-up and step-down requests accepted or declined in the period, counted on the day of the decision"
+    " (London time)"
+)
+_DECIDED_WHOSE = (
+    " Broken down into step-ups and step-downs. Team: the receiving team; worker: the manager who accepted or"
+    " declined (at the front door's daily meeting, a front door manager)."
+)
+
+REQUESTS_ACCEPTED = register(
+    Measure(
+        key="transfers_accepted",
+        section=SECTION_TRANSFERS,
+        title="Step-up and step-down requests accepted",
+        definition=(
+            f"{_DECIDED_WHAT}, and how many of them were accepted: the share accepted of those decided. A request"
+            " waiting for a decision, or withdrawn before one, is not decided." + _DECIDED_WHOSE
+        ),
+        kind=Kind.SHARE,
+        rows=_requests_decided,
+        counted_words="accepted",
+        total_words="requests decided",
+        breakdown_words="Step-up or step-down",
+    )
+)
+
+DECISION_DAYS = register(
+    Measure(
+        key="transfer_decision_days",
+        section=SECTION_TRANSFERS,
+        title="Days from a request being sent to its decision",
+        definition=(
+            f"{_DECIDED_WHAT}, and the average number of calendar days from the day it was sent (its approval by"
+            " the sending team's manager) to the day it was accepted or declined, London days: decided the day"
+            " it was sent is 0 days; weekends and bank holidays are counted." + _DECIDED_WHOSE
+        ),
+        kind=Kind.AVERAGE_DAYS,
+        rows=_requests_decided,
+        counted_words="requests decided",
+        total_words="requests decided",
+        breakdown_words="Step-up or step-down",
+        lower_is_better=True,
+    )
+)
+
+
+# Handover complete: the days from acceptance
+
+
+def _handovers_completed(scope, filters):
+    accepted = aliased(TransferEvent)
+    completed = aliased(TransferEvent)
+    receiving_team = aliased(Team)
+    completed_on = london_date(completed.at)
+    query = (
+        select(
+            *rows_query(
+                family_id=Transfer.family_id,
+                record_id=Transfer.id,
+                on=completed_on,
+                days=days_between(london_date(accepted.at), completed_on),
+                breakdown=_direction(),
+            )
+        )
+        .join(
+            completed, and_(completed.transfer_id == Transfer.id, completed.action == TransferAction.COMPLETE_HANDOVER)
+        )
+        .join(accepted, and_(accepted.transfer_id == Transfer.id, accepted.action == TransferAction.ACCEPT))
+        .join(receiving_team, receiving_team.id == Transfer.receiving_team_id)
+        .where(moment_in(completed.at, filters.period))
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=Transfer.family_id,
+        team_id=Transfer.receiving_team_id,
+        worker_id=Transfer.receiving_lead_id,
+        service_id=receiving_team.service_id,
+    )
+
+
+HANDOVER_DAYS = register(
+    Measure(
+        key="handover_days",
+        section=SECTION_TRANSFERS,
+        title="Days from acceptance to handover complete",
+        definition=(
+            "Step-up and step-down requests whose handover was marked complete in the period (counted on that"
+            " day, London time), and the average number of calendar days from the day the request was accepted"
+            " to the day its handover was marked complete: the same day is 0 days; weekends and bank holidays are"
+            " counted. Broken down into step-ups and step-downs. Team: the receiving team; worker: the receiving"
+            " lead named when it was accepted."
+        ),
+        kind=Kind.AVERAGE_DAYS,
+        rows=_handovers_completed,
+        counted_words="handovers completed",
+        total_words="handovers completed",
+        breakdown_words="Step-up or step-down",
+        lower_is_better=True,
+    )
+)
+
+
+# Step-down handover meetings within the local deadline
+
+
+def _handover_meetings(scope, filters):
+    sent = _sent()
+    receiving_team = aliased(Team)
+    today = clock.today()
+    held_in_time = and_(
+        HandoverPlan.meeting_held.is_(True),
+        HandoverPlan.meeting_on <= HandoverPlan.meeting_due_on,
+        # A meeting dated before its request was sent (recorded before that rule) is never counted as done
+        # (services.transfers.handover.meeting_before_request).
+        HandoverPlan.meeting_on >= london_date(sent.c.at),
+    )
+    query = (
+        select(
+            *rows_query(
+                family_id=Transfer.family_id,
+                record_id=Transfer.id,
+                on=HandoverPlan.meeting_due_on,
+                counted=held_in_time,
+                detail=case(
+                    (held_in_time, "Held in time"),
+                    (HandoverPlan.meeting_held.is_(True), "Held after the deadline"),
+                    else_="Not held yet",
+                ),
+                breakdown=receiving_team.name,
+            )
+        )
+        .join(HandoverPlan, HandoverPlan.transfer_id == Transfer.id)
+        .join(sent, sent.c.transfer_id == Transfer.id)
+        .join(receiving_team, receiving_team.id == Transfer.receiving_team_id)
+        .where(
+            Transfer.direction == Direction.STEP_DOWN,
+            HandoverPlan.meeting_due_on.is_not(None),
+            day_in(HandoverPlan.meeting_due_on, filters.period),
+            # Not yet decided: a deadline still to come, or today, with no meeting held yet.
+            or_(HandoverPlan.meeting_due_on < today, HandoverPlan.meeting_held.is_(True)),
+        )
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=Transfer.family_id,
+        team_id=Transfer.receiving_team_id,
+        worker_id=Transfer.receiving_lead_id,
+        service_id=receiving_team.service_id,
+    )
+
+
+HANDOVER_MEETINGS_IN_TIME = register(
+    Measure(
+        key="handover_meetings_in_time",
+        section=SECTION_TRANSFERS,
+        title="Step-down handover meetings within the local deadline",
+        definition=(
+            "Accepted step-downs whose handover meeting (or joint visit) was due in the period, counted on the day"
+            " it was due, and how many were held on or before that day. The deadline is the one set when the"
+            " step-down was accepted: the local timescale's number of working days after acceptance (TIMESCALES"
+            " step_down_handover, 10 by default), with weekends and bank holidays in England not counted. Held"
+            " means recorded as held, on the date it was held (not the day it was written down); a meeting dated"
+            " before the request was sent does not count. A meeting due today or later and not yet held is left"
+            " out until its day has passed. Team: the receiving team (the breakdown); worker: the receiving lead."
+        ),
+        kind=Kind.SHARE,
+        rows=_handover_meetings,
+        counted_words="held within the deadline",
+        total_words="handover meetings due",
+        breakdown_words="Receiving team",
+    )
+)
+
+
+# Next steps overdue, as at the end of the period
+
+
+def _as_at(filters) -> date:
+    """The day overdue is judged on: the period's last day, or today when the period has not ended yet."""
+    return min(filters.period.end, clock.today())
+
+
+def _next_steps_overdue(scope, filters):
+    as_at = _as_at(filters)
+    # The first moment after the as-at day: what happened from then on had not happened yet.
+    after = clock.at_london(as_at + timedelta(days=1), time(0))
+    owner = aliased(User)
+    owner_team = aliased(Team)
+    # The due date as it stood then: a step moved to a new date after the as-at day was due on the date it was
+    # moved from (its first change after that day).
+    due_then = func.coalesce(
+        select(NextStepChange.from_due_on)
+        .where(
+            NextStepChange.next_step_id == NextStep.id,
+            NextStepChange.kind == "rescheduled",
+            NextStepChange.at >= after,
+        )
+        .order_by(NextStepChange.at, NextStepChange.id)
+        .limit(1)
+        .scalar_subquery(),
+        NextStep.due_on,
+    )
+    open_then = or_(
+        NextStep.status == NextStepStatus.OPEN,
+        and_(
+            NextStep.status.in_((NextStepStatus.DONE, NextStepStatus.NOT_DONE, NextStepStatus.CANCELLED)),
+            NextStep.status_on > as_at,
+        ),
+    )
+    query = (
+        select(
+            *rows_query(
+                family_id=NextStep.family_id,
+                record_id=NextStep.id,
+                on=literal(as_at),
+                days=days_between(due_then, literal(as_at)),
+                detail=NextStep.what,
+                breakdown=owner.name,
+            )
+        )
+        .join(owner, owner.id == NextStep.owner_user_id)
+        .outerjoin(owner_team, owner_team.id == owner.team_id)
+        .where(
+            NextStep.owner_kind == OwnerKind.USER,
+            NextStep.created_at < after,
+            open_then,
+            due_then < as_at,
+        )
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=NextStep.family_id,
+        team_id=owner.team_id,
+        worker_id=NextStep.owner_user_id,
+        service_id=owner_team.service_id,
+    )
+
+
+NEXT_STEPS_OVERDUE = register(
+    Measure(
+        key="next_steps_overdue",
+        section=SECTION_NEXT_STEPS,
+        title="Next steps overdue",
+        definition=(
+            "Next steps owned by a member of staff that were overdue as at the last day of the period (today, if"
+            " the period has not ended yet): added on or before that day, still open at the end of it (not yet"
+            " done, not done or cancelled by then), and due before it, by the due date they had then (a step"
+            " moved to a later date after that day counts with the date it had). Steps owned by a family member"
+            " or a partner agency, and steps only proposed in a request not yet accepted, are not counted. Days:"
+            " how many calendar days overdue on that day. Broken down by owner. Team: the owner's team; worker:"
+            " the owner."
+        ),
+        kind=Kind.COUNT,
+        rows=_next_steps_overdue,
+        counted_words="overdue",
+        total_words="next steps overdue",
+        breakdown_words="Owner",
+        lower_is_better=True,
+    )
+)
