@@ -163,9 +163,14 @@ def break_glass(family_id: int):
     """Open a family with no working relationship: a stated reason, a limited time, seen by the managers.
     Someone who may already see the family (a head of service, its team) goes straight to it."""
     family = get_or_404(Family, family_id)
-    if policy.may_view_family(current_user, family.id):
-        return redirect(url_for("families.show", family_id=family.id))
     form = BreakGlassForm()
+    if policy.may_view_family(current_user, family.id):
+        # The same form posted again (a double click, Back and save) finds the record open: it says so.
+        if request.method == "POST" and (
+            opened := glass.already_opened(family, current_user, form.submission_key.data)
+        ):
+            _already_opened(opened)
+        return redirect(url_for("families.show", family_id=family.id))
     if request.method == "GET":
         form.submission_key.data = new_submission_key()
     if form.validate_on_submit():
@@ -177,8 +182,7 @@ def break_glass(family_id: int):
             show_refusal(form, refusal)
         else:
             if opened.already_saved:
-                until = clock.long_moment(opened.expires_at)
-                flash(f"You had already opened this record, until {until}. Nothing was saved twice.")
+                _already_opened(opened)
             return redirect(url_for("families.show", family_id=family.id))
     return render_template(
         "families/break_glass.html",
@@ -187,6 +191,10 @@ def break_glass(family_id: int):
         held_by=families.known_to([family.id])[family.id],
         hours=current_app.config["BREAK_GLASS_HOURS"],
     )
+
+
+def _already_opened(opened) -> None:
+    flash(f"You had already opened this record, until {clock.long_moment(opened.expires_at)}. Nothing was saved twice.")
 
 
 @bp.route("/episodes/<int:episode_id>/lead", methods=["GET", "POST"])

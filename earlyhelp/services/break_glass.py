@@ -41,6 +41,15 @@ def _managers_holding(family_id: int) -> list[User]:
     )
 
 
+def already_opened(family: Family, actor: User, submission_key: str | None) -> BreakGlass | None:
+    """The opening this person's form (its one-time key) already made of this family, marked `already_saved`."""
+    glass = by_submission_key(BreakGlass, (submission_key or "")[:64] or None)
+    if glass is None or (glass.family_id, glass.user_id) != (family.id, actor.id):
+        return None
+    glass.already_saved = True
+    return glass
+
+
 def _already_saved(glass: BreakGlass, family: Family, actor: User) -> BreakGlass:
     if (glass.family_id, glass.user_id) != (family.id, actor.id):  # not this person's form: copied or forged
         raise Refused("This form has already been used. Open the page again to start afresh")
