@@ -1,0 +1,139 @@
+"""Month-by-month charts, drawn on the server as inline SVG: no chart library, no script, no style attribute
+(the Content-Security-Policy allows neither), colours from classes in static/css/performance.css.
+
+A chart is a picture for those who would rather look than read: role="img", named by its title and a short
+description that gives the trend in words. The table beside it is the accessible alternative, with every number.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup, escape
+
+from earlyhelp.services.measures import Figure, Kind, Measure
+
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 40
+
+
+@dataclass(frozen=True)
+class Point:
+    month: date
+    value: float | None  # None: nothing to show that month (a share of nothing)
+    words: str  # the value as a person reads it: "75%", "12", "3.5 days"
+
+
+def value_of(measure: Measure, figure: Figure) -> float | None:
+    if measure.kind == Kind.SHARE:
+        return figure.percentage
+    if measure.kind == Kind.AVERAGE_DAYS:
+        return round(figure.average_days, 1) if figure.average_days is not None else None
+    return figure.total
+
+
+def words_for(measure: Measure, figure: Figure) -> str:
+    """A figure as the page writes it."""
+    value = value_of(measure, figure)
+    if value is None:
+        return "none"
+    if measure.kind == Kind.SHARE:
+        return f"{value}%"
+    if measure.kind == Kind.AVERAGE_DAYS:
+        return f"{value:g} day" if value == 1 else f"{value:g} days"
+    return f"{value:g}"
+
+
+def points(measure: Measure, months: list[tuple[date, Figure]]) -> list[Point]:
+    return [Point(month, value_of(measure, figure), words_for(measure, figure)) for month, figure in months]
+
+
+def _month(month: date) -> str:
+    return f"{month:%B %Y}"
+
+
+def trend(measure: Measure, series: list[Point]) -> str:
+    """The trend in words: first and last months with something to show, the highest and the lowest."""
+    shown = [point for point in series if point.value is not None]
+    if not shown:
+        return f"No {measure.total_words or 'figures'} in these months."
+    first, last = shown[0], shown[-1]
+    if len(shown) == 1:
+        return f"{first.words} in {_month(first.month)}, the only month with {measure.total_words or 'figures'}."
+    if last.value > first.value:
+        change = "Rose"
+    elif last.value < first.value:
+        change = "Fell"
+    else:
+        change = "Stayed the same"
+    sentence = f"{change} from {first.words} in {_month(first.month)} to {last.words} in {_month(last.month)}"
+    if change == "Stayed the same":
+        sentence = f"{first.words} in {_month(first.month)} and in {_month(last.month)}"
+    highest = max(shown, key=lambda point: point.value)
+    lowest = min(shown, key=lambda point: point.value)
+    sentence += (
+        f". Highest {highest.words} in {_month(highest.month)}; lowest {lowest.words} in {_month(lowest.month)}."
+    )
+    if measure.lower_is_better:
+        sentence += " Lower is better."
+    return sentence
+
+
+def _ceiling(measure: Measure, series: list[Point]) -> float:
+    if measure.kind == Kind.SHARE:
+        return 100
+    top = max((point.value for point in series if point.value is not None), default=0)
+    magnitude = 1
+    while True:  # a round step (1, 2 or 5 times a power of ten) whose four steps reach the highest value
+        for step in (1, 2, 5):
+            if step * magnitude * 4 >= top:
+                return step * magnitude * 4
+        magnitude *= 10
+
+
+def _axis_words(measure: Measure, value: float) -> str:
+    if measure.kind == Kind.SHARE:
+        return f"{value:g}%"
+    return f"{value:g}"
+
+
+def month_chart(measure: Measure, months: list[tuple[date, Figure]], *, element_id: str) -> Markup:
+    """A bar for each month (a gap where there is nothing to show), the scale at the left, months below."""
+    series = points(measure, months)
+    ceiling = _ceiling(measure, series) or 1
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_width / max(len(series), 1)
+    every = max(1, round(len(series) / 12 + 0.49))  # no more than about 12 month labels
+    parts = [
+        f'<svg class="app-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" focusable="false"'
+        f' aria-labelledby="{element_id}-title {element_id}-description" id="{element_id}">',
+        f'<title id="{element_id}-title">{escape(measure.title)}, month by month</title>',
+        f'<desc id="{element_id}-description">{escape(trend(measure, series))}</desc>',
+    ]
+    for step in range(5):
+        value = ceiling * step / 4
+        y = TOP + plot_height - plot_height * step / 4
+        parts.append(f'<line class="app-chart__grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(
+            f'<text class="app-chart__scale" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{escape(_axis_words(measure, value))}</text>"
+        )
+    for index, point in enumerate(series):
+        x = LEFT + slot * index
+        if point.value is not None:
+            height = plot_height * min(point.value, ceiling) / ceiling
+            parts.append(
+                f'<rect class="app-chart__bar" x="{x + slot * 0.15:.1f}" y="{TOP + plot_height - height:.1f}"'
+                f' width="{slot * 0.7:.1f}" height="{max(height, 0.5):.1f}"/>'
+            )
+        if index % every == 0:
+            label = f"{point.month:%b}" + (f" {point.month:%y}" if index == 0 or point.month.month == 1 else "")
+            parts.append(
+                f'<text class="app-chart__month" x="{x + slot / 2:.1f}" y="{HEIGHT - BOTTOM + 18}"'
+                f' text-anchor="middle">{escape(label)}</text>'
+            )
+    parts.append(
+        f'<line class="app-chart__axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_height}"'
+        f' y2="{TOP + plot_height}"/>'
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704  (every text in it is escaped above)
