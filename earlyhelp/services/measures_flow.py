@@ -12,12 +12,26 @@ sending and receiving teams are those it names.
 
 from datetime import date, time, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from flask import current_app
+from sqlalchemy import String, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from earlyhelp import clock
 from earlyhelp.domain.transfers import Direction, TransferAction
-from earlyhelp.models import HandoverPlan, NextStep, NextStepChange, Team, Transfer, TransferEvent, User
+from earlyhelp.models import (
+    Episode,
+    FamilyPlan,
+    HandoverPlan,
+    NextStep,
+    NextStepChange,
+    Person,
+    Team,
+    Transfer,
+    TransferEvent,
+    User,
+)
+from earlyhelp.models.case_notes import CaseNote
+from earlyhelp.models.family_plans import FamilyPlanReview, FamilyPlanStatus
 from earlyhelp.models.next_steps import NextStepStatus, OwnerKind
 from earlyhelp.services.measures import (
     Kind,
@@ -33,6 +47,12 @@ from earlyhelp.services.measures import (
 
 SECTION_TRANSFERS = "Step-up and step-down"
 SECTION_NEXT_STEPS = "Next steps"
+SECTION_PLANS = "Family plans"
+SECTION_WORKLOAD = "Workload"
+SECTION_RECORDING = "Recording"
+
+# The caseload ceiling unless the setting CASELOAD_CEILING says otherwise.
+DEFAULT_CASELOAD_CEILING = 20
 
 DECISIONS = (TransferAction.ACCEPT, TransferAction.DECLINE)
 
@@ -408,6 +428,426 @@ NEXT_STEPS_OVERDUE = register(
         counted_words="overdue",
         total_words="next steps overdue",
         breakdown_words="Owner",
+        lower_is_better=True,
+    )
+)
+
+
+# Family plans issued
+
+
+def _plans_issued(scope, filters):
+    issuer = aliased(User)
+    issuer_team = aliased(Team)
+    query = (
+        select(
+            *rows_query(
+                family_id=FamilyPlan.family_id,
+                record_id=FamilyPlan.id,
+                on=london_date(FamilyPlan.issued_at),
+                detail=literal("Version ") + cast(FamilyPlan.version, String),
+                breakdown=case((FamilyPlan.version == 1, "First plan"), else_="New version"),
+            )
+        )
+        .join(issuer, issuer.id == FamilyPlan.issued_by_id)
+        .outerjoin(issuer_team, issuer_team.id == issuer.team_id)
+        .where(FamilyPlan.status == FamilyPlanStatus.ISSUED, moment_in(FamilyPlan.issued_at, filters.period))
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=FamilyPlan.family_id,
+        team_id=issuer.team_id,
+        worker_id=FamilyPlan.issued_by_id,
+        service_id=issuer_team.service_id,
+    )
+
+
+PLANS_ISSUED = register(
+    Measure(
+        key="family_plans_issued",
+        section=SECTION_PLANS,
+        title="Family plans issued",
+        definition=(
+            "Versions of family plans issued in the period (printed for the family and frozen), counted on the day"
+            " each was issued, London time; a draft is not counted. Broken down into first plans (version 1) and"
+            " new versions of a plan. Team and worker: the person who issued it, and their team."
+        ),
+        kind=Kind.COUNT,
+        rows=_plans_issued,
+        counted_words="plans issued",
+        total_words="plans issued",
+        breakdown_words="First plan or new version",
+    )
+)
+
+
+# Caseloads now, against the ceiling
+
+
+def caseload_ceiling() -> int:
+    """The most open families one worker should hold (setting CASELOAD_CEILING, 20 unless set)."""
+    return int(current_app.config.get("CASELOAD_CEILING", DEFAULT_CASELOAD_CEILING))
+
+
+def _children(family_id):
+    """How many children live in the family's household now."""
+    return (
+        select(func.count(Person.id))
+        .where(Person.family_id == family_id, Person.is_child.is_(True), Person.in_household.is_(True))
+        .scalar_subquery()
+    )
+
+
+def _caseloads(scope, filters):
+    lead = aliased(User)
+    held = limited(
+        select(
+            Episode.id.label("episode_id"),
+            Episode.family_id.label("family_id"),
+            lead.name.label("lead_name"),
+            func.count().over(partition_by=Episode.lead_id).label("families"),
+        )
+        .join(lead, lead.id == Episode.lead_id)
+        .where(Episode.ended_on.is_(None)),
+        scope,
+        filters,
+        family_id=Episode.family_id,
+        team_id=lead.team_id,
+        worker_id=Episode.lead_id,
+        service_id=Episode.service_id,
+    ).subquery("held")
+    children = _children(held.c.family_id)
+    return select(
+        *rows_query(
+            family_id=held.c.family_id,
+            record_id=held.c.episode_id,
+            on=literal(filters.period.end),
+            counted=held.c.families > caseload_ceiling(),
+            detail=cast(children, String) + case((children == 1, " child"), else_=" children"),
+            breakdown=held.c.lead_name,
+        )
+    )
+
+
+CASELOADS = register(
+    Measure(
+        key="caseloads",
+        section=SECTION_WORKLOAD,
+        title="Families held by a worker over the caseload ceiling",
+        definition=(
+            "Caseloads now, whatever the period (the product keeps no history of leads): every open episode with"
+            " a named lead, one row per family per worker, counted on the period's last day. Counted: the family's"
+            " lead holds more open families than the ceiling (the setting CASELOAD_CEILING, 20 unless set)."
+            " Broken down by worker, each worker's total is their caseload; each row says how many children live"
+            " in the household. A family the viewer may not see is not in any caseload they see. Team: the"
+            " lead's team; worker: the lead; service: the episode's service."
+        ),
+        kind=Kind.SHARE,
+        rows=_caseloads,
+        counted_words="held by a worker over the ceiling",
+        total_words="open families with a lead",
+        breakdown_words="Worker",
+        lower_is_better=True,
+    )
+)
+
+
+def _children_held(scope, filters):
+    lead = aliased(User)
+    query = (
+        select(
+            *rows_query(
+                family_id=Episode.family_id,
+                record_id=Person.id,
+                on=literal(filters.period.end),
+                detail=Person.first_name,
+                breakdown=lead.name,
+            )
+        )
+        .join(lead, lead.id == Episode.lead_id)
+        .join(Person, and_(Person.family_id == Episode.family_id, Person.is_child.is_(True)))
+        .where(Episode.ended_on.is_(None), Person.in_household.is_(True))
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=Episode.family_id,
+        team_id=lead.team_id,
+        worker_id=Episode.lead_id,
+        service_id=Episode.service_id,
+    )
+
+
+CHILDREN_HELD = register(
+    Measure(
+        key="caseload_children",
+        section=SECTION_WORKLOAD,
+        title="Children in open families, by worker",
+        definition=(
+            "Children now, whatever the period: every child living in the household of a family with an open"
+            " episode and a named lead, counted on the period's last day. Broken down by worker (the lead). A"
+            " family led in two services at once (early help and social care) counts its children for each lead."
+            " Team: the lead's team; worker: the lead; service: the episode's service."
+        ),
+        kind=Kind.COUNT,
+        rows=_children_held,
+        counted_words="children",
+        total_words="children",
+        breakdown_words="Worker",
+    )
+)
+
+
+# Step-downs that stepped back up
+
+
+def _months_within_sql(first, second, months):
+    """Whether the second date is on or before the first plus `months` calendar months, a month end held to the
+    shorter month's end (31 August plus 6 months is 29 February in a leap year), the same on both engines."""
+    months_apart = (extract("year", second) * 12 + extract("month", second)) - (
+        extract("year", first) * 12 + extract("month", first)
+    )
+    return or_(months_apart < months, and_(months_apart == months, extract("day", second) <= extract("day", first)))
+
+
+def _stepped_back_up(months: int):
+    def rows(scope, filters):
+        accepted = aliased(TransferEvent)
+        up = aliased(Transfer)
+        up_accepted = aliased(TransferEvent)
+        receiving_team = aliased(Team)
+        down_on = london_date(accepted.at)
+        first_up = (
+            select(func.min(up_accepted.at))
+            .join(up, up.id == up_accepted.transfer_id)
+            .where(
+                up.family_id == Transfer.family_id,
+                up.direction == Direction.STEP_UP,
+                up_accepted.action == TransferAction.ACCEPT,
+                up_accepted.at > accepted.at,
+            )
+            .scalar_subquery()
+        )
+        up_on = london_date(first_up)
+        query = (
+            select(
+                *rows_query(
+                    family_id=Transfer.family_id,
+                    record_id=Transfer.id,
+                    on=down_on,
+                    counted=and_(first_up.is_not(None), _months_within_sql(down_on, up_on, months)),
+                    days=days_between(down_on, up_on),
+                    breakdown=receiving_team.name,
+                )
+            )
+            .join(accepted, and_(accepted.transfer_id == Transfer.id, accepted.action == TransferAction.ACCEPT))
+            .join(receiving_team, receiving_team.id == Transfer.receiving_team_id)
+            .where(Transfer.direction == Direction.STEP_DOWN, moment_in(accepted.at, filters.period))
+        )
+        return limited(
+            query,
+            scope,
+            filters,
+            family_id=Transfer.family_id,
+            team_id=Transfer.receiving_team_id,
+            worker_id=Transfer.receiving_lead_id,
+            service_id=receiving_team.service_id,
+        )
+
+    return rows
+
+
+def _stepped_back_up_measure(months: int) -> Measure:
+    return Measure(
+        key=f"stepped_back_up_{months}_months",
+        section=SECTION_TRANSFERS,
+        title=f"Step-downs that stepped back up within {months} months",
+        definition=(
+            "Step-downs accepted in the period (counted on the day accepted, London time), and how many of their"
+            f" families then had a step-up accepted within {months} calendar months of that day (up to the same"
+            f" day {months} months later; from 31 August, the last day of the shorter month), whichever team sent"
+            " it. A step-down accepted less than that long ago may still step back up. Days: from the step-down's"
+            " acceptance to the first step-up accepted after it, if any. Broken down by the team that took the"
+            " step-down. Team: that receiving team; worker: the receiving lead named when it was accepted."
+        ),
+        kind=Kind.SHARE,
+        rows=_stepped_back_up(months),
+        counted_words=f"stepped back up within {months} months",
+        total_words="step-downs accepted",
+        breakdown_words="Receiving team",
+        lower_is_better=True,
+    )
+
+
+STEPPED_BACK_UP_6 = register(_stepped_back_up_measure(6))
+STEPPED_BACK_UP_12 = register(_stepped_back_up_measure(12))
+
+
+# Written down late: when it happened against when it was written down
+
+
+LATE_RULE = (
+    " Written down late: more than the allowed number of working days (the setting LATE_RECORDING_WORKING_DAYS,"
+    " default 1; weekends and bank holidays in England not counted) between the day it happened and the London"
+    " day it was written down, as the product judged it when it was written down (and asked why)."
+)
+
+
+def _meetings_recorded_late(scope, filters):
+    receiving_team = aliased(Team)
+    query = (
+        select(
+            *rows_query(
+                family_id=Transfer.family_id,
+                record_id=Transfer.id,
+                on=HandoverPlan.meeting_on,
+                counted=HandoverPlan.meeting_late_reason != "",
+                days=days_between(HandoverPlan.meeting_on, london_date(HandoverPlan.meeting_recorded_at)),
+                detail=HandoverPlan.meeting_late_reason,
+                breakdown=_direction(),
+            )
+        )
+        .join(HandoverPlan, HandoverPlan.transfer_id == Transfer.id)
+        .join(receiving_team, receiving_team.id == Transfer.receiving_team_id)
+        .where(
+            HandoverPlan.meeting_held.is_(True),
+            HandoverPlan.meeting_recorded_at.is_not(None),
+            day_in(HandoverPlan.meeting_on, filters.period),
+        )
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=Transfer.family_id,
+        team_id=Transfer.receiving_team_id,
+        worker_id=Transfer.receiving_lead_id,
+        service_id=receiving_team.service_id,
+    )
+
+
+MEETINGS_RECORDED_LATE = register(
+    Measure(
+        key="handover_meetings_recorded_late",
+        section=SECTION_RECORDING,
+        title="Handover meetings written down late",
+        definition=(
+            "Step-up and step-down handover meetings (or joint visits) held in the period, by the date they were"
+            " held, and how many were written down late: the date held against the moment it was recorded as"
+            " held." + LATE_RULE + " Days: calendar days from the meeting to the day it was written down. Broken"
+            " down into step-ups and step-downs. Team: the receiving team; worker: the receiving lead."
+        ),
+        kind=Kind.SHARE,
+        rows=_meetings_recorded_late,
+        counted_words="written down late",
+        total_words="handover meetings held",
+        breakdown_words="Step-up or step-down",
+        lower_is_better=True,
+    )
+)
+
+
+def _notes_recorded_late(scope, filters):
+    author = aliased(User)
+    author_team = aliased(Team)
+    query = (
+        select(
+            *rows_query(
+                family_id=CaseNote.family_id,
+                record_id=CaseNote.id,
+                on=london_date(CaseNote.happened_at),
+                counted=CaseNote.recorded_late.is_(True),
+                days=days_between(london_date(CaseNote.happened_at), london_date(CaseNote.recorded_at)),
+                detail=CaseNote.late_recording_reason,
+                breakdown=author.name,
+            )
+        )
+        .join(author, author.id == CaseNote.author_id)
+        .outerjoin(author_team, author_team.id == author.team_id)
+        .where(CaseNote.corrects_id.is_(None), moment_in(CaseNote.happened_at, filters.period))
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=CaseNote.family_id,
+        team_id=author.team_id,
+        worker_id=CaseNote.author_id,
+        service_id=author_team.service_id,
+    )
+
+
+NOTES_RECORDED_LATE = register(
+    Measure(
+        key="case_notes_recorded_late",
+        section=SECTION_RECORDING,
+        title="Case notes written down late",
+        definition=(
+            "Case notes about what happened in the period (by the London day it happened), and how many were"
+            " written down late: when it happened against when the note was saved." + LATE_RULE + " A correction"
+            " of a note is not counted again. Days: calendar days from the day it happened to the day it was"
+            " written down. Broken down by author. Team and worker: the author, and their team."
+        ),
+        kind=Kind.SHARE,
+        rows=_notes_recorded_late,
+        counted_words="written down late",
+        total_words="case notes",
+        breakdown_words="Author",
+        lower_is_better=True,
+    )
+)
+
+
+def _reviews_recorded_late(scope, filters):
+    recorder = aliased(User)
+    recorder_team = aliased(Team)
+    query = (
+        select(
+            *rows_query(
+                family_id=FamilyPlan.family_id,
+                record_id=FamilyPlanReview.id,
+                on=FamilyPlanReview.held_on,
+                counted=FamilyPlanReview.late_reason != "",
+                days=days_between(FamilyPlanReview.held_on, london_date(FamilyPlanReview.recorded_at)),
+                detail=FamilyPlanReview.late_reason,
+                breakdown=recorder.name,
+            )
+        )
+        .join(FamilyPlan, FamilyPlan.id == FamilyPlanReview.plan_id)
+        .join(recorder, recorder.id == FamilyPlanReview.recorded_by_id)
+        .outerjoin(recorder_team, recorder_team.id == recorder.team_id)
+        .where(day_in(FamilyPlanReview.held_on, filters.period))
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=FamilyPlan.family_id,
+        team_id=recorder.team_id,
+        worker_id=FamilyPlanReview.recorded_by_id,
+        service_id=recorder_team.service_id,
+    )
+
+
+REVIEWS_RECORDED_LATE = register(
+    Measure(
+        key="plan_reviews_recorded_late",
+        section=SECTION_RECORDING,
+        title="Family plan reviews written down late",
+        definition=(
+            "Family plan review meetings held in the period (by the date held), and how many were written down"
+            " late: the date held against the moment the review was recorded." + LATE_RULE + " Days: calendar"
+            " days from the review to the day it was written down. Broken down by who recorded it. Team and"
+            " worker: the person who recorded it, and their team."
+        ),
+        kind=Kind.SHARE,
+        rows=_reviews_recorded_late,
+        counted_words="written down late",
+        total_words="reviews held",
+        breakdown_words="Recorded by",
         lower_is_better=True,
     )
 )

@@ -1,0 +1,291 @@
+"""Caseloads against the ceiling, family plans issued, and case notes and plan reviews written down late, with
+exact figures from known data: period edges, the London day and the August bank holiday (Monday 30 August 2027).
+All names are fictional."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from earlyhelp.clock import LONDON
+from earlyhelp.extensions import db
+from earlyhelp.models.case_notes import CaseNoteType
+from earlyhelp.performance.scope import scope_for
+from earlyhelp.services import family_plans, measures
+from earlyhelp.services.case_notes import NoteInput, add_case_note
+from earlyhelp.services.family_plans import ReviewInput
+from earlyhelp.services.measures import Figure, Filters, Period
+from earlyhelp.services.measures_flow import caseload_ceiling
+from tests.factories import make_episode, make_household, make_user
+from tests.factories_access import ensure_team
+from tests.factories_family_plans import CLEAR, issue_as_stored
+
+AUGUST = Period(date(2027, 8, 1), date(2027, 8, 31))
+SEPTEMBER = Period(date(2027, 9, 1), date(2027, 9, 30))
+ASKED_AT = datetime(2027, 10, 1, 9, 0, tzinfo=LONDON)
+
+CASELOADS = measures.MEASURES["caseloads"]
+CHILDREN = measures.MEASURES["caseload_children"]
+PLANS_ISSUED = measures.MEASURES["family_plans_issued"]
+NOTES_LATE = measures.MEASURES["case_notes_recorded_late"]
+REVIEWS_LATE = measures.MEASURES["plan_reviews_recorded_late"]
+
+
+def london(*args) -> datetime:
+    return datetime(*args, tzinfo=LONDON).astimezone(UTC)
+
+
+def at(*args):
+    return time_machine.travel(london(*args), tick=False)
+
+
+def head():
+    return scope_for(make_user("head_of_service", team_name=None))
+
+
+def counts(measure, scope, filters) -> tuple[int, int]:
+    figure = measures.figure(measure, scope, filters)
+    return figure.counted, figure.total
+
+
+@pytest.fixture
+def people(app):
+    north = ensure_team("North early help", "early_help")
+    return {
+        "pip": make_user("practitioner", team_name="Early help team", name="Pip Practitioner"),
+        "nia": make_user("practitioner", team_name=north.name, name="Nia North"),
+        "north": north,
+    }
+
+
+@pytest.fixture
+def ceiling_of_two(app):
+    before = app.config.get("CASELOAD_CEILING")
+    app.config["CASELOAD_CEILING"] = 2
+    yield 2
+    if before is None:
+        app.config.pop("CASELOAD_CEILING")
+    else:
+        app.config["CASELOAD_CEILING"] = before
+
+
+# Caseloads
+
+
+@pytest.fixture
+def caseloads(people):
+    """Pip leads three open families (1, 2 and 3 children), Nia one (2 children); an ended episode and an
+    open one with no lead count for nobody."""
+    pip, nia = people["pip"], people["nia"]
+    families = {
+        "one": make_episode(make_household(children=1), lead=pip),
+        "two": make_episode(make_household(children=2), lead=pip),
+        "three": make_episode(make_household(children=3), lead=pip),
+        "north": make_episode(make_household(children=2), lead=nia),
+    }
+    make_episode(make_household(children=4), lead=pip, ended_on=date(2027, 7, 1))
+    make_episode(make_household(children=4), team_id=pip.team_id)
+    db.session.commit()
+    return families
+
+
+def test_the_caseload_ceiling_is_the_setting_or_20(app, ceiling_of_two):
+    assert caseload_ceiling() == 2
+    app.config.pop("CASELOAD_CEILING")
+    assert caseload_ceiling() == 20
+    app.config["CASELOAD_CEILING"] = 2
+
+
+def test_caseloads_count_open_families_per_lead_and_those_over_the_ceiling(caseloads, ceiling_of_two):
+    scope = head()
+    filters = Filters(AUGUST)
+    assert counts(CASELOADS, scope, filters) == (3, 4)
+    assert [
+        (label, figure.counted, figure.total) for label, figure in measures.by_breakdown(CASELOADS, scope, filters)
+    ] == [
+        ("Pip Practitioner", 3, 3),
+        ("Nia North", 0, 1),
+    ]
+    rows = measures.rows_behind(CASELOADS, scope, filters, counted_only=False)
+    assert sorted((row.record_id, row.on, row.detail) for row in rows) == sorted(
+        [
+            (caseloads["one"].id, date(2027, 8, 31), "1 child"),
+            (caseloads["two"].id, date(2027, 8, 31), "2 children"),
+            (caseloads["three"].id, date(2027, 8, 31), "3 children"),
+            (caseloads["north"].id, date(2027, 8, 31), "2 children"),
+        ]
+    )
+    assert measures.count_behind(CASELOADS, scope, filters) == 3
+
+
+def test_children_in_open_families_by_lead(caseloads):
+    scope = head()
+    assert measures.figure(CHILDREN, scope, Filters(AUGUST)) == Figure(8, 8)
+    assert measures.by_breakdown(CHILDREN, scope, Filters(AUGUST)) == [
+        ("Pip Practitioner", Figure(6, 6)),
+        ("Nia North", Figure(2, 2)),
+    ]
+
+
+def test_caseloads_are_the_leads_own_and_their_teams(caseloads, people, ceiling_of_two):
+    filters = Filters(AUGUST)
+    assert counts(CASELOADS, scope_for(people["pip"]), filters) == (3, 3)
+    assert counts(CASELOADS, scope_for(people["nia"]), filters) == (0, 1)
+    north_manager = make_user("team_manager", team_name=people["north"].name)
+    assert counts(CASELOADS, scope_for(north_manager), filters) == (0, 1)
+    assert measures.figure(CHILDREN, scope_for(north_manager), filters) == Figure(2, 2)
+    assert counts(CASELOADS, head(), Filters(AUGUST, team_id=people["north"].id)) == (0, 1)
+
+
+def test_a_restricted_family_is_in_no_caseload_for_those_not_named_on_it(caseloads, ceiling_of_two):
+    caseloads["three"].family.restricted = True
+    db.session.commit()
+    scope = head()
+    # Pip's visible caseload is two families: at the ceiling, not over it.
+    assert counts(CASELOADS, scope, Filters(AUGUST)) == (0, 3)
+    assert measures.figure(CHILDREN, scope, Filters(AUGUST)) == Figure(5, 5)
+
+
+# Family plans issued
+
+
+def _issued(family, lead, moment):
+    with at(*moment):
+        plan = family_plans.start_draft(family, actor=lead, today=date(*moment[:3]))
+        family_plans.save_draft(plan, changes=dict(CLEAR), child_words={}, actor=lead)
+        issue_as_stored(plan, by=lead)
+    return plan
+
+
+@pytest.fixture
+def plans(people):
+    pip, nia = people["pip"], people["nia"]
+    family = make_household(children=1)
+    make_episode(family, lead=pip)
+    north_family = make_household(children=1)
+    make_episode(north_family, lead=nia)
+    return {
+        # 23:30 on 31 July in London is 22:30 UTC: July, not August.
+        "july": _issued(family, pip, (2027, 7, 31, 23, 30)),
+        # 00:30 on 1 August in London is 23:30 on 31 July in UTC: August.
+        "first_of_august": _issued(family, pip, (2027, 8, 1, 0, 30)),
+        "north": _issued(north_family, nia, (2027, 8, 31, 23, 30)),
+        "september": _issued(family, pip, (2027, 9, 1, 9, 0)),
+    }
+
+
+def test_plans_issued_count_by_the_london_day_and_break_down_first_plans_and_new_versions(plans):
+    scope = head()
+    assert measures.figure(PLANS_ISSUED, scope, Filters(AUGUST)) == Figure(2, 2)
+    assert measures.by_breakdown(PLANS_ISSUED, scope, Filters(AUGUST)) == [
+        ("First plan", Figure(1, 1)),
+        ("New version", Figure(1, 1)),
+    ]
+    rows = measures.rows_behind(PLANS_ISSUED, scope, Filters(AUGUST))
+    assert [(row.record_id, row.on, row.detail) for row in rows] == [
+        (plans["north"].id, date(2027, 8, 31), "Version 1"),
+        (plans["first_of_august"].id, date(2027, 8, 1), "Version 2"),
+    ]
+    assert measures.figure(PLANS_ISSUED, scope, Filters(SEPTEMBER)) == Figure(1, 1)
+
+
+def test_plans_issued_are_the_issuers_and_their_teams(plans, people):
+    assert measures.figure(PLANS_ISSUED, scope_for(people["pip"]), Filters(AUGUST)) == Figure(1, 1)
+    north_manager = make_user("team_manager", team_name=people["north"].name)
+    assert measures.figure(PLANS_ISSUED, scope_for(north_manager), Filters(AUGUST)) == Figure(1, 1)
+    plans["north"].family.restricted = True
+    db.session.commit()
+    assert measures.figure(PLANS_ISSUED, head(), Filters(AUGUST)) == Figure(1, 1)
+
+
+# Written down late
+
+
+def _note(family, author, happened, written, reason=""):
+    visit = db.session.scalar(select(CaseNoteType.id).where(CaseNoteType.code == "visit"))
+    with at(*written):
+        note = add_case_note(
+            family,
+            NoteInput(
+                happened_at=london(*happened),
+                type_id=visit,
+                who_was_involved="Mum",
+                text="Talked about mornings.",
+                significant=False,
+                whole_family=True,
+                late_recording_reason=reason,
+            ),
+            actor=author,
+        )
+        db.session.commit()
+    return note
+
+
+@pytest.fixture
+def notes(people):
+    pip, nia = people["pip"], people["nia"]
+    family = make_household(children=1)
+    make_episode(family, lead=pip)
+    north_family = make_household(children=1)
+    make_episode(north_family, lead=nia)
+    return {
+        # Friday 27 August, written down Tuesday 31 August: one working day after, the bank holiday not
+        # counted, so not late (4 calendar days).
+        "over_bank_holiday": _note(family, pip, (2027, 8, 27, 15, 0), (2027, 8, 31, 10, 0)),
+        # Monday 2 August, written down Thursday 5 August: three working days, late.
+        "late": _note(family, pip, (2027, 8, 2, 11, 0), (2027, 8, 5, 10, 0), reason="Off sick for two days."),
+        # 23:30 on 31 August in London: August; written down the next morning.
+        "late_evening": _note(north_family, nia, (2027, 8, 31, 23, 30), (2027, 9, 1, 9, 0)),
+        # 00:30 on 1 September in London is 23:30 on 31 August in UTC: September.
+        "after_midnight": _note(north_family, nia, (2027, 9, 1, 0, 30), (2027, 9, 1, 9, 0)),
+    }
+
+
+def test_case_notes_written_down_late_by_the_day_they_happened_and_the_bank_holiday_not_counted(notes, people):
+    scope = head()
+    figure = measures.figure(NOTES_LATE, scope, Filters(AUGUST))
+    assert (figure.counted, figure.total, figure.percentage) == (1, 3, 33)
+    assert figure.average_days == pytest.approx((4 + 3 + 1) / 3)
+    late = measures.rows_behind(NOTES_LATE, scope, Filters(AUGUST))
+    assert [(row.record_id, row.on, row.days, row.detail) for row in late] == [
+        (notes["late"].id, date(2027, 8, 2), 3, "Off sick for two days.")
+    ]
+    assert counts(NOTES_LATE, scope, Filters(SEPTEMBER)) == (0, 1)
+    assert counts(NOTES_LATE, scope_for(people["pip"]), Filters(AUGUST)) == (1, 2)
+    assert counts(NOTES_LATE, scope_for(people["nia"]), Filters(AUGUST)) == (0, 1)
+    notes["late"].family.restricted = True
+    db.session.commit()
+    assert counts(NOTES_LATE, head(), Filters(AUGUST)) == (0, 1)
+
+
+def test_plan_reviews_written_down_late(plans, people):
+    pip = people["pip"]
+    plan = plans["september"]
+    with at(2027, 9, 20, 10, 0):
+        family_plans.record_review(
+            plan,
+            ReviewInput(
+                held_on=date(2027, 9, 14), attended="Mum, Pip", outcome="continue", note="", late_reason="Annual leave."
+            ),
+            actor=pip,
+            now=london(2027, 9, 20, 10, 0),
+        )
+        db.session.commit()
+    with at(2027, 9, 28, 16, 0):
+        family_plans.record_review(
+            plan,
+            ReviewInput(held_on=date(2027, 9, 28), attended="Mum, Pip", outcome="continue", note=""),
+            actor=pip,
+            now=london(2027, 9, 28, 16, 0),
+        )
+        db.session.commit()
+    with time_machine.travel(ASKED_AT, tick=False):
+        figure = measures.figure(REVIEWS_LATE, head(), Filters(SEPTEMBER))
+        assert (figure.counted, figure.total, figure.average_days) == (1, 2, 3.0)
+        late = measures.rows_behind(REVIEWS_LATE, head(), Filters(SEPTEMBER))
+        assert [(row.on, row.days, row.detail, row.breakdown) for row in late] == [
+            (date(2027, 9, 14), 6, "Annual leave.", "Pip Practitioner")
+        ]
+        assert counts(REVIEWS_LATE, scope_for(people["nia"]), Filters(SEPTEMBER)) == (0, 0)
+        assert counts(REVIEWS_LATE, head(), Filters(AUGUST)) == (0, 0)
