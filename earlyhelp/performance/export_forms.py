@@ -48,7 +48,9 @@ class ExportFilters(Form):
         if field.data < self.since.data:
             raise ValidationError("The to date must be the same as or after the from date")
         if (field.data - self.since.data).days + 1 > MAX_PERIOD_DAYS:
-            raise ValidationError("The period must be 5 years or shorter: choose a later from date or an earlier to date")
+            raise ValidationError(
+                "The period must be 5 years or shorter: choose a later from date or an earlier to date"
+            )
 
     def period(self) -> Period:
         """The dates typed, or the six months to today for a date left blank."""

@@ -44,7 +44,7 @@ def _page(scope, form, status: int = 200, setting_problem: str | None = None):
     filters = form.filters()
     found = {}
     if filters is not None and setting_problem is None:
-        found = {export.key: exports.count(export, scope, filters) for export in (exports.ANNEX_A, exports.SSD_EPISODES)}
+        found = {export.key: exports.count(export, scope, filters) for export in exports.EXPORTS}
     try:
         annex_a_columns = exports.annex_a_columns()
     except exports.ColumnSettingWrong:

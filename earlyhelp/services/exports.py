@@ -311,6 +311,7 @@ SSD_EPISODES = Export(
     "The same episodes, one row for each child, in the shape of the ssd_early_help_episodes table of Data to "
     "Insight's Standard Safeguarding Dataset.",
 )
+EXPORTS = (ANNEX_A, SSD_EPISODES)
 
 
 def _query(columns: tuple[Column, ...], scope, filters: Filters):
@@ -392,7 +393,9 @@ def csv_text(export: Export, scope, filters: Filters) -> tuple[str, int]:
     writer.writerow([column.heading for column in columns])
     found = rows(export, scope, filters)
     for row in found:
-        writer.writerow([cell(value, column.kind, export.date_format) for value, column in zip(row, columns)])
+        writer.writerow(
+            [cell(value, column.kind, export.date_format) for value, column in zip(row, columns, strict=True)]
+        )
     return out.getvalue(), len(found)
 
 

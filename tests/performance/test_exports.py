@@ -88,7 +88,7 @@ def known(app):
         step_up = make_transfer(k.south_episode, actor=k.south_lead)
         step_up.state = TransferState.ACCEPTED
         k.south_episode.ended_on = date(2027, 3, 15)
-        k.south_episode.closure_reason = "=HYPERLINK(\"http://example.invalid\")"
+        k.south_episode.closure_reason = '=HYPERLINK("http://example.invalid")'
 
         # A child who left the household before north's second episode began is not on it.
         k.left = make_household(children=1)
@@ -151,7 +151,7 @@ def test_the_ssd_extract_has_the_same_episodes_in_the_ssd_table_s_columns(app, k
     k = known
     rows = download(signed_in(app, k.head), "performance.ssd_early_help_episodes_csv", **AUGUST_BACK_TO_MARCH)
     south, north = k.south_episode, k.north_episode
-    ended = "'=HYPERLINK(\"http://example.invalid\")"
+    ended = '\'=HYPERLINK("http://example.invalid")'
     assert rows == [
         SSD_HEADINGS,
         [f"{south.id}-{k.south_child.id}", str(k.south_child.id), "2027-01-10", "2027-03-15",
@@ -208,7 +208,7 @@ def test_a_council_chooses_the_annex_a_columns_and_their_order(app, known, monke
     k = known
     monkeypatch.setitem(app.config, "EARLY_HELP_LIST_COLUMNS", "family_reference, child_id, end_reason, team")
     rows = download(signed_in(app, k.head), "performance.annex_a_csv", team=str(k.south.id), **AUGUST_BACK_TO_MARCH)
-    ended = "'=HYPERLINK(\"http://example.invalid\")"
+    ended = '\'=HYPERLINK("http://example.invalid")'
     assert rows == [
         ["FAMILY_REFERENCE", "CHILD_ID", "END_REASON", "TEAM"],
         [k.south_family.reference, str(k.south_child.id), ended, "Early help south"],
@@ -231,7 +231,9 @@ def test_a_column_setting_naming_no_column_says_so_and_downloads_nothing(app, kn
 def test_a_period_that_ends_before_it_begins_is_refused_keeping_what_was_typed(app, known):
     client = signed_in(app, known.head)
     with time_machine.travel(TODAY, tick=False):
-        response = client.get("performance.annex_a_csv", query_string={"from": ["1", "8", "2027"], "to": ["1", "7", "2027"]})
+        response = client.get(
+            "performance.annex_a_csv", query_string={"from": ["1", "8", "2027"], "to": ["1", "7", "2027"]}
+        )
     assert response.status_code == 400
     soup = soup_of(response)
     assert error_messages(soup) == ["The to date must be the same as or after the from date"]
@@ -264,7 +266,11 @@ def test_a_team_manager_cannot_choose_another_team(app, known):
 
 
 def test_dates_outside_any_data_give_the_headings_only(app, known):
-    rows = download(signed_in(app, known.head), "performance.annex_a_csv", **{"from": ["1", "1", "1990"], "to": ["31", "12", "1990"]})
+    rows = download(
+        signed_in(app, known.head),
+        "performance.annex_a_csv",
+        **{"from": ["1", "1", "1990"], "to": ["31", "12", "1990"]},
+    )
     assert rows == [ANNEX_A_HEADINGS]
 
 
