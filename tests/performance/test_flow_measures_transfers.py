@@ -291,3 +291,48 @@ def test_a_restricted_family_is_in_no_request_figure_for_those_not_named_on_it(f
         assert measures.figure(SENT, scope, Filters(AUGUST)) == Figure(5, 5)
         assert counts(ACCEPTED, scope, Filters(AUGUST)) == (6, 6)
         assert measures.figure(DECISION_DAYS, scope, Filters(AUGUST)).average_days == pytest.approx(16 / 6)
+
+
+MEETINGS_LATE = measures.MEASURES["handover_meetings_recorded_late"]
+
+
+def test_handover_meetings_written_down_late_skip_the_bank_holiday(flow):
+    requests = flow["requests"]
+    sam, jo, sol = flow["sam"], flow["jo"], flow["sol"]
+    # Two more step-downs, their meetings held on Friday 27 August: one written down on Tuesday 31 August (one
+    # working day after, the bank holiday not counted: in time), one on Wednesday 1 September (late).
+    down = dict(requester=sol, approver=jo, decider=sam, lead=flow["pip"])
+    in_time = request("step_down", made=(2027, 8, 16, 10), sent=(2027, 8, 17, 10), decision=(2027, 8, 18, 11), **down)
+    late = request("step_down", made=(2027, 8, 16, 11), sent=(2027, 8, 17, 11), decision=(2027, 8, 18, 12), **down)
+    for transfer, written, reason in (
+        (in_time, (2027, 8, 31, 9, 0), ""),
+        (late, (2027, 9, 1, 9, 0), "The notes were in the car."),
+    ):
+        with at(*written):
+            save_handover_plan(
+                transfer,
+                expected_version=transfer.handover_plan.version,
+                changes={"meeting_on": date(2027, 8, 27), "meeting_held": True, "late_recording_reason": reason},
+                actor=sam,
+            )
+            db.session.commit()
+    with time_machine.travel(ASKED_AT, tick=False):
+        scope = head()
+        # Held in August: july (5 August), down_in_time (17 August), down_late (19 August), and these two; all
+        # but the last written down the day they were held.
+        figure = measures.figure(MEETINGS_LATE, scope, Filters(AUGUST))
+        assert (figure.counted, figure.total) == (1, 5)
+        assert figure.average_days == pytest.approx((0 + 0 + 0 + 4 + 5) / 5)
+        assert [
+            (row.record_id, row.on, row.days, row.detail)
+            for row in measures.rows_behind(MEETINGS_LATE, scope, Filters(AUGUST))
+        ] == [(late.id, date(2027, 8, 27), 5, "The notes were in the car.")]
+        # Held on 6 September, written down that day.
+        assert counts(MEETINGS_LATE, scope, Filters(SEPTEMBER)) == (0, 1)
+        # The receiving team's and lead's: Pip leads the step-downs, Sol the step-up.
+        assert counts(MEETINGS_LATE, scope_for(flow["pip"]), Filters(AUGUST)) == (1, 4)
+        assert counts(MEETINGS_LATE, scope_for(sol), Filters(AUGUST)) == (0, 1)
+        late.family.restricted = True
+        db.session.commit()
+        assert counts(MEETINGS_LATE, head(), Filters(AUGUST)) == (0, 4)
+    assert requests["july"].handover_plan.meeting_late_reason == ""
