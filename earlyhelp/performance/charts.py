@@ -12,8 +12,9 @@ from markupsafe import Markup, escape
 
 from earlyhelp.services.measures import Figure, Kind, Measure
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 40
+# About the size it is drawn at in half the page's width, so that its words are the size of the page's small print.
+WIDTH, HEIGHT = 460, 250
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 46
 
 
 @dataclass(frozen=True)
@@ -126,11 +127,16 @@ def month_chart(measure: Measure, months: list[tuple[date, Figure]], *, element_
                 f' width="{slot * 0.7:.1f}" height="{max(height, 0.5):.1f}"/>'
             )
         if index % every == 0:
-            label = f"{point.month:%b}" + (f" {point.month:%y}" if index == 0 or point.month.month == 1 else "")
+            middle = x + slot / 2
             parts.append(
-                f'<text class="app-chart__month" x="{x + slot / 2:.1f}" y="{HEIGHT - BOTTOM + 18}"'
-                f' text-anchor="middle">{escape(label)}</text>'
+                f'<text class="app-chart__month" x="{middle:.1f}" y="{HEIGHT - BOTTOM + 18}"'
+                f' text-anchor="middle">{point.month:%b}</text>'
             )
+            if index == 0 or point.month.month <= every:  # the year under the first month and under each January
+                parts.append(
+                    f'<text class="app-chart__month" x="{middle:.1f}" y="{HEIGHT - BOTTOM + 36}"'
+                    f' text-anchor="middle">{point.month.year}</text>'
+                )
     parts.append(
         f'<line class="app-chart__axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_height}"'
         f' y2="{TOP + plot_height}"/>'
