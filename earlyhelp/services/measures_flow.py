@@ -13,8 +13,10 @@ sending and receiving teams are those it names.
 from datetime import date, time, timedelta
 
 from flask import current_app
-from sqlalchemy import String, and_, case, cast, extract, func, literal, or_, select
+from sqlalchemy import Date, String, and_, case, cast, exists, extract, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from earlyhelp import clock
 from earlyhelp.domain.transfers import Direction, TransferAction
@@ -25,6 +27,7 @@ from earlyhelp.models import (
     NextStep,
     NextStepChange,
     Person,
+    Supervision,
     Team,
     Transfer,
     TransferEvent,
@@ -50,6 +53,7 @@ SECTION_NEXT_STEPS = "Next steps"
 SECTION_PLANS = "Family plans"
 SECTION_WORKLOAD = "Workload"
 SECTION_RECORDING = "Recording"
+SECTION_SUPERVISION = "Supervision"
 
 # The caseload ceiling unless the setting CASELOAD_CEILING says otherwise.
 DEFAULT_CASELOAD_CEILING = 20
@@ -849,5 +853,168 @@ REVIEWS_RECORDED_LATE = register(
         total_words="reviews held",
         breakdown_words="Recorded by",
         lower_is_better=True,
+    )
+)
+
+
+# Case supervision on time (the rule of services.supervision.due_from, in SQL)
+
+
+class add_days(FunctionElement):
+    """A date plus a whole number of days, as a date, on both engines."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(add_days, "postgresql")
+def _add_days_pg(element, compiler, **kw):
+    day, days = list(element.clauses)
+    return f"(CAST({compiler.process(day, **kw)} AS DATE) + CAST({compiler.process(days, **kw)} AS INTEGER))"
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element, compiler, **kw):
+    day, days = list(element.clauses)
+    return f"date({compiler.process(day, **kw)}, '+' || CAST({compiler.process(days, **kw)} AS TEXT) || ' days')"
+
+
+def _open_on(family_id, day):
+    """The family had an episode open on that day: a case with no open episode needs no supervision."""
+    return exists().where(
+        Episode.family_id == family_id,
+        Episode.started_on <= day,
+        or_(Episode.ended_on.is_(None), Episode.ended_on >= day),
+    )
+
+
+def _case_supervisions_due(scope, filters):
+    later = aliased(Supervision)
+    supervised = aliased(User)
+    supervised_team = aliased(Team)
+    due = Supervision.next_supervision_on
+    met = exists().where(
+        later.kind == "case",
+        later.family_id == Supervision.family_id,
+        or_(later.held_on > Supervision.held_on, and_(later.held_on == Supervision.held_on, later.id > Supervision.id)),
+        later.held_on <= due,
+    )
+    query = (
+        select(
+            *rows_query(
+                family_id=Supervision.family_id,
+                record_id=Supervision.id,
+                on=due,
+                counted=met,
+                breakdown=supervised.name,
+            )
+        )
+        .join(supervised, supervised.id == Supervision.practitioner_id)
+        .outerjoin(supervised_team, supervised_team.id == supervised.team_id)
+        .where(
+            Supervision.kind == "case",
+            day_in(due, filters.period),
+            or_(due < clock.today(), met),
+            _open_on(Supervision.family_id, due),
+        )
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=Supervision.family_id,
+        team_id=supervised.team_id,
+        worker_id=Supervision.practitioner_id,
+        service_id=supervised_team.service_id,
+    )
+
+
+CASE_SUPERVISION_ON_TIME = register(
+    Measure(
+        key="case_supervision_on_time",
+        section=SECTION_SUPERVISION,
+        title="Case supervision on time",
+        definition=(
+            "Case supervisions due in the period, counted on the day due: the date of the next supervision agreed"
+            " at each case supervision (the rule every supervision page uses), while the family had an open"
+            " episode that day. On time: another case supervision of the family was held after it, on or before"
+            " that date. A date today or still to come, not yet met, is left out until it has passed. A family"
+            " never yet supervised is in the measure of first case supervisions. Broken down by the practitioner"
+            " supervised. Team and worker: the practitioner supervised, and their team."
+        ),
+        kind=Kind.SHARE,
+        rows=_case_supervisions_due,
+        counted_words="held on time",
+        total_words="case supervisions due",
+        breakdown_words="Practitioner",
+    )
+)
+
+
+def _first_case_supervisions_due(scope, filters):
+    weeks = current_app.config["SUPERVISION_INTERVAL_WEEKS"]
+    due = add_days(Episode.started_on, literal(weeks * 7))
+    lead = aliased(User)
+    lead_team = aliased(Team)
+    case_supervision = aliased(Supervision)
+    before = exists().where(
+        case_supervision.kind == "case",
+        case_supervision.family_id == Episode.family_id,
+        case_supervision.held_on < Episode.started_on,
+    )
+    met = exists().where(
+        case_supervision.kind == "case",
+        case_supervision.family_id == Episode.family_id,
+        case_supervision.held_on >= Episode.started_on,
+        case_supervision.held_on <= due,
+    )
+    query = (
+        select(
+            *rows_query(
+                family_id=Episode.family_id,
+                record_id=Episode.id,
+                on=due,
+                counted=met,
+                breakdown=func.coalesce(lead.name, "No lead"),
+            )
+        )
+        .outerjoin(lead, lead.id == Episode.lead_id)
+        .outerjoin(lead_team, lead_team.id == Episode.team_id)
+        .where(
+            day_in(due, filters.period),
+            ~before,
+            or_(due < clock.today(), met),
+            or_(Episode.ended_on.is_(None), Episode.ended_on >= due),
+        )
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=Episode.family_id,
+        team_id=Episode.team_id,
+        worker_id=Episode.lead_id,
+        service_id=Episode.service_id,
+    )
+
+
+FIRST_CASE_SUPERVISION_ON_TIME = register(
+    Measure(
+        key="first_case_supervision_on_time",
+        section=SECTION_SUPERVISION,
+        title="First case supervision on time",
+        definition=(
+            "Episodes of families never case-supervised before the episode began, whose first case supervision"
+            " was due in the period: the setting SUPERVISION_INTERVAL_WEEKS (4 unless set) after the day the"
+            " episode began (the rule every supervision page uses), counted on that day, while the episode was"
+            " still open. On time: a case supervision of the family held from the day the episode began to that"
+            " date. A date today or still to come, not yet met, is left out until it has passed. Broken down by"
+            " the episode's lead. Team: the team holding the episode; worker: its lead now; service: its service."
+        ),
+        kind=Kind.SHARE,
+        rows=_first_case_supervisions_due,
+        counted_words="held on time",
+        total_words="first case supervisions due",
+        breakdown_words="Lead",
     )
 )
