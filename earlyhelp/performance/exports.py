@@ -17,7 +17,6 @@ again, with the message and what was typed, and nothing downloaded.
 from flask import Response, render_template, request
 from flask_login import current_user
 
-from earlyhelp import clock
 from earlyhelp.access import roles
 from earlyhelp.domain.roles import RoleCode
 from earlyhelp.performance import bp
@@ -40,15 +39,14 @@ def _criteria() -> dict:
     return {key: values for key, values in request.args.lists() if key in FILTER_NAMES}
 
 
-def _page(scope, form, status: int = 200, setting_problem: str | None = None):
+def _page(scope, form, status: int = 200):
+    """The exports page: how many rows each export has with these filters (one statement each), and its columns.
+    While EARLY_HELP_LIST_COLUMNS is wrong the early help list is neither counted nor offered."""
     filters = form.filters()
-    found = {}
-    if filters is not None and setting_problem is None:
-        found = {export.key: exports.count(export, scope, filters) for export in exports.EXPORTS}
-    try:
-        annex_a_columns = exports.annex_a_columns()
-    except exports.ColumnSettingWrong:
-        annex_a_columns = ()
+    setting_problem = exports.annex_a_setting_problem()
+    usable = [export for export in exports.EXPORTS if not (setting_problem and export is exports.ANNEX_A)]
+    found = {} if filters is None else {export.key: exports.count(export, scope, filters) for export in usable}
+    annex_a_columns = () if setting_problem else exports.annex_a_columns()
     body = render_template(
         "performance/exports.html",
         form=form,
@@ -61,32 +59,24 @@ def _page(scope, form, status: int = 200, setting_problem: str | None = None):
         annex_a_columns=annex_a_columns,
         ssd_columns=exports.SSD_COLUMNS,
         setting_problem=setting_problem,
+        own_team_only=scope.team_ids is not None,  # scope.py's answer: a manager sees their own team's only
     )
     return body, status
-
-
-def _setting_problem() -> str | None:
-    try:
-        exports.annex_a_columns()
-    except exports.ColumnSettingWrong as problem:
-        return str(problem)
-    return None
 
 
 @bp.get("/exports")
 @inspection_exports
 def exports_page():
     scope = scope_for(current_user)
-    return _page(scope, _form(scope), setting_problem=_setting_problem())
+    return _page(scope, _form(scope))
 
 
 def _download(export: exports.Export):
     scope = scope_for(current_user)
     form = _form(scope)
-    problem = _setting_problem() if export is exports.ANNEX_A else None
-    if problem is not None:
+    if export is exports.ANNEX_A and exports.annex_a_setting_problem():
         # The council's setting is wrong, not what this person typed: they are told, and who can put it right.
-        return _page(scope, form, 503, setting_problem=problem)
+        return _page(scope, form, 503)
     filters = form.filters()
     if filters is None:
         return _page(scope, form, 400)
@@ -102,7 +92,6 @@ def _download(export: exports.Export):
         headers={
             "Content-Disposition": f'attachment; filename="{filename}.csv"',
             "Cache-Control": "no-store",
-            "X-Exported-At": clock.now().isoformat(timespec="seconds"),
         },
     )
 

@@ -263,24 +263,32 @@ SSD_COLUMNS: tuple[Column, ...] = (
 )
 
 
-class ColumnSettingWrong(ValueError):
-    """EARLY_HELP_LIST_COLUMNS names a column there is no such column for."""
+def _setting_keys(setting: str | None) -> list[str]:
+    if setting is None:
+        setting = current_app.config.get("EARLY_HELP_LIST_COLUMNS", "") or ""
+    keys = [key.strip().lower() for key in setting.split(",") if key.strip()]
+    return list(dict.fromkeys(keys or DEFAULT_ANNEX_A_KEYS))
+
+
+def annex_a_setting_problem(setting: str | None = None) -> str | None:
+    """What is wrong with EARLY_HELP_LIST_COLUMNS, if it names a column there is none of: the list is not
+    downloaded while it does (an inspector would get other columns than the council chose)."""
+    known = [column.key for column in ANNEX_A_COLUMNS]
+    unknown = [key for key in _setting_keys(setting) if key not in known]
+    if not unknown:
+        return None
+    return (
+        f"The setting EARLY_HELP_LIST_COLUMNS names {', '.join(repr(key) for key in unknown)}, which "
+        f"{'is not a column' if len(unknown) == 1 else 'are not columns'} of the early help list. "
+        f"The columns are: {', '.join(known)}."
+    )
 
 
 def annex_a_columns(setting: str | None = None) -> tuple[Column, ...]:
-    """The columns EARLY_HELP_LIST_COLUMNS chooses (keys separated by commas, in the order wanted), or the default."""
-    if setting is None:
-        setting = current_app.config.get("EARLY_HELP_LIST_COLUMNS", "") or ""
-    keys = [key.strip().lower() for key in setting.split(",") if key.strip()] or list(DEFAULT_ANNEX_A_KEYS)
+    """The columns EARLY_HELP_LIST_COLUMNS chooses (keys separated by commas, in the order wanted), or the default
+    when it is unset. A key that names no column is left out here, and annex_a_setting_problem says so."""
     known = {column.key: column for column in ANNEX_A_COLUMNS}
-    unknown = [key for key in keys if key not in known]
-    if unknown:
-        raise ColumnSettingWrong(
-            f"The setting EARLY_HELP_LIST_COLUMNS names {', '.join(repr(key) for key in unknown)}, which "
-            f"{'is not a column' if len(unknown) == 1 else 'are not columns'} of the early help list. "
-            f"The columns are: {', '.join(known)}."
-        )
-    return tuple(known[key] for key in dict.fromkeys(keys))
+    return tuple(known[key] for key in _setting_keys(setting) if key in known)
 
 
 @dataclass(frozen=True)
