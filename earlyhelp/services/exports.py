@@ -200,7 +200,7 @@ ANNEX_A_COLUMNS: tuple[Column, ...] = (
         "family_reference",
         "FAMILY_REFERENCE",
         lambda s: s.family.reference,
-        "The family's reference in this system (TST-000123): every child of a family shares it.",
+        "The family's reference in this system: every child of a family shares it.",
     ),
 )
 

@@ -15,7 +15,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, LevelOfNeed, Person, RestrictedAccess
 from tests.factories import make_episode, make_household, make_referral, make_transfer, make_user, reference
 from tests.factories_access import ensure_team
-from tests.helpers import TestClient, error_messages, soup_of, text_of
+from tests.helpers import TestClient, counting_statements, error_messages, soup_of, text_of
 
 TODAY = datetime(2027, 8, 31, 12, 0, tzinfo=LONDON).astimezone(UTC)
 AUGUST_BACK_TO_MARCH = {"from": ["1", "3", "2027"], "to": ["31", "8", "2027"]}
@@ -319,3 +319,34 @@ def test_the_exports_page_lists_both_exports_with_their_columns_and_links_carryi
     ]
     headings = [" ".join(th.get_text().split()) for th in soup.select("tbody th")]
     assert headings == ANNEX_A_HEADINGS + SSD_HEADINGS
+
+
+def _statements(client, endpoint) -> int:
+    with time_machine.travel(TODAY, tick=False):
+        client.get(endpoint)  # warm up: a session's one-off work is not counted
+        with counting_statements() as count:
+            response = client.get(endpoint)
+    assert response.status_code == 200, response.status_code
+    return count()
+
+
+def test_the_page_and_each_download_run_as_many_statements_for_many_families_as_for_few(app, known):
+    client = signed_in(app, known.head)
+    endpoints = ("performance.exports_page", "performance.annex_a_csv", "performance.ssd_early_help_episodes_csv")
+    few = [_statements(client, endpoint) for endpoint in endpoints]
+    with time_machine.travel(TODAY, tick=False):
+        for _ in range(6):
+            make_episode(make_household(children=3), lead=known.practitioner, started_on=date(2027, 6, 1))
+    assert [_statements(client, endpoint) for endpoint in endpoints] == few
+
+
+def test_docs_annex_a_describes_every_column_the_code_has():
+    from pathlib import Path
+
+    from earlyhelp.services.exports import ANNEX_A_COLUMNS, SSD_COLUMNS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "annex-a.md").read_text()
+    for column in ANNEX_A_COLUMNS:
+        assert f"| `{column.key}` | `{column.heading}` |" in text, column.key
+    for column in SSD_COLUMNS:
+        assert f"| `{column.heading}` | {column.definition}" in text, column.key
