@@ -229,7 +229,7 @@ def families(key: str):
             filters=filters,
             behind=behind,
         )
-        record_read("list", "performance_measure", measure.key)
+        record_read("list", "performance_measure", measure.key[:40])
     arguments = form.arguments(filters) if filters else {}
     return render_page(
         "performance/families.html",
@@ -342,7 +342,7 @@ def measure_csv(key: str):
             lines.append(_table_line(measure, f"{month:%B %Y}", figure))
         lines.append(_table_line(measure, "Whole period", measures.figure(measure, scope, filters)))
         name = measure.key
-    record_read("export", "performance_measure", measure.key)
+    record_read("export", "performance_measure", measure.key[:40])
     return _download(_csv(lines), name.replace("_", "-"))
 
 
@@ -382,5 +382,5 @@ def families_csv(key: str):
         if measure.breakdown_words:
             line.append(row.breakdown)
         lines.append([*line, row.detail])
-    record_read("export", "performance_measure", measure.key)
+    record_read("export", "performance_measure", measure.key[:40])
     return _download(_csv(lines), f"{measure.key.replace('_', '-')}-families")
