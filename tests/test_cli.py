@@ -1,15 +1,18 @@
 """flask create-user and flask seed-demo, run as an administrator would run them."""
 
 import re
+from datetime import UTC, datetime
 
+import pyotp
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from earlyhelp.config import ProductionConfig
 from earlyhelp.extensions import db
-from earlyhelp.models import Episode, Family, Person, Role, User
-from earlyhelp.services.demo import DEMO_ACCOUNTS
-from tests.helpers import app_on_fresh_database
+from earlyhelp.models import Episode, Family, Person, Role, Team, User
+from earlyhelp.services.demo import DEMO_ACCOUNTS, DEMO_SIGN_IN_CODE_KEY
+from tests.helpers import TestClient, app_on_fresh_database, soup_of, text_of
 
 
 @pytest.fixture
@@ -140,6 +143,7 @@ def test_seed_demo_shares_families_out_as_a_council_would_so_each_worker_leads_1
         assert len(caseloads) > 2
         # The other team's practitioner is there to show access from outside a family's team: no caseload.
         del caseloads["practitioner.south@northshire.example"]
+        del caseloads["new.starter@northshire.example"]  # on their first day: no families yet
         assert all(15 <= families <= 25 for families in caseloads.values()), caseloads
         assert User.by_email("practitioner.2@northshire.example").check_password("a shared demo phrase")
 
@@ -156,3 +160,47 @@ def test_seed_demo_on_a_database_without_tables_says_what_to_run_first():
     assert result.exit_code == 1
     assert "no tables yet. Run `flask db upgrade` first" in result.output
     assert "Traceback" not in result.output
+
+
+@time_machine.travel(datetime(2027, 3, 9, 10, 0, 10, tzinfo=UTC), tick=False)
+def test_seed_demo_has_a_new_starter_someone_with_a_sign_in_code_and_teams_whose_names_make_sense(empty_app):
+    result = run(empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "40", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert "new.starter@northshire.example" in result.output and "sign.in.code@northshire.example" in result.output
+    with empty_app.app_context():
+        teams = db.session.scalars(select(Team.name).order_by(Team.name)).all()
+        assert teams == ["Early help north", "Early help south", "Front door", "Social care team"]
+    with empty_app.app_context():  # the clients' requests write: nothing else holds the database
+        # The new starter chooses their own password at their first sign-in, before anything else.
+        new_starter = TestClient(empty_app)
+        new_starter.sign_in("new.starter@northshire.example", password="a shared demo phrase")
+        assert new_starter.get("main.home").headers["Location"] == new_starter.url("auth.change_password")
+        assert text_of(new_starter.page("auth.change_password"), "h1") == "Choose your own password"
+        new_starter.post(
+            "auth.change_password",
+            {
+                "current_password": "a shared demo phrase",
+                "new_password": "nicos own long passphrase",
+                "confirm_password": "nicos own long passphrase",
+            },
+            csrf_from="auth.change_password",
+        )
+        # Their My work holds nothing of anyone else's as if it were theirs: a request to the team is apart.
+        home = soup_of(new_starter.get("main.home"))
+        assert home.select_one("#requests-for-me") is None
+        assert home.select("#my-families li") == []
+        assert "waiting for your team manager's decision" in text_of(home, "#requests-to-my-team")
+        assert "Your team manager decides these" in home.get_text()
+
+        # The code holder is asked for a code from the key the README prints, and it works.
+        holder = TestClient(empty_app)
+        signed = holder.post(
+            "auth.sign_in",
+            {"email": "sign.in.code@northshire.example", "password": "a shared demo phrase"},
+            csrf_from="auth.sign_in",
+        )
+        assert signed.headers["Location"] == holder.url("auth.second_factor")
+        code = pyotp.TOTP(DEMO_SIGN_IN_CODE_KEY).now()
+        done = holder.post("auth.second_factor", {"code": code}, csrf_from="auth.second_factor")
+        assert done.headers["Location"] == holder.url("main.home")
+        assert "Signed in as Kit Codeholder" in " ".join(soup_of(holder.get("main.home")).get_text().split())

@@ -31,6 +31,16 @@ MARKER = "demo_data"
 DEMO_DOMAIN = "northshire.example"  # .example is reserved: these addresses can never reach anyone
 
 DEMO_TEAMS = [("Early help north", "early_help"), ("Early help south", "early_help")]
+# The first migration makes one team per service; its "Early help team" becomes the demo's north team, so the team
+# list shows no third early help team that nobody is in.
+FIRST_EARLY_HELP_TEAM = "Early help team"
+# Issue 13: someone on their first day, whose account has a temporary password (they choose their own when they
+# first sign in: the shared demo password is the temporary one), and someone who signs in with a code from an
+# authenticator app. The key is printed in the README so anyone trying the demo can add it to their app; an
+# account of the real service never has a key anyone else knows.
+NEW_STARTER = ("new.starter", "Nico Newstarter", "practitioner", "Early help north")
+WITH_SIGN_IN_CODE = ("sign.in.code", "Kit Codeholder", "front_door", "Front door")
+DEMO_SIGN_IN_CODE_KEY = "DEMOCODEDEMOCODEDEMOCODEDEMOCODE"  # noqa: S105 (fictional, printed in the README)
 
 # (email local part, name, role code, team name)
 DEMO_ACCOUNTS = [
@@ -47,6 +57,9 @@ DEMO_ACCOUNTS = [
     ("practitioner.south", "Jamie Southgate", "practitioner", "Early help south"),
     # The front door's manager: signs off a decision that needs it (no further action at level 3 or 4).
     FRONT_DOOR_MANAGER,
+    # Last, so the first account of each role above stays the one the demo's stories are about.
+    NEW_STARTER,
+    WITH_SIGN_IN_CODE,
 ]
 
 # A council gives a worker 15 to 25 open families; the demo aims at this many, and adds practitioners and
@@ -83,10 +96,17 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     roles = {r.code: r for r in db.session.scalars(select(Role))}
     accounts = [
         create_user(
-            email=f"{local}@{DEMO_DOMAIN}", name=name, password=password, role=roles[role], team=teams.get(team)
+            email=f"{local}@{DEMO_DOMAIN}",
+            name=name,
+            password=password,
+            role=roles[role],
+            team=teams.get(team),
+            temporary=local == NEW_STARTER[0],
         )
         for local, name, role, team in DEMO_ACCOUNTS
     ]
+    code_holder = next(a for a in accounts if a.email.startswith(WITH_SIGN_IN_CODE[0] + "@"))
+    code_holder.totp_secret = DEMO_SIGN_IN_CODE_KEY
     by_role = {account.role.code: account for account in reversed(accounts)}
     practitioners, social_workers = _colleagues(
         family_count, by_role, fake, password=password, roles=roles, teams=teams
@@ -452,8 +472,14 @@ def _access_history(accounts: list[User]) -> None:
 
 def _teams() -> dict[str, Team]:
     services = {s.code: s for s in db.session.scalars(select(Service))}
+    existing = {t.name: t for t in db.session.scalars(select(Team))}
+    first = existing.get(FIRST_EARLY_HELP_TEAM)
+    if first is not None and DEMO_TEAMS[0][0] not in existing:
+        first.name = DEMO_TEAMS[0][0]
+        existing[first.name] = first
     for name, service_code in DEMO_TEAMS:
-        db.session.add(Team(name=name, service=services[service_code]))
+        if name not in existing:
+            db.session.add(Team(name=name, service=services[service_code]))
     db.session.flush()
     return {t.name: t for t in db.session.scalars(select(Team))}
 

@@ -129,10 +129,12 @@ def test_requests_to_approve_and_to_decide_are_listed_for_the_people_who_must_ac
     client.sign_out()
     client.sign_in(sol)
     page = client.page("main.home")
-    assert [a.get_text(strip=True) for a in page.select("#requests-for-me a")] == [
-        f"Waiting for your team's decision: step-up for {sent.reference}"  # a team manager decides
+    assert page.select_one("#requests-for-me") is None  # a team manager decides: nothing here is Sol's to do
+    assert [" ".join(li.get_text().split()) for li in page.select("#requests-to-my-team li")] == [
+        f"Step-up for {sent.reference}, waiting for your team manager's decision"
     ]
-    assert page.select_one("#requests-for-me a")["href"] == client.url("transfers.show", transfer_id=second.id)
+    assert page.select_one("#requests-to-my-team a")["href"] == client.url("transfers.show", transfer_id=second.id)
+    assert "You do not need to do anything unless you are named as the lead" in page.get_text()
     client.sign_out()
     client.sign_in(robin)
     assert client.page("main.home").select_one("#requests-for-me") is None
