@@ -131,8 +131,8 @@ DECISIONS_IN_TIME = register(
         definition=(
             DECIDED_WHEN + " Counted: decided on or before the referral's decision date, one working day after it"
             " was received, with weekends and bank holidays in England not counted (the date each referral's clock"
-            " set when it was recorded; one received after the end of the working day counts from the next"
-            " working day)." + DECIDED_BY
+            " set when it was recorded; one received after the working day ends, 17:00 by default, counts from"
+            " the next working day unless the council has set otherwise)." + DECIDED_BY
         ),
         kind=Kind.SHARE,
         rows=_decided,

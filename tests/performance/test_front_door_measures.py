@@ -14,6 +14,7 @@ from earlyhelp.services.measures import Figure, Filters, Period
 from earlyhelp.services.referrals import sign_off_decision
 from tests.factories import make_household, make_user
 from tests.factories_access import ensure_team
+from tests.helpers import counting_statements
 from tests.services.test_referrals import decide, referral_received
 
 
@@ -209,3 +210,66 @@ def test_a_decision_that_needed_sign_off_is_complete_on_the_day_it_was_signed_of
     assert listed(LATE, scope, september_only) == [(september.id, date(2027, 9, 1), True, SIGNED_OFF_LATE, "")]
     # Team and worker are still the person who made the decision, not the manager who signed it off.
     assert measures.figure(IN_TIME, scope_for(officer), Filters(AUGUST_AND_SEPTEMBER)) == Figure(1, 3)
+
+
+FRONT_DOOR_KEYS = [
+    "decisions_in_time",
+    "decisions_late",
+    "feedback_given",
+    "feedback_owed",
+    "referral_clarity",
+    "no_further_action",
+    "re_referrals",
+    "referrals_recorded_late",
+    "decisions_recorded_late",
+    "feedback_recorded_late",
+]
+
+
+def test_every_front_door_measure_is_on_the_dashboard_in_its_section_with_a_definition():
+    front_door = [key for key, measure in measures.MEASURES.items() if measure.section == "Front door"]
+    assert front_door == FRONT_DOOR_KEYS
+    for key in FRONT_DOOR_KEYS:
+        measure = measures.MEASURES[key]
+        assert "Team and worker are those of" in measure.definition, key
+        assert "London time" in measure.definition or "as recorded" in measure.definition, key
+
+
+@pytest.mark.parametrize("key", FRONT_DOOR_KEYS)
+def test_each_front_door_figure_trend_breakdown_and_list_is_one_statement(decisions, key):
+    measure = measures.MEASURES[key]
+    manager = make_user("team_manager", team_name="Early help team")
+    restrict(decisions[2].family)
+    scope, filters = scope_for(manager), Filters(AUGUST_AND_SEPTEMBER, worker_id=decisions[0].id)
+    for ask in (
+        lambda: measures.figure(measure, scope, filters),
+        lambda: measures.by_month(measure, scope, filters),
+        lambda: measures.by_breakdown(measure, scope, filters),
+        lambda: measures.rows_behind(measure, scope, filters, counted_only=False, limit=10),
+        lambda: measures.count_behind(measure, scope, filters, counted_only=False),
+    ):
+        with counting_statements() as count:
+            ask()
+        assert count() == 1
+
+
+def test_a_referral_received_after_the_working_day_counts_from_the_next_and_the_bank_holiday_is_skipped(app):
+    officer = make_user("front_door", team_name="Early help team")
+    with time_machine.travel(london(2027, 10, 1, 9, 0), tick=False):
+        # Thursday 26 August at 17:30: counted from Friday, so due Tuesday 31st (Monday is a bank holiday).
+        evening = referral_received(make_household(), actor=officer, received_at=london(2027, 8, 26, 17, 30))
+        afternoon = referral_received(make_household(), actor=officer, received_at=london(2027, 8, 26, 16, 30))
+        decide(evening, "no_further_action", actor=officer, decided_at=london(2027, 8, 31, 9, 0))
+        decide(
+            afternoon,
+            "no_further_action",
+            actor=officer,
+            decided_at=london(2027, 8, 31, 9, 5),
+            late_reason="The school's information came on Tuesday.",
+        )
+    assert (evening.decision_due_on, afternoon.decision_due_on) == (date(2027, 8, 31), date(2027, 8, 27))
+    scope = head_scope()
+    assert measures.figure(IN_TIME, scope, Filters(AUGUST)) == Figure(1, 2)
+    assert listed(LATE, scope, Filters(AUGUST)) == [
+        (afternoon.id, date(2027, 8, 31), True, "The school's information came on Tuesday.", "")
+    ]
