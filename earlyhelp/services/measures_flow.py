@@ -1018,3 +1018,68 @@ FIRST_CASE_SUPERVISION_ON_TIME = register(
         breakdown_words="Lead",
     )
 )
+
+
+# Family plan reviews overdue now
+
+
+def _reviews_overdue(scope, filters):
+    today = clock.today()
+    newer = aliased(FamilyPlan)
+    lead = aliased(User)
+    lead_team = aliased(Team)
+    query = (
+        select(
+            *rows_query(
+                family_id=FamilyPlan.family_id,
+                record_id=FamilyPlan.id,
+                on=literal(filters.period.end),
+                days=days_between(FamilyPlan.review_on, literal(today)),
+                detail=literal("Version ") + cast(FamilyPlan.version, String),
+                breakdown=func.coalesce(lead.name, "No lead"),
+            )
+        )
+        .outerjoin(lead, lead.id == FamilyPlan.lead_id)
+        .outerjoin(lead_team, lead_team.id == lead.team_id)
+        .where(
+            FamilyPlan.status == FamilyPlanStatus.ISSUED,
+            FamilyPlan.closed_at.is_(None),
+            FamilyPlan.review_on < today,
+            ~exists().where(
+                newer.family_id == FamilyPlan.family_id,
+                newer.status == FamilyPlanStatus.ISSUED,
+                newer.version > FamilyPlan.version,
+            ),
+        )
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=FamilyPlan.family_id,
+        team_id=lead.team_id,
+        worker_id=FamilyPlan.lead_id,
+        service_id=lead_team.service_id,
+    )
+
+
+REVIEWS_OVERDUE = register(
+    Measure(
+        key="plan_reviews_overdue",
+        section=SECTION_PLANS,
+        title="Family plans overdue for review",
+        definition=(
+            "Now, whatever the period (the product keeps only each plan's next review date, not the dates it had"
+            " before): the family's latest issued plan, not closed, whose next review date has passed (a review"
+            " held sets the next date; one due today is not yet overdue), counted on the period's last day. Days:"
+            " calendar days overdue today. Broken down by the plan's lead. Team and worker: the lead named in the"
+            " plan, and their team."
+        ),
+        kind=Kind.COUNT,
+        rows=_reviews_overdue,
+        counted_words="overdue for review",
+        total_words="plans overdue for review",
+        breakdown_words="Lead",
+        lower_is_better=True,
+    )
+)

@@ -289,3 +289,30 @@ def test_plan_reviews_written_down_late(plans, people):
         ]
         assert counts(REVIEWS_LATE, scope_for(people["nia"]), Filters(SEPTEMBER)) == (0, 0)
         assert counts(REVIEWS_LATE, head(), Filters(AUGUST)) == (0, 0)
+
+
+REVIEWS_OVERDUE = measures.MEASURES["plan_reviews_overdue"]
+
+
+def test_plans_overdue_for_review_are_the_latest_issued_versions_past_their_review_date_today(plans, people):
+    # Reviews due 6 weeks after each version was started: North's on 12 October, Pip's family's version 3 on
+    # 13 October; versions 1 and 2 were replaced by version 3.
+    with at(2027, 10, 13, 9, 0):
+        rows = measures.rows_behind(REVIEWS_OVERDUE, head(), Filters(SEPTEMBER))
+        assert [(row.record_id, row.on, row.days, row.breakdown) for row in rows] == [
+            (plans["north"].id, date(2027, 9, 30), 1, "Nia North")
+        ]
+    with at(2027, 10, 20, 9, 0):
+        assert measures.figure(REVIEWS_OVERDUE, head(), Filters(SEPTEMBER)) == Figure(2, 2, 7.5)
+        assert measures.figure(REVIEWS_OVERDUE, scope_for(people["pip"]), Filters(SEPTEMBER)) == Figure(1, 1, 7.0)
+        family_plans.record_review(
+            plans["september"],
+            ReviewInput(held_on=date(2027, 10, 20), attended="Mum, Pip", outcome="continue", note=""),
+            actor=people["pip"],
+            now=london(2027, 10, 20, 9, 0),
+        )
+        db.session.commit()
+        assert measures.figure(REVIEWS_OVERDUE, head(), Filters(SEPTEMBER)) == Figure(1, 1, 8.0)
+        plans["north"].family.restricted = True
+        db.session.commit()
+        assert measures.figure(REVIEWS_OVERDUE, head(), Filters(SEPTEMBER)) == Figure(0, 0)
