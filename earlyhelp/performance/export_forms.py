@@ -61,6 +61,12 @@ class ExportFilters(Form):
             until = min(max(today, since), since + timedelta(days=MAX_PERIOD_DAYS - 1))
         return Period(since, until)
 
+    def show_the_period(self) -> None:
+        """With nothing typed, the boxes hold the period the page counts: nobody has to guess what it is."""
+        period = self.period()
+        self.since.data, self.until.data = period.start, period.end
+        self.since.raw_data = self.until.raw_data = None
+
     def filters(self) -> Filters | None:
         """What to export, or None while any filter is wrong: an export that quietly left out a wrong filter
         would hand an inspector more (or other) families than the manager asked for."""

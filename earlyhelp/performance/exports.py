@@ -31,6 +31,8 @@ def _form(scope) -> ExportFilters:
     form = ExportFilters(formdata=request.args, teams=visible_teams(scope))
     if any(value.strip() for name in FILTER_NAMES for value in request.args.getlist(name)):
         form.validate()
+    else:
+        form.show_the_period()
     return form
 
 

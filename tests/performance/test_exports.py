@@ -15,7 +15,7 @@ from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent, LevelOfNeed, Person, RestrictedAccess
 from tests.factories import make_episode, make_household, make_referral, make_transfer, make_user, reference
 from tests.factories_access import ensure_team
-from tests.helpers import TestClient, counting_statements, error_messages, soup_of, text_of
+from tests.helpers import TestClient, counting_statements, date_in, error_messages, soup_of, text_of
 
 TODAY = datetime(2027, 8, 31, 12, 0, tzinfo=LONDON).astimezone(UTC)
 AUGUST_BACK_TO_MARCH = {"from": ["1", "3", "2027"], "to": ["31", "8", "2027"]}
@@ -350,3 +350,10 @@ def test_docs_annex_a_describes_every_column_the_code_has():
         assert f"| `{column.key}` | `{column.heading}` |" in text, column.key
     for column in SSD_COLUMNS:
         assert f"| `{column.heading}` | {column.definition}" in text, column.key
+
+
+def test_with_nothing_typed_the_date_boxes_hold_the_six_months_counted(app, known):
+    client = signed_in(app, known.head)
+    with time_machine.travel(TODAY, tick=False):
+        soup = client.page("performance.exports_page")
+    assert (date_in(soup, "from"), date_in(soup, "to")) == (date(2027, 3, 1), date(2027, 8, 31))
