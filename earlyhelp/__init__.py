@@ -42,9 +42,12 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     _init_extensions(app)
+    from earlyhelp import errors, hostile, security, templating
+
+    # Before the blueprints: their routes' <int:...> are compiled with the bounded id converter it installs.
+    hostile.init_app(app)
     _register_blueprints(app)
 
-    from earlyhelp import errors, hostile, security, templating
     from earlyhelp.access import enforce_access_policy
     from earlyhelp.auth.views import choose_own_password_first
     from earlyhelp.database import start_request
@@ -54,7 +57,6 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     app.before_request(choose_own_password_first)
     app.before_request(enforce_access_policy)
     app.after_request(write_pending_reads)
-    hostile.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
@@ -122,9 +124,9 @@ def _register_blueprints(app: Flask) -> None:
     from earlyhelp.families import bp as families_bp
     from earlyhelp.family_plans import bp as family_plans_bp
     from earlyhelp.looked import bp as looked_bp
-    from earlyhelp.performance import bp as performance_bp
     from earlyhelp.main import bp as main_bp
     from earlyhelp.next_steps import bp as next_steps_bp
+    from earlyhelp.performance import bp as performance_bp
     from earlyhelp.referrals import bp as referrals_bp
     from earlyhelp.restrictions import bp as restrictions_bp
     from earlyhelp.supervision import bp as supervision_bp

@@ -102,7 +102,12 @@ def test_a_code_works_only_once(app, make_user):
     ]
     assert _sessions(user) == 1
     with time_machine.travel(MOMENT + timedelta(seconds=30), tick=False):
-        assert second.post("auth.second_factor", {"code": _code(at=MOMENT + timedelta(seconds=30))}, csrf_from="auth.second_factor").status_code == 302
+        assert (
+            second.post(
+                "auth.second_factor", {"code": _code(at=MOMENT + timedelta(seconds=30))}, csrf_from="auth.second_factor"
+            ).status_code
+            == 302
+        )
 
 
 def test_a_pending_sign_in_expires_after_five_minutes(client, make_user):
@@ -164,7 +169,12 @@ def test_when_a_second_factor_is_required_everyone_without_one_sets_it_up_before
     assert soup.select_one("#second-factor-required")
     secret = text_of(soup, "#totp-secret").replace(" ", "")
     assert _sessions(user) == 0
-    assert client.post("auth.set_up_second_factor", {"code": _code(secret)}, csrf_from="auth.set_up_second_factor").status_code == 302
+    assert (
+        client.post(
+            "auth.set_up_second_factor", {"code": _code(secret)}, csrf_from="auth.set_up_second_factor"
+        ).status_code
+        == 302
+    )
     assert _sessions(user) == 1
     assert fresh(user).totp_secret == secret
 
@@ -242,8 +252,10 @@ def test_when_the_council_requires_codes_removing_one_means_setting_up_a_new_one
         set_up = client.page("auth.set_up_second_factor")
     finally:
         app.config["REQUIRE_SECOND_FACTOR"] = False
-    assert "Lost Phone's sign-in code has been removed. The next time they sign in, after their password, they will " \
+    assert (
+        "Lost Phone's sign-in code has been removed. The next time they sign in, after their password, they will "
         "be asked to set up a new one" in message
+    )
     assert response.headers["Location"] == client.url("auth.set_up_second_factor")
     assert text_of(set_up, "h1") == "Set up your sign-in code"
     assert _sessions(user) == 0

@@ -31,11 +31,11 @@ ENDED_MESSAGES = {
     "ended by an administrator": "An administrator signed you out on every device. Sign in again to carry on, "
     "or ask an administrator why.",
 }
-FIRST_PASSWORD_CHOSEN = (  # noqa: S105 (a message)
+CHOSEN_AT_FIRST_SIGN_IN = (
     "Your password is set. From now on, sign in with your email address and this password. The temporary password "
     "no longer works."
 )
-PASSWORD_CHANGED = (  # noqa: S105 (a message)
+CHANGED_LATER = (
     "Your password has been changed. If you were signed in on another computer or browser, you have been signed "
     "out there: sign in with the new password. You are still signed in here."
 )
@@ -255,6 +255,6 @@ def change_password():
         else:
             hold(user_session)
             session[BY_PASSWORD] = True
-            flash(FIRST_PASSWORD_CHOSEN if first_password else PASSWORD_CHANGED)
+            flash(CHOSEN_AT_FIRST_SIGN_IN if first_password else CHANGED_LATER)
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form, must_change=first_password)

@@ -40,7 +40,7 @@ FIRST_EARLY_HELP_TEAM = "Early help team"
 # account of the real service never has a key anyone else knows.
 NEW_STARTER = ("new.starter", "Nico Newstarter", "practitioner", "Early help north")
 WITH_SIGN_IN_CODE = ("sign.in.code", "Kit Codeholder", "front_door", "Front door")
-DEMO_SIGN_IN_CODE_KEY = "DEMOCODEDEMOCODEDEMOCODEDEMOCODE"  # noqa: S105 (fictional, printed in the README)
+DEMO_SIGN_IN_CODE_KEY = "DEMOCODEDEMOCODEDEMOCODEDEMOCODE"
 
 # (email local part, name, role code, team name)
 DEMO_ACCOUNTS = [
