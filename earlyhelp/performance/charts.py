@@ -5,6 +5,7 @@ A chart is a picture for those who would rather look than read: role="img", name
 description that gives the trend in words. The table beside it is the accessible alternative, with every number.
 """
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,8 +49,12 @@ def points(measure: Measure, months: list[tuple[date, Figure]]) -> list[Point]:
     return [Point(month, value_of(measure, figure), words_for(measure, figure)) for month, figure in months]
 
 
-def _month(month: date) -> str:
-    return f"{month:%B %Y}"
+def month_words(month: date) -> str:
+    """'August 2027'. (earlyhelp/clock.py has no month-and-year form yet: calendar's English names, as clock's.)"""
+    return f"{calendar.month_name[month.month]} {month.year}"
+
+
+_month = month_words
 
 
 def trend(measure: Measure, series: list[Point]) -> str:
@@ -130,7 +135,7 @@ def month_chart(measure: Measure, months: list[tuple[date, Figure]], *, element_
             middle = x + slot / 2
             parts.append(
                 f'<text class="app-chart__month" x="{middle:.1f}" y="{HEIGHT - BOTTOM + 18}"'
-                f' text-anchor="middle">{point.month:%b}</text>'
+                f' text-anchor="middle">{calendar.month_abbr[point.month.month]}</text>'
             )
             if index == 0 or point.month.month <= every:  # the year under the first month and under each January
                 parts.append(

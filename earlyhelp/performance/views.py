@@ -23,7 +23,7 @@ from earlyhelp.access import case_worker
 from earlyhelp.extensions import db
 from earlyhelp.models import Role, User
 from earlyhelp.performance import bp
-from earlyhelp.performance.charts import month_chart, words_for
+from earlyhelp.performance.charts import month_chart, month_words, words_for
 from earlyhelp.performance.forms import PerformanceFilters, default_period, presets
 from earlyhelp.performance.scope import Scope, scope_for, visible_teams
 from earlyhelp.services import measures
@@ -135,6 +135,7 @@ def dashboard():
         default_period=default_period(),
         scope_words=_scope_words(scope),
         period_words=_period_words(filters) if filters else "",
+        month_words=month_words,
         Kind=Kind,
     )
 
@@ -177,7 +178,7 @@ class Behind:
         if self.counted_only and measure.counted_words and measure.kind == Kind.SHARE:
             what += f": {measure.counted_words}"
         where = f" ({measure.breakdown_words}: {self.breakdown or 'none given'})" if self.breakdown is not None else ""
-        when = f"in {self.month:%B %Y}" if self.month else _period_words(filters)
+        when = f"in {month_words(self.month)}" if self.month else _period_words(filters)
         return f"{what}{where}, {when}"
 
 
@@ -339,7 +340,7 @@ def measure_csv(key: str):
         lines = _heading_lines(measure, filters, scope, "Month by month")
         lines.append(table_columns(measure, "Month"))
         for month, figure in measures.by_month(measure, scope, filters):
-            lines.append(_table_line(measure, f"{month:%B %Y}", figure))
+            lines.append(_table_line(measure, month_words(month), figure))
         lines.append(_table_line(measure, "Whole period", measures.figure(measure, scope, filters)))
         name = measure.key
     record_read("export", "performance_measure", measure.key[:40])

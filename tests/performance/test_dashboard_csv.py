@@ -14,9 +14,11 @@ from earlyhelp.extensions import db
 from earlyhelp.models import AuditEvent
 from earlyhelp.services import measures
 from tests.factories import make_household, make_user
-from tests.performance.test_dashboard_page import decisions, london  # noqa: F401  (the fixture)
+from tests.performance import test_dashboard_page as page_tests
 from tests.services.test_referrals import decide, referral_received
 
+decisions = page_tests.decisions  # the fixture: the referrals the page's tests count
+london = page_tests.london
 IN_TIME = measures.MEASURES["decisions_in_time"]
 TODAY = datetime(2027, 10, 15, 10, 0, tzinfo=LONDON)
 AUGUST_AND_SEPTEMBER = {"from": ["1", "8", "2027"], "to": ["30", "9", "2027"]}
@@ -90,7 +92,7 @@ def test_a_cell_that_would_run_as_a_formula_is_written_as_text(client, app):
     db.session.commit()
     client.sign_in(make_user("head_of_service", team_name=None))
     lines = lines_of(client.get("performance.families_csv", key="decisions_in_time", rows="all"))
-    assert lines[6][-1] == "'=HYPERLINK(\"http://example.com\",\"Open\")"
+    assert lines[6][-1] == '\'=HYPERLINK("http://example.com","Open")'
 
 
 def test_a_download_with_wrong_filters_says_so_and_exports_nothing(client, decisions):
