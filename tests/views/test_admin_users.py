@@ -318,3 +318,27 @@ def test_a_worker_needs_a_team_and_a_head_of_service_has_none(client, make_user)
     )
     assert error_messages(soup_of(in_a_team)) == ["Choose no team: the head of service role does not belong to a team"]
     assert User.by_email("jo.teamless@test.example") is None
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "question", "button"),
+    [
+        ("admin.end_sessions", "Sign Pat Phoneless out everywhere?", "Sign them out everywhere"),
+        ("admin.remove_second_factor", "Remove Pat Phoneless's sign-in code?", "Remove their sign-in code"),
+    ],
+)
+def test_each_are_you_sure_page_names_the_person_asks_once_and_offers_cancel(
+    client, make_user, endpoint, question, button
+):
+    person = make_user(name="Pat Phoneless", totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    client.sign_in(_admin(make_user))
+    page = client.page(endpoint, user_id=person.id)
+
+    main = page.select_one("main")
+    assert text_of(main, ".govuk-caption-l") == person.email
+    assert [" ".join(h.get_text().split()) for h in main.select("h1")] == [question]
+    [submit] = main.select("form[method=post] button, form[method=post] input[type=submit]")
+    assert (" ".join(submit.get_text().split()) or submit.get("value")) == button
+    assert "govuk-button--warning" in submit["class"]
+    cancel = main.find("a", string="Cancel")
+    assert cancel["href"] == client.url("admin.edit_user", user_id=person.id)
