@@ -108,3 +108,9 @@ def annex_a_csv():
 @inspection_exports
 def ssd_early_help_episodes_csv():
     return _download(exports.SSD_EPISODES)
+
+
+@bp.app_template_global("may_export")
+def may_export(user) -> bool:
+    """Whether to offer this person the exports page (the dashboard links to it): exactly what its routes declare."""
+    return user.is_authenticated and exports_page.access_policy.allows(user)

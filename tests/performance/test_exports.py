@@ -357,3 +357,18 @@ def test_with_nothing_typed_the_date_boxes_hold_the_six_months_counted(app, know
     with time_machine.travel(TODAY, tick=False):
         soup = client.page("performance.exports_page")
     assert (date_in(soup, "from"), date_in(soup, "to")) == (date(2027, 3, 1), date(2027, 8, 31))
+
+
+def test_the_exports_page_is_offered_to_exactly_those_its_routes_let_in(app, known):
+    from earlyhelp.performance.exports import may_export
+
+    offered = {role: may_export(make_user(role, team_name=None if role == "administrator" else "Early help team"))
+               for role in ("head_of_service", "team_manager", "practitioner", "social_worker", "front_door", "administrator")}  # fmt: skip
+    assert offered == {
+        "head_of_service": True,
+        "team_manager": True,
+        "practitioner": False,
+        "social_worker": False,
+        "front_door": False,
+        "administrator": False,
+    }
