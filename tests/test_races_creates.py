@@ -108,3 +108,28 @@ def test_the_same_next_step_posted_twice_at_once_to_a_handover_plan_adds_one_ste
 
     both_land_in_one_place(results)
     assert count(race_app, NextStep, NextStep.source_type == "handover_plan", NextStep.source_id == ids[2]) == 1
+
+
+def test_the_same_restriction_posted_twice_at_once_names_each_person_once(race_app):
+    from earlyhelp.models import RestrictedAccess
+
+    with race_app.app_context():
+        manager = make_user("team_manager", name="Morgan Manager")
+        robin = make_user("practitioner", name="Robin Named")
+        family = make_household()
+        make_episode(family, lead=make_user("practitioner", name="Sam Unnamed"))
+        db.session.commit()
+        ids = manager.id, robin.id, family.id
+        db.session.remove()
+    data = {"reason": "A member of staff's sister: only the team manager and Robin may see it.", "named": [str(ids[1])]}
+    results = at_once(
+        race_app, [poster(race_app, ids[0], "restrictions.edit", data, family_id=ids[2]) for _ in range(2)]
+    )
+
+    both_land_in_one_place(results)
+    with race_app.app_context():
+        named = db.session.scalars(select(RestrictedAccess.user_id).where(RestrictedAccess.family_id == ids[2])).all()
+        db.session.remove()
+    assert sorted(named) == sorted(ids[:2]), "each person named once"
+    restricted = TimelineEntry.summary.in_(["Record restricted", "Restriction changed"])
+    assert count(race_app, TimelineEntry, TimelineEntry.family_id == ids[2], restricted) == 1

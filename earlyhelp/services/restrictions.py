@@ -127,7 +127,11 @@ def people_to_offer(family: Family, actor: User) -> list[User]:
 
 
 def _locked(family: Family) -> Family:
-    return db.session.scalars(select(Family).where(Family.id == family.id).with_for_update()).one()
+    """The family, locked, as saved now: read again (populate_existing), not as this request first read it, so
+    that a decision saved by another post while this one waited for the lock is seen."""
+    return db.session.scalars(
+        select(Family).where(Family.id == family.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
 
 
 def _check_may(family: Family, actor: User) -> None:
