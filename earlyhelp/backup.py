@@ -23,6 +23,7 @@ def backup_command(file: Path | None) -> None:
         made = backups.backup(file)
     except Refused as refusal:
         raise click.ClickException(str(refusal)) from refusal
+    backups.record_run("backup", made.path)
     rows = sum(made.counts.values())
     click.echo(f"Backed up the database to {made.path.resolve()}")
     click.echo(f"  migration {made.revision}, {len(made.counts)} tables, {rows} rows; integrity check ok")
@@ -50,6 +51,8 @@ def restore_command(file: Path, yes: bool) -> None:
         restored = backups.restore(file)
     except Refused as refusal:
         raise click.ClickException(str(refusal)) from refusal
+    if not restored.needs_upgrade:  # an older schema's audit table may differ: the event waits for no upgrade
+        backups.record_run("restore", restored.source)
     click.echo(f"Restored {restored.path} from {restored.source} (migration {restored.revision}).")
     click.echo(f"  {sum(restored.counts.values())} rows in {len(restored.counts)} tables; integrity check ok.")
     if restored.kept:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from earlyhelp import create_app
 from earlyhelp.clock import LONDON
 from earlyhelp.extensions import db
-from earlyhelp.models import Family, Person
+from earlyhelp.models import AuditEvent, Family, Person
 from earlyhelp.services import backup as backups
 from tests.helpers import make_app
 
@@ -117,7 +117,9 @@ def test_a_backup_taken_while_the_app_writes_is_one_moment_and_restores_whole(sq
     assert f"Restored {(restored_dir / 'restored.db').resolve()}" in result.output
     assert "The database it replaced is kept at" in result.output
     assert backups.integrity(restored_dir / "restored.db") == "ok"
-    assert _counts_in(restored_dir / "restored.db") == made.counts
+    restored_counts = _counts_in(restored_dir / "restored.db")
+    assert restored_counts.pop("audit_event") == made.counts["audit_event"] + 1  # the restore's own event
+    assert restored_counts == {table: rows for table, rows in made.counts.items() if table != "audit_event"}
     assert _families(other) == in_backup["family"]  # and the app reads the restored data
     with other.app_context():
         db.engine.dispose()
@@ -246,3 +248,36 @@ def test_on_postgresql_backup_and_restore_do_nothing_and_give_the_pg_dump_proced
         assert "hunter2" not in result.output
     assert not (tmp_path / "backups").exists()
     assert (tmp_path / "earlyhelp.dump").read_bytes() == b"PGDMP"
+
+
+def _console_events(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+        db.session.expunge_all()
+        return events
+
+
+def test_flask_backup_is_audited_with_the_file_and_who_ran_it(sqlite_app, tmp_path):
+    target = tmp_path / "audited.sqlite3"
+    result = run(sqlite_app, "backup", str(target))
+    assert result.exit_code == 0, result.output
+
+    [event] = _console_events(sqlite_app, "backup")
+    assert (event.record_type, event.user_id, event.request_id, event.outcome) == ("database", None, "cli", "ok")
+    assert event.detail == f"file: {target.resolve()}; run by: {backups.who_ran_it()}"
+
+
+def test_flask_restore_is_audited_in_the_restored_database(sqlite_app, a_backup):
+    result = run(sqlite_app, "restore", str(a_backup), "--yes")
+    assert result.exit_code == 0, result.output
+
+    [event] = _console_events(sqlite_app, "restore")
+    assert (event.record_type, event.user_id, event.request_id) == ("database", None, "cli")
+    assert event.detail == f"file: {a_backup.resolve()}; run by: {backups.who_ran_it()}"
+
+
+def test_a_refused_restore_writes_no_restore_event(sqlite_app, tmp_path):
+    bad = tmp_path / "not-a-database.sqlite3"
+    bad.write_text("not a database")
+    assert run(sqlite_app, "restore", str(bad), "--yes").exit_code != 0
+    assert _console_events(sqlite_app, "restore") == []

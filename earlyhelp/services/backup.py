@@ -16,6 +16,7 @@ the old database's -wal and -shm files, which corrupts it.)
 On PostgreSQL neither is done here: pg_dump and pg_restore are the tools (postgres_procedure).
 """
 
+import getpass
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from sqlalchemy.engine import URL, make_url
 from earlyhelp import clock
 from earlyhelp.domain.refusals import Refused
 from earlyhelp.extensions import db
+from earlyhelp.services.audit import record_event
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Tables every database of this app has had since its first migration.
@@ -170,6 +172,25 @@ def restore(source: Path) -> Restored:
     finally:
         staged.unlink(missing_ok=True)
     return Restored(path=live, source=source, revision=revision, kept=kept, counts=counts, needs_upgrade=needs_upgrade)
+
+
+def who_ran_it() -> str:
+    """The operating-system account that ran the command: at the console nobody is signed in to the app."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def record_run(action: str, path: Path) -> None:
+    """Audit `flask backup` or `flask restore`: which file, and who ran it.
+
+    The audit trail has no system actor for commands: an event with no user, whose request_id is "cli"
+    (earlyhelp/services/audit.py), is one made at the console. Who ran it is the operating-system account, in
+    the detail. A restore's event is written into the database just restored, after the restore."""
+    detail = f"file: {Path(path).resolve()}; run by: {who_ran_it()}"
+    record_event(action, "database", None, detail=detail[-300:])
+    db.session.commit()
 
 
 def table_counts(connection: sqlite3.Connection) -> dict[str, int]:
