@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import SelectField, ValidationError
 
 from earlyhelp import clock
-from earlyhelp.forms import Form, GovDateField, offered, options
+from earlyhelp.forms import Form, GovDateField, not_in_future, offered, options
 from earlyhelp.services.measures import MAX_PERIOD_DAYS, Filters, Period
 
 FILTER_NAMES = ("from", "to", "team")
@@ -17,6 +17,8 @@ def six_months_before(day: date) -> date:
     month, year = day.month - 6, day.year
     if month < 1:
         month, year = month + 12, year - 1
+    if year < date.min.year:  # a "to" date in the first months of year 1: from the first day there is
+        return date.min
     for last in (31, 30, 29, 28):
         try:
             return date(year, month, min(day.day, last)) + timedelta(days=1)
@@ -29,8 +31,22 @@ class ExportFilters(Form):
     class Meta:
         csrf = False
 
-    since = GovDateField("From", what="The from date", name="from", description="For example, 1 3 2027")
-    until = GovDateField("To", what="The to date", name="to", description="For example, 31 8 2027")
+    # Never in the future: an episode open today is not known to be open then, and a list "as at" a day to come
+    # would show it as if it were.
+    since = GovDateField(
+        "From",
+        what="The from date",
+        name="from",
+        description="For example, 1 3 2027",
+        validators=[not_in_future("The from date")],
+    )
+    until = GovDateField(
+        "To",
+        what="The to date",
+        name="to",
+        description="For example, 31 8 2027",
+        validators=[not_in_future("The to date")],
+    )
     team = SelectField("Team", widget=GovSelect(), validate_choice=False)
 
     def __init__(self, *args, teams, **kwargs):
@@ -58,7 +74,8 @@ class ExportFilters(Form):
         until = self.until.data or (today if not self.since.data else None)
         since = self.since.data or six_months_before(until)
         if until is None:  # only a from date: up to today, or up to five years after it if that is sooner
-            until = min(max(today, since), since + timedelta(days=MAX_PERIOD_DAYS - 1))
+            longest = date.max - since
+            until = min(max(today, since), since + min(timedelta(days=MAX_PERIOD_DAYS - 1), longest))
         return Period(since, until)
 
     def show_the_period(self) -> None:

@@ -247,6 +247,8 @@ def test_a_period_that_ends_before_it_begins_is_refused_keeping_what_was_typed(a
         ({"from": ["1", "1", "2007"], "to": ["31", "12", "2027"]}, "The period must be 5 years or shorter"),
         ({"from": ["31", "2", "2027"]}, "The from date must be a real date"),
         ({"from": ["1", "", "2027"]}, "The from date must include a month"),
+        ({"from": ["31", "12", "9999"]}, "The from date must be today or in the past"),
+        ({"to": ["1", "9", "2027"]}, "The to date must be today or in the past"),
     ],
 )
 def test_a_wrong_period_is_a_clear_message_never_a_500(app, known, args, message):
@@ -372,3 +374,15 @@ def test_the_exports_page_is_offered_to_exactly_those_its_routes_let_in(app, kno
         "front_door": False,
         "administrator": False,
     }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"to": ["1", "3", "0001"]},  # six months before it is before the calendar begins
+        {"from": ["1", "1", "0001"], "to": ["31", "12", "0001"]},
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_an_empty_list_never_a_500(app, known, args):
+    rows = download(signed_in(app, known.head), "performance.annex_a_csv", **args)
+    assert rows == [ANNEX_A_HEADINGS]
