@@ -5,6 +5,10 @@ its authorize page) is done with requests, as a browser would post it. Authlib i
 provider's metadata and keys, exchanges the code and checks the signed ID token.
 """
 
+import base64
+import hashlib
+import json
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -279,3 +283,103 @@ def test_an_error_the_provider_names_is_audited_without_what_else_the_address_sa
     assert response.status_code == 403
     [event] = _events()
     assert event.detail == "single sign-on: provider said an unknown error"
+
+
+# What our app sends to the provider and gets back, seen on the wire: requests' own Session.send, wrapped so each
+# request is kept and a response from the provider can be changed, as a network attacker could (the provider
+# mock neither checks PKCE nor ever signs badly, so the test looks at the traffic itself).
+
+
+@pytest.fixture
+def wire(monkeypatch):
+    seen = SimpleNamespace(requests=[], change=None)
+    real_send = requests.Session.send
+
+    def send(session, prepared, **kwargs):
+        seen.requests.append(prepared)
+        response = real_send(session, prepared, **kwargs)
+        if seen.change is not None and urlsplit(prepared.url).path.endswith("/token"):
+            seen.change(response)
+        return response
+
+    monkeypatch.setattr(requests.Session, "send", send)
+    return seen
+
+
+def _token_requests(wire) -> list:
+    return [r for r in wire.requests if r.method == "POST" and urlsplit(r.url).path.endswith("/token")]
+
+
+def test_the_pkce_verifier_is_sent_with_the_code_and_matches_the_challenge(sso, client, make_user, wire):
+    make_user(email="pkce.person@northshire.example", name="Pat Pkce")
+    person_at_provider(sso, "sub-pkce", email="pkce.person@northshire.example")
+    authorize = start(client)
+    challenge = parse_qs(urlsplit(authorize).query)["code_challenge"][0]
+
+    assert client.http.get(at_provider(authorize, sub="sub-pkce")).status_code == 302
+    [token_request] = _token_requests(wire)
+    body = parse_qs(token_request.body if isinstance(token_request.body, str) else token_request.body.decode())
+    [verifier] = body["code_verifier"]
+    assert 43 <= len(verifier) <= 128
+    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    assert digest == challenge
+    assert "Pat Pkce" in signed_in_as(client)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_an_id_token_whose_claims_were_changed_after_signing_is_refused(sso, client, make_user, wire):
+    victim = make_user(email="victim@northshire.example", name="Val Victim")
+    make_user(email="mallory@northshire.example", name="Mallory")
+    person_at_provider(sso, "sub-mallory", email="mallory@northshire.example")
+
+    def claim_to_be_the_victim(response):
+        token = response.json()
+        header, payload, signature = token["id_token"].split(".")
+        claims = json.loads(_unb64(payload))
+        claims["email"], claims["sub"] = victim.email, "sub-victim"
+        token["id_token"] = ".".join([header, _b64(json.dumps(claims).encode()), signature])
+        response._content = json.dumps(token).encode()
+
+    wire.change = claim_to_be_the_victim
+    response = sign_in_by_sso(client, "sub-mallory")
+
+    assert response.status_code == 400
+    assert text_of(soup_of(response), "h1") == "You have not been signed in"
+    assert client.get("main.home").status_code == 302
+    assert _sessions(victim) == [] and fresh(victim).oidc_subject is None
+    [event] = _events()
+    assert event.outcome == "denied" and event.user_id is None
+    assert event.detail.startswith("single sign-on: ID token not accepted")
+
+
+def test_an_id_token_signed_with_a_key_that_is_not_the_providers_is_refused(sso, client, make_user, wire):
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    victim = make_user(email="victim2@northshire.example", name="Vic Victim")
+    person_at_provider(sso, "sub-someone", email="someone@northshire.example")
+    forged_key = RSAKey.generate_key(2048)
+
+    def forge(response):
+        token = response.json()
+        header, payload, _ = token["id_token"].split(".")
+        claims = json.loads(_unb64(payload)) | {"email": victim.email, "sub": "sub-victim2"}
+        kid = json.loads(_unb64(header)).get("kid")
+        token["id_token"] = jwt.encode({"alg": "RS256", **({"kid": kid} if kid else {})}, claims, forged_key)
+        response._content = json.dumps(token).encode()
+
+    wire.change = forge
+    response = sign_in_by_sso(client, "sub-someone")
+
+    assert response.status_code == 400
+    assert text_of(soup_of(response), "h1") == "You have not been signed in"
+    assert _sessions(victim) == []
+    [event] = _events()
+    assert event.detail.startswith("single sign-on: ID token not accepted")
