@@ -66,13 +66,14 @@ def _direction():
     return case((Transfer.direction == Direction.STEP_UP, "Step-up"), else_="Step-down")
 
 
-def _sent():
-    """Each request's approval moment (when it was sent to the receiving team): one row per request sent."""
+def _sent_at():
+    """The request's approval moment (when it was sent to the receiving team), NULL if never sent: looked up by
+    the request's own id (the index on transfer_event.transfer_id), not by reading every request's history."""
+    event = aliased(TransferEvent)
     return (
-        select(TransferEvent.transfer_id, func.min(TransferEvent.at).label("at"))
-        .where(TransferEvent.action == TransferAction.APPROVE)
-        .group_by(TransferEvent.transfer_id)
-        .subquery("sent")
+        select(func.min(event.at))
+        .where(event.transfer_id == Transfer.id, event.action == TransferAction.APPROVE)
+        .scalar_subquery()
     )
 
 
@@ -80,7 +81,8 @@ def _sent():
 
 
 def _requests_sent(scope, filters):
-    sent = _sent()
+    sent = aliased(TransferEvent)
+    earlier = aliased(TransferEvent)
     requester = aliased(User)
     sending_team = aliased(Team)
     query = (
@@ -88,14 +90,22 @@ def _requests_sent(scope, filters):
             *rows_query(
                 family_id=Transfer.family_id,
                 record_id=Transfer.id,
-                on=london_date(sent.c.at),
+                on=london_date(sent.at),
                 breakdown=_direction(),
             )
         )
-        .join(sent, sent.c.transfer_id == Transfer.id)
+        .join(sent, and_(sent.transfer_id == Transfer.id, sent.action == TransferAction.APPROVE))
         .join(requester, requester.id == Transfer.requested_by_id)
         .outerjoin(sending_team, sending_team.id == Transfer.sending_team_id)
-        .where(moment_in(sent.c.at, filters.period))
+        .where(
+            moment_in(sent.at, filters.period),
+            # Approved once (the state machine allows no other); were there two, the first is the one counted.
+            ~exists().where(
+                earlier.transfer_id == sent.transfer_id,
+                earlier.action == TransferAction.APPROVE,
+                or_(earlier.at < sent.at, and_(earlier.at == sent.at, earlier.id < sent.id)),
+            ),
+        )
     )
     return limited(
         query,
@@ -133,7 +143,7 @@ REQUESTS_SENT = register(
 
 
 def _requests_decided(scope, filters):
-    sent = _sent()
+    sent_at = _sent_at()
     decision = aliased(TransferEvent)
     decider = aliased(User)
     receiving_team = aliased(Team)
@@ -145,7 +155,7 @@ def _requests_decided(scope, filters):
                 record_id=Transfer.id,
                 on=decided_on,
                 counted=decision.action == TransferAction.ACCEPT,
-                days=days_between(london_date(sent.c.at), decided_on),
+                days=days_between(london_date(sent_at), decided_on),
                 detail=case((decision.action == TransferAction.ACCEPT, "Accepted"), else_="Declined")
                 + literal(": ")
                 + Transfer.decision_rationale,
@@ -153,7 +163,6 @@ def _requests_decided(scope, filters):
             )
         )
         .join(decision, and_(decision.transfer_id == Transfer.id, decision.action.in_(DECISIONS)))
-        .join(sent, sent.c.transfer_id == Transfer.id)
         .join(decider, decider.id == decision.actor_id)
         .join(receiving_team, receiving_team.id == Transfer.receiving_team_id)
         .where(moment_in(decision.at, filters.period))
@@ -277,7 +286,7 @@ HANDOVER_DAYS = register(
 
 
 def _handover_meetings(scope, filters):
-    sent = _sent()
+    sent_at = _sent_at()
     receiving_team = aliased(Team)
     today = clock.today()
     held_in_time = and_(
@@ -285,7 +294,7 @@ def _handover_meetings(scope, filters):
         HandoverPlan.meeting_on <= HandoverPlan.meeting_due_on,
         # A meeting dated before its request was sent (recorded before that rule) is never counted as done
         # (services.transfers.handover.meeting_before_request).
-        HandoverPlan.meeting_on >= london_date(sent.c.at),
+        HandoverPlan.meeting_on >= london_date(sent_at),
     )
     query = (
         select(
@@ -303,7 +312,6 @@ def _handover_meetings(scope, filters):
             )
         )
         .join(HandoverPlan, HandoverPlan.transfer_id == Transfer.id)
-        .join(sent, sent.c.transfer_id == Transfer.id)
         .join(receiving_team, receiving_team.id == Transfer.receiving_team_id)
         .where(
             Transfer.direction == Direction.STEP_DOWN,
