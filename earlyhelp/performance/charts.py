@@ -126,10 +126,10 @@ def month_chart(measure: Measure, months: list[tuple[date, Figure]], *, element_
     for index, point in enumerate(series):
         x = LEFT + slot * index
         if point.value is not None:
-            height = plot_height * min(point.value, ceiling) / ceiling
+            height = max(plot_height * min(point.value, ceiling) / ceiling, 2)  # a zero shows, unlike no figure
             parts.append(
                 f'<rect class="app-chart__bar" x="{x + slot * 0.15:.1f}" y="{TOP + plot_height - height:.1f}"'
-                f' width="{slot * 0.7:.1f}" height="{max(height, 0.5):.1f}"/>'
+                f' width="{slot * 0.7:.1f}" height="{height:.1f}"/>'
             )
         if index % every == 0:
             middle = x + slot / 2
@@ -137,7 +137,9 @@ def month_chart(measure: Measure, months: list[tuple[date, Figure]], *, element_
                 f'<text class="app-chart__month" x="{middle:.1f}" y="{HEIGHT - BOTTOM + 18}"'
                 f' text-anchor="middle">{calendar.month_abbr[point.month.month]}</text>'
             )
-            if index == 0 or point.month.month <= every:  # the year under the first month and under each January
+            new_year = point.month.month <= every  # the first label of a year
+            first_of_many = index == 0 and not (point.month.month + every > 12 and len(series) > every)
+            if new_year or first_of_many:  # the year under each January, and under the first month unless one follows
                 parts.append(
                     f'<text class="app-chart__month" x="{middle:.1f}" y="{HEIGHT - BOTTOM + 36}"'
                     f' text-anchor="middle">{point.month.year}</text>'

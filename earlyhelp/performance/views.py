@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Response, abort, request
+from flask import Response, abort, render_template, request
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
@@ -124,8 +124,7 @@ def dashboard():
     scope = _scope()
     form = _form(scope)
     filters = form.filters()
-    return render_page(
-        "performance/dashboard.html",
+    return render_template(
         "performance/dashboard.html",
         form=form,
         filters=filters,
