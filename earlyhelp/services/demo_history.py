@@ -71,8 +71,8 @@ OUTCOMES = [
     ("no_further_action", 2, 22),
     ("information_and_advice", 2, 14),
     ("universal_services", 2, 10),
-    ("early_help", 2, 42),
-    ("social_care_assessment", 3, 12),
+    ("early_help", 2, 40),
+    ("social_care_assessment", 3, 16),
 ]
 WORRIES = {
     "School": "Attendance has fallen to 78% this term and {child} often arrives tired and hungry.",
@@ -153,6 +153,7 @@ class _History:
         self.number = db.session.scalar(select(func.count(Family.id)))
         self.ended: list[tuple[date, Family]] = []  # families whose work ended, for re-referrals
         self.plans_left = 0.0
+        self.late_reviews = 0
         self.plan_months: set[date] = set()
         self.stepped_back_up = 0
         self.last_step = db.session.scalar(select(func.max(NextStep.id))) or 0
@@ -420,7 +421,7 @@ class _History:
         ends = started + timedelta(days=rng.randint(75, 180))
         self.case_supervision(family, lead, _working_day_on_or_after(started + timedelta(days=rng.randint(20, 35))))
         step_up_on = started + timedelta(days=rng.randint(40, 70))
-        if rng.random() < 0.12 and step_up_on < min(ends, self.today - timedelta(days=10)):
+        if rng.random() < 0.15 and step_up_on < min(ends, self.today - timedelta(days=10)):
             # No family plan here: the worries grew before one was written.
             self.finish_steps(family, lead, until=step_up_on)
             if self.step_up(episode, lead, step_up_on):
@@ -478,7 +479,8 @@ class _History:
             held = max(held, last + timedelta(days=1))
             if held >= self.today - timedelta(days=1):
                 return max(ends, self.today + timedelta(days=30))  # still working with the family
-            recorded_late = rng.random() < 0.08 and held + timedelta(days=5) < self.today
+            recorded_late = (rng.random() < 0.08 or not self.late_reviews) and held + timedelta(days=5) < self.today
+            self.late_reviews += recorded_late
             closing = number == 2 or held + timedelta(weeks=6) >= ends
             family_plans.record_review(
                 plan,
@@ -519,7 +521,7 @@ class _History:
         rng, family = self.rng, episode.family
         started = clock.local_date(start)
         step_down_on = _working_day_on_or_after(started + timedelta(days=rng.randint(45, 120)))
-        if rng.random() < 0.75 and step_down_on < self.today - timedelta(days=25):
+        if rng.random() < 0.85 and step_down_on < self.today - timedelta(days=25):
             self.finish_steps(family, lead, until=step_down_on)
             if self.step_down(episode, lead, step_down_on):
                 return
@@ -590,7 +592,7 @@ class _History:
         decider = self.people.managers[transfer.receiving_team_id]
         decided_day = transfer.decision_due_on if rng.random() < 0.85 else add_working_days(transfer.decision_due_on, 2)
         moment = max(_at(decided_day, 10, rng.randint(0, 59)), transfer.state_changed_at + timedelta(minutes=30))
-        accepted = rng.random() < 0.7
+        accepted = rng.random() < (0.65 if transfer.direction == "step_up" else 0.8)
         transfers.act(
             transfer.id,
             TransferAction.ACCEPT if accepted else TransferAction.DECLINE,
@@ -666,8 +668,7 @@ class _History:
         )
 
     def social_care_after_step_up(self, episode: Episode, lead: User, started: date) -> None:
-        ends = started + timedelta(days=self.rng.randint(90, 200))
-        self.end(episode, lead, ends, "The child in need plan ended: the family no longer need social care.")
+        self.social_care(episode, lead, start=_at(started, 17))
 
     def step_down(self, episode: Episode, social_worker: User, day: date) -> bool:
         rng = self.rng
