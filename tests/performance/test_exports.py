@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from earlyhelp.clock import LONDON
@@ -386,3 +388,19 @@ def test_the_exports_page_is_offered_to_exactly_those_its_routes_let_in(app, kno
 def test_dates_at_the_ends_of_the_calendar_are_an_empty_list_never_a_500(app, known, args):
     rows = download(signed_in(app, known.head), "performance.annex_a_csv", **args)
     assert rows == [ANNEX_A_HEADINGS]
+
+
+_part = st.one_of(st.just(""), st.integers(-5, 10_000).map(str), st.text(max_size=6))
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(since=st.lists(_part, min_size=3, max_size=3), until=st.lists(_part, min_size=3, max_size=3), team=_part)
+def test_whatever_is_typed_into_the_filters_the_answer_is_a_page_or_a_download_never_a_500(
+    app, known, since, until, team
+):
+    client = signed_in(app, known.manager)
+    with time_machine.travel(TODAY, tick=False):
+        response = client.get("performance.annex_a_csv", query_string={"from": since, "to": until, "team": team})
+    assert response.status_code in (200, 400), response.status_code
+    if response.status_code == 400:
+        assert error_messages(soup_of(response))
