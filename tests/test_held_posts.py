@@ -268,7 +268,6 @@ NOT_A_FORM = {
     "auth.sign_out",
     "auth.second_factor",
     "auth.set_up_second_factor",
-    "auth.cancel_sign_in",
     "auth.keep_alive",
     "auth.send_kept",
     "auth.put_back_kept",

@@ -292,7 +292,9 @@ def test_cancelling_at_the_code_step_goes_back_to_the_password(client, make_user
     user = _with_factor(make_user)
     _password(client, user)
 
-    cancelled = client.post("auth.cancel_sign_in", {}, csrf_from="auth.second_factor")
+    form = client.page("auth.second_factor").select_one("form:has(#cancel-sign-in)")
+    assert form["action"] == client.url("auth.sign_in")
+    cancelled = client.post("auth.sign_in", {"cancel_sign_in": "yes"}, csrf_from="auth.second_factor")
     assert cancelled.headers["Location"] == client.url("auth.sign_in")
     page = client.page("auth.sign_in")
     assert "You have not been signed in" in page.get_text()

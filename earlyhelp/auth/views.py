@@ -41,6 +41,7 @@ CHANGED_LATER = (
 )
 SIGN_IN_TOO_SLOW = "Your sign-in took too long to finish. Sign in again."
 PENDING = "pending_sign_in"
+CANCEL = "cancel_sign_in"  # the field "Cancel signing in" posts to the sign-in page
 NEW_SECRET = "new_totp_secret"  # noqa: S105 (a session key)
 BY_PASSWORD = "by_password"  # noqa: S105 (a session key)
 NO_LOCAL_PASSWORDS = "This service does not use passwords. Sign in with your council account"
@@ -93,6 +94,8 @@ def _signed_in_with_password(user: User, next_page: str | None):
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
+    if request.method == "POST" and request.form.get(CANCEL):
+        return _cancel_pending()
     if request.method == "GET" and session.get(PENDING):
         step = _pending_step()
         if step is not None:  # the password has passed: the same sign-in carries on at its code step
@@ -142,10 +145,9 @@ def _pending_expired():
     return redirect(url_for("auth.sign_in"))
 
 
-@bp.post("/sign-in/cancel")
-@public
-def cancel_sign_in():
-    """Stop a sign-in at its code step: nothing was signed in, so only the pending sign-in is forgotten."""
+def _cancel_pending():
+    """The code step's "Cancel signing in" (posted to the sign-in page, CSRF-checked like every post): nothing
+    was signed in, so only the pending sign-in is forgotten."""
     session.pop(PENDING, None)
     flash("You have not been signed in. Sign in again to carry on.")
     return redirect(url_for("auth.sign_in"))
