@@ -98,6 +98,8 @@ class Config:
     FIRST_CONTACT_WORKING_DAYS = _int("FIRST_CONTACT_WORKING_DAYS", 3)
     # Local practice: case supervision at least every 4 weeks.
     SUPERVISION_INTERVAL_WEEKS = _int("SUPERVISION_INTERVAL_WEEKS", 4)
+    # Performance data: the most open families one worker should hold (earlyhelp/services/measures_flow.py).
+    CASELOAD_CEILING = _int("CASELOAD_CEILING", 20)
     # Notices are also emailed when SMTP_HOST is set; without it nothing tries to send.
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = _int("SMTP_PORT", 25)

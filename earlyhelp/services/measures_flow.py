@@ -55,8 +55,6 @@ SECTION_WORKLOAD = "Workload"
 SECTION_RECORDING = "Recording"
 SECTION_SUPERVISION = "Supervision"
 
-# The caseload ceiling unless the setting CASELOAD_CEILING says otherwise.
-DEFAULT_CASELOAD_CEILING = 20
 
 DECISIONS = (TransferAction.ACCEPT, TransferAction.DECLINE)
 
@@ -500,7 +498,7 @@ PLANS_ISSUED = register(
 
 def caseload_ceiling() -> int:
     """The most open families one worker should hold (setting CASELOAD_CEILING, 20 unless set)."""
-    return int(current_app.config.get("CASELOAD_CEILING", DEFAULT_CASELOAD_CEILING))
+    return current_app.config["CASELOAD_CEILING"]
 
 
 def _children(family_id):
