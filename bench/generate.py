@@ -23,7 +23,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+import click
 from faker import Faker
+from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105  (fictional accounts on a throwaway database)
@@ -1064,6 +1066,23 @@ class _Generator:
             "team",
         ]
         return {name: self.session.scalar(text(f"SELECT count(*) FROM {name}")) for name in tables}  # noqa: S608
+
+
+@click.command("bench-data")
+@with_appcontext
+@click.option("--tier", type=click.Choice(sorted(TIERS)), default="S", show_default=True)
+@click.option("--seed", default=15, show_default=True, type=int, help="Random seed: the same seed, the same data")
+@click.option("--manifest", "manifest_path", default=None, help="Write what bench.run needs (JSON) to this file")
+def bench_data_command(tier: str, seed: int, manifest_path: str | None) -> None:
+    """Fill a new database (after `flask db upgrade`) with benchmark data: tier XS, S or M (bench/generate.py)."""
+    from flask import current_app
+
+    built = fill(tier, seed=seed, log=click.echo)
+    text_ = json.dumps(manifest(built, current_app.config["SQLALCHEMY_DATABASE_URI"]), indent=2)
+    if manifest_path:
+        with open(manifest_path, "w") as out:
+            out.write(text_)
+    click.echo(f"Built tier {tier} in {built.seconds} s: {built.counts}")
 
 
 def main(argv=None) -> int:
