@@ -154,6 +154,9 @@ class FamilyPlanReview(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("family_plan.id"), index=True)
     held_on: Mapped[date] = mapped_column(Date)
+    # The review date in force when it was held (the plan's review_on then): NULL for reviews recorded before
+    # it was kept (migration 0024).
+    due_on: Mapped[date | None] = mapped_column(Date)
     attended: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(String(20))  # REVIEW_OUTCOMES
     note: Mapped[str] = mapped_column(Text, default="")

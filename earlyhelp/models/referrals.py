@@ -131,6 +131,7 @@ class Referral(db.Model):
     __table_args__ = (
         Index("ix_referral_status_received", "status", "received_at"),
         Index("ix_referral_agency_received", "agency_id", "received_at"),
+        Index("ix_referral_status_decided", "status", "decided_at"),
     )
 
     @property

@@ -171,6 +171,9 @@ class TransferEvent(db.Model):
 
     actor: Mapped[User] = relationship(lazy="joined")
 
+    # The approve, accept and decline events of a period (earlyhelp/services/measures_flow.py).
+    __table_args__ = (Index("ix_transfer_event_action_at", "action", "at"),)
+
 
 class HandoverPlan(db.Model):
     """Begun with the request, completed after acceptance. Edited by several people: versioned."""
