@@ -706,7 +706,7 @@ class _History:
     def supervision(self) -> None:
         from earlyhelp.services.supervision import record_supervision
 
-        rng = self.rng
+        rng, late_write_ups = self.rng, 0
         for worker in self.staff:
             manager = self.people.managers.get(worker.team_id)
             if manager is None or manager.id == worker.id:
@@ -714,7 +714,10 @@ class _History:
             held = _working_day_on_or_after(self.first_day + timedelta(days=rng.randint(0, 20)))
             while held < self.today - timedelta(weeks=5):
                 next_on = held + timedelta(weeks=4)
-                late_write_up = rng.random() < 0.05
+                late_write_up = rng.random() < 0.05 or (
+                    not late_write_ups and held > self.first_day + timedelta(weeks=20)
+                )
+                late_write_ups += late_write_up
                 record = record_supervision(
                     kind="general",
                     family=None,

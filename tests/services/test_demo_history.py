@@ -112,7 +112,10 @@ def test_step_ups_and_step_downs_are_accepted_declined_and_handed_over(db_sessio
         assert count.get((direction, "handover_complete"), 0) >= 3
     for transfer in db_session.scalars(select(Transfer)):
         moments = [
-            e.at for e in db_session.scalars(select(TransferEvent).where(TransferEvent.transfer_id == transfer.id))
+            e.at
+            for e in db_session.scalars(
+                select(TransferEvent).where(TransferEvent.transfer_id == transfer.id).order_by(TransferEvent.id)
+            )
         ]
         assert moments == sorted(moments) and transfer.created_at <= moments[0]
 
