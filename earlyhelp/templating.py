@@ -18,6 +18,7 @@ NAVIGATION = [
     ("Front door", "referrals.queue", policy.at_front_door),
     ("Step-up and step-down", "transfers.queues", lambda user: user.team_id is not None),
     ("Supervision", "supervision.index", lambda user: user.team_id is not None),
+    ("Performance", "performance.dashboard", None),
     ("Users", "admin.users", None),
     ("Records I opened", "looked.records_opened", None),
 ]
