@@ -118,6 +118,9 @@ class Config:
     PLAN_REVIEW_WEEKS = _int("PLAN_REVIEW_WEEKS", 6)
     # Extra jargon for the plain-language check, as "TERM=plain words;TERM2=plain words".
     PLAIN_LANGUAGE_JARGON = os.environ.get("PLAIN_LANGUAGE_JARGON", "")
+    # The Annex A early help list's columns, in order, as keys separated by commas (docs/annex-a.md); unset: the
+    # default set (earlyhelp/services/exports.py).
+    EARLY_HELP_LIST_COLUMNS = os.environ.get("EARLY_HELP_LIST_COLUMNS", "")
     # Step-up and step-down (earlyhelp/services/transfers): who decides a step-up for children's social care,
     # "receiving_team" (a manager of the receiving team accepts or declines and names the lead) or "front_door"
     # (step-ups go to the front door's queue, for its daily meeting, and a front door manager decides).

@@ -78,10 +78,13 @@ def record_read(
     *,
     family_id: int | None = None,
     outcome: Outcome = Outcome.OK,
+    detail: str = "",
 ) -> None:
-    """Someone saw (listed, viewed, printed) a record, or was denied it: written when the response is ready."""
+    """Someone saw (listed, viewed, printed, exported) a record, or was denied it: written when the response is
+    ready. `detail`, as record_event's, says ids, filters or counts only, never what a record says."""
     g.setdefault("pending_reads", []).append(
         _event(action, record_type, record_id, family_id=family_id, outcome=outcome, user=None)
+        | {"detail": detail[:300]}
     )
 
 

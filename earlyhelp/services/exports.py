@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -265,7 +265,7 @@ SSD_COLUMNS: tuple[Column, ...] = (
 
 def _setting_keys(setting: str | None) -> list[str]:
     if setting is None:
-        setting = current_app.config.get("EARLY_HELP_LIST_COLUMNS", "") or ""
+        setting = current_app.config["EARLY_HELP_LIST_COLUMNS"]
     keys = [key.strip().lower() for key in setting.split(",") if key.strip()]
     return list(dict.fromkeys(keys or DEFAULT_ANNEX_A_KEYS))
 
@@ -418,10 +418,4 @@ def record_export(export: Export, filters: Filters, team_name: str | None, row_c
     """The audit event of an export: what was exported, with which filters, and how many rows (never what they say)."""
     columns = ",".join(column.key for column in columns_of(export))
     detail = f"{export.key}: {describe(filters, team_name)}; {row_count} rows; columns {columns}"
-    record_read("export", export.record_type)
-    # record_read takes no detail (earlyhelp/services/audit.py): it goes on the event just queued, and every other
-    # queued event gets the column's default, so the one INSERT of the request's reads has the same keys for all.
-    events = g.pending_reads
-    for event in events:
-        event.setdefault("detail", "")
-    events[-1]["detail"] = detail[:300]
+    record_read("export", export.record_type, detail=detail)
