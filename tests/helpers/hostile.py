@@ -127,8 +127,12 @@ def escaped_everywhere(body: str, soup: BeautifulSoup, posted: list[str]) -> lis
     for tag in soup.find_all(True):
         for attribute, value in tag.attrs.items():
             text = " ".join(value) if isinstance(value, list) else str(value)
-            # Our own links may carry a posted word in their query string (?next=/?search=...), escaped.
-            planted = text == f"/{MARK}" or "alert(" in text or text.lower().startswith("javascript:")
+            # Our own links may carry a posted word in their query string (?next=/?search=alert(...), escaped:
+            # script text counts as planted in an event handler or anywhere but a link within the site.
+            in_own_link = attribute in ("href", "action", "hx-get", "hx-post") and text.startswith("/")
+            planted = (
+                text == f"/{MARK}" or ("alert(" in text and not in_own_link) or text.lower().startswith("javascript:")
+            )
             # A field's value attribute showing back what was typed (escaped) is how a form keeps the typing.
             kept_typing = attribute == "value" and tag.name in ("input", "option", "button")
             if MARK in attribute or (MARK in text and planted and not kept_typing):
