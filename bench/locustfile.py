@@ -11,6 +11,7 @@ import json
 import os
 import random
 import re
+import uuid
 from datetime import datetime
 
 from locust import HttpUser, between, task
@@ -70,15 +71,19 @@ class Practitioner(HttpUser):
     def write_case_note(self):
         path = f"/families/{self.typical}/case-notes/new"
         now = datetime.now()
-        data = self._hidden(path) | {
-            "type": "1",  # Visit (the first type the migrations make)
-            "happened_on": [str(now.day), str(now.month), str(now.year)],
-            "happened_time": "00:01",
-            "who_was_involved": "Mum",
-            "about": "family",
-            "text": "Visited; mornings are calmer this week.",
-            "significant": "no",
-        }
+        data = (
+            self._hidden(path)
+            | {
+                "type": "1",  # Visit (the first type the migrations make)
+                "happened_on": [str(now.day), str(now.month), str(now.year)],
+                "happened_time": "00:01",
+                "who_was_involved": "Mum",
+                "about": "family",
+                # Each note its own words: the same note from the same person at the same time is saved once.
+                "text": f"Visited; mornings are calmer this week ({uuid.uuid4().hex[:8]}).",
+                "significant": "no",
+            }
+        )
         # Saved means redirected to the notes; the form shown again (200) is a write that did not happen.
         with self.client.post(
             path, data=data, name="write case note", allow_redirects=False, catch_response=True
