@@ -690,6 +690,7 @@ def record_review(
     entry = FamilyPlanReview(
         plan_id=plan.id,
         held_on=review.held_on,
+        due_on=plan.review_on,  # the review date in force when it was held, before this review moves it on
         attended=review.attended.strip(),
         outcome=review.outcome,
         note=note,

@@ -316,3 +316,44 @@ def test_plans_overdue_for_review_are_the_latest_issued_versions_past_their_revi
         plans["north"].family.restricted = True
         db.session.commit()
         assert measures.figure(REVIEWS_OVERDUE, head(), Filters(SEPTEMBER)) == Figure(0, 0)
+
+
+REVIEWS_ON_TIME = measures.MEASURES["plan_reviews_on_time"]
+
+
+def _review(plan, actor, held_on, *, next_review_on="usual", late_reason=""):
+    with at(held_on.year, held_on.month, held_on.day, 16, 0):
+        family_plans.record_review(
+            plan,
+            ReviewInput(
+                held_on=held_on,
+                attended="Mum, Pip",
+                outcome="continue",
+                note="",
+                late_reason=late_reason,
+                next_review_on=next_review_on,
+            ),
+            actor=actor,
+            now=london(held_on.year, held_on.month, held_on.day, 16, 0),
+        )
+        db.session.commit()
+
+
+def test_plan_reviews_on_time_compare_the_meeting_with_the_review_date_the_plan_had_then(plans, people):
+    pip = people["pip"]
+    plan = plans["september"]  # version 3, started 1 September: its first review date is 13 October
+    _review(plan, pip, date(2027, 10, 12), next_review_on=date(2027, 11, 9))
+    _review(plan, pip, date(2027, 11, 10))  # a day after the date the last review set
+    filters = Filters(Period(date(2027, 10, 1), date(2027, 11, 30)))
+    with time_machine.travel(ASKED_AT, tick=False):
+        figure = measures.figure(REVIEWS_ON_TIME, head(), filters)
+        assert (figure.counted, figure.total, figure.average_days) == (1, 2, 0.0)  # 1 day early, 1 day late
+        rows = measures.rows_behind(REVIEWS_ON_TIME, head(), filters, counted_only=False)
+        assert [(row.on, row.counted, row.days) for row in rows] == [
+            (date(2027, 11, 10), False, 1),
+            (date(2027, 10, 12), True, -1),
+        ]
+        assert counts(REVIEWS_ON_TIME, scope_for(people["nia"]), filters) == (0, 0)
+        plan.family.restricted = True
+        db.session.commit()
+        assert counts(REVIEWS_ON_TIME, head(), filters) == (0, 0)
