@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -106,6 +107,18 @@ class StatementCounter:
         return taken
 
 
+def full_scans(dialect: str, lines: list[str]) -> list[str]:
+    """The tables a plan reads whole: SQLite's SCAN of a table (not of a materialised subquery, SCAN (subquery-8),
+    nor through an index), PostgreSQL's Seq Scan."""
+    if dialect == "sqlite":
+        return [
+            line.split()[1]
+            for line in lines
+            if line.startswith("SCAN ") and not line.startswith("SCAN (") and "INDEX" not in line
+        ]
+    return [match.group(1) for line in lines if (match := re.search(r"Seq Scan on (\w+)", line))]
+
+
 def _plans(engine, statements) -> list[dict]:
     """The plan of every SELECT a request ran, and whether any step reads a whole table."""
     dialect = engine.dialect.name
@@ -120,16 +133,11 @@ def _plans(engine, statements) -> list[dict]:
                 if dialect == "sqlite":
                     cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
                     lines = [row[-1] for row in cursor.fetchall()]
-                    scans = [
-                        line
-                        for line in lines
-                        # A whole table read (SCAN family), not a materialised subquery (SCAN (subquery-8)).
-                        if line.startswith("SCAN ") and not line.startswith("SCAN (") and "INDEX" not in line
-                    ]
+                    scans = full_scans(dialect, lines)
                 else:
                     cursor.execute("EXPLAIN " + statement, parameters)
                     lines = [row[0] for row in cursor.fetchall()]
-                    scans = [line.strip() for line in lines if "Seq Scan" in line]
+                    scans = full_scans(dialect, lines)
             finally:
                 cursor.close()
             plans.append({"sql": " ".join(statement.split())[:2000], "plan": lines, "full_scans": scans})
