@@ -15,7 +15,7 @@ from earlyhelp import clock
 from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
 from earlyhelp.models import Family, Person, Role, Service, Setting, Team, TimelineEntry, User
-from earlyhelp.services import demo_referrals
+from earlyhelp.services import demo_history, demo_referrals
 from earlyhelp.services.accounts import create_user
 from earlyhelp.services.demo_case_notes import seed_case_notes
 from earlyhelp.services.demo_decisions import seed_decisions
@@ -132,6 +132,8 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     seed_family_plans(accounts)
     _access_history(accounts)
     demo_referrals.seed_referral_history(accounts, password=password)
+    # 18 months of past work (performance data), before its past is marked as written down when it happened.
+    demo_history.history(accounts, rng=rng)
     _recorded_as_it_happened()
     # Recorded now or late on purpose, each with its reason where it is late.
     seed_case_notes(accounts)

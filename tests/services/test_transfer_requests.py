@@ -177,7 +177,7 @@ def test_a_save_over_a_newer_edit_is_refused_saying_who_and_when(app):
     edit(transfer, manager, worries="Jo's newer words.")
     with pytest.raises(Stale) as stale:
         edit(fresh(transfer), worker, version=1, worries="Kit's older words.")
-    assert stale.value.message.startswith("Jo Brackenfold changed this request on ")
+    assert stale.value.message.startswith("Jo Brackenfold saved this request on ")
     assert stale.value.current_version == 2
     assert fresh(transfer).worries == "Jo's newer words."
 

@@ -22,7 +22,7 @@ from earlyhelp.models import (
 from earlyhelp.models.case_notes import CaseNote
 from earlyhelp.models.family_plans import FamilyPlanReview
 from tests.factories import make_episode, make_household, make_user
-from tests.helpers import date_parts, error_messages, fresh, soup_of, text_of
+from tests.helpers import date_parts, error_messages, fresh, soup_of
 
 
 def key_of(soup, form: str = "main form") -> str:

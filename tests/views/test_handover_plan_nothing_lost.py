@@ -117,7 +117,8 @@ def test_a_stale_plan_keeps_both_the_plans_and_the_steps_typing(client, app, tod
     soup = soup_of(response)
     assert error_messages(soup) == [
         f"Robin Quillfeather saved this handover plan on {clock.long_moment(saved.updated_at)}, after you opened "
-        "it. Your changes are below but have not been saved. Check what they changed, then save again"
+        "this page. Your changes are below but have not been saved; the fields you did not change now show what "
+        "they saved. Check, then save again"
     ]
     assert kept_on_the_page(soup) == {
         "place": "The family home",

@@ -187,7 +187,7 @@ def test_a_handover_plan_saved_over_a_colleagues_save_names_what_they_changed_an
     soup = soup_of(refused)
     [message] = error_messages(soup)
     assert message.startswith("Robin Quillfeather saved this handover plan on "), message
-    assert message.endswith("They changed the contingency"), message
+    assert "after you opened this page: they changed the contingency." in message, message
     assert soup.select_one("#family_message").get_text().strip() == typed, "what the person typed is kept"
     assert soup.select_one("#contingency").get_text().strip() == "Ring the duty desk.", "an untouched answer is theirs"
     assert fresh(transfer.handover_plan).family_message != typed

@@ -1195,8 +1195,9 @@ def test_the_second_person_to_save_the_handover_plan_is_told_and_keeps_what_they
     assert response.status_code == 200
     soup = soup_of(response)
     assert error_messages(soup) == [
-        f"Kit Marrowby saved this handover plan on {clock.long_moment(saved.updated_at)}, after you opened it. "
-        "Your changes are below but have not been saved. Check what they changed, then save again"
+        f"Kit Marrowby saved this handover plan on {clock.long_moment(saved.updated_at)}, after you opened this page. "
+        "Your changes are below but have not been saved; the fields you did not change now show what they saved. "
+        "Check, then save again"
     ]
     assert soup.select_one("#meeting_place")["value"] == "Testtown library"
     assert soup.select_one("#attendees").get_text().strip() == "Robin Quillfeather and mum"

@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from earlyhelp import clock
 from earlyhelp.domain.dates import check_in_order
-from earlyhelp.domain.refusals import Stale
 from earlyhelp.domain.timescales import (
     Clock,
     Deadline,
@@ -31,7 +30,7 @@ from earlyhelp.services.next_steps import NextStepInput
 from earlyhelp.services.transfers import steps
 from earlyhelp.services.transfers.common import locked
 from earlyhelp.services.use_case import use_case
-from earlyhelp.versions import changed_since, listed
+from earlyhelp.versions import StaleEdit, changed_since
 
 
 def request_sent_at(transfer: Transfer) -> datetime:
@@ -148,14 +147,14 @@ def save_handover_plan(
         .execution_options(populate_existing=True)
     )
     if plan.version != expected_version:
-        who = plan.updated_by.name if plan.updated_by else "Someone"
         theirs = changed_since(plan_values(plan), loaded) if loaded is not None else set()
-        named = [label for name, label in HANDOVER_LABELS.items() if name in theirs]
-        raise Stale(
-            f"{who} saved this handover plan on {clock.long_moment(plan.updated_at)}, after you opened it. "
-            "Your changes are below but have not been saved. Check what they changed, then save again"
-            + (f". They changed {listed(named)}" if named else ""),
-            plan.version,
+        raise StaleEdit(
+            "this handover plan",
+            who=plan.updated_by.name if plan.updated_by else None,
+            when=plan.updated_at,
+            changed=[label[:1].lower() + label[1:] for name, label in HANDOVER_LABELS.items() if name in theirs],
+            current_version=plan.version,
+            current=plan_values(plan),
         )
     check_plan_open(transfer.state)
     meeting_on = changes.get("meeting_on", plan.meeting_on)
@@ -168,7 +167,9 @@ def save_handover_plan(
         check_in_order("handover_meeting_unsent", transfer.created_at, meeting_on)
     newly_held = held and not plan.meeting_held
     if newly_held:
-        late = recording.late_reason(meeting_on, changes.get("late_recording_reason"), what="this meeting")
+        late = recording.late_reason(
+            meeting_on, changes.get("late_recording_reason"), what="this meeting", recorded=now
+        )
         plan.meeting_recorded_at, plan.meeting_late_reason = now, late
     for name in HANDOVER_FIELDS:
         if name in changes:
