@@ -100,14 +100,15 @@ class Shown:
 
 
 def _shown(measure: Measure, scope: Scope, filters: Filters) -> Shown:
-    months = measures.by_month(measure, scope, filters)
+    # A figure as it stands at one moment has no trend (Measure.as_at): no months, no chart.
+    months = [] if measure.as_at else measures.by_month(measure, scope, filters)
     breakdown = measures.by_breakdown(measure, scope, filters) if measure.breakdown_words else []
     return Shown(
         measure=measure,
         figure=measures.figure(measure, scope, filters),
         months=months,
         breakdown=breakdown,
-        chart=month_chart(measure, months, element_id=f"chart-{measure.key}"),
+        chart=Markup("") if measure.as_at else month_chart(measure, months, element_id=f"chart-{measure.key}"),
     )
 
 
@@ -329,7 +330,7 @@ def measure_csv(key: str):
     filters = form.filters()
     if filters is None:
         return _refused(form)
-    if request.args.get("table") == "breakdown" and measure.breakdown_words:
+    if (request.args.get("table") == "breakdown" or measure.as_at) and measure.breakdown_words:
         lines = _heading_lines(measure, filters, scope, f"By {measure.breakdown_words.lower()}")
         lines.append(table_columns(measure, measure.breakdown_words))
         for label, figure in measures.by_breakdown(measure, scope, filters):

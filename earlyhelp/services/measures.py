@@ -91,6 +91,9 @@ class Measure:
     breakdown_words: str = ""  # what `breakdown` holds, when the measure has one: "Partner agency"
     # True when a higher figure is worse (overdue steps, late decisions): the page says so beside a trend.
     lower_is_better: bool = False
+    # True for a figure as it stands at one moment (now, or the period's last day), not counted over the period:
+    # every row is on one day, so a month-by-month trend would say nothing. The page shows no trend for it.
+    as_at: bool = False
 
 
 @dataclass(frozen=True)

@@ -422,6 +422,7 @@ def _next_steps_overdue(scope, filters):
 NEXT_STEPS_OVERDUE = register(
     Measure(
         key="next_steps_overdue",
+        as_at=True,
         section=SECTION_NEXT_STEPS,
         title="Next steps overdue",
         definition=(
@@ -544,6 +545,7 @@ def _caseloads(scope, filters):
 CASELOADS = register(
     Measure(
         key="caseloads",
+        as_at=True,
         section=SECTION_WORKLOAD,
         title="Families held by a worker over the caseload ceiling",
         definition=(
@@ -594,6 +596,7 @@ def _children_held(scope, filters):
 CHILDREN_HELD = register(
     Measure(
         key="caseload_children",
+        as_at=True,
         section=SECTION_WORKLOAD,
         title="Children in open families, by worker",
         definition=(
@@ -1124,6 +1127,7 @@ def _reviews_overdue(scope, filters):
 REVIEWS_OVERDUE = register(
     Measure(
         key="plan_reviews_overdue",
+        as_at=True,
         section=SECTION_PLANS,
         title="Family plans overdue for review",
         definition=(
