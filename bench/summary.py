@@ -1,0 +1,68 @@
+"""Both engines in one table: `python -m bench.summary [--tier M]` reads bench/results/<tier>-*.json (and the load
+results, load-<tier>-*.json) and writes bench/results/<tier>-summary.md, one row a page, one column group an engine."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench.run import RESULTS
+
+
+def summary(tier: str, results: Path = RESULTS) -> str:
+    reports = {r["engine"]: r for r in (json.loads(p.read_text()) for p in sorted(results.glob(f"{tier}-*.json")))}
+    loads = {r["engine"]: r for r in (json.loads(p.read_text()) for p in sorted(results.glob(f"load-{tier}-*.json")))}
+    engines = sorted(reports)
+    if not engines:
+        raise SystemExit(f"No results for tier {tier} in {results}")
+    head = "| Page | Target |" + "".join(f" {e} p95 ms | {e} p95 / floor | {e} statements | {e} met |" for e in engines)
+    lines = [
+        f"# Benchmark: tier {tier}, {' and '.join(engines)}",
+        "",
+        *(
+            f"- {e}: {r['date']}, load average {', '.join(f'{x:.1f}' for x in r['machine']['load_average_1_5_15'])}"
+            f" on {r['machine']['cpus']} CPUs, floor p95 {r['floor']['p95_ms']} ms"
+            for e, r in reports.items()
+        ),
+        "",
+        head,
+        "|---|---|" + "---:|---:|---:|---|" * len(engines),
+    ]
+    for key, first in reports[engines[0]]["pages"].items():
+        row = f"| {first['title']} | {first['target']['what']} |"
+        for engine in engines:
+            page = reports[engine]["pages"].get(key)
+            if page is None:
+                row += " | | | |"
+                continue
+            met = "met" if page["target"]["met"] else f"**missed** ({page['target']['value']})"
+            row += f" {page['p95_ms']} | {page['ratio_p95']} | {page['statements']} | {met} |"
+        lines.append(row)
+    if loads:
+        lines += ["", "Load (gunicorn, 2 workers, Locust headless):", ""]
+        lines += ["| Engine | Seconds | Users | Requests/s | p50 ms | p95 ms | Failures | Worker MB before → after |"]
+        lines += ["|---|---:|---:|---:|---:|---:|---:|---|"]
+        for engine, load in loads.items():
+            total = load["requests"].get("Aggregated", {})
+            memory = load["worker_memory_mb"]
+            lines.append(
+                f"| {engine} | {load['seconds']} | {load['users']} | {total.get('per_second', 0):.1f} | "
+                f"{total.get('p50_ms')} | {total.get('p95_ms')} | {total.get('failures')} | "
+                f"{', '.join(map(str, memory['before'].values()))} → {', '.join(map(str, memory['after'].values()))} |"
+            )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tier", default="M")
+    args = parser.parse_args(argv)
+    text = summary(args.tier)
+    (RESULTS / f"{args.tier}-summary.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
