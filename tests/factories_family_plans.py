@@ -47,6 +47,7 @@ def issue_as_stored(plan: FamilyPlan, *, by: User) -> FamilyPlan:
     """Mark a draft issued with stand-in documents, as if it had been printed: no renderer is run."""
     plan.snapshot = service.snapshot(plan)
     plan.status, plan.issued_at, plan.issued_by_id = FamilyPlanStatus.ISSUED, clock.now(), by.id
+    plan.family_copy_due_on = service.family_copy_due(plan)
     for kind in service.DOCUMENTS:
         pdf = f"%PDF- stand-in for the {kind} copy of version {plan.version}".encode()
         plan.documents.append(IssuedDocument(kind=kind, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf)))

@@ -24,6 +24,9 @@ DEFAULT_TIMESCALES = {
     "transfer_decision": 1,
     # Local protocol (10 working days is a common choice): step-down handover meeting after acceptance.
     "step_down_handover": 10,
+    # Local protocol (one council's rule): the family has its own copy of the plan within 15 working days of it
+    # being agreed (or, if no agreement is recorded, of the draft being started).
+    "family_copy": 15,
 }
 # A referral received after this local time is counted from the next working day.
 DEFAULT_WORKING_DAY_ENDS = time(17, 0)

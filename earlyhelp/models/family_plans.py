@@ -65,6 +65,9 @@ class FamilyPlan(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # When the family should have had its own copy (TIMESCALES family_copy working days after it was agreed, or
+    # after the draft was started if no agreement is recorded), fixed when it is issued (migration 0025).
+    family_copy_due_on: Mapped[date | None] = mapped_column(Date)
     warnings_at_issue: Mapped[int] = mapped_column(default=0)
     # What was issued, as data: the frozen content that a later version is compared with.
     snapshot: Mapped[dict | None] = mapped_column(JSON)

@@ -14,6 +14,7 @@ from earlyhelp.domain.plain_language import Blocker, Finding, PlanStep, check, c
 from earlyhelp.domain.plain_language import blockers as issue_blockers
 from earlyhelp.domain.reasons import check_reason
 from earlyhelp.domain.refusals import NeedsConfirmation, Refused, Stale
+from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
 from earlyhelp.models import (
     Episode,
@@ -524,6 +525,13 @@ def preview_html(plan: FamilyPlan, *, actor: User, now: datetime, large_print: b
     return pdf_html("pdf/family_plan.html", large_print=large_print, professional=False, preview=True, **context)
 
 
+def family_copy_due(plan: FamilyPlan) -> date:
+    """When the family should have its own copy: TIMESCALES family_copy working days after the plan was agreed
+    (after the draft was started, if no agreement is recorded)."""
+    start = plan.agreed_on or clock.local_date(plan.created_at)
+    return add_working_days(start, current_app.config["TIMESCALES"]["family_copy"])
+
+
 @use_case("issue", "family_plan")
 def prepare_issue(plan: FamilyPlan, *, actor: User, confirmed: bool, now: datetime) -> Printing:
     """Every rule for issuing, and the documents' HTML. Warnings left need a confirmation. Changes nothing."""
@@ -542,6 +550,7 @@ def store_issued(plan: FamilyPlan, printing: Printing, pdfs: dict[str, bytes], *
         )
     plan.snapshot = printing.snapshot
     plan.status, plan.issued_at, plan.issued_by_id = FamilyPlanStatus.ISSUED, printing.issued_at, actor.id
+    plan.family_copy_due_on = family_copy_due(plan)
     plan.warnings_at_issue = printing.warnings
     for kind, pdf in pdfs.items():
         plan.documents.append(IssuedDocument(kind=kind, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf)))

@@ -866,6 +866,64 @@ REVIEWS_RECORDED_LATE = register(
 )
 
 
+def _family_copies(scope, filters):
+    lead = aliased(User)
+    lead_team = aliased(Team)
+    issued_on = london_date(FamilyPlan.issued_at)
+    query = (
+        select(
+            *rows_query(
+                family_id=FamilyPlan.family_id,
+                record_id=FamilyPlan.id,
+                on=issued_on,
+                counted=issued_on <= FamilyPlan.family_copy_due_on,
+                days=days_between(FamilyPlan.family_copy_due_on, issued_on),
+                detail=literal("Version ") + cast(FamilyPlan.version, String),
+                breakdown=func.coalesce(lead.name, "No lead"),
+            )
+        )
+        .outerjoin(lead, lead.id == FamilyPlan.lead_id)
+        .outerjoin(lead_team, lead_team.id == lead.team_id)
+        .where(
+            FamilyPlan.status == FamilyPlanStatus.ISSUED,
+            moment_in(FamilyPlan.issued_at, filters.period),
+            FamilyPlan.family_copy_due_on.is_not(None),
+        )
+    )
+    return limited(
+        query,
+        scope,
+        filters,
+        family_id=FamilyPlan.family_id,
+        team_id=lead.team_id,
+        worker_id=FamilyPlan.lead_id,
+        service_id=lead_team.service_id,
+    )
+
+
+FAMILY_COPIES_IN_TIME = register(
+    Measure(
+        key="family_copies_in_time",
+        section=SECTION_PLANS,
+        title="Family plans given to the family within the local deadline",
+        definition=(
+            "Versions of family plans issued in the period (the day each was issued, London time: issuing prints"
+            " the family's own copy), and how many were issued on or before the local deadline: TIMESCALES"
+            " family_copy working days (15 by default) after the plan was agreed with the family, or after the"
+            " draft was started if no agreement is recorded, with weekends and bank holidays in England not"
+            " counted (the date fixed when it was issued). Days: calendar days from the deadline to the day it"
+            " was issued (negative: early). Broken down by the plan's lead. Team and worker: the lead named in"
+            " the plan, and their team."
+        ),
+        kind=Kind.SHARE,
+        rows=_family_copies,
+        counted_words="given within the deadline",
+        total_words="plans issued",
+        breakdown_words="Lead",
+    )
+)
+
+
 def _reviews_held(scope, filters):
     lead = aliased(User)
     lead_team = aliased(Team)

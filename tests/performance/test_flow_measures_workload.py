@@ -357,3 +357,30 @@ def test_plan_reviews_on_time_compare_the_meeting_with_the_review_date_the_plan_
         plan.family.restricted = True
         db.session.commit()
         assert counts(REVIEWS_ON_TIME, head(), filters) == (0, 0)
+
+
+FAMILY_COPIES = measures.MEASURES["family_copies_in_time"]
+
+
+def test_family_copies_are_on_time_within_15_working_days_of_agreement_with_the_bank_holiday_not_counted(people):
+    pip = people["pip"]
+    family = make_household(children=1)
+    make_episode(family, lead=pip)
+    with at(2027, 8, 2, 10, 0):
+        plan = family_plans.start_draft(family, actor=pip, today=date(2027, 8, 2))
+        family_plans.save_draft(plan, changes=dict(CLEAR) | {"agreed_on": date(2027, 8, 2)}, child_words={}, actor=pip)
+    # 15 working days after Monday 2 August 2027 is Monday 23 August; issued Tuesday 31 August: 8 days late.
+    with at(2027, 8, 31, 10, 0):
+        issue_as_stored(plan, by=pip)
+    db.session.commit()
+    assert plan.family_copy_due_on == date(2027, 8, 23)
+    other = make_household(children=1)
+    make_episode(other, lead=pip)
+    on_time = _issued(other, pip, (2027, 8, 20, 9, 0))  # no agreement date: 15 working days from the draft
+    assert on_time.family_copy_due_on == date(2027, 9, 13)  # the bank holiday on 30 August not counted
+    with time_machine.travel(ASKED_AT, tick=False):
+        figure = measures.figure(FAMILY_COPIES, head(), Filters(AUGUST))
+        assert (figure.counted, figure.total) == (1, 2)
+        rows = measures.rows_behind(FAMILY_COPIES, head(), Filters(AUGUST), counted_only=False)
+        assert [(row.record_id, row.counted, row.days) for row in rows] == [(plan.id, False, 8), (on_time.id, True, -24)]
+        assert counts(FAMILY_COPIES, scope_for(people["nia"]), Filters(AUGUST)) == (0, 0)
