@@ -16,6 +16,12 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(raise_overdue_command)
+    try:
+        from bench.generate import bench_data_command
+    except ImportError:  # bench/ is not shipped in a deployment
+        pass
+    else:
+        app.cli.add_command(bench_data_command)
     from earlyhelp.backup import backup_command, restore_command
 
     app.cli.add_command(backup_command)
