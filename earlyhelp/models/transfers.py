@@ -171,8 +171,12 @@ class TransferEvent(db.Model):
 
     actor: Mapped[User] = relationship(lazy="joined")
 
-    # The approve, accept and decline events of a period (earlyhelp/services/measures_flow.py).
-    __table_args__ = (Index("ix_transfer_event_action_at", "action", "at"),)
+    # The approve, accept and decline events of a period (earlyhelp/services/measures_flow.py), and one request's
+    # first event of a kind, read from the index alone (when it was sent, when it was accepted).
+    __table_args__ = (
+        Index("ix_transfer_event_action_at", "action", "at"),
+        Index("ix_transfer_event_transfer_action_at", "transfer_id", "action", "at"),
+    )
 
 
 class HandoverPlan(db.Model):

@@ -633,15 +633,20 @@ def _stepped_back_up(months: int):
         up_accepted = aliased(TransferEvent)
         receiving_team = aliased(Team)
         down_on = london_date(accepted.at)
-        first_up = (
+        # The family's step-ups first (the index on transfer.family_id), then each one's acceptance after this
+        # one by its own id (ix_transfer_event_transfer_action_at): never every acceptance since this one.
+        up_accepted_after = (
             select(func.min(up_accepted.at))
-            .join(up, up.id == up_accepted.transfer_id)
             .where(
-                up.family_id == Transfer.family_id,
-                up.direction == Direction.STEP_UP,
+                up_accepted.transfer_id == up.id,
                 up_accepted.action == TransferAction.ACCEPT,
                 up_accepted.at > accepted.at,
             )
+            .scalar_subquery()
+        )
+        first_up = (
+            select(func.min(up_accepted_after))
+            .where(up.family_id == Transfer.family_id, up.direction == Direction.STEP_UP)
             .scalar_subquery()
         )
         up_on = london_date(first_up)

@@ -1,0 +1,25 @@
+"""Indexes the performance measures use to read one request's events without scanning a period's.
+
+- ix_transfer_event_transfer_action_at: a request's first event of one kind (when it was sent, when a step-up
+  was accepted), found by the request's id and the action, and its moment read from the index itself: without
+  it, each request decided in a period read every approval ever made (the index on action and moment).
+
+Revision ID: 0026
+Revises: 0025
+Create Date: 2026-12-02
+"""
+
+from alembic import op
+
+revision = "0026"
+down_revision = "0025"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index("ix_transfer_event_transfer_action_at", "transfer_event", ["transfer_id", "action", "at"])
+
+
+def downgrade():
+    op.drop_index("ix_transfer_event_transfer_action_at", table_name="transfer_event")
