@@ -70,6 +70,8 @@ class CaseNote(db.Model):
 
     __table_args__ = (
         Index("ix_case_note_family_happened", "family_id", "happened_at"),
+        # The notes (not corrections) that happened in a period (earlyhelp/services/measures_flow.py).
+        Index("ix_case_note_corrects_happened", "corrects_id", "happened_at"),
         # One correction per note: a second corrects the correction, so the chain stays a line.
         UniqueConstraint("corrects_id", name="uq_case_note_corrects_id"),
     )

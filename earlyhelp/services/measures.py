@@ -135,10 +135,39 @@ def _london_date_pg(element, compiler, **kw):
     return f"CAST(timezone('Europe/London', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
+# London's clocks go forward at 01:00 UTC on the last Sunday of March (the Sunday on or after the 25th) and back at
+# 01:00 UTC on the last Sunday of October, the rule since 1996: in SQL, so a period's thousands of rows need no call
+# out to Python each. Moments before 1996, and any argument that is more than columns (a subquery, which the rule
+# would run four times), go to the Python function registered on every SQLite connection (earlyhelp/database.py),
+# which knows every year's rule.
+_BRITISH_SUMMER_TIME_SINCE = "1996"
+
+
+def _plain(clause) -> bool:
+    """Columns, or a function of columns (coalesce): cheap to repeat."""
+    from sqlalchemy.sql.elements import ColumnClause
+
+    if isinstance(clause, ColumnClause):
+        return True
+    if isinstance(clause, FunctionElement):
+        return all(_plain(inner) for inner in clause.clauses)
+    return False
+
+
 @compiles(london_date, "sqlite")
 def _london_date_sqlite(element, compiler, **kw):
-    # A Python function registered on every SQLite connection (earlyhelp/database.py).
-    return f"london_date({compiler.process(element.clauses, **kw)})"
+    moment = compiler.process(element.clauses, **kw)
+    (argument,) = list(element.clauses)
+    if not _plain(argument):
+        return f"london_date({moment})"
+    summer = (
+        f"{moment} >= datetime(date(substr({moment}, 1, 4) || '-03-25', 'weekday 0'), '+1 hours')"
+        f" AND {moment} < datetime(date(substr({moment}, 1, 4) || '-10-25', 'weekday 0'), '+1 hours')"
+    )
+    return (
+        f"(CASE WHEN {moment} < '{_BRITISH_SUMMER_TIME_SINCE}' THEN london_date({moment})"
+        f" ELSE date({moment}, CASE WHEN {summer} THEN '+1 hours' ELSE '+0 hours' END) END)"
+    )
 
 
 class month_start(FunctionElement):
