@@ -64,7 +64,15 @@ def create_user_command(email: str, name: str, role_code: str, team_name: str | 
 @click.option("--families", "family_count", default=60, show_default=True, type=click.IntRange(0, 200_000))
 @click.option("--if-empty", is_flag=True, help="Do nothing, successfully, when demo data is already loaded")
 @click.option("--seed", "random_seed", default=None, type=int, help="Random seed, for repeatable data")
-def seed_demo_command(password: str | None, family_count: int, if_empty: bool, random_seed: int | None) -> None:
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="Also write 18 months of past work (closed families), so the performance pages have a shape",
+)
+def seed_demo_command(
+    password: str | None, family_count: int, if_empty: bool, random_seed: int | None, history: bool
+) -> None:
     """Fill an empty database with fictional demo data and one account per role."""
     from sqlalchemy import inspect
 
@@ -83,8 +91,9 @@ def seed_demo_command(password: str | None, family_count: int, if_empty: bool, r
             "This database holds records that seed-demo did not create. It will not add demo data to it."
         )
     password = password or secrets.token_urlsafe(12)
-    accounts = demo.seed(password=password, family_count=family_count, random_seed=random_seed)
-    click.echo(f"Loaded demo data: {family_count} fictional families.\n")
+    accounts = demo.seed(password=password, family_count=family_count, random_seed=random_seed, history=history)
+    past = " and 18 months of past work" if history else ""
+    click.echo(f"Loaded demo data: {family_count} fictional families{past}.\n")
     click.echo("Demo accounts (all fictional). Password for every account: " + password)
     _print_accounts(accounts)
 

@@ -26,7 +26,9 @@ def run(app, *args):
 
 
 def test_seed_demo_fills_an_empty_database_and_prints_one_account_per_role(empty_app):
-    result = run(empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "12", "--seed", "3")
+    result = run(
+        empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "12", "--seed", "3", "--no-history"
+    )
     assert result.exit_code == 0, result.output
     assert "Password for every account: a shared demo phrase" in result.output
     for role in [
@@ -46,7 +48,7 @@ def test_seed_demo_fills_an_empty_database_and_prints_one_account_per_role(empty
 
 
 def test_seed_demo_makes_a_random_password_when_none_is_given(empty_app):
-    result = run(empty_app, "seed-demo", "--families", "1")
+    result = run(empty_app, "seed-demo", "--families", "1", "--no-history")
     password = re.search(r"Password for every account: (\S+)", result.output).group(1)
     assert len(password) >= 12
     with empty_app.app_context():
@@ -54,7 +56,7 @@ def test_seed_demo_makes_a_random_password_when_none_is_given(empty_app):
 
 
 def test_seed_demo_will_not_run_twice_but_if_empty_says_so_kindly(empty_app):
-    run(empty_app, "seed-demo", "--families", "1")
+    run(empty_app, "seed-demo", "--families", "1", "--no-history")
     again = empty_app.test_cli_runner().invoke(args=["seed-demo"])
     assert again.exit_code == 1
     assert "already loaded" in again.output
@@ -125,7 +127,9 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 
 def test_seed_demo_shares_families_out_as_a_council_would_so_each_worker_leads_15_to_25(empty_app):
-    result = run(empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "150", "--seed", "4")
+    result = run(
+        empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "150", "--seed", "4", "--no-history"
+    )
     assert result.exit_code == 0, result.output
     # Only the accounts the README names are printed; the colleagues share the caseloads.
     assert len(re.findall(r"@northshire\.example", result.output)) == len(DEMO_ACCOUNTS)
@@ -164,7 +168,9 @@ def test_seed_demo_on_a_database_without_tables_says_what_to_run_first():
 
 @time_machine.travel(datetime(2027, 3, 9, 10, 0, 10, tzinfo=UTC), tick=False)
 def test_seed_demo_has_a_new_starter_someone_with_a_sign_in_code_and_teams_whose_names_make_sense(empty_app):
-    result = run(empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "40", "--seed", "5")
+    result = run(
+        empty_app, "seed-demo", "--password", "a shared demo phrase", "--families", "40", "--seed", "5", "--no-history"
+    )
     assert result.exit_code == 0, result.output
     assert "new.starter@northshire.example" in result.output and "sign.in.code@northshire.example" in result.output
     with empty_app.app_context():

@@ -87,7 +87,7 @@ def database_is_empty() -> bool:
     )
 
 
-def seed(*, password: str, family_count: int, random_seed: int | None = None) -> list[User]:
+def seed(*, password: str, family_count: int, random_seed: int | None = None, history: bool = True) -> list[User]:
     """Fill an empty database. Returns the README accounts; colleagues are added to share the caseloads."""
     rng = random.Random(random_seed)
     fake = Faker("en_GB")
@@ -133,7 +133,8 @@ def seed(*, password: str, family_count: int, random_seed: int | None = None) ->
     _access_history(accounts)
     demo_referrals.seed_referral_history(accounts, password=password)
     # 18 months of past work (performance data), before its past is marked as written down when it happened.
-    demo_history.history(accounts, rng=rng)
+    if history:
+        demo_history.history(accounts, rng=rng)
     _recorded_as_it_happened()
     # Recorded now or late on purpose, each with its reason where it is late.
     seed_case_notes(accounts)

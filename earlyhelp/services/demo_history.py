@@ -135,7 +135,10 @@ class _History:
         self.fake.seed_instance(rng.randint(0, 2**31))
         people = {a.email.split("@")[0]: a for a in accounts}
         roles = {r.code: r.id for r in db.session.scalars(select(Role))}
-        staff = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
+        # Someone on their first day (a temporary password still to change) has no past to give them.
+        staff = db.session.scalars(
+            select(User).where(User.active.is_(True), User.must_change_password.is_(False)).order_by(User.id)
+        ).all()
         self.people = _People(
             officer=people["front.door"],
             practitioners=[

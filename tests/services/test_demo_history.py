@@ -35,7 +35,7 @@ MONTHS = [date(2025 + (5 + n) // 12, (5 + n) % 12 + 1, 1) for n in range(18)]  #
 @pytest.fixture(scope="module")
 def seeded():
     with app_on_fresh_database("demo_history") as app, time_machine.travel(NOW, tick=False), app.app_context():
-        accounts = demo.seed(password="a demo passphrase for tests", family_count=30, random_seed=3)
+        accounts = demo.seed(password="a demo passphrase for tests", family_count=30, random_seed=3, history=False)
         history(accounts, rng=random.Random(3))
         demo._recorded_as_it_happened()
         db.session.commit()
@@ -222,3 +222,9 @@ def test_each_measure_has_a_figure_in_most_of_the_eighteen_months_for_the_head_o
     months = by_month(MEASURES[key], scope_for(head), Filters(Period(FIRST_MONTH, date(2026, 11, 30))))
     with_figures = [month for month, figure in months if figure.total]
     assert len(with_figures) >= 12, (key, months)
+
+
+def test_the_new_starter_has_no_past_work(db_session):
+    starter = db.session.scalar(select(User).where(User.email == "new.starter@northshire.example"))
+    assert db.session.scalar(select(func.count(Episode.id)).where(Episode.lead_id == starter.id)) == 0
+    assert db.session.scalar(select(func.count(NextStep.id)).where(NextStep.owner_user_id == starter.id)) == 0
