@@ -84,6 +84,11 @@ def add_next_step(
             raise Refused("This form has already been used. Open the page again to add a next step")
         return existing
     owner = check_next_step(step, today=today)
+    just_added = _same_step_just_added(
+        family_id, step, owner, source_type=source_type, source_id=source_id, actor=actor
+    )
+    if just_added is not None:
+        return just_added
     if owner is not None and not may_own_next_step(owner, family_id):
         raise Refused(
             f"{owner.name} cannot see this family's record: choose someone who works with the family", "owner_user"
@@ -117,6 +122,33 @@ def add_next_step(
             family_id=family_id,
         )
     return next_step
+
+
+# Back and add again: the same step (word for word, same owner and date, in the same place) that the same person
+# added this recently is that step, not a second one.
+SAME_STEP_MINUTES = 30
+
+
+def _same_step_just_added(family_id, step, owner, *, source_type, source_id, actor) -> NextStep | None:
+    """Going Back to a page where a step was added brings a fresh form (and a fresh one-time key) that the browser
+    fills with what was typed: adding it again must not add the step twice. Marked `already_saved`."""
+    existing = db.session.scalar(
+        select(NextStep)
+        .where(
+            NextStep.family_id == family_id,
+            NextStep.source_type == source_type,
+            NextStep.source_id == source_id if source_id is not None else NextStep.source_id.is_(None),
+            NextStep.created_by_id == actor.id,
+            NextStep.what == step.what.strip(),
+            NextStep.due_on == step.due_on,
+            NextStep.owner_user_id == owner.id if owner is not None else NextStep.owner_name == step.owner_name.strip(),
+            NextStep.created_at >= clock.now() - timedelta(minutes=SAME_STEP_MINUTES),
+        )
+        .limit(1)
+    )
+    if existing is not None:
+        existing.already_saved = True
+    return existing
 
 
 def already_added(submission_key: str | None) -> NextStep | None:

@@ -157,6 +157,24 @@ def test_a_next_step_added_twice_to_a_family_plan_is_one_step(client, lead):
     assert banner(client, again) == "This next step was already added to the plan. Nothing was saved twice."
 
 
+def test_back_and_add_again_with_the_page_opened_afresh_is_one_step(client, lead):
+    """Going Back reloads the page (a fresh one-time key) and the browser fills in what was typed."""
+    from tests.views.test_family_plans import a_draft, plan_form, step_form
+
+    robin, family = lead
+    plan = a_draft(family, robin)
+    for _ in range(2):
+        page = client.page("family_plans.edit", plan_id=plan.id)
+        data = plan_form(plan) | {"version": page.select_one("input[name=version]")["value"]}
+        data |= {"loaded": page.select_one("input[name=loaded]")["value"]}
+        data |= step_form() | {"submission_key": key_of(page), "submit_step": "Add next step"}
+        response = client.post("family_plans.add_step", data, plan_id=plan.id)
+        assert response.status_code == 302
+
+    assert count(NextStep, NextStep.source_type == "family_plan", NextStep.source_id == plan.id) == 1
+    assert banner(client, response) == "This next step was already added to the plan. Nothing was saved twice."
+
+
 def test_a_next_step_key_from_another_familys_form_is_refused_never_a_500(client, lead):
     from tests.views.test_family_plans import a_draft, step_form
 
