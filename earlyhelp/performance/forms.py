@@ -63,6 +63,10 @@ class PerformanceFilters(Form):
             raise ValidationError("Enter the from date, or leave both dates blank for the last 12 months")
         if field.data and not EARLIEST <= field.data <= LATEST:
             raise ValidationError(f"The from date must be between {EARLIEST.year} and {LATEST.year}")
+        if field.data and field.data > clock.today():
+            raise ValidationError(
+                "The from date must be today or in the past: there are no figures yet for days to come"
+            )
 
     def validate_until(self, field):
         if not field.was_typed and self.since.was_typed:

@@ -202,6 +202,7 @@ def test_a_period_that_ends_before_it_begins_is_refused_keeping_what_was_typed(c
         ({"from": ["1", "", "2027"], "to": ["31", "8", "2027"]}, "The from date must include a month"),
         ({"to": ["31", "8", "2027"]}, "Enter the from date, or leave both dates blank for the last 12 months"),
         ({"from": ["1", "1", "9999"], "to": ["31", "12", "9999"]}, "The from date must be between 1990 and 2199"),
+        ({"from": ["1", "1", "2030"], "to": ["31", "12", "2030"]}, "The from date must be today or in the past"),
         ({"team": "999999"}, "Select a team from the list"),
         ({"team": "not a number"}, "Select a team from the list"),
         ({"worker": "999999"}, "Select a worker from the list"),
