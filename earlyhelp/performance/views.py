@@ -3,8 +3,8 @@ month-by-month chart and its table, its breakdown, and the list of families behi
 
 Nothing here knows one measure from another: a measure registered in earlyhelp/services/measures_*.py appears on
 the page, in its lists and in its CSV without a change here. Whose figures a person sees is performance/scope.py's;
-what the filters may be is performance/forms.py's. Each measure costs the page two statements (three with a
-breakdown), whatever the amount of data.
+what the filters may be is performance/forms.py's. Each measure costs the page one statement (measures.summary:
+its figure, months and breakdown together), whatever the amount of data.
 """
 
 import csv
@@ -100,15 +100,15 @@ class Shown:
 
 
 def _shown(measure: Measure, scope: Scope, filters: Filters) -> Shown:
-    # A figure as it stands at one moment has no trend (Measure.as_at): no months, no chart.
-    months = [] if measure.as_at else measures.by_month(measure, scope, filters)
-    breakdown = measures.by_breakdown(measure, scope, filters) if measure.breakdown_words else []
+    # One statement: the figure, its months and its breakdown together. A figure as it stands at one moment has no
+    # trend (Measure.as_at): no months, no chart.
+    shown = measures.summary(measure, scope, filters)
     return Shown(
         measure=measure,
-        figure=measures.figure(measure, scope, filters),
-        months=months,
-        breakdown=breakdown,
-        chart=Markup("") if measure.as_at else month_chart(measure, months, element_id=f"chart-{measure.key}"),
+        figure=shown.figure,
+        months=shown.months,
+        breakdown=shown.breakdown,
+        chart=Markup("") if measure.as_at else month_chart(measure, shown.months, element_id=f"chart-{measure.key}"),
     )
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Date, Integer, Select, and_, case, cast, func, literal, null, select, true
+from sqlalchemy import Date, Integer, Select, and_, case, cast, func, literal, null, select, true, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -288,6 +288,57 @@ def by_breakdown(measure: Measure, scope, filters: Filters) -> list[tuple[str, F
         .order_by(func.count().desc(), rows.c.breakdown)
     ).all()
     return [(label, _figure(counted, total, average)) for label, counted, total, average in result]
+
+
+@dataclass(frozen=True)
+class Summary:
+    figure: Figure
+    months: list  # [(first day of the month, Figure)], as by_month; empty for a figure as at one moment
+    breakdown: list  # [(label, Figure)], as by_breakdown; empty for a measure without a breakdown
+
+
+WHOLE, MONTH, BREAKDOWN = "whole", "month", "breakdown"
+
+
+def summary(measure: Measure, scope, filters: Filters) -> Summary:
+    """What the dashboard shows of a measure, in one statement: its figure, by month (unless it is a figure as at
+    one moment) and by breakdown (if it has one). The measure's rows are read once (a materialised common table
+    expression) and each part is the very aggregate figure, by_month and by_breakdown take, so the numbers are
+    theirs exactly; the breakdown's order (largest total first, then the label) is the database's, as theirs."""
+    rows = measure.rows(scope, filters).cte("measure_rows").prefix_with("MATERIALIZED")
+    month = month_start(rows.c.on)
+    nothing = cast(null(), Integer)
+    parts = [
+        select(
+            literal(WHOLE).label("part"),
+            cast(null(), Date).label("month"),
+            literal("").label("label"),
+            nothing.label("place"),
+            *_aggregates(rows),
+        )
+    ]
+    if not measure.as_at:
+        parts.append(select(literal(MONTH), month, literal(""), nothing, *_aggregates(rows)).group_by(month))
+    if measure.breakdown_words:
+        place = func.row_number().over(order_by=(func.count().desc(), rows.c.breakdown))
+        parts.append(
+            select(literal(BREAKDOWN), cast(null(), Date), rows.c.breakdown, place, *_aggregates(rows)).group_by(
+                rows.c.breakdown
+            )
+        )
+    whole, found, breakdown = Figure(0, 0), {}, []
+    for part, first, label, place, counted, total, average in db.session.execute(union_all(*parts)).all():
+        if part == WHOLE:
+            whole = _figure(counted, total, average)
+        elif part == MONTH:
+            found[_as_date(first)] = _figure(counted, total, average)
+        else:
+            breakdown.append((place, label, _figure(counted, total, average)))
+    return Summary(
+        figure=whole,
+        months=[] if measure.as_at else [(first, found.get(first, Figure(0, 0))) for first in filters.period.months()],
+        breakdown=[(label, shown) for _place, label, shown in sorted(breakdown, key=lambda item: item[0])],
+    )
 
 
 @dataclass(frozen=True)

@@ -642,6 +642,8 @@ def _stepped_back_up(months: int):
                 up_accepted.action == TransferAction.ACCEPT,
                 up_accepted.at > accepted.at,
             )
+            # Two levels down: `up` and this step-down's acceptance are the enclosing queries', not new FROMs.
+            .correlate_except(up_accepted)
             .scalar_subquery()
         )
         first_up = (
