@@ -14,7 +14,7 @@ from sqlalchemy import exists, select, update
 from earlyhelp import clock
 from earlyhelp.domain.timescales import add_working_days
 from earlyhelp.extensions import db
-from earlyhelp.models import Family, Person, Role, Service, Setting, Team, TimelineEntry, User
+from earlyhelp.models import Family, NextStep, Person, Role, Service, Setting, Team, TimelineEntry, User
 from earlyhelp.services import demo_history, demo_referrals
 from earlyhelp.services.accounts import create_user
 from earlyhelp.services.demo_case_notes import seed_case_notes
@@ -153,6 +153,13 @@ def _recorded_as_it_happened() -> None:
         .where(TimelineEntry.late_recording_reason == "")
         .values(recorded_at=TimelineEntry.at, recorded_late=False)
     )
+    # A next step the demo wrote today with a due date already passed was, in its story, set before it was due
+    # (two weeks before, or on the day it was done or closed if that was sooner): so "overdue at the end of last
+    # month" on the performance page counts it, as it would have then.
+    for step in db.session.scalars(select(NextStep).where(NextStep.due_on < clock.today())):
+        if clock.local_date(step.created_at) > step.due_on - timedelta(days=14):
+            set_on = min(day for day in (step.due_on - timedelta(days=14), step.status_on) if day is not None)
+            step.created_at = min(step.created_at, clock.at_london(set_on, time(9, 0)))
 
 
 def _colleagues(family_count, by_role, fake, *, password, roles, teams) -> tuple[list[User], list[User]]:
