@@ -27,7 +27,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import Select, exists, false, or_, select, union
+from sqlalchemy import Select, exists, false, or_, select, true, union
 
 from earlyhelp import clock
 from earlyhelp.domain.roles import RoleCode
@@ -276,7 +276,7 @@ def not_restricted_for(user, family_id_column):
     return ~exists(
         select(family.id).where(
             family.id == family_id_column,
-            family.restricted.is_(True),
+            family.restricted == true(),  # not IS TRUE: PostgreSQL can use an index for =
             family.id.not_in(_named_on_restricted(user)),
         )
     )
