@@ -382,5 +382,8 @@ def test_family_copies_are_on_time_within_15_working_days_of_agreement_with_the_
         figure = measures.figure(FAMILY_COPIES, head(), Filters(AUGUST))
         assert (figure.counted, figure.total) == (1, 2)
         rows = measures.rows_behind(FAMILY_COPIES, head(), Filters(AUGUST), counted_only=False)
-        assert [(row.record_id, row.counted, row.days) for row in rows] == [(plan.id, False, 8), (on_time.id, True, -24)]
+        assert [(row.record_id, row.counted, row.days) for row in rows] == [
+            (plan.id, False, 8),
+            (on_time.id, True, -24),
+        ]
         assert counts(FAMILY_COPIES, scope_for(people["nia"]), Filters(AUGUST)) == (0, 0)
