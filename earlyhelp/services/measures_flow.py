@@ -338,8 +338,8 @@ HANDOVER_MEETINGS_IN_TIME = register(
         definition=(
             "Accepted step-downs whose handover meeting (or joint visit) was due in the period, counted on the day"
             " it was due, and how many were held on or before that day. The deadline is the one set when the"
-            " step-down was accepted: the local timescale's number of working days after acceptance (TIMESCALES"
-            " step_down_handover, 10 by default), with weekends and bank holidays in England not counted. Held"
+            " step-down was accepted: the council's timescale in working days after acceptance (10 unless the"
+            " council has set another), with weekends and bank holidays in England not counted. Held"
             " means recorded as held, on the date it was held (not the day it was written down); a meeting dated"
             " before the request was sent does not count. A meeting due today or later and not yet held is left"
             " out until its day has passed. Team: the receiving team (the breakdown); worker: the receiving lead."
@@ -549,12 +549,13 @@ CASELOADS = register(
         section=SECTION_WORKLOAD,
         title="Families held by a worker over the caseload ceiling",
         definition=(
-            "Caseloads now, whatever the period (the product keeps no history of leads): every open episode with"
-            " a named lead, one row per family per worker, counted on the period's last day. Counted: the family's"
-            " lead holds more open families than the ceiling (the setting CASELOAD_CEILING, 20 unless set)."
+            "Caseloads now, whatever the period (the product keeps no history of leads): every family open to a"
+            " service with a named lead, one row per family per worker, counted on the period's last day."
+            " Counted: the family's lead holds more open families than the council's caseload ceiling (20"
+            " unless it has set another)."
             " Broken down by worker, each worker's total is their caseload; each row says how many children live"
             " in the household. A family the viewer may not see is not in any caseload they see. Team: the"
-            " lead's team; worker: the lead; service: the episode's service."
+            " lead's team; worker: the lead; service: the service the family is open to."
         ),
         kind=Kind.SHARE,
         rows=_caseloads,
@@ -598,12 +599,12 @@ CHILDREN_HELD = register(
         key="caseload_children",
         as_at=True,
         section=SECTION_WORKLOAD,
-        title="Children in open families, by worker",
+        title="Children in open families",
         definition=(
-            "Children now, whatever the period: every child living in the household of a family with an open"
-            " episode and a named lead, counted on the period's last day. Broken down by worker (the lead). A"
+            "Children now, whatever the period: every child living in the household of a family open to a"
+            " service with a named lead, counted on the period's last day. Broken down by worker (the lead). A"
             " family led in two services at once (early help and social care) counts its children for each lead."
-            " Team: the lead's team; worker: the lead; service: the episode's service."
+            " Team: the lead's team; worker: the lead; service: the service the family is open to."
         ),
         kind=Kind.COUNT,
         rows=_children_held,
@@ -710,8 +711,8 @@ STEPPED_BACK_UP_12 = register(_stepped_back_up_measure(12))
 
 
 LATE_RULE = (
-    " Written down late: more than the allowed number of working days (the setting LATE_RECORDING_WORKING_DAYS,"
-    " default 1; weekends and bank holidays in England not counted) between the day it happened and the London"
+    " Written down late: more than the allowed number of working days (1 unless the council has"
+    " set another; weekends and bank holidays in England not counted) between the day it happened and the London"
     " day it was written down, as the product judged it when it was written down (and asked why)."
 )
 
@@ -915,8 +916,9 @@ FAMILY_COPIES_IN_TIME = register(
         title="Family plans given to the family within the local deadline",
         definition=(
             "Versions of family plans issued in the period (the day each was issued, London time: issuing prints"
-            " the family's own copy), and how many were issued on or before the local deadline: TIMESCALES"
-            " family_copy working days (15 by default) after the plan was agreed with the family, or after the"
+            " the family's own copy), and how many were issued on or before the local deadline: the council's"
+            " timescale in working days (15 unless it has set another) after the plan was agreed with the"
+            " family, or after the"
             " draft was started if no agreement is recorded, with weekends and bank holidays in England not"
             " counted (the date fixed when it was issued). Days: calendar days from the deadline to the day it"
             " was issued (negative: early). Broken down by the plan's lead. Team and worker: the lead named in"
@@ -1062,8 +1064,8 @@ CASE_SUPERVISION_ON_TIME = register(
         title="Case supervision on time",
         definition=(
             "Case supervisions due in the period, counted on the day due: the date of the next supervision agreed"
-            " at each case supervision (the rule every supervision page uses), while the family had an open"
-            " episode that day. On time: another case supervision of the family was held after it, on or before"
+            " at each case supervision (the rule every supervision page uses), while the family was open to a"
+            " service that day. On time: another case supervision of the family was held after it, on or before"
             " that date. A date today or still to come, not yet met, is left out until it has passed. A family"
             " never yet supervised is in the measure of first case supervisions. Broken down by the practitioner"
             " supervised. Team and worker: the practitioner supervised, and their team."
@@ -1130,12 +1132,13 @@ FIRST_CASE_SUPERVISION_ON_TIME = register(
         section=SECTION_SUPERVISION,
         title="First case supervision on time",
         definition=(
-            "Episodes of families never case-supervised before the episode began, whose first case supervision"
-            " was due in the period: the setting SUPERVISION_INTERVAL_WEEKS (4 unless set) after the day the"
-            " episode began (the rule every supervision page uses), counted on that day, while the episode was"
-            " still open. On time: a case supervision of the family held from the day the episode began to that"
+            "Times a family was opened to a service without having been case-supervised before, whose first case"
+            " supervision was due in the period: the council's supervision interval (4 weeks unless it has set"
+            " another) after the day the family was opened (the rule every supervision page uses), counted on that"
+            " day, while the family was still open. On time: a case supervision of the family held from the day it"
+            " was opened to that"
             " date. A date today or still to come, not yet met, is left out until it has passed. Broken down by"
-            " the episode's lead. Team: the team holding the episode; worker: its lead now; service: its service."
+            " the family's lead. Team: the team holding the family; worker: its lead now; service: the service."
         ),
         kind=Kind.SHARE,
         rows=_first_case_supervisions_due,

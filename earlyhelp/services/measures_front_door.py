@@ -363,8 +363,8 @@ RE_REFERRALS = register(
 
 
 LATE_RULE = (
-    " Written down late: more than the allowed number of working days (the setting LATE_RECORDING_WORKING_DAYS,"
-    " default 1; weekends and bank holidays in England not counted) between the day it happened and the London"
+    " Written down late: more than the allowed number of working days (1 unless the council has"
+    " set another; weekends and bank holidays in England not counted) between the day it happened and the London"
     " day it was written down. Counted by the reason for writing it down late that the product asks for exactly"
     " then, under the setting in force at the time: what the referral page shows as recorded late."
 )
@@ -393,8 +393,8 @@ RECEIPT_RECORDED_LATE = register(
         title="Referrals written down late",
         definition=(
             "Referrals received in the period (by the day received, London time, as now recorded), whatever became"
-            " of them, and how many were written down late: received (received_at) against recorded"
-            " (created_at)." + LATE_RULE + " Team and worker are those of the person who recorded the referral."
+            " of them, and how many were written down late: when it was received against"
+            " when it was recorded." + LATE_RULE + " Team and worker are those of the person who recorded the referral."
         ),
         kind=Kind.SHARE,
         rows=_recorded_late(
@@ -416,10 +416,8 @@ DECISION_RECORDED_LATE = register(
         title="Referral decisions written down late",
         definition=(
             "Referral decisions made in the period (by the day the decision was made, London time), decided or"
-            " waiting for sign-off, and how many were written down late: made (decided_at) against recorded"
-            " (decision_recorded_at). A decision a team manager sent back is no longer a decision."
-            + LATE_RULE
-            + DECIDED_BY
+            " waiting for sign-off, and how many were written down late: when it was made against when it"
+            " was recorded. A decision a team manager sent back is no longer a decision." + LATE_RULE + DECIDED_BY
         ),
         kind=Kind.SHARE,
         rows=_recorded_late(
@@ -441,7 +439,7 @@ FEEDBACK_RECORDED_LATE = register(
         title="Feedback to referrers written down late",
         definition=(
             "Referrers told the decision in the period (by the day they were told, as recorded), and how many were"
-            " written down late: told (fed_back_on) against recorded (feedback_recorded_at)."
+            " written down late: the day they were told against when that was recorded."
             + LATE_RULE
             + " Team and worker are those of the person who recorded telling the referrer."
         ),
