@@ -275,10 +275,7 @@ def _bare_renders(app, manifest: dict, repeats: int) -> dict:
         db.session.rollback()
     static = app.static_folder
     result = {}
-    for key, htmls, n in (
-        ("issue_plan", plan_html, repeats),
-        ("handover_summary", [summary_html], max(1, repeats // 2)),
-    ):
+    for key, htmls, n in zip(BARE, (plan_html, [summary_html]), (repeats, max(1, repeats // 2)), strict=True):
         times = []
         for _ in range(n):
             started = time.perf_counter()
@@ -296,6 +293,8 @@ def sign_in(app, email: str, password: str):
         raise SystemExit(f"Could not sign in as {email}: {response.status_code}")
     return client
 
+
+BARE = ("issue_plan", "handover_summary")  # the pages measured against a bare WeasyPrint render
 
 TARGETS = {
     # key: (what, check(result, all results) -> (value, limit, met))
@@ -320,14 +319,17 @@ TARGETS = {
 }
 
 
-def measure(manifest: dict, *, repeats: int = 30, pdf_repeats: int = 3, out: Path = RESULTS, log=print) -> dict:
-    """Measure every page once per repetition; write <tier>-<engine>.json and .md to `out`; return the report."""
+def measure(
+    manifest: dict, *, repeats: int = 30, pdf_repeats: int = 3, out: Path = RESULTS, log=print, only=None
+) -> dict:
+    """Measure every page (or the keys in `only`) once per repetition; write <tier>-<engine>.json and .md to `out`;
+    return the report."""
     from bench.generate import PASSWORD
     from earlyhelp import create_app
     from earlyhelp.extensions import db
 
     app = create_app("test", SQLALCHEMY_DATABASE_URI=manifest["database_url"], WTF_CSRF_ENABLED=False)
-    pages = pages_for(manifest, app)
+    pages = [page for page in pages_for(manifest, app) if not only or page.key in only]
     floor = floor_app().test_client()
     time_requests(floor, "GET", "/", 20)
     floor_times, _ = time_requests(floor, "GET", "/", max(repeats * 5, 100))
@@ -336,7 +338,9 @@ def measure(manifest: dict, *, repeats: int = 30, pdf_repeats: int = 3, out: Pat
     with app.app_context():
         engine = db.engine
         engine_name = engine.dialect.name
-    bare = _bare_renders(app, manifest, pdf_repeats)  # before the plans are issued
+    bare = {}
+    if any(page.key in BARE for page in pages):
+        bare = _bare_renders(app, manifest, pdf_repeats)  # before the plans are issued
     log(f"bare WeasyPrint renders: {bare}")
     counter = StatementCounter(engine)
     all_floor_times = list(floor_times)
@@ -394,12 +398,19 @@ def measure(manifest: dict, *, repeats: int = 30, pdf_repeats: int = 3, out: Pat
         log(f"{page.key}: {status} p50 {result['p50_ms']} ms p95 {result['p95_ms']} ms, {statements} statements")
     event.remove(engine, "before_cursor_execute", counter._seen)
     for key, baseline in bare.items():
+        if key not in results:
+            continue
         results[key]["bare_render"] = baseline
         results[key]["ratio_to_bare_render_p95"] = round(results[key]["p95_ms"] / baseline["p95_ms"], 2)
     for key, plan_list in plans.items():
         results[key]["full_scans"] = sorted({scan for p in plan_list for scan in p["full_scans"]})
     for key, (what, check) in TARGETS.items():
-        value, limit = check(results[key], results)
+        if key not in results:
+            continue
+        try:
+            value, limit = check(results[key], results)
+        except KeyError:  # a ratio to a page not measured in this run (--pages)
+            value, limit = None, None
         met = value is not None and value <= limit
         if key.startswith("search_") and results[key].get("full_scans"):
             met = False
@@ -414,8 +425,11 @@ def measure(manifest: dict, *, repeats: int = 30, pdf_repeats: int = 3, out: Pat
         "floor": _summary(all_floor_times),
         "counts": manifest.get("counts", {}),
         "build_seconds": manifest.get("seconds"),
-        "statements_independent_of_family_size": results["family_largest"]["statements"]
-        == results["family_typical"]["statements"],
+        "statements_independent_of_family_size": (
+            results["family_largest"]["statements"] == results["family_typical"]["statements"]
+            if {"family_largest", "family_typical"} <= results.keys()
+            else None
+        ),
         "pages": results,
         "plans": plans,
     }
@@ -487,6 +501,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--pdf-repeats", type=int, default=3)
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--pages", help="comma-separated page keys to measure (default: all); see pages_for")
     args = parser.parse_args(argv)
     manifest = json.loads(Path(args.manifest).read_text())
     report = measure(
@@ -495,6 +510,7 @@ def main(argv=None) -> int:
         pdf_repeats=args.pdf_repeats,
         out=Path(args.out),
         log=lambda m: print(m, file=sys.stderr, flush=True),
+        only=set(args.pages.split(",")) if args.pages else None,
     )
     failed = [key for key, r in report["pages"].items() if not r["ok"]]
     if failed:
