@@ -1,4 +1,4 @@
-"""The benchmark (bench/, issue 15) keeps working: a smoke run at the XS tier on the engine under test.
+"""The benchmark (bench/, issue 15) keeps working: a smoke run at tier S (1,000 families, as the issue asks) on the engine under test: about 35 s on a quiet 2-core machine on SQLite (12 s to build, 22 s to ask for each page once, PDFs included).
 
 No timing is asserted, so it never rots on a slow or busy machine: what is checked is that the generator builds a
 database the app serves, that every measured page answers as a person would see it (200, or the redirect after a
@@ -12,12 +12,14 @@ import pytest
 from bench import generate, run
 from tests.helpers import fresh_database
 
+TIER = "S"
+
 
 @pytest.fixture(scope="module")
 def smoke_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench-results")
     with fresh_database("bench") as database_url:
-        built = generate.build(database_url, "XS", log=lambda message: None)
+        built = generate.build(database_url, TIER, log=lambda message: None)
         report = run.measure(
             generate.manifest(built, database_url), repeats=1, pdf_repeats=1, out=out, log=lambda message: None
         )
@@ -26,8 +28,8 @@ def smoke_report(tmp_path_factory):
 
 def test_the_generator_builds_the_tier_it_is_asked_for(smoke_report):
     _, _, built = smoke_report
-    assert built.counts["family"] == generate.TIERS["XS"]["families"]
-    assert built.counts["audit_event"] >= generate.TIERS["XS"]["audit"]
+    assert built.counts["family"] == generate.TIERS[TIER]["families"]
+    assert built.counts["audit_event"] >= generate.TIERS[TIER]["audit"]
     assert built.big_family_id and built.typical_family_id and built.accept_transfer_ids and built.draft_plan_ids
 
 
@@ -51,9 +53,9 @@ def test_each_page_is_timed_and_its_statements_counted(smoke_report):
 
 def test_the_report_is_written_as_json_and_as_a_markdown_table(smoke_report):
     report, out, _ = smoke_report
-    stem = f"XS-{report['engine']}"
+    stem = f"{TIER}-{report['engine']}"
     saved = json.loads((out / f"{stem}.json").read_text())
-    assert saved["tier"] == "XS" and saved["pages"].keys() == report["pages"].keys()
+    assert saved["tier"] == TIER and saved["pages"].keys() == report["pages"].keys()
     table = (out / f"{stem}.md").read_text()
     assert "| Family page, typical family |" in table
     assert "Performance dashboard" in table
