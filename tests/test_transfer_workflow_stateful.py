@@ -204,6 +204,7 @@ class TransferWorkflow(RuleBasedStateMachine):
         self.expect(response, allowed, f"edit (stale={stale}) in {self.now}")
         if allowed:
             self.worries[self.current] = worries
+            self.authorised[self.current] = False  # authorised on what it said before: asked for again
 
     # The sending side
 

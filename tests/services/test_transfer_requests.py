@@ -249,3 +249,41 @@ def test_the_demo_has_a_step_down_the_family_said_no_to_and_one_returned_with_a_
     assert requests.returned(returned).reason == RETURN_REASON
     requests.ready_to_send(returned)
     assert len(returned.outcomes) == 2
+
+
+def test_an_override_authorised_before_the_request_was_returned_and_changed_must_be_authorised_again(app):
+    practitioner = make_user("practitioner", team_name="Early help team", name="Pip Practitioner")
+    manager = make_user("team_manager", team_name="Early help team", name="Max Manager")
+    episode = make_episode(make_household(children=2), lead=practitioner)
+    transfer = make_transfer(episode, actor=practitioner, family_agrees=False)
+    transfers.act(transfer.id, TransferAction.SUBMIT, actor=practitioner)
+    transfers.authorise_override(transfer, actor=manager, reason="Telling dad would put mum at risk tonight.")
+    transfers.act(transfer.id, TransferAction.RETURN, actor=manager, reason="Say what the school saw on Monday.")
+
+    transfer = fresh(transfer)
+    edit(transfer, practitioner, worries="The school saw bruising on Monday.", override_reason=transfer.override_reason)
+
+    transfer = fresh(transfer)
+    assert (transfer.override_authorised_at, transfer.override_authorised_by_id) == (None, None)
+    assert transfer.override_authorisation_reason == ""
+    entries = list(
+        db.session.scalars(select(TimelineEntry.summary).where(TimelineEntry.family_id == episode.family_id))
+    )
+    assert any(
+        entry.startswith("Step-up request changed by Pip Practitioner: going ahead without the family's agreement,")
+        and "authorised by Max Manager on" in entry
+        and entry.endswith("must be authorised again")
+        for entry in entries
+    )
+    transfers.act(transfer.id, TransferAction.SUBMIT, actor=practitioner)
+    with pytest.raises(Refused, match="Authorise going ahead without their agreement"):
+        transfers.act(transfer.id, TransferAction.APPROVE, actor=manager)
+
+
+def test_a_changed_request_that_was_never_authorised_says_only_that_it_changed(app):
+    transfer, worker = step_down()
+    edit(transfer, worker, worries="New worries.")
+    entries = list(
+        db.session.scalars(select(TimelineEntry.summary).where(TimelineEntry.family_id == transfer.family_id))
+    )
+    assert "Step-down request changed by Kit Marrowby" in entries

@@ -398,6 +398,7 @@ def edit_request(
             current_version=transfer.version,
             current=current,
         )
+    lapsed = _override_lapses(transfer, changed=_content(transfer) != wanted)
     for name, value in fields.items():
         setattr(transfer, name, value)
     by_person = {child.person_id: child for child in transfer.children}
@@ -425,7 +426,7 @@ def edit_request(
     )
     add_to_timeline(
         transfer.family_id,
-        f"{transfer.title} request changed by {actor.name}",
+        f"{transfer.title} request changed by {actor.name}" + lapsed,
         "transfer",
         transfer.id,
         actor=actor,
@@ -433,6 +434,17 @@ def edit_request(
     )
     record_event("update", "transfer", transfer.id, family_id=transfer.family_id, user=actor)
     return transfer
+
+
+def _override_lapses(transfer: Transfer, *, changed: bool) -> str:
+    """A manager authorised going ahead without the family's agreement on what the request said then: once it
+    says something else, that authorisation lapses and is asked for again. Returns the words for the timeline."""
+    if not (changed and transfer.override_authorised_at):
+        return ""
+    who, when = transfer.override_authorised_by.name, clock.long_moment(transfer.override_authorised_at)
+    transfer.override_authorised_by, transfer.override_authorised_at = None, None
+    transfer.override_authorisation_reason = ""
+    return f": going ahead without the family's agreement, authorised by {who} on {when}, must be authorised again"
 
 
 REQUEST_LABELS = {
