@@ -57,9 +57,10 @@ def summary(tier: str, results: Path = RESULTS) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tier", default="M")
+    parser.add_argument("--results", default=str(RESULTS), help="where the results are, and the summary goes")
     args = parser.parse_args(argv)
-    text = summary(args.tier)
-    (RESULTS / f"{args.tier}-summary.md").write_text(text)
+    text = summary(args.tier, Path(args.results))
+    (Path(args.results) / f"{args.tier}-summary.md").write_text(text)
     print(text)
     return 0
 
