@@ -61,6 +61,7 @@ from earlyhelp.models.reference import DecisionRule
 from earlyhelp.models.referrals import CLOSED_STATUSES, OPEN_STATUSES, ReferralChange, ReferralEpisode
 from earlyhelp.policy import (
     FRONT_DOOR_SERVICE,
+    at_front_door,
     family_ids,
     has_role,
     may_sign_off,
@@ -1104,7 +1105,13 @@ def queue(
     wanted = (
         Referral.status.in_(OPEN_STATUSES) if status == ReferralStatus.AWAITING_DECISION else Referral.status == status
     )
-    query = select(Referral).where(wanted, Referral.family_id.in_(family_ids(viewer)))
+    if status in OPEN_STATUSES and at_front_door(viewer):
+        # The front door sees every family with a referral waiting (policy.family_ids), restricted ones aside: the
+        # same rows as the full family_ids() union, without building it for 50,000 families on every request.
+        seen = not_restricted_for(viewer, Referral.family_id)
+    else:
+        seen = Referral.family_id.in_(family_ids(viewer))
+    query = select(Referral).where(wanted, seen)
     if agency_id:
         query = query.where(Referral.agency_id == agency_id)
     if level_id:
