@@ -76,6 +76,7 @@ class NextStep(db.Model):
         Index("ix_next_step_owner_status_due", "owner_user_id", "status", "due_on"),
         Index("ix_next_step_family_status", "family_id", "status"),
         Index("ix_next_step_source", "source_type", "source_id"),
+        Index("ix_next_step_status_status_on", "status", "status_on"),
     )
 
     @property

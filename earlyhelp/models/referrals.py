@@ -11,7 +11,7 @@ keeps what was there before, who changed it, when and why (ReferralChange).
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from earlyhelp import clock
@@ -132,6 +132,8 @@ class Referral(db.Model):
         Index("ix_referral_status_received", "status", "received_at"),
         Index("ix_referral_agency_received", "agency_id", "received_at"),
         Index("ix_referral_status_decided", "status", "decided_at"),
+        Index("ix_referral_status_decision_complete", "status", func.coalesce(signed_off_at, decided_at)),
+        Index("ix_referral_received_at", "received_at"),
     )
 
     @property
