@@ -32,6 +32,7 @@ class Episode(db.Model):
 
     __table_args__ = (
         Index("ix_episode_family_id", "family_id", "ended_on"),
+        Index("ix_episode_team_ended", "team_id", "ended_on"),
         # At most one open episode per family and service: the "one current lead" rule rests on it.
         Index(
             "uq_episode_open_per_service",

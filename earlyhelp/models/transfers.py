@@ -102,6 +102,9 @@ class Transfer(db.Model):
         Index("ix_transfer_receiving_state", "receiving_team_id", "state"),
         Index("ix_transfer_sending_state", "sending_team_id", "state"),
         Index("ix_transfer_requested_by_state", "requested_by_id", "state"),
+        Index("ix_transfer_proposed_lead_state", "proposed_lead_id", "state"),
+        Index("ix_transfer_receiving_lead_state", "receiving_lead_id", "state"),
+        Index("ix_transfer_approver_state", "approver_id", "state"),
         # One open request per episode, whoever starts it and however close together (migration 0019).
         Index(
             "uq_transfer_open_per_episode",
