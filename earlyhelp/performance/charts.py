@@ -87,7 +87,10 @@ def trend(measure: Measure, series: list[Point]) -> str:
 def _ceiling(measure: Measure, series: list[Point]) -> float:
     if measure.kind == Kind.SHARE:
         return 100
-    top = max((point.value for point in series if point.value is not None), default=0)
+    return _round_top(max((point.value for point in series if point.value is not None), default=0))
+
+
+def _round_top(top: float) -> float:
     magnitude = 1
     while True:  # a round step (1, 2 or 5 times a power of ten) whose four steps reach the highest value
         for step in (1, 2, 5):
@@ -148,5 +151,82 @@ def month_chart(measure: Measure, months: list[tuple[date, Figure]], *, element_
         f'<line class="app-chart__axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_height}"'
         f' y2="{TOP + plot_height}"/>'
     )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704  (every text in it is escaped above)
+
+
+# Comparisons: a measure broken down (by worker, by team, by partner agency), one horizontal bar for each label.
+
+BAR_WIDTH = 460
+BAR_LEFT, BAR_RIGHT, BAR_ROW, BAR_TOP, BAR_BOTTOM = 170, 56, 26, 8, 30
+LABEL_LETTERS = 24  # a longer label is cut short in the picture (the table beside it has it whole)
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_LETTERS else label[: LABEL_LETTERS - 1].rstrip() + "…"
+
+
+def comparison_words(measure: Measure, breakdown_words: str, series: list[tuple[str, float | None, str]]) -> str:
+    """The comparison in words: the highest and the lowest, and which way is better."""
+    shown = [(label, value, words) for label, value, words in series if value is not None]
+    what = breakdown_words.lower()
+    if not shown:
+        return f"Nothing to compare by {what}."
+    if len(shown) == 1:
+        label, _value, words = shown[0]
+        return f"{words} for {label}, the only {what} with {measure.total_words or 'figures'}."
+    highest = max(shown, key=lambda item: item[1])
+    lowest = min(shown, key=lambda item: item[1])
+    if highest[1] == lowest[1]:
+        sentence = f"{highest[2]} for each of the {len(shown)}."
+    else:
+        sentence = f"Highest {highest[2]} for {highest[0]}; lowest {lowest[2]} for {lowest[0]}."
+    if measure.lower_is_better:
+        sentence += " Lower is better."
+    return sentence
+
+
+def comparison_chart(
+    measure: Measure, breakdown: list[tuple[str, Figure]], *, element_id: str, title: str, breakdown_words: str
+) -> Markup:
+    """A bar for each label of the breakdown (in the table's order), its value written at the end of the bar."""
+    series = [
+        (label or "None given", value_of(measure, figure), words_for(measure, figure)) for label, figure in breakdown
+    ]
+    top = max((value for _label, value, _words in series if value is not None), default=0)
+    ceiling = 100 if measure.kind == Kind.SHARE else (_round_top(top) or 1)
+    plot_width = BAR_WIDTH - BAR_LEFT - BAR_RIGHT
+    height = BAR_TOP + BAR_ROW * len(series) + BAR_BOTTOM
+    parts = [
+        f'<svg class="app-chart app-chart--comparison" viewBox="0 0 {BAR_WIDTH} {height}" role="img"'
+        f' focusable="false" aria-labelledby="{element_id}-title {element_id}-description" id="{element_id}">',
+        f'<title id="{element_id}-title">{escape(title)}</title>',
+        f'<desc id="{element_id}-description">{escape(comparison_words(measure, breakdown_words, series))}</desc>',
+    ]
+    for index, (label, value, words) in enumerate(series):
+        y = BAR_TOP + BAR_ROW * index
+        parts.append(
+            f'<text class="app-chart__month" x="{BAR_LEFT - 6}" y="{y + BAR_ROW * 0.65:.1f}" text-anchor="end">'
+            f"{escape(_short(label))}</text>"
+        )
+        if value is None:
+            continue
+        width = max(plot_width * min(value, ceiling) / ceiling, 2)  # a zero shows, unlike nothing to show
+        parts.append(
+            f'<rect class="app-chart__bar" x="{BAR_LEFT}" y="{y + BAR_ROW * 0.15:.1f}"'
+            f' width="{width:.1f}" height="{BAR_ROW * 0.7:.1f}"/>'
+        )
+        parts.append(
+            f'<text class="app-chart__scale" x="{BAR_LEFT + width + 4:.1f}" y="{y + BAR_ROW * 0.65:.1f}">'
+            f"{escape(words)}</text>"
+        )
+    bottom = BAR_TOP + BAR_ROW * len(series)
+    parts.append(f'<line class="app-chart__axis" x1="{BAR_LEFT}" x2="{BAR_LEFT}" y1="{BAR_TOP}" y2="{bottom}"/>')
+    for step in (0, 2, 4):
+        x = BAR_LEFT + plot_width * step / 4
+        parts.append(
+            f'<text class="app-chart__scale" x="{x:.1f}" y="{bottom + 20}" text-anchor="middle">'
+            f"{escape(_axis_words(measure, ceiling * step / 4))}</text>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every text in it is escaped above)

@@ -29,17 +29,35 @@ def months_before(day: date, months: int) -> Period:
     return Period(start, end)
 
 
+def months_to(day: date, months: int) -> Period:
+    """`months` calendar months ending on `day`: the months before in full, and `day`'s month so far."""
+    start = day.replace(day=1)
+    for _ in range(months - 1):
+        start = (start - timedelta(days=1)).replace(day=1)
+    return Period(start, day)
+
+
 def default_period() -> Period:
-    """The last full 12 months before today."""
-    return months_before(clock.today(), 12)
+    """The 11 full months before this one and this month so far, to today: a figure as at the period's end (next
+    steps overdue) is then as it stands now, not as it stood at the end of last month."""
+    return months_to(clock.today(), 12)
 
 
-# The presets offered as links above the form: (words, months).
-PRESETS = (("Last month", 1), ("Last 3 months", 3), ("Last 12 months", 12))
+# The presets offered as links above the form: (words, months, to today or full months only).
+PRESETS = (
+    ("This month so far", 1, True),
+    ("Last full month", 1, False),
+    ("Last 3 months", 3, True),
+    ("Last 12 months", 12, True),
+)
 
 
 def presets() -> list[tuple[str, Period]]:
-    return [(words, months_before(clock.today(), months)) for words, months in PRESETS]
+    today = clock.today()
+    return [
+        (words, months_to(today, months) if to_today else months_before(today, months))
+        for words, months, to_today in PRESETS
+    ]
 
 
 class PerformanceFilters(Form):
@@ -91,6 +109,11 @@ class PerformanceFilters(Form):
     def validate_worker(self, field):
         if field.data and field.data not in offered(field):
             raise ValidationError("Select a worker from the list")
+
+    def choices_that_matter(self) -> list:
+        """The selects worth showing: one offering a single choice (a team manager's one team, a practitioner's
+        own name) changes nothing, so it is not shown (what was chosen in the address still applies)."""
+        return [field for field in (self.service, self.team, self.worker) if len(field.choices) > 2 or field.data]
 
     def filters(self) -> Filters | None:
         """What the figures are for, or None while any filter is wrong: figures that quietly left out a wrong

@@ -11,8 +11,9 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote_plus, urlencode
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
@@ -22,8 +23,8 @@ from earlyhelp import clock, policy
 from earlyhelp.access import case_worker
 from earlyhelp.extensions import db
 from earlyhelp.models import Role, User
-from earlyhelp.performance import bp
-from earlyhelp.performance.charts import month_chart, month_words, words_for
+from earlyhelp.performance import bp, words
+from earlyhelp.performance.charts import comparison_chart, month_chart, month_words, words_for
 from earlyhelp.performance.forms import PerformanceFilters, default_period, presets
 from earlyhelp.performance.scope import Scope, scope_for, visible_teams
 from earlyhelp.services import measures
@@ -34,6 +35,20 @@ from earlyhelp.web import page_number, render_page, wants_fragment
 PER_PAGE = 50
 FILTER_NAMES = ("from", "to", "service", "team", "worker")
 MAX_BREAKDOWN = 200  # a breakdown label in the address longer than any label: simply nothing behind it
+# A breakdown longer than this (every worker of a large service) shows its first rows, the largest, and offers the
+# rest: a manager compares the few at the top, and the page is not a thousand-row table.
+BREAKDOWN_ROWS = 10
+# The figures a manager acts on today, at the top of the page, in this order: registered measures, by key (one not
+# registered is simply not shown).
+ACT_NOW = (
+    "next_steps_overdue",
+    "decisions_late",
+    "feedback_owed",
+    "handover_meetings_in_time",
+    "plan_reviews_overdue",
+    "case_supervision_on_time",
+    "caseloads",
+)
 
 
 def _scope() -> Scope:
@@ -81,7 +96,38 @@ def _scope_words(scope: Scope) -> str:
 
 
 def _period_words(filters: Filters) -> str:
-    return f"{clock.long_day(filters.period.start)} to {clock.long_day(filters.period.end)}"
+    return words.period_words(filters.period)
+
+
+class Links:
+    """The addresses of the lists behind a measure's numbers, built from one url_for and one urlencode per
+    measure (a long breakdown table has hundreds of links: a url_for each was most of the page's rendering)."""
+
+    def __init__(self, measure: Measure, arguments: dict):
+        self.key = measure.key
+        self._families = url_for("performance.families", key=measure.key) + "?" + urlencode(arguments, doseq=True)
+        self._arguments = arguments
+
+    def behind(self, rows: str, month: date | None = None, breakdown: str | None = None) -> str:
+        href = f"{self._families}&rows={rows}"
+        if month is not None:
+            href += f"&month={month.isoformat()}"
+        if breakdown is not None:
+            href += f"&breakdown={quote_plus(breakdown)}"
+        return href
+
+    def csv(self, table: str | None = None) -> str:
+        extra = {"table": table} if table else {}
+        return url_for("performance.measure_csv", key=self.key, **self._arguments, **extra)
+
+    def breakdown(self) -> str:
+        return url_for("performance.breakdown", key=self.key, **self._arguments)
+
+
+def breakdown_title(measure: Measure) -> str:
+    """ "Case notes written down late, by author"; a title that already says "by partner agency" is not said twice."""
+    by = f"by {measure.breakdown_words.lower()}"
+    return measure.title if measure.title.lower().endswith(by) else f"{measure.title}, {by}"
 
 
 @dataclass(frozen=True)
@@ -92,31 +138,131 @@ class Shown:
     figure: Figure
     months: list[tuple[date, Figure]]
     breakdown: list[tuple[str, Figure]]
-    chart: Markup
+    links: Links
+    all_rows: bool = False  # the whole breakdown, not only its first rows
 
     @property
     def words(self) -> str:
         return words_for(self.measure, self.figure)
 
+    @property
+    def empty(self) -> bool:
+        return not self.figure.total
 
-def _shown(measure: Measure, scope: Scope, filters: Filters) -> Shown:
-    # One statement: the figure, its months and its breakdown together. A figure as it stands at one moment has no
-    # trend (Measure.as_at): no months, no chart.
+    @property
+    def chart(self) -> Markup:
+        # A figure as it stands at one moment has no trend (Measure.as_at): no months, no chart.
+        if self.measure.as_at:
+            return Markup("")
+        return month_chart(self.measure, self.months, element_id=f"chart-{self.measure.key}")
+
+    @property
+    def breakdown_shown(self) -> list[tuple[str, Figure]]:
+        return self.breakdown if self.all_rows else self.breakdown[:BREAKDOWN_ROWS]
+
+    @property
+    def breakdown_more(self) -> int:
+        """How many rows of the breakdown are not shown."""
+        return len(self.breakdown) - len(self.breakdown_shown)
+
+    @property
+    def comparison_rows(self) -> int:
+        return BREAKDOWN_ROWS
+
+    @property
+    def comparison_limited(self) -> bool:
+        return len(self.breakdown) > BREAKDOWN_ROWS
+
+    @property
+    def breakdown_title(self) -> str:
+        return breakdown_title(self.measure)
+
+    @property
+    def comparison(self) -> Markup:
+        """The breakdown as bars: its first rows, the largest (the table beside it may have them all)."""
+        return comparison_chart(
+            self.measure,
+            self.breakdown[:BREAKDOWN_ROWS],
+            element_id=f"comparison-{self.measure.key}",
+            title=self.breakdown_title,
+            breakdown_words=self.measure.breakdown_words,
+        )
+
+    def number_words(self, number: int, which: str = "total") -> str:
+        """A measure's words agreeing with the number beside them: "1 case note", "2 case notes"."""
+        return words.for_number(number, getattr(self.measure, f"{which}_words") or "records")
+
+
+def _shown(measure: Measure, scope: Scope, filters: Filters, arguments: dict) -> Shown:
+    # One statement: the figure, its months and its breakdown together.
     shown = measures.summary(measure, scope, filters)
-    return Shown(
-        measure=measure,
-        figure=shown.figure,
-        months=shown.months,
-        breakdown=shown.breakdown,
-        chart=Markup("") if measure.as_at else month_chart(measure, shown.months, element_id=f"chart-{measure.key}"),
-    )
+    return Shown(measure, shown.figure, shown.months, shown.breakdown, Links(measure, arguments))
 
 
-def _sections(scope: Scope, filters: Filters) -> list[tuple[str, list[Shown]]]:
+@dataclass(frozen=True)
+class Section:
+    number: int
+    name: str
+    shown: list[Shown]
+
+    @property
+    def empty(self) -> bool:
+        return all(item.empty for item in self.shown)
+
+    @property
+    def with_figures(self) -> int:
+        return sum(1 for item in self.shown if not item.empty)
+
+
+def _sections(scope: Scope, filters: Filters, arguments: dict) -> list[Section]:
     sections: dict[str, list[Shown]] = {}
     for measure in measures.MEASURES.values():
-        sections.setdefault(measure.section, []).append(_shown(measure, scope, filters))
-    return list(sections.items())
+        sections.setdefault(measure.section, []).append(_shown(measure, scope, filters, arguments))
+    return [Section(number, name, shown) for number, (name, shown) in enumerate(sections.items(), start=1)]
+
+
+@dataclass(frozen=True)
+class ActNow:
+    """One figure of the "act now" summary: the number to act on, and the list it comes from."""
+
+    item: Shown
+    number: int
+    words: str  # after the number
+    link_number: int  # the number that links to its families (the list's count)
+    link_rows: str  # "counted" or "all"
+    of_words: str = ""  # "of 40 case supervisions due", when the number is part of a total
+
+
+def _act_now(sections: list[Section]) -> list[ActNow]:
+    shown = {item.measure.key: item for section in sections for item in section.shown}
+    found = []
+    for key in ACT_NOW:
+        item = shown.get(key)
+        if item is None:
+            continue
+        measure, figure = item.measure, item.figure
+        if measure.kind == Kind.SHARE and measure.lower_is_better:  # the ones counted are the ones to act on
+            found.append(
+                ActNow(item, figure.counted, measure.counted_words, figure.counted, "counted", _of(measure, figure))
+            )
+        elif measure.kind == Kind.SHARE:  # the ones not counted are: their list is the whole, each marked yes or no
+            found.append(
+                ActNow(
+                    item,
+                    figure.total - figure.counted,
+                    f"not {measure.counted_words}",
+                    figure.total,
+                    "all",
+                    _of(measure, figure),
+                )
+            )
+        else:
+            found.append(ActNow(item, figure.total, item.number_words(figure.total), figure.total, "all"))
+    return found
+
+
+def _of(measure: Measure, figure: Figure) -> str:
+    return f"of {words.counted(figure.total, measure.total_words or 'records')}"
 
 
 @bp.get("")
@@ -125,16 +271,62 @@ def dashboard():
     scope = _scope()
     form = _form(scope)
     filters = form.filters()
+    arguments = form.arguments(filters) if filters else {}
+    sections = _sections(scope, filters, arguments) if filters else []
     return render_template(
         "performance/dashboard.html",
         form=form,
         filters=filters,
-        arguments=form.arguments(filters) if filters else {},
-        sections=_sections(scope, filters) if filters else [],
+        arguments=arguments,
+        sections=sections,
+        act_now=_act_now(sections),
         presets=presets(),
         default_period=default_period(),
         scope_words=_scope_words(scope),
         period_words=_period_words(filters) if filters else "",
+        export_arguments=_export_arguments(arguments),
+        month_words=month_words,
+        Kind=Kind,
+    )
+
+
+def _export_arguments(arguments: dict) -> dict:
+    """The dashboard's period and team, for the link to the inspection exports (which have no service or worker)."""
+    return {name: value for name, value in arguments.items() if name in ("from", "to", "team")}
+
+
+@bp.get("/<key>/breakdown")
+@case_worker
+def breakdown(key: str):
+    """A measure's whole breakdown (the dashboard shows its first rows): in place with htmx, or a page of its own."""
+    measure = _measure(key)
+    if not measure.breakdown_words:
+        abort(404)
+    scope = _scope()
+    form = _form(scope)
+    filters = form.filters()
+    arguments = form.arguments(filters) if filters else {}
+    item = None
+    if filters is not None:
+        item = Shown(
+            measure,
+            measures.figure(measure, scope, filters),
+            [],
+            measures.by_breakdown(measure, scope, filters),
+            Links(measure, arguments),
+            all_rows=True,
+        )
+    return render_page(
+        "performance/breakdown.html",
+        "performance/_breakdown.html",
+        measure=measure,
+        form=form,
+        filters=filters,
+        item=item,
+        arguments=arguments,
+        scope_words=_scope_words(scope),
+        period_words=_period_words(filters) if filters else "",
+        fragment=wants_fragment(),
         month_words=month_words,
         Kind=Kind,
     )
@@ -172,9 +364,10 @@ class Behind:
             values["breakdown"] = self.breakdown
         return values
 
-    def words(self, measure: Measure, filters: Filters) -> str:
-        """What the list is: "referrals decided: decided within one working day, in August 2027"."""
-        what = measure.total_words or "records"
+    def words(self, measure: Measure, filters: Filters, number: int = 2) -> str:
+        """What the list is: "referrals decided: decided within one working day, in August 2027" (for one,
+        "referral decided")."""
+        what = words.for_number(number, measure.total_words or "records")
         if self.counted_only and measure.counted_words and measure.kind == Kind.SHARE:
             what += f": {measure.counted_words}"
         where = f" ({measure.breakdown_words}: {self.breakdown or 'none given'})" if self.breakdown is not None else ""
@@ -242,7 +435,7 @@ def families(key: str):
         rows=rows,
         arguments=arguments,
         list_arguments=dict(arguments, **behind.arguments()),
-        list_words=behind.words(measure, filters) if filters else "",
+        list_words=behind.words(measure, filters, rows.total) if filters else "",
         scope_words=_scope_words(scope),
         fragment=wants_fragment(),
         Kind=Kind,
@@ -331,7 +524,7 @@ def measure_csv(key: str):
     if filters is None:
         return _refused(form)
     if (request.args.get("table") == "breakdown" or measure.as_at) and measure.breakdown_words:
-        lines = _heading_lines(measure, filters, scope, f"By {measure.breakdown_words.lower()}")
+        lines = _heading_lines(measure, filters, scope, breakdown_title(measure))
         lines.append(table_columns(measure, measure.breakdown_words))
         for label, figure in measures.by_breakdown(measure, scope, filters):
             lines.append(_table_line(measure, label or "None given", figure))
@@ -372,7 +565,7 @@ def families_csv(key: str):
     rows = measures.rows_behind(
         measure, scope, filters, counted_only=behind.counted_only, month=behind.month, breakdown=behind.breakdown
     )
-    lines = _heading_lines(measure, filters, scope, f"{len(rows)} {behind.words(measure, filters)}")
+    lines = _heading_lines(measure, filters, scope, f"{len(rows)} {behind.words(measure, filters, len(rows))}")
     lines.append(family_columns(measure))
     for row in rows:
         line = [row.family_reference, row.on.isoformat()]
