@@ -44,7 +44,8 @@ def test_a_team_manager_follows_a_figure_to_its_families_and_downloads_it(person
     assert manager.locator(f"#families-{key}-table tbody tr").count() == min(int(count), 50)
     check_page(manager, "performance-families-in-place")
 
-    # The month-by-month table downloads as CSV, its definition first.
+    # The month-by-month table, behind "Month by month", downloads as CSV, its definition first.
+    manager.locator(f"#months-{key} summary").click()
     with manager.expect_download() as download:
         manager.locator(f"#measure-{key}").get_by_role(
             "link", name=re.compile("^Download this table as a spreadsheet")

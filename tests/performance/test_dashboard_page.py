@@ -15,7 +15,7 @@ from tests.helpers import error_messages, statements_of, text_of
 from tests.services.test_referrals import decide, referral_received
 
 IN_TIME = measures.MEASURES["decisions_in_time"]
-# A frozen "today": the default period is the 12 full months before it, October 2026 to September 2027.
+# A frozen "today": the default period is the 11 full months before it and October so far, 1 November 2026 to today.
 TODAY = datetime(2027, 10, 15, 10, 0, tzinfo=LONDON)
 AUGUST = {"from": ["1", "8", "2027"], "to": ["31", "8", "2027"]}
 
@@ -66,19 +66,22 @@ def month_row(page, month: str) -> list[str]:
     return [" ".join(cell.get_text().split()) for cell in row.select("th, td")]
 
 
-def test_a_team_manager_sees_their_teams_figures_for_the_last_12_months(client, decisions):
+def test_a_team_manager_sees_their_teams_figures_for_the_12_months_to_today(client, decisions):
     client.sign_in(make_user("team_manager", team_name="Early help team"))
     page = client.page("performance.dashboard")
-    assert "1 October 2026 to 30 September 2027" in text_of(page, "#performance-period")
+    assert text_of(page, "#performance-period") == (
+        "Figures for 1 November 2026 to today, 15 October 2027 (11 full months and this month so far) ."
+    )
+    assert "restricted to named staff are left out" in text_of(page, "#performance-restricted")
     assert "Your team: Early help team" in page.get_text()
     assert figure_words(page) == "67% 2 decided within one working day, of 3 referrals decided"
     assert month_row(page, "August 2027") == ["August 2027", "2", "2", "100%"]
     assert month_row(page, "September 2027") == ["September 2027", "0", "1", "0%"]
-    assert month_row(page, "October 2026") == ["October 2026", "0", "0", "none\u2013"]
+    assert month_row(page, "October 2027") == ["October 2027", "0", "0", "none\u2013"]
     # The definition is on the page, the same words the export uses.
     assert text_of(page, "#definition-decisions_in_time .govuk-details__text") == IN_TIME.definition
-    # Only their team, and its workers, to choose from.
-    assert [o.get_text() for o in page.select("#team option")] == ["All teams", "Early help team"]
+    # Their one team is not offered as a choice (it would change nothing); its workers are.
+    assert page.select_one("#team") is None and page.select_one("#service") is None
     workers = [o.get_text() for o in page.select("#worker option")]
     assert decisions["officer"].name in workers and decisions["elsewhere"].name not in workers
 
@@ -90,7 +93,7 @@ def test_a_head_of_service_sees_every_team(client, decisions):
     teams = [o.get_text() for o in page.select("#team option")]
     assert "Early help team" in teams and "North front door" in teams
     page = client.page("performance.dashboard", team=str(decisions["north"].id))
-    assert figure_words(page) == "100% 1 decided within one working day, of 1 referrals decided"
+    assert figure_words(page) == "100% 1 decided within one working day, of 1 referral decided"
 
 
 def test_a_front_door_officer_sees_only_their_own_figures(client, decisions):
@@ -98,13 +101,14 @@ def test_a_front_door_officer_sees_only_their_own_figures(client, decisions):
     page = client.page("performance.dashboard")
     assert "Your own figures" in page.get_text()
     assert figure_words(page) == "50% 1 decided within one working day, of 2 referrals decided"
-    assert [o.get_text() for o in page.select("#worker option")] == ["All workers", decisions["officer"].name]
+    assert page.select_one("#worker") is None and page.select_one("#team") is None  # nothing to choose
 
 
 def test_a_practitioner_who_decided_nothing_is_told_there_is_nothing(client, decisions):
     client.sign_in(make_user("practitioner", team_name="Early help team"))
     page = client.page("performance.dashboard")
-    assert figure_words(page) == "No referrals decided in this period"
+    assert text_of(page, "#section-1-empty") == "Nothing in this period for any of its 10 figures."
+    assert page.select_one("#figure-decisions_in_time") is None
     assert page.select_one("nav.govuk-service-navigation__wrapper a[href='/performance']").get_text(strip=True) == (
         "Performance"
     )
@@ -228,8 +232,7 @@ def test_dates_outside_any_data_give_empty_figures(client, decisions):
     client.sign_in(make_user("head_of_service", team_name=None))
     page = client.page("performance.dashboard", **{"from": ["1", "1", "1995"], "to": ["31", "12", "1995"]})
     assert error_messages(page) == []
-    assert figure_words(page) == "No referrals decided in this period"
-    assert "No referrals decided in these months." in page.select_one("#chart-decisions_in_time desc").get_text()
+    assert text_of(page, "#section-1-empty") == "Nothing in this period for any of its 10 figures."
 
 
 def test_addresses_nobody_could_follow_are_not_found(client, decisions):
@@ -265,7 +268,12 @@ def test_the_dashboard_shows_every_registered_measure(client, decisions):
     client.sign_in(make_user("head_of_service", team_name=None))
     page = client.page("performance.dashboard")
     for measure in measures.MEASURES.values():
+        if page.select_one(f"#measure-{measure.key}-title") is None:  # in a section with nothing in this period
+            assert text_of(page, f"li#measure-{measure.key}") == measure.title
+            continue
         assert text_of(page, f"#measure-{measure.key}-title") == measure.title
+        if page.select_one(f"#figure-{measure.key}.app-measure__figure") is None:  # nothing in it
+            continue
         if measure.breakdown_words:
             assert page.select_one(f"#breakdown-{measure.key}") is not None
         if measure.as_at:  # as things stand: every row on one day, so no month by month trend
