@@ -7,23 +7,54 @@ WeasyPrint would otherwise follow http:// and file:// URLs found in the HTML.
 
 import atexit
 import json
+import mimetypes
 import struct
 import subprocess
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from earlyhelp.database import end_transaction
 
-# The render itself lives in the renderer process's module (it starts faster there); imported here for callers.
-from earlyhelp.pdf_worker import BASE_URL, RefusedResource, StaticOnlyFetcher, html_to_pdf  # noqa: F401
+BASE_URL = "app://earlyhelp/"
+
+
+class RefusedResource(ValueError):
+    pass
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves app://earlyhelp/static/... from the static folder and refuses every other URL."""
+
+    def __init__(self, static_folder: str):
+        super().__init__(allowed_protocols={"app"})
+        self.static_folder = Path(static_folder).resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "app" and parts.netloc == "earlyhelp" and parts.path.startswith("/static/"):
+            path = (self.static_folder / parts.path.removeprefix("/static/")).resolve()
+            if path.is_relative_to(self.static_folder) and path.is_file():
+                mime, _ = mimetypes.guess_type(path.name)
+                return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime or ""})
+        self.refused.append(url)
+        raise RefusedResource(f"PDF renderer refused to fetch {url}")
 
 
 class RenderTimeout(Exception):
     """A document took longer than PDF_TIMEOUT_SECONDS to render; its renderer was stopped."""
+
+
+def html_to_pdf(html: str, static_folder: str) -> bytes:
+    """The render itself: tagged PDF/UA-1, fetching only static files. Runs in a renderer process."""
+    fetcher = StaticOnlyFetcher(static_folder)
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
 
 
 class RenderFailed(Exception):
@@ -134,26 +165,6 @@ def print_html(html: str) -> bytes:
         processes=config["PDF_RENDERERS"],
         module=config["PDF_RENDERER"],
     )
-
-
-def print_all(htmls: dict[str, str]) -> dict[str, bytes]:
-    """Print several documents at once (a plan's three copies), with no transaction open, as print_html does.
-
-    They print side by side, one per renderer process (PDF_RENDERERS of them), so issuing three copies takes
-    about as long as the longest rather than all three one after another. Each is the same as print_html's."""
-    end_transaction()
-    config = current_app.config
-    options = {
-        "static_folder": current_app.static_folder,
-        "timeout": config["PDF_TIMEOUT_SECONDS"],
-        "processes": config["PDF_RENDERERS"],
-        "module": config["PDF_RENDERER"],
-    }
-    if len(htmls) < 2 or options["processes"] < 2:
-        return {key: renderers.render(html, **options) for key, html in htmls.items()}
-    with ThreadPoolExecutor(max_workers=min(len(htmls), options["processes"])) as pool:
-        futures = {key: pool.submit(renderers.render, html, **options) for key, html in htmls.items()}
-        return {key: future.result() for key, future in futures.items()}
 
 
 def render_pdf(template: str, *, large_print: bool = False, **context) -> bytes:

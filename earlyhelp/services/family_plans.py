@@ -37,7 +37,7 @@ from earlyhelp.models.family_plans import (
     FamilyPlanReview,
     JargonTerm,
 )
-from earlyhelp.pdf import pdf_html, print_all
+from earlyhelp.pdf import pdf_html, print_html
 from earlyhelp.services.audit import record_event
 from earlyhelp.services.families import add_to_timeline
 from earlyhelp.services.next_steps import NextStepInput, add_next_step, for_source
@@ -574,7 +574,7 @@ def issue(plan: FamilyPlan, *, actor: User, confirmed: bool, now: datetime | Non
     nothing half-written. Not to be called inside another use case.
     """
     printing = prepare_issue(plan, actor=actor, confirmed=confirmed, now=now or clock.now())
-    pdfs = print_all(printing.html)
+    pdfs = {kind: print_html(html) for kind, html in printing.html.items()}
     return store_issued(plan, printing, pdfs, actor=actor)
 
 
