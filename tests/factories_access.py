@@ -238,7 +238,7 @@ def values_for(records: FamilyRecords, endpoint: str, rule: str, step_kind: str 
         "note_id": records.note_id,
         "user_id": records.lead_id,
         "token": records.held_token,
-        "key": "decisions_in_time",
+        "key": "feedback_given",  # a measure with a breakdown, so every /performance/<key> route answers
     }
 
 

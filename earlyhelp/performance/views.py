@@ -316,6 +316,7 @@ def breakdown(key: str):
             Links(measure, arguments),
             all_rows=True,
         )
+        record_read("breakdown", "performance_measure", measure.key[:40])
     return render_page(
         "performance/breakdown.html",
         "performance/_breakdown.html",
