@@ -4,7 +4,7 @@ from datetime import date
 
 from bs4 import BeautifulSoup
 
-from earlyhelp.performance.charts import month_chart, points, trend
+from earlyhelp.performance.charts import comparison_chart, month_chart, points, trend
 from earlyhelp.services.measures import Figure, Kind, Measure
 
 OVERDUE = Measure(
@@ -39,3 +39,15 @@ def test_a_title_with_markup_in_it_is_text_in_the_chart():
     hostile = Measure(**{**OVERDUE.__dict__, "title": "<script>alert(1)</script>"})
     chart = str(month_chart(hostile, MONTHS, element_id="chart-x"))
     assert "<script>" not in chart and "&lt;script&gt;" in chart
+
+
+def test_a_comparison_has_a_bar_for_each_worker_says_highest_and_lowest_and_keeps_names_as_text():
+    breakdown = [("<b>Pat</b> Ostler", Figure(9, 9)), ("Sam Reed", Figure(2, 2))]
+    chart = comparison_chart(
+        OVERDUE, breakdown, element_id="compare-x", title="Next steps overdue, by owner", breakdown_words="Owner"
+    )
+    svg = BeautifulSoup(chart, "html.parser").svg
+    assert "<b>" not in str(chart) and "&lt;b&gt;Pat&lt;/b&gt;" in str(chart)
+    assert len(svg.select("rect.app-chart__bar")) == 2
+    assert svg.desc.get_text() == "Highest 9 for <b>Pat</b> Ostler; lowest 2 for Sam Reed. Lower is better."
+    assert not svg.find_all(attrs={"style": True}) and not svg.find_all("script")
