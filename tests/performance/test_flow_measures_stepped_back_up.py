@@ -129,3 +129,45 @@ def test_a_restricted_family_is_in_no_step_back_up_figure_for_those_not_named_on
         scope = scope_for(make_user("head_of_service", team_name=None))
         assert counts(SIX, scope, Filters(AUGUST)) == (0, 3)
         assert counts(TWELVE, scope, Filters(AUGUST)) == (2, 3)
+
+
+def test_a_step_up_accepted_before_the_step_down_is_not_stepping_back_up(families):
+    """A family stepped up in July and down again in August has not stepped back up: only a step-up accepted
+    after the step-down counts, however close the earlier one is."""
+    sol, jo = (
+        make_user("social_worker", team_name="Social care team"),
+        make_user("team_manager", team_name="Social care team"),
+    )
+    pip, sam = families["pip"], families["sam"]
+    up = request(
+        "step_up",
+        requester=pip,
+        approver=sam,
+        made=(2027, 7, 1, 9),
+        sent=(2027, 7, 1, 10),
+        decision=(2027, 7, 2, 11),
+        decider=jo,
+        lead=sol,
+    )
+    social_care = db.session.scalar(
+        select(Episode)
+        .join(Service, Service.id == Episode.service_id)
+        .where(Episode.family_id == up.family_id, Service.code == "social_care", Episode.ended_on.is_(None))
+    )
+    with at(2027, 8, 9, 9):
+        down = make_transfer(social_care, actor=sol, direction="step_down", receiving_team="Early help team")
+        transfers.act(down.id, TransferAction.SUBMIT, actor=sol)
+        transfers.act(down.id, TransferAction.APPROVE, actor=jo)
+        db.session.commit()
+    with at(2027, 8, 10, 11):
+        transfers.act(down.id, TransferAction.ACCEPT, actor=sam, lead=pip, reason="Agreed.")
+        db.session.commit()
+    with time_machine.travel(ASKED_AT, tick=False):
+        scope = scope_for(make_user("head_of_service", team_name=None))
+        assert counts(TWELVE, scope, Filters(AUGUST)) == (3, 5)
+        (row,) = [
+            row
+            for row in measures.rows_behind(TWELVE, scope, Filters(AUGUST), counted_only=False)
+            if row.record_id == down.id
+        ]
+        assert (row.on, row.counted, row.days) == (date(2027, 8, 10), False, None)
