@@ -124,10 +124,11 @@ def test_a_note_and_its_correction_run_as_many_statements_for_50_children_as_for
     assert counts[5] == counts[50], counts
 
 
-@pytest.mark.parametrize("endpoint", ["case_notes.chronology", "case_notes.chronology_pdf"])
-def test_the_chronology_runs_as_many_statements_for_50_of_everything_as_for_5(client, endpoint):
+# The PDF with 20 of everything is already 100 entries over many pages; 50 would only take WeasyPrint longer.
+@pytest.mark.parametrize("endpoint, more", [("case_notes.chronology", 50), ("case_notes.chronology_pdf", 20)])
+def test_the_chronology_runs_as_many_statements_for_many_of_everything_as_for_5(client, endpoint, more):
     counts = {}
-    for rows in (5, 50):
+    for rows in (5, more):
         lead, family = a_family_with(client, rows)
         with_decisions(family, lead, rows)
         assert len(service.chronology(family)) >= 5 * rows // 2
@@ -135,4 +136,4 @@ def test_the_chronology_runs_as_many_statements_for_50_of_everything_as_for_5(cl
             statements(client, endpoint, family_id=family.id),
             statements(client, endpoint, family_id=family.id, child=family.children[0].id),
         )
-    assert counts[5] == counts[50], counts
+    assert counts[5] == counts[more], counts
