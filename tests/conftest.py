@@ -58,10 +58,11 @@ STARTED_FIRST = ("tests/test_transfer_workflow_stateful.py",)
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        for prefix, group in SHARED_SETUP_GROUPS.items():
-            if item.nodeid.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
+    if config.pluginmanager.hasplugin("xdist"):  # (not with -p no:xdist, which leaves its marker unknown)
+        for item in items:
+            for prefix, group in SHARED_SETUP_GROUPS.items():
+                if item.nodeid.startswith(prefix):
+                    item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: not item.nodeid.startswith(STARTED_FIRST))
 
 

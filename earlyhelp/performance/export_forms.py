@@ -37,14 +37,14 @@ class ExportFilters(Form):
         "From",
         what="The from date",
         name="from",
-        description="For example, 1 3 2027",
+        description="For example, 1 10 2025",
         validators=[not_in_future("The from date")],
     )
     until = GovDateField(
         "To",
         what="The to date",
         name="to",
-        description="For example, 31 8 2027",
+        description="For example, 31 3 2026",
         validators=[not_in_future("The to date")],
     )
     team = SelectField("Team", widget=GovSelect(), validate_choice=False)

@@ -48,6 +48,7 @@ def _page(scope, form, status: int = 200):
     setting_problem = exports.annex_a_setting_problem()
     usable = [export for export in exports.EXPORTS if not (setting_problem and export is exports.ANNEX_A)]
     found = {} if filters is None else {export.key: exports.count(export, scope, filters) for export in usable}
+    blank = {} if filters is None else {export.key: exports.blanks(export, scope, filters) for export in usable}
     annex_a_columns = () if setting_problem else exports.annex_a_columns()
     body = render_template(
         "performance/exports.html",
@@ -55,6 +56,7 @@ def _page(scope, form, status: int = 200):
         filters=filters,
         period=filters.period if filters is not None else None,
         found=found,
+        blank=blank,
         criteria=_criteria(),
         annex_a=exports.ANNEX_A,
         ssd=exports.SSD_EPISODES,

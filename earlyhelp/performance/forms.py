@@ -47,8 +47,8 @@ def default_period() -> Period:
 PRESETS = (
     ("This month so far", 1, True),
     ("Last full month", 1, False),
-    ("Last 3 months", 3, True),
-    ("Last 12 months", 12, True),
+    ("3 months to today", 3, True),
+    ("12 months to today", 12, True),
 )
 
 
@@ -64,8 +64,8 @@ class PerformanceFilters(Form):
     class Meta:
         csrf = False
 
-    since = GovDateField("From", what="The from date", name="from", description="For example, 1 9 2026")
-    until = GovDateField("To", what="The to date", name="to", description="For example, 31 8 2027")
+    since = GovDateField("From", what="The from date", name="from", description="For example, 1 4 2025")
+    until = GovDateField("To", what="The to date", name="to", description="For example, 31 3 2026")
     service = SelectField("Service", widget=GovSelect(), validate_choice=False)
     team = SelectField("Team", widget=GovSelect(), validate_choice=False)
     worker = SelectField("Worker", widget=GovSelect(), validate_choice=False)
@@ -75,6 +75,8 @@ class PerformanceFilters(Form):
         self.service.choices = options([(s.id, s.name) for s in services], blank="All services")
         self.team.choices = options([(t.id, t.name) for t in teams], blank="All teams")
         self.worker.choices = options([(w.id, w.name) for w in workers], blank="All workers")
+        self._team_of = {str(w.id): w.team_id for w in workers}
+        self._team_names = {str(t.id): t.name for t in teams}
 
     def validate_since(self, field):
         if not field.was_typed and self.until.was_typed:
@@ -109,6 +111,12 @@ class PerformanceFilters(Form):
     def validate_worker(self, field):
         if field.data and field.data not in offered(field):
             raise ValidationError("Select a worker from the list")
+        # A worker outside the team chosen would give nothing but noughts, which read as "none late".
+        team = self.team.data
+        if field.data and team and team in self._team_names and str(self._team_of.get(field.data)) != team:
+            raise ValidationError(
+                f"Select a worker in {self._team_names[team]}, or All teams: the worker chosen is not in that team"
+            )
 
     def choices_that_matter(self) -> list:
         """The selects worth showing: one offering a single choice (a team manager's one team, a practitioner's

@@ -18,18 +18,19 @@ from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from earlyhelp import clock, policy
 from earlyhelp.access import case_worker
 from earlyhelp.extensions import db
-from earlyhelp.models import Role, User
+from earlyhelp.models import Family, Role, Service, Team, User
 from earlyhelp.performance import bp, words
 from earlyhelp.performance.charts import comparison_chart, month_chart, month_words, words_for
 from earlyhelp.performance.forms import PerformanceFilters, default_period, presets
 from earlyhelp.performance.scope import Scope, scope_for, visible_teams
 from earlyhelp.services import measures
 from earlyhelp.services.audit import record_read
-from earlyhelp.services.measures import Figure, Filters, Kind, Measure
+from earlyhelp.services.measures import Figure, Filters, Kind, Measure, Rows
 from earlyhelp.web import page_number, render_page, wants_fragment
 
 PER_PAGE = 50
@@ -86,13 +87,27 @@ def _measure(key: str) -> Measure:
     return measures.MEASURES.get(key) or abort(404)
 
 
-def _scope_words(scope: Scope) -> str:
+def _scope_words(scope: Scope, filters: Filters | None) -> str:
+    """Whose figures these are: whose the person may see, and what they chose of that (on the page and at the top
+    of every CSV, so a file passed on is not taken for more than it holds)."""
     if scope.everything:
-        return "Every team and worker (restricted families only where you are named on them)"
-    if scope.worker_id is not None:
-        return "Your own figures"
-    names = ", ".join(team.name for team in visible_teams(scope)) if scope.team_ids else ""
-    return f"Your team: {names}" if names else "Your team"
+        words = "Every team and worker (restricted families only where you are named on them)"
+    elif scope.worker_id is not None:
+        words = "Your own figures"
+    else:
+        names = ", ".join(team.name for team in visible_teams(scope)) if scope.team_ids else ""
+        words = f"Your team: {names}" if names else "Your team"
+    chosen = []
+    if filters is not None:
+        for what, model, chosen_id in (
+            ("the service", Service, filters.service_id),
+            ("the team", Team, filters.team_id),
+            ("the worker", User, filters.worker_id),
+        ):
+            record = db.session.get(model, chosen_id) if chosen_id is not None else None
+            if record is not None and not (model is User and scope.worker_id is not None):
+                chosen.append(f"{what} {record.name}")
+    return f"{words}; only {' and '.join(chosen)}" if chosen else words
 
 
 def _period_words(filters: Filters) -> str:
@@ -124,9 +139,9 @@ class Links:
         return url_for("performance.breakdown", key=self.key, **self._arguments)
 
 
-def breakdown_title(measure: Measure) -> str:
+def breakdown_title(measure: Measure, breakdown_words: str) -> str:
     """ "Case notes written down late, by author"; a title that already says "by partner agency" is not said twice."""
-    by = f"by {measure.breakdown_words.lower()}"
+    by = f"by {breakdown_words.lower()}"
     return measure.title if measure.title.lower().endswith(by) else f"{measure.title}, {by}"
 
 
@@ -139,6 +154,7 @@ class Shown:
     months: list[tuple[date, Figure]]
     breakdown: list[tuple[str, Figure]]
     links: Links
+    breakdown_words: str  # what the breakdown is by (Measure.breakdown_words_for: a worker's, or their team's)
     all_rows: bool = False  # the whole breakdown, not only its first rows
 
     @property
@@ -175,7 +191,7 @@ class Shown:
 
     @property
     def breakdown_title(self) -> str:
-        return breakdown_title(self.measure)
+        return breakdown_title(self.measure, self.breakdown_words)
 
     @property
     def comparison(self) -> Markup:
@@ -185,7 +201,7 @@ class Shown:
             self.breakdown[:BREAKDOWN_ROWS],
             element_id=f"comparison-{self.measure.key}",
             title=self.breakdown_title,
-            breakdown_words=self.measure.breakdown_words,
+            breakdown_words=self.breakdown_words,
         )
 
     def number_words(self, number: int, which: str = "total") -> str:
@@ -196,7 +212,14 @@ class Shown:
 def _shown(measure: Measure, scope: Scope, filters: Filters, arguments: dict) -> Shown:
     # One statement: the figure, its months and its breakdown together.
     shown = measures.summary(measure, scope, filters)
-    return Shown(measure, shown.figure, shown.months, shown.breakdown, Links(measure, arguments))
+    return Shown(
+        measure,
+        shown.figure,
+        shown.months,
+        shown.breakdown,
+        Links(measure, arguments),
+        measure.breakdown_words_for(scope, filters),
+    )
 
 
 @dataclass(frozen=True)
@@ -226,10 +249,9 @@ class ActNow:
     """One figure of the "act now" summary: the number to act on, and the list it comes from."""
 
     item: Shown
-    number: int
+    number: int  # it links to its families, and the list's count is this number
     words: str  # after the number
-    link_number: int  # the number that links to its families (the list's count)
-    link_rows: str  # "counted" or "all"
+    link_rows: Rows
     of_words: str = ""  # "of 40 case supervisions due", when the number is part of a total
 
 
@@ -242,22 +264,12 @@ def _act_now(sections: list[Section]) -> list[ActNow]:
             continue
         measure, figure = item.measure, item.figure
         if measure.kind == Kind.SHARE and measure.lower_is_better:  # the ones counted are the ones to act on
-            found.append(
-                ActNow(item, figure.counted, measure.counted_words, figure.counted, "counted", _of(measure, figure))
-            )
-        elif measure.kind == Kind.SHARE:  # the ones not counted are: their list is the whole, each marked yes or no
-            found.append(
-                ActNow(
-                    item,
-                    figure.total - figure.counted,
-                    f"not {measure.counted_words}",
-                    figure.total,
-                    "all",
-                    _of(measure, figure),
-                )
-            )
+            found.append(ActNow(item, figure.counted, measure.counted_words, Rows.COUNTED, _of(measure, figure)))
+        elif measure.kind == Kind.SHARE:  # the ones not counted are
+            missed = figure.total - figure.counted
+            found.append(ActNow(item, missed, f"not {measure.counted_words}", Rows.NOT_COUNTED, _of(measure, figure)))
         else:
-            found.append(ActNow(item, figure.total, item.number_words(figure.total), figure.total, "all"))
+            found.append(ActNow(item, figure.total, item.number_words(figure.total), Rows.ALL))
     return found
 
 
@@ -282,7 +294,7 @@ def dashboard():
         act_now=_act_now(sections),
         presets=presets(),
         default_period=default_period(),
-        scope_words=_scope_words(scope),
+        scope_words=_scope_words(scope, filters),
         period_words=_period_words(filters) if filters else "",
         export_arguments=_export_arguments(arguments),
         month_words=month_words,
@@ -314,6 +326,7 @@ def breakdown(key: str):
             [],
             measures.by_breakdown(measure, scope, filters),
             Links(measure, arguments),
+            measure.breakdown_words_for(scope, filters),
             all_rows=True,
         )
         record_read("breakdown", "performance_measure", measure.key[:40])
@@ -325,7 +338,7 @@ def breakdown(key: str):
         filters=filters,
         item=item,
         arguments=arguments,
-        scope_words=_scope_words(scope),
+        scope_words=_scope_words(scope, filters),
         period_words=_period_words(filters) if filters else "",
         fragment=wants_fragment(),
         month_words=month_words,
@@ -341,7 +354,7 @@ class Behind:
     """Which rows of a measure a number stands for: its numerator (counted) or its whole total, in one month or
     the whole period, for one breakdown label or all."""
 
-    counted_only: bool
+    which: Rows
     month: date | None
     breakdown: str | None
 
@@ -355,29 +368,41 @@ class Behind:
         breakdown = request.args.get("breakdown")
         if breakdown is not None and len(breakdown) > MAX_BREAKDOWN:
             abort(404)
-        return cls(request.args.get("rows", "counted") != "all", chosen, breakdown)
+        try:
+            which = Rows(request.args.get("rows", Rows.COUNTED))
+        except ValueError:
+            abort(404)
+        return cls(which, chosen, breakdown)
 
     def arguments(self) -> dict:
-        values = {"rows": "counted" if self.counted_only else "all"}
+        values = {"rows": self.which.value}
         if self.month:
             values["month"] = self.month.isoformat()
         if self.breakdown is not None:
             values["breakdown"] = self.breakdown
         return values
 
-    def words(self, measure: Measure, filters: Filters, number: int = 2) -> str:
+    def words(self, measure: Measure, filters: Filters, breakdown_words: str, number: int = 2) -> str:
         """What the list is: "referrals decided: decided within one working day, in August 2027" (for one,
         "referral decided")."""
         what = words.for_number(number, measure.total_words or "records")
-        if self.counted_only and measure.counted_words and measure.kind == Kind.SHARE:
-            what += f": {measure.counted_words}"
-        where = f" ({measure.breakdown_words}: {self.breakdown or 'none given'})" if self.breakdown is not None else ""
+        if measure.counted_words and measure.kind == Kind.SHARE and self.which != Rows.ALL:
+            what += f": {'not ' if self.which == Rows.NOT_COUNTED else ''}{measure.counted_words}"
+        where = f" ({breakdown_words}: {self.breakdown or 'none given'})" if self.breakdown is not None else ""
         when = f"in {month_words(self.month)}" if self.month else _period_words(filters)
         return f"{what}{where}, {when}"
 
 
 class RowsBehind(Pagination):
-    """Flask-SQLAlchemy's pagination over a measure's rows: a page of them, and how many (two statements)."""
+    """Flask-SQLAlchemy's pagination over a measure's rows: a page of them, and how many (two statements), and the
+    page's family names (two more: a family's name is its household's surnames)."""
+
+    def family_names(self) -> dict[int, str]:
+        ids = {row.family_id for row in self.items}
+        if not ids:
+            return {}
+        query = select(Family).where(Family.id.in_(sorted(ids))).options(selectinload(Family.members))
+        return {family.id: family.name for family in db.session.scalars(query)}
 
     def _query_items(self) -> list:
         args = self._query_args
@@ -385,7 +410,7 @@ class RowsBehind(Pagination):
             args["measure"],
             args["scope"],
             args["filters"],
-            counted_only=args["behind"].counted_only,
+            which=args["behind"].which,
             month=args["behind"].month,
             breakdown=args["behind"].breakdown,
             limit=self.per_page,
@@ -398,7 +423,7 @@ class RowsBehind(Pagination):
             args["measure"],
             args["scope"],
             args["filters"],
-            counted_only=args["behind"].counted_only,
+            which=args["behind"].which,
             month=args["behind"].month,
             breakdown=args["behind"].breakdown,
         )
@@ -413,6 +438,7 @@ def families(key: str):
     filters = form.filters()
     behind = Behind.from_request()
     rows = None
+    breakdown_words = measure.breakdown_words_for(scope, filters) if filters else measure.breakdown_words
     if filters is not None:
         rows = RowsBehind(
             page=page_number(),
@@ -436,8 +462,9 @@ def families(key: str):
         rows=rows,
         arguments=arguments,
         list_arguments=dict(arguments, **behind.arguments()),
-        list_words=behind.words(measure, filters, rows.total) if filters else "",
-        scope_words=_scope_words(scope),
+        list_words=behind.words(measure, filters, breakdown_words, rows.total) if filters else "",
+        breakdown_words=breakdown_words,
+        scope_words=_scope_words(scope, filters),
         fragment=wants_fragment(),
         Kind=Kind,
     )
@@ -469,7 +496,7 @@ def _heading_lines(measure: Measure, filters: Filters, scope: Scope, what: str) 
         [measure.title, what],
         ["Definition", measure.definition],
         ["Period", _period_words(filters)],
-        ["Whose figures", _scope_words(scope)],
+        ["Whose figures", _scope_words(scope, filters)],
         [],
     ]
 
@@ -525,11 +552,12 @@ def measure_csv(key: str):
     if filters is None:
         return _refused(form)
     if (request.args.get("table") == "breakdown" or measure.as_at) and measure.breakdown_words:
-        lines = _heading_lines(measure, filters, scope, breakdown_title(measure))
-        lines.append(table_columns(measure, measure.breakdown_words))
+        by = measure.breakdown_words_for(scope, filters)
+        lines = _heading_lines(measure, filters, scope, breakdown_title(measure, by))
+        lines.append(table_columns(measure, by))
         for label, figure in measures.by_breakdown(measure, scope, filters):
             lines.append(_table_line(measure, label or "None given", figure))
-        name = f"{measure.key}-by-{measure.breakdown_words.lower().replace(' ', '-')}"
+        name = f"{measure.key}-by-{by.lower().replace(' ', '-')}"
     else:
         lines = _heading_lines(measure, filters, scope, "Month by month")
         lines.append(table_columns(measure, "Month"))
@@ -541,14 +569,14 @@ def measure_csv(key: str):
     return _download(_csv(lines), name.replace("_", "-"))
 
 
-def family_columns(measure: Measure) -> list[str]:
-    columns = ["Family", "Date"]
+def family_columns(measure: Measure, breakdown_words: str) -> list[str]:
+    columns = ["Family", "As at" if measure.as_at else "Date"]
     if measure.kind == Kind.SHARE:
         columns.append((measure.counted_words or "Counted").capitalize())
-    if measure.kind == Kind.AVERAGE_DAYS:
-        columns.append("Days")
-    if measure.breakdown_words:
-        columns.append(measure.breakdown_words)
+    if measure.days_heading:
+        columns.append(measure.days_heading)
+    if breakdown_words:
+        columns.append(breakdown_words)
     return [*columns, "Detail"]
 
 
@@ -564,17 +592,18 @@ def families_csv(key: str):
         return _refused(form)
     behind = Behind.from_request()
     rows = measures.rows_behind(
-        measure, scope, filters, counted_only=behind.counted_only, month=behind.month, breakdown=behind.breakdown
+        measure, scope, filters, which=behind.which, month=behind.month, breakdown=behind.breakdown
     )
-    lines = _heading_lines(measure, filters, scope, f"{len(rows)} {behind.words(measure, filters, len(rows))}")
-    lines.append(family_columns(measure))
+    by = measure.breakdown_words_for(scope, filters)
+    lines = _heading_lines(measure, filters, scope, f"{len(rows)} {behind.words(measure, filters, by, len(rows))}")
+    lines.append(family_columns(measure, by))
     for row in rows:
         line = [row.family_reference, row.on.isoformat()]
         if measure.kind == Kind.SHARE:
             line.append("Yes" if row.counted else "No")
-        if measure.kind == Kind.AVERAGE_DAYS:
+        if measure.days_heading:
             line.append("" if row.days is None else row.days)
-        if measure.breakdown_words:
+        if by:
             line.append(row.breakdown)
         lines.append([*line, row.detail])
     record_read("export", "performance_measure", measure.key[:40])

@@ -377,6 +377,26 @@ def count(export: Export, scope, filters: Filters) -> int:
     return db.session.scalar(select(func.count()).select_from(query))
 
 
+# Columns an inspector expects filled in for every child: the exports page says how many rows leave each blank,
+# before the list is sent.
+EXPECTED_FILLED = ("gender", "ethnicity", "date_of_birth")
+
+
+def blanks(export: Export, scope, filters: Filters) -> list[tuple[str, int]]:
+    """(heading, rows blank) for each expected column of the export that any row leaves blank: one statement."""
+    columns = [column for column in columns_of(export) if column.key in EXPECTED_FILLED]
+    if not columns:
+        return []
+    rows = _query(columns, scope, filters).order_by(None).subquery()
+
+    def blank(column):  # a text left unanswered is stored as "" (models.Person.sex, .ethnicity)
+        value = rows.c[column.key]
+        return value.is_(None) if column.kind == "date" else or_(value.is_(None), value == "")
+
+    counts = db.session.execute(select(*[func.sum(case((blank(column), 1), else_=0)) for column in columns])).one()
+    return [(column.heading, int(blank)) for column, blank in zip(columns, counts, strict=True) if blank]
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

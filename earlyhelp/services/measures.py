@@ -94,6 +94,31 @@ class Measure:
     # True for a figure as it stands at one moment (now, or the period's last day), not counted over the period:
     # every row is on one day, so a month-by-month trend would say nothing. The page shows no trend for it.
     as_at: bool = False
+    # True for a measure broken down by worker that is broken down by team instead when the viewer sees several
+    # teams and has chosen none (a head of service compares teams, then chooses one to compare its workers). Its
+    # rows label `breakdown` with worker_or_team.
+    team_first: bool = False
+    # The heading of the list's column of `days`, for a measure whose rows have them but are not averaged: "Days
+    # overdue". An average of days is always listed, as "Days".
+    days_words: str = ""
+
+    @property
+    def days_heading(self) -> str:
+        return self.days_words or ("Days" if self.kind == Kind.AVERAGE_DAYS else "")
+
+    def breakdown_words_for(self, scope, filters: Filters) -> str:
+        return "Team" if self.team_first and by_team(scope, filters) else self.breakdown_words
+
+
+def by_team(scope, filters: Filters) -> bool:
+    """Whether a worker's figures are compared team by team: the viewer sees more than one team and chose none."""
+    several = scope.team_ids is None or len(scope.team_ids) > 1
+    return several and scope.worker_id is None and filters.team_id is None and filters.worker_id is None
+
+
+def worker_or_team(scope, filters: Filters, *, worker, team):
+    """A team_first measure's `breakdown`: the team's name (or "No team") when by_team, else the worker's."""
+    return func.coalesce(team, "No team") if by_team(scope, filters) else worker
 
 
 @dataclass(frozen=True)
@@ -341,6 +366,19 @@ def summary(measure: Measure, scope, filters: Filters) -> Summary:
     )
 
 
+class Rows(StrEnum):
+    """Which rows behind a figure: its numerator, the rest of its total (the referrals not decided in time: the
+    ones to act on, for a share where higher is better), or its whole total."""
+
+    COUNTED = "counted"
+    NOT_COUNTED = "not_counted"
+    ALL = "all"
+
+
+def _which(rows, which: Rows):
+    return {Rows.COUNTED: rows.c.counted == 1, Rows.NOT_COUNTED: rows.c.counted == 0, Rows.ALL: true()}[which]
+
+
 @dataclass(frozen=True)
 class Row:
     family_id: int
@@ -358,23 +396,24 @@ def rows_behind(
     scope,
     filters: Filters,
     *,
-    counted_only: bool = True,
+    which: Rows = Rows.COUNTED,
     month: date | None = None,
     breakdown: str | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Row]:
-    """The rows behind a figure (its numerator, or all of its total), newest first, with each family's reference:
-    one statement. Their number equals the figure's (count_behind). Family.name reads the household, so a page
-    that shows names loads those families in one more statement (selectinload of members)."""
+    """The rows behind a figure (its numerator, the rest, or all of its total: `which`), newest first (then the
+    most days: the most overdue first, for a figure as at one day), with each
+    family's reference: one statement. Their number equals the figure's (count_behind). Family.name reads the
+    household, so a page that shows names loads those families in one more statement (selectinload of members)."""
     from earlyhelp.models import Family
 
     rows = measure.rows(scope, filters).subquery()
     query = (
         select(rows, Family.reference)
         .join(Family, Family.id == rows.c.family_id)
-        .where(rows.c.counted == 1 if counted_only else true())
-        .order_by(rows.c.on.desc(), rows.c.record_id.desc())
+        .where(_which(rows, which))
+        .order_by(rows.c.on.desc(), rows.c.days.desc().nulls_last(), rows.c.record_id.desc())
     )
     if month is not None:
         query = query.where(month_start(rows.c.on) == month)
@@ -398,10 +437,10 @@ def rows_behind(
 
 
 def count_behind(
-    measure: Measure, scope, filters: Filters, *, counted_only: bool = True, month=None, breakdown=None
+    measure: Measure, scope, filters: Filters, *, which: Rows = Rows.COUNTED, month=None, breakdown=None
 ) -> int:
     rows = measure.rows(scope, filters).subquery()
-    query = select(func.count()).select_from(rows).where(rows.c.counted == 1 if counted_only else true())
+    query = select(func.count()).select_from(rows).where(_which(rows, which))
     if month is not None:
         query = query.where(month_start(rows.c.on) == month)
     if breakdown is not None:

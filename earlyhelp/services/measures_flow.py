@@ -46,6 +46,7 @@ from earlyhelp.services.measures import (
     moment_in,
     register,
     rows_query,
+    worker_or_team,
 )
 
 SECTION_TRANSFERS = "Step-up and step-down"
@@ -396,7 +397,7 @@ def _next_steps_overdue(scope, filters):
                 on=literal(as_at),
                 days=days_between(due_then, literal(as_at)),
                 detail=NextStep.what,
-                breakdown=owner.name,
+                breakdown=worker_or_team(scope, filters, worker=owner.name, team=owner_team.name),
             )
         )
         .join(owner, owner.id == NextStep.owner_user_id)
@@ -431,14 +432,16 @@ NEXT_STEPS_OVERDUE = register(
             " done, not done or cancelled by then), and due before it, by the due date they had then (a step"
             " moved to a later date after that day counts with the date it had). Steps owned by a family member"
             " or a partner agency, and steps only proposed in a request not yet accepted, are not counted. Days:"
-            " how many calendar days overdue on that day. Broken down by owner. Team: the owner's team; worker:"
-            " the owner."
+            " how many calendar days overdue on that day. Broken down by owner (by team, when the figures"
+            " cover more than one team). Team: the owner's team; worker: the owner."
         ),
+        days_words="Days overdue",
         kind=Kind.COUNT,
         rows=_next_steps_overdue,
         counted_words="overdue",
         total_words="next steps overdue",
         breakdown_words="Owner",
+        team_first=True,
         lower_is_better=True,
     )
 )
@@ -513,14 +516,17 @@ def _children(family_id):
 
 def _caseloads(scope, filters):
     lead = aliased(User)
+    lead_team = aliased(Team)
     held = limited(
         select(
             Episode.id.label("episode_id"),
             Episode.family_id.label("family_id"),
             lead.name.label("lead_name"),
+            lead_team.name.label("team_name"),
             func.count().over(partition_by=Episode.lead_id).label("families"),
         )
         .join(lead, lead.id == Episode.lead_id)
+        .outerjoin(lead_team, lead_team.id == lead.team_id)
         .where(Episode.ended_on.is_(None)),
         scope,
         filters,
@@ -537,7 +543,7 @@ def _caseloads(scope, filters):
             on=literal(filters.period.end),
             counted=held.c.families > caseload_ceiling(),
             detail=cast(children, String) + case((children == 1, " child"), else_=" children"),
-            breakdown=held.c.lead_name,
+            breakdown=worker_or_team(scope, filters, worker=held.c.lead_name, team=held.c.team_name),
         )
     )
 
@@ -553,15 +559,17 @@ CASELOADS = register(
             " service with a named lead, one row per family per worker, counted on the period's last day."
             " Counted: the family's lead holds more open families than the council's caseload ceiling (20"
             " unless it has set another)."
-            " Broken down by worker, each worker's total is their caseload; each row says how many children live"
-            " in the household. A family the viewer may not see is not in any caseload they see. Team: the"
-            " lead's team; worker: the lead; service: the service the family is open to."
+            " Broken down by worker, each worker's total is their caseload (by team, when the figures"
+            " cover more than one team); each row says how many children live in the household. A"
+            " family the viewer may not see is not in any caseload they see. Team: the lead's team; worker: the"
+            " lead; service: the service the family is open to."
         ),
         kind=Kind.SHARE,
         rows=_caseloads,
         counted_words="held by a worker over the ceiling",
         total_words="open families with a lead",
         breakdown_words="Worker",
+        team_first=True,
         lower_is_better=True,
     )
 )
@@ -569,6 +577,7 @@ CASELOADS = register(
 
 def _children_held(scope, filters):
     lead = aliased(User)
+    lead_team = aliased(Team)
     query = (
         select(
             *rows_query(
@@ -576,10 +585,11 @@ def _children_held(scope, filters):
                 record_id=Person.id,
                 on=literal(filters.period.end),
                 detail=Person.first_name,
-                breakdown=lead.name,
+                breakdown=worker_or_team(scope, filters, worker=lead.name, team=lead_team.name),
             )
         )
         .join(lead, lead.id == Episode.lead_id)
+        .outerjoin(lead_team, lead_team.id == lead.team_id)
         .join(Person, and_(Person.family_id == Episode.family_id, Person.is_child.is_(True)))
         .where(Episode.ended_on.is_(None), Person.in_household.is_(True))
     )
@@ -602,7 +612,8 @@ CHILDREN_HELD = register(
         title="Children in open families",
         definition=(
             "Children now, whatever the period: every child living in the household of a family open to a"
-            " service with a named lead, counted on the period's last day. Broken down by worker (the lead). A"
+            " service with a named lead, counted on the period's last day. Broken down by worker (the lead; by"
+            " team, when the figures cover more than one team). A"
             " family led in two services at once (early help and social care) counts its children for each lead."
             " Team: the lead's team; worker: the lead; service: the service the family is open to."
         ),
@@ -611,6 +622,7 @@ CHILDREN_HELD = register(
         counted_words="children",
         total_words="children",
         breakdown_words="Worker",
+        team_first=True,
     )
 )
 
@@ -694,6 +706,7 @@ def _stepped_back_up_measure(months: int) -> Measure:
             " acceptance to the first step-up accepted after it, if any. Broken down by the team that took the"
             " step-down. Team: that receiving team; worker: the receiving lead named when it was accepted."
         ),
+        days_words="Days until it stepped back up",
         kind=Kind.SHARE,
         rows=_stepped_back_up(months),
         counted_words=f"stepped back up within {months} months",
@@ -761,6 +774,7 @@ MEETINGS_RECORDED_LATE = register(
             " held." + LATE_RULE + " Days: calendar days from the meeting to the day it was written down. Broken"
             " down into step-ups and step-downs. Team: the receiving team; worker: the receiving lead."
         ),
+        days_words="Days late",
         kind=Kind.SHARE,
         rows=_meetings_recorded_late,
         counted_words="written down late",
@@ -812,6 +826,7 @@ NOTES_RECORDED_LATE = register(
             " of a note is not counted again. Days: calendar days from the day it happened to the day it was"
             " written down. Broken down by author. Team and worker: the author, and their team."
         ),
+        days_words="Days late",
         kind=Kind.SHARE,
         rows=_notes_recorded_late,
         counted_words="written down late",
@@ -864,6 +879,7 @@ REVIEWS_RECORDED_LATE = register(
             " days from the review to the day it was written down. Broken down by who recorded it. Team and"
             " worker: the person who recorded it, and their team."
         ),
+        days_words="Days late",
         kind=Kind.SHARE,
         rows=_reviews_recorded_late,
         counted_words="written down late",
@@ -1034,7 +1050,7 @@ def _case_supervisions_due(scope, filters):
                 record_id=Supervision.id,
                 on=due,
                 counted=met,
-                breakdown=supervised.name,
+                breakdown=worker_or_team(scope, filters, worker=supervised.name, team=supervised_team.name),
             )
         )
         .join(supervised, supervised.id == Supervision.practitioner_id)
@@ -1068,13 +1084,15 @@ CASE_SUPERVISION_ON_TIME = register(
             " service that day. On time: another case supervision of the family was held after it, on or before"
             " that date. A date today or still to come, not yet met, is left out until it has passed. A family"
             " never yet supervised is in the measure of first case supervisions. Broken down by the practitioner"
-            " supervised. Team and worker: the practitioner supervised, and their team."
+            " supervised (by team, when the figures cover more than one team). Team and"
+            " worker: the practitioner supervised, and their team."
         ),
         kind=Kind.SHARE,
         rows=_case_supervisions_due,
         counted_words="held on time",
         total_words="case supervisions due",
         breakdown_words="Practitioner",
+        team_first=True,
     )
 )
 
@@ -1165,7 +1183,9 @@ def _reviews_overdue(scope, filters):
                 on=literal(filters.period.end),
                 days=days_between(FamilyPlan.review_on, literal(today)),
                 detail=literal("Version ") + cast(FamilyPlan.version, String),
-                breakdown=func.coalesce(lead.name, "No lead"),
+                breakdown=worker_or_team(
+                    scope, filters, worker=func.coalesce(lead.name, "No lead"), team=lead_team.name
+                ),
             )
         )
         .outerjoin(lead, lead.id == FamilyPlan.lead_id)
@@ -1202,14 +1222,16 @@ REVIEWS_OVERDUE = register(
             "Now, whatever the period (the product keeps only each plan's next review date, not the dates it had"
             " before): the family's latest issued plan, not closed, whose next review date has passed (a review"
             " held sets the next date; one due today is not yet overdue), counted on the period's last day. Days:"
-            " calendar days overdue today. Broken down by the plan's lead. Team and worker: the lead named in the"
-            " plan, and their team."
+            " calendar days overdue today. Broken down by the plan's lead (by team, when the"
+            " figures cover more than one team). Team and worker: the lead named in the plan, and their team."
         ),
+        days_words="Days overdue",
         kind=Kind.COUNT,
         rows=_reviews_overdue,
         counted_words="overdue for review",
         total_words="plans overdue for review",
         breakdown_words="Lead",
+        team_first=True,
         lower_is_better=True,
     )
 )

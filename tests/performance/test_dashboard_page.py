@@ -169,7 +169,13 @@ def test_the_late_decision_is_listed_with_its_reason(client, decisions):
     page = client.page("performance.families", key="decisions_in_time", rows="all", month="2027-09-01")
     rows = page.select("#families-decisions_in_time-table tbody tr")
     assert [[" ".join(c.get_text().split()) for c in row.select("td")] for row in rows] == [
-        [decisions["late"].family.reference, "Wed 1 Sep 2027", "No", "Waiting for the school's information."]
+        # The family by name, as staff know it, and its reference (the CSV has the reference only)
+        [
+            f"{decisions['late'].family.name} {decisions['late'].family.reference}",
+            "Wed 1 Sep 2027",
+            "No",
+            "Waiting for the school's information.",
+        ]
     ]
     assert rows[0].select_one("a")["href"] == f"/families/{decisions['late'].family_id}"
 
@@ -285,3 +291,54 @@ def test_the_dashboard_shows_every_registered_measure(client, decisions):
         assert page.select_one(f"#table-{measure.key}") is not None
     sections = [h.get_text() for h in page.select("h2[id^=section-]")]
     assert sections == list(dict.fromkeys(measure.section for measure in measures.MEASURES.values()))
+
+
+def test_whose_figures_names_the_team_chosen_on_the_page_and_at_the_top_of_each_csv(client, decisions):
+    """A file passed on must not be taken for the whole council's when it holds one team's."""
+    import csv
+    import io
+
+    client.sign_in(make_user("head_of_service", team_name=None))
+    north = str(decisions["north"].id)
+    page = client.page("performance.dashboard", team=north)
+    assert text_of(page, "#performance-whose") == (
+        "Whose figures: Every team and worker (restricted families only where you are named on them); only the"
+        " team North front door."
+    )
+    table = list(
+        csv.reader(io.StringIO(client.get("performance.measure_csv", key="decisions_in_time", team=north).text))
+    )
+    assert table[3] == [
+        "Whose figures",
+        "Every team and worker (restricted families only where you are named on them); only the team North front door",
+    ]
+    assert "Every team and worker" in text_of(client.page("performance.dashboard"), "#performance-whose")
+
+
+def test_a_worker_outside_the_team_chosen_is_refused_not_shown_as_noughts(client, decisions):
+    client.sign_in(make_user("head_of_service", team_name=None))
+    page = client.page(
+        "performance.dashboard", team=str(decisions["north"].id), worker=str(decisions["officer"].id), **AUGUST
+    )
+    assert error_messages(page) == [
+        "Select a worker in North front door, or All teams: the worker chosen is not in that team"
+    ]
+    assert page.select_one("#figure-decisions_in_time") is None
+    # The worker with their own team is fine
+    page = client.page(
+        "performance.dashboard", team=str(decisions["north"].id), worker=str(decisions["elsewhere"].id), **AUGUST
+    )
+    assert error_messages(page) == []
+    assert figure_words(page) == "100% 1 decided within one working day, of 1 referral decided"
+
+
+def test_act_now_lists_what_there_is_to_act_on_and_the_rest_in_one_line(client, decisions):
+    client.sign_in(decisions["officer"])
+    page = client.page("performance.dashboard", **AUGUST)
+    acts = [row["id"] for row in page.select("#act-now .govuk-summary-list__row")]
+    assert "act-now-next_steps_overdue" not in acts and acts[-1] == "act-now-nothing"
+    nothing = text_of(page, "#act-now-nothing dd")
+    assert "Next steps overdue" in nothing and "Families held by a worker over the caseload ceiling" in nothing
+    for row in page.select("#act-now .govuk-summary-list__row a[href*='/families']"):
+        listed = client.page(row["href"])
+        assert text_of(listed, ".app-families__count") == row.get_text().split()[0]

@@ -323,6 +323,11 @@ def test_the_exports_page_lists_both_exports_with_their_columns_and_links_carryi
     ]
     headings = [" ".join(th.get_text().split()) for th in soup.select("tbody th")]
     assert headings == ANNEX_A_HEADINGS + SSD_HEADINGS
+    # Three of the four children have no sex or ethnicity recorded: said before the list is sent; every child
+    # has a date of birth, so that is not mentioned.
+    gaps = [" ".join(li.get_text().split()) for li in soup.select("#blanks-annex_a li")]
+    assert gaps == ["GENDER: 3 of 4 rows", "ETHNICITY: 3 of 4 rows"]
+    assert soup.select_one("#blanks-ssd_early_help_episodes") is None
 
 
 def _statements(client, endpoint) -> int:

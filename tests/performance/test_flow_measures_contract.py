@@ -43,7 +43,7 @@ def test_a_measure_runs_for_every_viewer_and_filter_and_its_list_counts_the_figu
         ):
             figure = measures.figure(measure, scope, filters)
             assert measures.count_behind(measure, scope, filters) == figure.counted
-            assert measures.count_behind(measure, scope, filters, counted_only=False) == figure.total
+            assert measures.count_behind(measure, scope, filters, which=measures.Rows.ALL) == figure.total
             assert [month for month, _ in measures.by_month(measure, scope, filters)] == PERIOD.months()
             assert sum(f.total for _, f in measures.by_breakdown(measure, scope, filters)) == figure.total
-            assert len(measures.rows_behind(measure, scope, filters, counted_only=False, limit=5)) <= 5
+            assert len(measures.rows_behind(measure, scope, filters, which=measures.Rows.ALL, limit=5)) <= 5

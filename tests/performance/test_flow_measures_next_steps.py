@@ -112,11 +112,31 @@ def test_overdue_as_at_the_last_day_of_a_past_period_by_what_stood_then(steps):
             ]
         )
         assert figure.average_days == pytest.approx(80 / 5)
+        # A head of service sees every team, so compares teams; within a team, its owners
+        assert OVERDUE.breakdown_words_for(scope, Filters(AUGUST)) == "Team"
         assert measures.by_breakdown(OVERDUE, scope, Filters(AUGUST)) == [
-            ("Pip Practitioner", Figure(4, 4, 52 / 4)),
-            ("Nia North", Figure(1, 1, 28.0)),
+            ("Early help team", Figure(4, 4, 52 / 4)),
+            ("North early help", Figure(1, 1, 28.0)),
         ]
         assert measures.figure(OVERDUE, scope, Filters(JULY)) == Figure(0, 0)
+
+
+def test_overdue_by_team_for_whoever_sees_several_and_by_owner_within_one(steps):
+    with time_machine.travel(ASKED_AT, tick=False):
+        scope = head()
+        assert measures.count_behind(OVERDUE, scope, Filters(AUGUST), breakdown="North early help") == 1
+        assert [
+            row.detail for row in measures.rows_behind(OVERDUE, scope, Filters(AUGUST), breakdown="North early help")
+        ] == ["Phone the GP"]
+        pips_team = Filters(AUGUST, team_id=steps["pip"].team_id)
+        assert OVERDUE.breakdown_words_for(scope, pips_team) == "Owner"
+        assert measures.by_breakdown(OVERDUE, scope, pips_team) == [("Pip Practitioner", Figure(4, 4, 52 / 4))]
+        manager = scope_for(make_user("team_manager", team_name="Early help team"))
+        assert OVERDUE.breakdown_words_for(manager, Filters(AUGUST)) == "Owner"
+        assert measures.by_breakdown(OVERDUE, manager, Filters(AUGUST)) == [("Pip Practitioner", Figure(4, 4, 52 / 4))]
+        # A measure broken down by partner agency stays so for everyone
+        referrals = measures.MEASURES["feedback_given"]
+        assert referrals.breakdown_words_for(scope, Filters(AUGUST)) == "Partner agency"
 
 
 def test_overdue_in_a_period_not_yet_ended_is_as_at_today(steps):
@@ -157,3 +177,31 @@ def test_a_restricted_family_is_in_no_overdue_figure_for_those_not_named_on_it(s
     db.session.commit()
     with time_machine.travel(ASKED_AT, tick=False):
         assert measures.figure(OVERDUE, head(), Filters(AUGUST)).counted == 4
+
+
+def test_the_list_of_overdue_steps_says_how_many_days_each_is_overdue_the_most_first(client, steps):
+    """A figure as at one day has no date worth a column (every row is on that day): the days overdue are."""
+    with time_machine.travel(ASKED_AT, tick=False):
+        client.sign_in(make_user("head_of_service", team_name=None))
+        page = client.page(
+            "performance.families",
+            key="next_steps_overdue",
+            rows="all",
+            **{"from": ["1", "8", "2027"]},
+            to=["31", "8", "2027"],
+        )
+        table = page.select_one("#families-next_steps_overdue-table")
+        assert [th.get_text(strip=True) for th in table.select("thead th")] == [
+            "Family",
+            "Days overdue",
+            "Team",
+            "Detail",
+        ]
+        rows = [[td.get_text(strip=True) for td in row.select("td")][1:] for row in table.select("tbody tr")]
+        assert rows == [
+            ["28", "North early help", "Phone the GP"],
+            ["21", "Early help team", "Visit at home"],
+            ["19", "Early help team", "Refer to the food bank"],
+            ["11", "Early help team", "Ring the school"],
+            ["1", "Early help team", "Meet the health visitor"],
+        ]

@@ -101,7 +101,7 @@ def test_stepped_back_up_within_6_and_12_calendar_months(families):
         scope = scope_for(make_user("head_of_service", team_name=None))
         assert counts(SIX, scope, Filters(AUGUST)) == (1, 4)
         assert counts(TWELVE, scope, Filters(AUGUST)) == (3, 4)
-        rows = measures.rows_behind(TWELVE, scope, Filters(AUGUST), counted_only=False)
+        rows = measures.rows_behind(TWELVE, scope, Filters(AUGUST), which=measures.Rows.ALL)
         assert sorted((row.record_id, row.on, row.counted, row.days, row.breakdown) for row in rows) == sorted(
             [
                 (made["leap_day"].id, date(2027, 8, 31), True, 182, "Early help team"),
@@ -167,7 +167,7 @@ def test_a_step_up_accepted_before_the_step_down_is_not_stepping_back_up(familie
         assert counts(TWELVE, scope, Filters(AUGUST)) == (3, 5)
         (row,) = [
             row
-            for row in measures.rows_behind(TWELVE, scope, Filters(AUGUST), counted_only=False)
+            for row in measures.rows_behind(TWELVE, scope, Filters(AUGUST), which=measures.Rows.ALL)
             if row.record_id == down.id
         ]
         assert (row.on, row.counted, row.days) == (date(2027, 8, 10), False, None)

@@ -14,6 +14,7 @@ from earlyhelp.services import measures
 from earlyhelp.services.measures import Filters, Period
 from tests.factories import make_episode, make_household, make_supervision, make_user
 from tests.factories_access import ensure_team
+from tests.helpers import text_of
 
 DUE = measures.MEASURES["case_supervision_on_time"]
 FIRST = measures.MEASURES["first_case_supervision_on_time"]
@@ -75,7 +76,8 @@ def test_case_supervision_due_on_the_date_agreed_at_the_last_one(supervision):
         # Due 24 August (A, held 26 August: late) and 30 August (C, not held); D's 29 August was after it closed.
         assert counts(DUE, scope, Filters(AUGUST)) == (0, 2)
         assert sorted(
-            (row.record_id, row.on) for row in measures.rows_behind(DUE, scope, Filters(AUGUST), counted_only=False)
+            (row.record_id, row.on)
+            for row in measures.rows_behind(DUE, scope, Filters(AUGUST), which=measures.Rows.ALL)
         ) == sorted([(records["A1"].id, date(2027, 8, 24)), (records["C1"].id, date(2027, 8, 30))])
         # Due 23 September and held that day.
         assert counts(DUE, scope, Filters(SEPTEMBER)) == (1, 1)
@@ -88,7 +90,7 @@ def test_first_case_supervision_due_four_weeks_after_the_episode_began(supervisi
     with time_machine.travel(ASKED_AT, tick=False):
         scope = head()
         assert counts(FIRST, scope, Filters(JULY)) == (1, 1)
-        rows = measures.rows_behind(FIRST, scope, Filters(AUGUST), counted_only=False)
+        rows = measures.rows_behind(FIRST, scope, Filters(AUGUST), which=measures.Rows.ALL)
         assert sorted((row.record_id, row.on, row.counted, row.breakdown) for row in rows) == sorted(
             [
                 (episodes["C"].id, date(2027, 8, 2), True, "Pip Practitioner"),
@@ -113,3 +115,51 @@ def test_a_restricted_family_is_in_no_supervision_figure_for_those_not_named_on_
     with time_machine.travel(ASKED_AT, tick=False):
         assert counts(DUE, head(), Filters(AUGUST)) == (0, 1)
         assert counts(FIRST, head(), Filters(AUGUST)) == (0, 1)
+
+
+AUGUST_TO_SEPTEMBER = {"from": ["1", "8", "2027"], "to": ["30", "9", "2027"]}
+
+
+def test_act_now_counts_the_supervisions_missed_and_lists_only_those(client, supervision):
+    """Act now says how many were missed (not how many were due), and its link lists exactly those."""
+    records = supervision["records"]
+    with time_machine.travel(ASKED_AT, tick=False):
+        client.sign_in(make_user("head_of_service", team_name=None))
+        page = client.page("performance.dashboard", **AUGUST_TO_SEPTEMBER)
+        act = page.select_one("#act-now-case_supervision_on_time dd")
+        assert " ".join(act.get_text().split()) == ("2 not held on time: see the families, of 3 case supervisions due")
+        listed = client.page(act.select_one("a")["href"])
+        assert text_of(listed, ".app-families__count") == "2"
+        rows = listed.select("#families-case_supervision_on_time-table tbody tr")
+        assert len(rows) == 2
+        shown = {row.select_one("a")["href"] for row in rows}
+        assert shown == {f"/families/{records['A1'].family_id}", f"/families/{records['C1'].family_id}"}
+        assert "case supervisions due: not held on time" in listed.get_text()
+
+
+def test_a_head_of_service_compares_teams_then_chooses_one_to_compare_its_practitioners(client, supervision):
+    with time_machine.travel(ASKED_AT, tick=False):
+        client.sign_in(make_user("head_of_service", team_name=None))
+        page = client.page("performance.breakdown", key="case_supervision_on_time", **AUGUST_TO_SEPTEMBER)
+        assert text_of(page, "h1") == DUE.title
+        table = page.select_one("#breakdown-table-case_supervision_on_time")
+        assert table.select_one("thead th").get_text(strip=True) == "Team"
+        assert [th.get_text(strip=True) for th in table.select("tbody th")] == ["Early help team"]
+        one_team = client.page(
+            "performance.breakdown",
+            key="case_supervision_on_time",
+            team=str(supervision["pip"].team_id),
+            **AUGUST_TO_SEPTEMBER,
+        )
+        table = one_team.select_one("#breakdown-table-case_supervision_on_time")
+        assert table.select_one("thead th").get_text(strip=True) == "Practitioner"
+        assert [th.get_text(strip=True) for th in table.select("tbody th")] == ["Pip Practitioner"]
+        # In place, with htmx: only the breakdown
+        fragment = client.page(
+            "performance.breakdown",
+            key="case_supervision_on_time",
+            headers={"HX-Request": "true"},
+            **AUGUST_TO_SEPTEMBER,
+        )
+        assert fragment.select_one("html") is None and fragment.select_one("#breakdown-case_supervision_on_time")
+        assert client.get("performance.breakdown", key="decisions_in_time").status_code == 404  # has none

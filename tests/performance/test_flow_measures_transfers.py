@@ -215,7 +215,7 @@ def test_decisions_share_accepted_and_days_from_sent_to_decision(flow):
         # Nothing was decided in July: the request sent on 30 July counts when it was decided.
         assert counts(ACCEPTED, scope, Filters(JULY)) == (0, 0)
         declined = flow["requests"]["declined"]
-        behind = measures.rows_behind(ACCEPTED, scope, Filters(AUGUST), counted_only=False)
+        behind = measures.rows_behind(ACCEPTED, scope, Filters(AUGUST), which=measures.Rows.ALL)
         assert [(row.record_id, row.days, row.detail) for row in behind if not row.counted] == [
             (declined.id, 0, "Declined: Needs are not at this level now.")
         ]
@@ -259,7 +259,7 @@ def test_handover_meetings_within_the_deadline_count_on_the_day_due_and_skip_the
         assert measures.figure(MEETINGS, scope, Filters(AUGUST)) == Figure(1, 3)
         # Due Monday 6 September, because of the bank holiday, and held that day.
         assert measures.figure(MEETINGS, scope, Filters(SEPTEMBER)) == Figure(1, 1)
-        rows = measures.rows_behind(MEETINGS, scope, Filters(AUGUST), counted_only=False)
+        rows = measures.rows_behind(MEETINGS, scope, Filters(AUGUST), which=measures.Rows.ALL)
         assert [(row.record_id, row.on, row.counted, row.detail, row.breakdown) for row in rows] == [
             (requests["down_north"].id, date(2027, 8, 23), False, "Not held yet", "North early help"),
             (requests["down_in_time"].id, date(2027, 8, 18), True, "Held in time", "Early help team"),

@@ -104,10 +104,10 @@ def test_caseloads_count_open_families_per_lead_and_those_over_the_ceiling(casel
     assert [
         (label, figure.counted, figure.total) for label, figure in measures.by_breakdown(CASELOADS, scope, filters)
     ] == [
-        ("Pip Practitioner", 3, 3),
-        ("Nia North", 0, 1),
+        ("Early help team", 3, 3),  # a head of service compares teams: each team's workers' caseloads
+        ("North early help", 0, 1),
     ]
-    rows = measures.rows_behind(CASELOADS, scope, filters, counted_only=False)
+    rows = measures.rows_behind(CASELOADS, scope, filters, which=measures.Rows.ALL)
     assert sorted((row.record_id, row.on, row.detail) for row in rows) == sorted(
         [
             (caseloads["one"].id, date(2027, 8, 31), "1 child"),
@@ -123,9 +123,11 @@ def test_children_in_open_families_by_lead(caseloads):
     scope = head()
     assert measures.figure(CHILDREN, scope, Filters(AUGUST)) == Figure(8, 8)
     assert measures.by_breakdown(CHILDREN, scope, Filters(AUGUST)) == [
-        ("Pip Practitioner", Figure(6, 6)),
-        ("Nia North", Figure(2, 2)),
+        ("Early help team", Figure(6, 6)),
+        ("North early help", Figure(2, 2)),
     ]
+    pips_team = Filters(AUGUST, team_id=caseloads["one"].lead.team_id)
+    assert measures.by_breakdown(CHILDREN, scope, pips_team) == [("Pip Practitioner", Figure(6, 6))]
 
 
 def test_caseloads_are_the_leads_own_and_their_teams(caseloads, people, ceiling_of_two):
@@ -300,7 +302,7 @@ def test_plans_overdue_for_review_are_the_latest_issued_versions_past_their_revi
     with at(2027, 10, 13, 9, 0):
         rows = measures.rows_behind(REVIEWS_OVERDUE, head(), Filters(SEPTEMBER))
         assert [(row.record_id, row.on, row.days, row.breakdown) for row in rows] == [
-            (plans["north"].id, date(2027, 9, 30), 1, "Nia North")
+            (plans["north"].id, date(2027, 9, 30), 1, "North early help")
         ]
     with at(2027, 10, 20, 9, 0):
         assert measures.figure(REVIEWS_OVERDUE, head(), Filters(SEPTEMBER)) == Figure(2, 2, 7.5)
@@ -348,7 +350,7 @@ def test_plan_reviews_on_time_compare_the_meeting_with_the_review_date_the_plan_
     with time_machine.travel(ASKED_AT, tick=False):
         figure = measures.figure(REVIEWS_ON_TIME, head(), filters)
         assert (figure.counted, figure.total, figure.average_days) == (1, 2, 0.0)  # 1 day early, 1 day late
-        rows = measures.rows_behind(REVIEWS_ON_TIME, head(), filters, counted_only=False)
+        rows = measures.rows_behind(REVIEWS_ON_TIME, head(), filters, which=measures.Rows.ALL)
         assert [(row.on, row.counted, row.days) for row in rows] == [
             (date(2027, 11, 10), False, 1),
             (date(2027, 10, 12), True, -1),
@@ -381,7 +383,7 @@ def test_family_copies_are_on_time_within_15_working_days_of_agreement_with_the_
     with time_machine.travel(ASKED_AT, tick=False):
         figure = measures.figure(FAMILY_COPIES, head(), Filters(AUGUST))
         assert (figure.counted, figure.total) == (1, 2)
-        rows = measures.rows_behind(FAMILY_COPIES, head(), Filters(AUGUST), counted_only=False)
+        rows = measures.rows_behind(FAMILY_COPIES, head(), Filters(AUGUST), which=measures.Rows.ALL)
         assert [(row.record_id, row.counted, row.days) for row in rows] == [
             (plan.id, False, 8),
             (on_time.id, True, -24),

@@ -77,7 +77,7 @@ def test_the_late_decision_is_listed_with_its_reason_and_the_list_count_equals_t
     _officer, _elsewhere, friday_late = decisions
     scope = scope_for(make_user("head_of_service", team_name=None))
     filters = Filters(AUGUST_AND_SEPTEMBER)
-    late = [row for row in measures.rows_behind(IN_TIME, scope, filters, counted_only=False) if not row.counted]
+    late = [row for row in measures.rows_behind(IN_TIME, scope, filters, which=measures.Rows.ALL) if not row.counted]
     assert [(row.record_id, row.on, row.detail) for row in late] == [
         (friday_late.id, date(2027, 9, 1), "Waiting for the school's information.")
     ]
@@ -117,11 +117,11 @@ def restrict(family, *, named=()):
     db.session.commit()
 
 
-def listed(measure, scope, filters, *, counted_only=False):
+def listed(measure, scope, filters, *, which=measures.Rows.ALL):
     """(record, day, counted, detail, breakdown) for each row behind a figure, newest first."""
     return [
         (row.record_id, row.on, row.counted, row.detail, row.breakdown)
-        for row in measures.rows_behind(measure, scope, filters, counted_only=counted_only)
+        for row in measures.rows_behind(measure, scope, filters, which=which)
     ]
 
 
@@ -245,8 +245,8 @@ def test_each_front_door_figure_trend_breakdown_and_list_is_one_statement(decisi
         lambda: measures.figure(measure, scope, filters),
         lambda: measures.by_month(measure, scope, filters),
         lambda: measures.by_breakdown(measure, scope, filters),
-        lambda: measures.rows_behind(measure, scope, filters, counted_only=False, limit=10),
-        lambda: measures.count_behind(measure, scope, filters, counted_only=False),
+        lambda: measures.rows_behind(measure, scope, filters, which=measures.Rows.ALL, limit=10),
+        lambda: measures.count_behind(measure, scope, filters, which=measures.Rows.ALL),
     ):
         with counting_statements() as count:
             ask()

@@ -130,10 +130,10 @@ def test_a_decision_written_down_more_than_a_working_day_after_it_was_made_is_la
     _officer, _elsewhere, tuesday, _wednesday, thursday, friday = written
     scope = head_scope()
     assert measures.figure(DECISION, scope, Filters(AUGUST)) == Figure(1, 3)
-    assert listed(DECISION, scope, Filters(AUGUST), counted_only=True) == [
+    assert listed(DECISION, scope, Filters(AUGUST), which=measures.Rows.COUNTED) == [
         (thursday.id, date(2027, 8, 26), True, LATE_DECISION, "")
     ]
-    assert measures.count_behind(DECISION, scope, Filters(AUGUST), counted_only=False) == 3
+    assert measures.count_behind(DECISION, scope, Filters(AUGUST), which=measures.Rows.ALL) == 3
 
 
 def test_feedback_written_down_more_than_a_working_day_after_the_referrer_was_told_is_late(written):
