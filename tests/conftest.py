@@ -44,25 +44,13 @@ def pytest_unconfigure(config):
         _travel.stop()
 
 
-# script/test runs the suite on every core (pytest-xdist, --dist loadgroup). These modules build something costly
-# once for all their tests (the demo data the browser journeys run on, 18 months of history, a benchmark tier),
-# so each goes whole to one worker rather than being built again on every one.
-SHARED_SETUP_GROUPS = {
-    "tests/browser/": "browser",
-    "tests/services/test_demo_history.py": "demo_history",
-    "tests/test_bench_smoke.py": "bench_smoke",
-    "tests/test_outsider_matrix.py": "outsider_matrix",
-}
-# Tests that take minutes alone start first, so no core is left waiting for one at the end of the run.
+# script/test runs the suite on every core (pytest-xdist, --dist loadscope): each module goes whole to one worker,
+# so what a module builds once for all its tests (18 months of history, a benchmark tier, the outsider matrix's
+# records) is built once. Tests that take minutes alone start first, so no core is left waiting for one at the end.
 STARTED_FIRST = ("tests/test_transfer_workflow_stateful.py",)
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.pluginmanager.hasplugin("xdist"):  # (not with -p no:xdist, which leaves its marker unknown)
-        for item in items:
-            for prefix, group in SHARED_SETUP_GROUPS.items():
-                if item.nodeid.startswith(prefix):
-                    item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: not item.nodeid.startswith(STARTED_FIRST))
 
 

@@ -29,6 +29,8 @@ from earlyhelp.services.audit import record_read
 from earlyhelp.versions import StaleEdit, changed_by_person, changed_since, keep_typed, new_submission_key
 from earlyhelp.web import get_or_404, page_number, render_page, show_refusal, wants_fragment
 
+NEXT_STEPS_PER_PAGE = 50
+
 
 @bp.app_template_filter("age")
 def age(born: date | None, today: date | None = None) -> str:
@@ -377,6 +379,19 @@ def leave(family_id: int, person_id: int):
             flash(f"{person.full_name} left the household on {clock.long_day(person.left_on)}")
             return redirect(url_for("families.show", family_id=family_id, _anchor="left-household"))
     return render_template("families/leave.html", form=form, person=person, family=person.family, stale=stale)
+
+
+@bp.get("/<int:family_id>/next-steps")
+@case_worker
+@record(Family, "family_id")
+def next_steps(family_id: int):
+    """Every open next step of the family, soonest first, 50 a page (the family page shows the first few)."""
+    family = get_or_404(Family, family_id)
+    steps = families.open_steps_page(family.id, page=page_number("page"), per_page=NEXT_STEPS_PER_PAGE)
+    record_read("list", "next_step", family_id=family.id)
+    return render_page(
+        "families/next_steps.html", "families/_next_steps.html", family=family, steps=steps, today=clock.today()
+    )
 
 
 @bp.get("/<int:family_id>/changes")

@@ -6,8 +6,9 @@ timeline is marked as recorded as it happened:
     from earlyhelp.services.demo_steps import seed_request_steps
     seed_request_steps(accounts)
 
-- Three of the practitioner's early help families have steps owned by a family member or a partner, some
-  overdue: they are on the practitioner's My work under "Steps for families and partners".
+- Four of the practitioner's early help families have steps owned by a family member or a partner, some
+  overdue: they are on the practitioner's My work under "Steps for families and partners". The fourth has
+  twelve, more than the family page shows, so its page links to all of them.
 - A step-down from one of the social worker's families was declined by early help: its three outstanding
   tasks went back to the social worker (on their My work, each saying who it was proposed for), ready to be
   carried across by a follow-up request.
@@ -41,6 +42,21 @@ FAMILY_AND_PARTNER_STEPS = [
     [
         ("Start the school nurse drop-ins", "partner", "Alex Penrose", "School nursing service", -1),
         ("Keep the bedtime chart going", "family_member", "Dad", "", 20),
+    ],
+    # A family with a long plan: more open steps than the family page shows, so it links to all of them.
+    [
+        ("Send the weekly attendance figures", "partner", "Sam Oduya", "Brookside Academy", -6),
+        ("Arrange the speech and language assessment", "partner", "Lee Hartnell", "Children's therapy service", -2),
+        ("Apply for the free school meals", "family_member", "Mum", "", 2),
+        ("Book the dentist for both children", "family_member", "Mum", "", 5),
+        ("Look into the debt advice appointment", "partner", "Chris Vale", "Northshire Citizens Advice", 6),
+        ("Check the damp repair was booked", "partner", "Priya Latchford", "Northshire Homes", 7),
+        ("Walk to the bus stop together on Tuesdays", "family_member", "Aunt", "", 9),
+        ("Start the young carers group", "partner", "Robin Greaves", "Northshire Young Carers", 10),
+        ("Send the health visitor's report", "partner", "Kim Ashby", "Health visiting service", 13),
+        ("Keep the morning routine chart going", "family_member", "Dad", "", 14),
+        ("Arrange the after-school club place", "partner", "Sam Oduya", "Brookside Academy", 18),
+        ("Review the bedtime routine together", "family_member", "Mum", "", 21),
     ],
 ]
 

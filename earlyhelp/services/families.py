@@ -711,9 +711,25 @@ def timeline_page(family_id: int, *, page: int, per_page: int) -> Pagination:
     return db.paginate(timeline(family_id), page=page, per_page=per_page, error_out=False)
 
 
+# How many open next steps the family page shows, soonest first.
+FAMILY_PAGE_STEPS = 10
+
+
+def open_steps(family_id: int) -> Select:
+    """The family's open next steps, soonest first."""
+    from earlyhelp.services import next_steps
+
+    return next_steps.for_family(family_id).where(NextStep.status == NextStepStatus.OPEN).order_by(NextStep.id)
+
+
+def open_steps_page(family_id: int, *, page: int, per_page: int) -> Pagination:
+    """One page of the family's open next steps, soonest first, and how many there are (two statements)."""
+    return db.paginate(open_steps(family_id), page=page, per_page=per_page, error_out=False)
+
+
 def overview(family: Family, *, viewer: User) -> dict:
     """Everything the family page shows beside its household and timeline, in a fixed number of queries."""
-    from earlyhelp.services import family_plans, next_steps, transfers
+    from earlyhelp.services import family_plans, transfers
 
     episodes = open_episodes(family.id)
     moving = transfers.open_for_family(family.id)
@@ -726,9 +742,12 @@ def overview(family: Family, *, viewer: User) -> dict:
         ).all(),
         "transfers": moving,
         "plan": next((plan for plan in family_plans.plans(family.id) if plan.is_issued), None),
-        "next_steps": db.session.scalars(
-            next_steps.for_family(family.id).where(NextStep.status == NextStepStatus.OPEN)
-        ).all(),
+        # The soonest few: a family with hundreds open would otherwise print them all on every visit. The rest
+        # are on open_steps_page, which says how many there are.
+        "next_steps": db.session.scalars(open_steps(family.id).limit(FAMILY_PAGE_STEPS)).all(),
+        "open_steps": db.session.scalar(
+            select(func.count()).select_from(open_steps(family.id).order_by(None).subquery())
+        ),
         "today": clock.today(),
         "can_move": {
             episode.id
