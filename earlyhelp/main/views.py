@@ -8,10 +8,11 @@ from earlyhelp import clock
 from earlyhelp.access import public, signed_in
 from earlyhelp.extensions import db
 from earlyhelp.main import bp
-from earlyhelp.main.work import my_work
+from earlyhelp.main.work import my_work, whose_words, whose_work
 from earlyhelp.policy import is_administrator, is_head_of_service
-from earlyhelp.services import access_log, held_posts, notifications
+from earlyhelp.services import access_log, held_posts, next_steps, notifications
 from earlyhelp.services.audit import record_read
+from earlyhelp.services.next_steps import Urgency
 from earlyhelp.web import page_number, render_page
 
 
@@ -35,7 +36,52 @@ def home():
     if work is None:
         abort(404)
     record_read("list", "my_work", work.who)
-    return render_page("main/home.html", "main/_my_work.html", my=work, today=today, kept_posts=kept)
+    return render_page(
+        "main/home.html", "main/_my_work.html", my=work, today=today, kept_posts=kept, urgencies=list(Urgency)
+    )
+
+
+WHICH_STEPS = ("mine", "family")
+
+
+@bp.get("/work/next-steps")
+@signed_in
+def work_steps():
+    """Every step of one of My work's lists, 50 a page (My work shows the first few of each): whoever's work
+    is shown (a manager's team member's, or their whole team's), their own steps or their families' and
+    partners'."""
+    if is_administrator(current_user) or is_head_of_service(current_user):
+        abort(404)  # they have no work list
+    chosen = whose_work(current_user, request.args.get("who", "me"))
+    which = request.args.get("steps", "mine")
+    try:
+        urgency = Urgency(request.args.get("list", Urgency.OVERDUE.value))
+    except ValueError:
+        abort(404)
+    if chosen is None or which not in WHICH_STEPS:
+        abort(404)
+    who, people, _team = chosen
+    today = clock.today()
+    steps = next_steps.work_page(
+        [person.id for person in people],
+        urgency,
+        today,
+        viewer=current_user,
+        family_and_partner=which == "family",
+        page=page_number("page"),
+    )
+    record_read("list", "my_work", who)
+    return render_page(
+        "main/work_steps.html",
+        "main/_work_steps.html",
+        steps=steps,
+        urgency=urgency,
+        which=which,
+        who=who,
+        whose=whose_words(who, people),
+        today=today,
+        args={"list": urgency.value, "steps": which, "who": who},
+    )
 
 
 def _kept_posts() -> list[held_posts.KeptPost]:

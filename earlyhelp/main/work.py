@@ -34,9 +34,14 @@ class MyWork:
 
     @property
     def whose(self) -> str:
-        if self.who == "me":
-            return "Your"
-        return "Your team's" if self.who == "team" else f"{self.people[0].name}'s"
+        return whose_words(self.who, self.people)
+
+
+def whose_words(who: str, people: list[User]) -> str:
+    """ "Your", "Your team's" or the team member's: whose work is shown."""
+    if who == "me":
+        return "Your"
+    return "Your team's" if who == "team" else f"{people[0].name}'s"
 
 
 def _team(viewer: User) -> list[User]:
@@ -99,8 +104,8 @@ def my_work(viewer: User, who: str, today: date) -> MyWork | None:
         who=who,
         people=people,
         team=team,
-        work=next_steps.work_list(ids, today, viewer=viewer),
-        family_steps=next_steps.family_and_partner_list(ids, today, viewer=viewer),
+        work=next_steps.work_list(ids, today, viewer=viewer, rows=next_steps.WORK_LIST_ROWS),
+        family_steps=next_steps.family_and_partner_list(ids, today, viewer=viewer, rows=next_steps.WORK_LIST_ROWS),
         episodes=episodes,
         # Requests and supervisions for whoever's work is shown: a manager sees a member's, or the team's.
         to_decide=_requests("decide", people, viewer),

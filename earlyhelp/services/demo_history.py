@@ -240,6 +240,8 @@ class _History:
         code, level, _ = rng.choices(OUTCOMES, [w for *_, w in OUTCOMES])[0]
         written_late = rng.random() < 0.03
         recorded_at = received + (timedelta(days=3, hours=1) if written_late else timedelta(minutes=rng.randint(5, 50)))
+        if recorded_at >= self.now - timedelta(hours=2):  # it would be written down after today: as it arrived
+            written_late, recorded_at = False, received + timedelta(minutes=20)
         referral = referrals.record_referral(
             family,
             fields={
@@ -267,6 +269,8 @@ class _History:
         if decided_at < recorded_at + timedelta(minutes=10):  # written down late: decided once it was read
             decided_at = recorded_at + timedelta(hours=1)
             late_reason = "The referral was only written down on " + clock.long_day(recorded_at) + "."
+        if decided_at >= self.now - timedelta(hours=1):  # it would be decided after today: decided an hour ago
+            decided_at = max(self.now - timedelta(hours=1), recorded_at + timedelta(minutes=10))
         recorded_late = rng.random() < 0.04
         written = decided_at + timedelta(days=4) if recorded_late else decided_at
         if written >= self.now:

@@ -4,10 +4,12 @@ Every rule about a next step is here, once: the forms that write one (the add-a-
 row) check only their fields.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.orm import aliased
 
 from earlyhelp import clock
 from earlyhelp.domain.dates import check_in_order
@@ -304,60 +306,128 @@ def history(step: NextStep) -> list[NextStepChange]:
     ).all()
 
 
+class Urgency(StrEnum):
+    """My work's three lists, in order: a step's due date against today and this week's Sunday."""
+
+    OVERDUE = "overdue"
+    THIS_WEEK = "this-week"
+    LATER = "later"
+
+    @property
+    def words(self) -> str:
+        return {"overdue": "Overdue", "this-week": "Due this week", "later": "Later"}[self.value]
+
+    def see_all(self, total: int, which: str) -> str:
+        """The link to every step of the list: `which` is "mine" (their own) or "family" (families' and partners')."""
+        steps = "next steps" if which == "mine" else "steps for families and partners"
+        return {
+            "overdue": f"See all {total} overdue {steps}",
+            "this-week": f"See all {total} {steps} due this week",
+            "later": f"See all {total} later {steps}",
+        }[self.value]
+
+
+# How many steps each of My work's lists shows, most urgent first; every step of a list is on a page of its own.
+WORK_LIST_ROWS = 20
+WORK_PAGE_ROWS = 50
+
+
 @dataclass(frozen=True)
 class WorkList:
     overdue: list[NextStep]
     this_week: list[NextStep]
     later: list[NextStep]
+    # How many steps each list has in all: more than it holds when only its first rows were asked for.
+    totals: dict[Urgency, int] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
-        return len(self.overdue) + len(self.this_week) + len(self.later)
+        return sum(self.totals.values())
+
+    def steps(self, urgency: Urgency) -> list[NextStep]:
+        return {Urgency.OVERDUE: self.overdue, Urgency.THIS_WEEK: self.this_week, Urgency.LATER: self.later}[urgency]
+
+    def total(self, urgency: Urgency) -> int:
+        return self.totals.get(urgency, 0)
 
 
-def work_list(owner_ids: list[int], today: date, *, viewer) -> WorkList:
-    """Open next steps owned by these people: overdue first, then due by Sunday, then later.
-
-    One statement, however many steps and people: each step's owner and family come joined to it.
-    """
-    steps = db.session.scalars(
-        select(NextStep)
-        .where(
-            NextStep.owner_user_id.in_(owner_ids),
-            NextStep.status == NextStepStatus.OPEN,
-            not_restricted_for(viewer, NextStep.family_id),
-        )
-        .order_by(NextStep.due_on, NextStep.id)
-    ).all()
-    return _by_urgency(steps, today)
+def end_of_week(today: date) -> date:
+    return today + timedelta(days=6 - today.weekday())
 
 
-def _by_urgency(steps: list[NextStep], today: date) -> WorkList:
-    end_of_week = today + timedelta(days=6 - today.weekday())
-    return WorkList(
-        overdue=[s for s in steps if s.due_on < today],
-        this_week=[s for s in steps if today <= s.due_on <= end_of_week],
-        later=[s for s in steps if s.due_on > end_of_week],
+def urgency_is(urgency: Urgency, today: date):
+    """A WHERE clause: the open steps of one of My work's lists."""
+    return {
+        Urgency.OVERDUE: NextStep.due_on < today,
+        Urgency.THIS_WEEK: NextStep.due_on.between(today, end_of_week(today)),
+        Urgency.LATER: NextStep.due_on > end_of_week(today),
+    }[urgency]
+
+
+def _listed(query: Select, today: date, rows: int | None) -> WorkList:
+    """The steps of `query` in My work's three lists, soonest first: the first `rows` of each (all of them with
+    None) and how many each has in all, in one statement (a window over each list)."""
+    order = list(Urgency)
+    urgency = case(*((urgency_is(each, today), place) for place, each in enumerate(order)))
+    ranked = query.add_columns(
+        urgency.label("urgency"),
+        func.row_number().over(partition_by=urgency, order_by=(NextStep.due_on, NextStep.id)).label("place"),
+        func.count().over(partition_by=urgency).label("of"),
+    ).subquery()
+    step = aliased(NextStep, ranked)
+    statement = select(step, ranked.c.urgency, ranked.c.of).order_by(ranked.c.urgency, ranked.c.place)
+    if rows is not None:
+        statement = statement.where(ranked.c.place <= rows)
+    found: dict[Urgency, list[NextStep]] = {urgency: [] for urgency in order}
+    totals: dict[Urgency, int] = {}
+    for each, which, of in db.session.execute(statement).all():
+        found[order[which]].append(each)
+        totals[order[which]] = of
+    return WorkList(found[Urgency.OVERDUE], found[Urgency.THIS_WEEK], found[Urgency.LATER], totals)
+
+
+def _owned_by(owner_ids: list[int], viewer) -> Select:
+    return select(NextStep).where(
+        NextStep.owner_user_id.in_(owner_ids),
+        NextStep.status == NextStepStatus.OPEN,
+        not_restricted_for(viewer, NextStep.family_id),
     )
 
 
-def family_and_partner_list(lead_ids: list[int], today: date, *, viewer) -> WorkList:
-    """Open steps owned by a family member or a partner, in the families these people lead: theirs to follow
-    up, by urgency. One statement, however many families and steps (a family led twice is listed once)."""
+def work_list(owner_ids: list[int], today: date, *, viewer, rows: int | None = None) -> WorkList:
+    """Open next steps owned by these people: overdue first, then due by Sunday, then later (the first `rows`
+    of each, or all).
+
+    One statement, however many steps and people: each step's owner and family come joined to it.
+    """
+    return _listed(_owned_by(owner_ids, viewer), today, rows)
+
+
+def _for_families_led_by(lead_ids: list[int], viewer) -> Select:
     from earlyhelp.models import Episode
 
     led = select(Episode.family_id).where(Episode.lead_id.in_(lead_ids), Episode.ended_on.is_(None))
-    steps = db.session.scalars(
-        select(NextStep)
-        .where(
-            NextStep.family_id.in_(led),
-            NextStep.owner_kind.in_([str(OwnerKind.FAMILY_MEMBER), str(OwnerKind.PARTNER)]),
-            NextStep.status == NextStepStatus.OPEN,
-            not_restricted_for(viewer, NextStep.family_id),
-        )
-        .order_by(NextStep.due_on, NextStep.id)
-    ).all()
-    return _by_urgency(steps, today)
+    return select(NextStep).where(
+        NextStep.family_id.in_(led),
+        NextStep.owner_kind.in_([str(OwnerKind.FAMILY_MEMBER), str(OwnerKind.PARTNER)]),
+        NextStep.status == NextStepStatus.OPEN,
+        not_restricted_for(viewer, NextStep.family_id),
+    )
+
+
+def family_and_partner_list(lead_ids: list[int], today: date, *, viewer, rows: int | None = None) -> WorkList:
+    """Open steps owned by a family member or a partner, in the families these people lead: theirs to follow
+    up, by urgency (the first `rows` of each list, or all). One statement, however many families and steps (a
+    family led twice is listed once)."""
+    return _listed(_for_families_led_by(lead_ids, viewer), today, rows)
+
+
+def work_page(people_ids: list[int], urgency: Urgency, today: date, *, viewer, family_and_partner: bool, page: int):
+    """One page of one of My work's lists, soonest first: these people's own steps, or the family and partner
+    steps in the families they lead."""
+    query = _for_families_led_by(people_ids, viewer) if family_and_partner else _owned_by(people_ids, viewer)
+    query = query.where(urgency_is(urgency, today)).order_by(NextStep.due_on, NextStep.id)
+    return db.paginate(query, page=page, per_page=WORK_PAGE_ROWS, error_out=False)
 
 
 def for_source(source_type: str, source_id: int) -> Select:

@@ -201,6 +201,23 @@ def soup_of(response) -> BeautifulSoup:
     return BeautifulSoup(response.data, "html.parser")
 
 
+def steps_in_my_work(page: BeautifulSoup, prefix: str = "steps") -> int:
+    """How many steps My work's lists count in their captions ("Overdue (23)"), `prefix` "steps" for the
+    person's own and "family-steps" for families' and partners'. Each list shows only its first rows, soonest
+    first (next_steps.WORK_LIST_ROWS): checked here."""
+    from earlyhelp.services.next_steps import WORK_LIST_ROWS, Urgency
+
+    total = 0
+    for urgency in Urgency:
+        table = page.select_one(f"#my-work table#{prefix}-{urgency}")
+        if table is None:
+            continue
+        count = int(re.search(r"\((\d+)\)", table.caption.get_text()).group(1))
+        assert len(table.select("tbody tr")) == min(count, WORK_LIST_ROWS), table.caption.get_text()
+        total += count
+    return total
+
+
 def error_messages(soup: BeautifulSoup) -> list[str]:
     """The messages in the GOV.UK error summary, as a person reads them (linked or not)."""
     return [" ".join(item.get_text().split()) for item in soup.select(".govuk-error-summary__list li")]

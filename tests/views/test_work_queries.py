@@ -23,7 +23,7 @@ from tests.factories import (
     make_transfer,
     make_user,
 )
-from tests.helpers import soup_of
+from tests.helpers import soup_of, steps_in_my_work
 from tests.helpers import statements_of as statements
 
 HTMX = {"HX-Request": "true"}
@@ -85,7 +85,7 @@ def a_family_led_by(lead, number, *, supervisor=None):
 
 
 def rows_of_my_work(page) -> int:
-    return len(page.select("#my-work tr[id^=next-step-]"))
+    return steps_in_my_work(page)
 
 
 # My work
