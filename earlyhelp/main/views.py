@@ -8,7 +8,7 @@ from earlyhelp import clock
 from earlyhelp.access import public, signed_in
 from earlyhelp.extensions import db
 from earlyhelp.main import bp
-from earlyhelp.main.work import my_work, whose_words, whose_work
+from earlyhelp.main.work import my_work, open_episodes_led_by, whose_words, whose_work
 from earlyhelp.policy import is_administrator, is_head_of_service
 from earlyhelp.services import access_log, held_posts, next_steps, notifications
 from earlyhelp.services.audit import record_read
@@ -42,6 +42,39 @@ def home():
 
 
 WHICH_STEPS = ("mine", "family")
+WORK_FAMILIES_PER_PAGE = 50
+
+
+def _whose_work_or_404():
+    """Whose work a list of My work shows (as My work's own "Show the work of"), or 404 for someone with none."""
+    if is_administrator(current_user) or is_head_of_service(current_user):
+        abort(404)  # they have no work list
+    chosen = whose_work(current_user, request.args.get("who", "me"))
+    if chosen is None:
+        abort(404)
+    return chosen
+
+
+@bp.get("/work/families")
+@signed_in
+def work_families():
+    """Every open family whoever's work is shown leads, longest held first, 50 a page (My work shows the first)."""
+    who, people, _team = _whose_work_or_404()
+    families = db.paginate(
+        open_episodes_led_by([person.id for person in people], current_user),
+        page=page_number("page"),
+        per_page=WORK_FAMILIES_PER_PAGE,
+        error_out=False,
+    )
+    record_read("list", "my_work", who)
+    return render_page(
+        "main/work_families.html",
+        "main/_work_families.html",
+        families=families,
+        who=who,
+        whose=whose_words(who, people),
+        args={"who": who},
+    )
 
 
 @bp.get("/work/next-steps")
@@ -50,17 +83,14 @@ def work_steps():
     """Every step of one of My work's lists, 50 a page (My work shows the first few of each): whoever's work
     is shown (a manager's team member's, or their whole team's), their own steps or their families' and
     partners'."""
-    if is_administrator(current_user) or is_head_of_service(current_user):
-        abort(404)  # they have no work list
-    chosen = whose_work(current_user, request.args.get("who", "me"))
+    who, people, _team = _whose_work_or_404()
     which = request.args.get("steps", "mine")
     try:
         urgency = Urgency(request.args.get("list", Urgency.OVERDUE.value))
     except ValueError:
         abort(404)
-    if chosen is None or which not in WHICH_STEPS:
+    if which not in WHICH_STEPS:
         abort(404)
-    who, people, _team = chosen
     today = clock.today()
     steps = next_steps.work_page(
         [person.id for person in people],

@@ -23,7 +23,8 @@ class MyWork:
     people: list[User]
     team: list[User]  # for a manager's "Show the work of" choice; empty for everyone else
     work: next_steps.WorkList
-    episodes: list[Episode]
+    episodes: list[Episode]  # the first of the open families these people lead, longest held first
+    episode_count: int  # how many there are in all
     to_decide: list[Transfer]
     to_approve: list[Transfer]
     supervisions: list[supervision.Due]
@@ -88,18 +89,26 @@ def _referral_counts(viewer: User, today: date) -> dict:
     return {"waiting": row[0], "overdue": row[1], "pending_sign_off": row[2]}
 
 
+def open_episodes_led_by(lead_ids: list[int], viewer: User):
+    """The open families these people lead (each with its household), longest held first."""
+    return (
+        select(Episode)
+        .where(Episode.lead_id.in_(lead_ids), Episode.ended_on.is_(None), not_restricted_for(viewer, Episode.family_id))
+        .options(selectinload(Episode.family).selectinload(Family.members))
+        .order_by(Episode.started_on, Episode.id)
+    )
+
+
 def my_work(viewer: User, who: str, today: date) -> MyWork | None:
     chosen = whose_work(viewer, who)
     if chosen is None:
         return None
     who, people, team = chosen
     ids = [person.id for person in people]
-    episodes = db.session.scalars(
-        select(Episode)
-        .where(Episode.lead_id.in_(ids), Episode.ended_on.is_(None), not_restricted_for(viewer, Episode.family_id))
-        .options(selectinload(Episode.family).selectinload(Family.members))
-        .order_by(Episode.started_on, Episode.id)
-    ).all()
+    # The first few, and how many there are in all (a window over them all, counted before the limit).
+    led = open_episodes_led_by(ids, viewer).add_columns(func.count().over())
+    rows = db.session.execute(led.limit(next_steps.WORK_LIST_ROWS)).all()
+    episodes, episode_count = [episode for episode, _ in rows], (rows[0][1] if rows else 0)
     return MyWork(
         who=who,
         people=people,
@@ -107,6 +116,7 @@ def my_work(viewer: User, who: str, today: date) -> MyWork | None:
         work=next_steps.work_list(ids, today, viewer=viewer, rows=next_steps.WORK_LIST_ROWS),
         family_steps=next_steps.family_and_partner_list(ids, today, viewer=viewer, rows=next_steps.WORK_LIST_ROWS),
         episodes=episodes,
+        episode_count=episode_count,
         # Requests and supervisions for whoever's work is shown: a manager sees a member's, or the team's.
         to_decide=_requests("decide", people, viewer),
         to_approve=_requests("approve", people, viewer),

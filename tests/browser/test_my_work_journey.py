@@ -71,3 +71,9 @@ def test_a_busy_practitioner_sees_the_most_overdue_first_and_reaches_them_all(pe
 
     busy.get_by_role("link", name="Back to My work").click()
     expect(busy.locator("#steps-overdue caption")).to_have_text(f"Overdue ({OVERDUE - 1})")
+
+    # Their families are a page of their own too (My work shows the 20 held longest).
+    busy.goto(url(live_app, "main.work_families"))
+    expect(busy.get_by_role("heading", level=1)).to_have_text("Your families")
+    expect(busy.locator("#work-families-list li")).to_have_count(1)
+    check_page(busy, "my-work-families")

@@ -92,6 +92,15 @@ def test_a_head_of_service_sees_every_team(client, decisions):
     assert figure_words(page) == "75% 3 decided within one working day, of 4 referrals decided"
     teams = [o.get_text() for o in page.select("#team option")]
     assert "Early help team" in teams and "North front door" in teams
+    # Each breakdown says what its number counts: the rows of its table.
+    compared = page.select("details[id^=compare-]")
+    assert compared
+    for details in compared:
+        key = details["id"].removeprefix("compare-")
+        rows = len(details.select(f"#breakdown-table-{key} tbody tr"))
+        words = measures.MEASURES[key].breakdown_words.lower()
+        summary = details.select_one(".govuk-details__summary-text").find(string=True)
+        assert summary == f"By {words} ({rows} {'row' if rows == 1 else 'rows'})", key
     page = client.page("performance.dashboard", team=str(decisions["north"].id))
     assert figure_words(page) == "100% 1 decided within one working day, of 1 referral decided"
 

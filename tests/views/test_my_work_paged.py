@@ -142,3 +142,60 @@ def test_my_work_and_a_list_page_cost_the_same_with_30_or_300_steps(client):
     steps_for(robin, 270, first_due=today() - timedelta(days=300))
     many = [statements_of(client, "main.home"), statements_of(client, "main.work_steps", list="overdue")]
     assert few == many
+
+
+def families_led_by(lead, how_many):
+    for _ in range(how_many):
+        make_episode(make_household(children=1), lead=lead)
+    db.session.commit()
+
+
+def test_my_work_shows_the_families_held_longest_and_links_to_them_all(client):
+    robin = practitioner()
+    families_led_by(robin, WORK_LIST_ROWS + 35)
+    client.sign_in(robin)
+    page = client.page("main.home")
+    assert len(page.select("#my-families li")) == WORK_LIST_ROWS
+    link = page.select_one("#my-families-all a")
+    assert link.get_text() == f"See all {WORK_LIST_ROWS + 35} families"
+    listed = client.page(link["href"])
+    assert text_of(listed, "h1") == "Your families"
+    assert f"{WORK_LIST_ROWS + 35} open families, longest held first." in listed.get_text()
+    assert len(listed.select("#work-families-list li")) == 50
+    second = client.page("main.work_families", who="me", page=2)
+    assert len(second.select("#work-families-list li")) == WORK_LIST_ROWS + 35 - 50
+
+
+def test_a_few_families_are_all_on_my_work_with_no_link(client):
+    robin = practitioner()
+    families_led_by(robin, 3)
+    client.sign_in(robin)
+    page = client.page("main.home")
+    assert len(page.select("#my-families li")) == 3
+    assert page.select_one("#my-families-all") is None
+
+
+def test_a_manager_sees_the_whole_teams_families_and_nobody_elses(client):
+    robin, kit = practitioner(), practitioner("Kit Marchbank")
+    morgan = make_user("team_manager", team_name="Early help team", name="Morgan Thistlewhite")
+    outsider = make_user("social_worker", team_name="Social care team", name="Sol Socialworker")
+    families_led_by(robin, 2)
+    families_led_by(kit, 3)
+    families_led_by(outsider, 4)
+    client.sign_in(morgan)
+    page = client.page("main.work_families", who="team")
+    assert len(page.select("#work-families-list li")) == 5
+    assert client.get("main.work_families", who=outsider.id).status_code == 404
+    client.sign_out()
+    client.sign_in(robin)
+    assert len(client.page("main.work_families", who=kit.id).select("#work-families-list li")) == 2  # their own
+
+
+def test_the_families_list_costs_the_same_with_25_or_75_families(client):
+    robin = practitioner()
+    client.sign_in(robin)
+    families_led_by(robin, 25)
+    few = [statements_of(client, "main.home"), statements_of(client, "main.work_families")]
+    families_led_by(robin, 50)
+    many = [statements_of(client, "main.home"), statements_of(client, "main.work_families")]
+    assert few == many
