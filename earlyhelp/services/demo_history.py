@@ -362,7 +362,10 @@ class _History:
         (cancelled when the work ends). Steps due after `until` stay open when the work is still open."""
         rng = self.rng
         open_steps = db.session.scalars(
-            select(NextStep).where(NextStep.family_id == family.id, NextStep.status == NextStepStatus.OPEN)
+            # In the order they were set (PostgreSQL gives no order unless asked): the same seed, the same history.
+            select(NextStep)
+            .where(NextStep.family_id == family.id, NextStep.status == NextStepStatus.OPEN)
+            .order_by(NextStep.id)
         ).all()
         for step in open_steps:
             created = clock.local_date(step.created_at)
