@@ -16,6 +16,8 @@ from earlyhelp.models.referrals import OPEN_STATUSES
 from earlyhelp.policy import at_front_door, is_team_manager, not_restricted_for
 from earlyhelp.services import next_steps, referrals, supervision, transfers
 
+SUPERVISIONS_SHOWN = 10  # My work's "Supervision due": the soonest, with a link to them all
+
 
 @dataclass(frozen=True)
 class MyWork:
@@ -27,7 +29,7 @@ class MyWork:
     episode_count: int  # how many there are in all
     to_decide: list[Transfer]
     to_approve: list[Transfer]
-    supervisions: list[supervision.Due]
+    supervisions: supervision.DueList  # the soonest SUPERVISIONS_SHOWN, and how many are due
     # Open steps owned by a family member or a partner in the families these people lead, by urgency.
     family_steps: next_steps.WorkList = field(default_factory=lambda: next_steps.WorkList([], [], []))
     referrals: dict = field(default_factory=dict)  # waiting and overdue, for the front door and managers
@@ -63,13 +65,22 @@ def whose_work(viewer: User, who: str) -> tuple[str, list[User], list[User]] | N
 
 
 def _requests(name: str, people: list[User], viewer: User) -> list[Transfer]:
-    """A transfer queue for several people at once: one statement, each request once, oldest change first."""
-    if not people:
+    """A transfer queue for several people at once: one statement, each request once, oldest change first.
+
+    A request is listed when it is in any of these people's queues and its family is not restricted from the
+    viewer (whose page it is: a manager sees what they may open). People who share a queue (a team's members
+    all see what is sent to the team) give its condition once, so the statement does not grow with the team.
+    """
+    conditions = []
+    for person in people:
+        condition = transfers.in_queue(name, person)
+        if not any(condition.compare(kept) for kept in conditions):
+            conditions.append(condition)
+    if not conditions:
         return []
-    wanted = or_(*(transfers.queue(name, person).whereclause for person in people))
     return db.session.scalars(
         select(Transfer)
-        .where(wanted, not_restricted_for(viewer, Transfer.family_id))
+        .where(or_(*conditions), not_restricted_for(viewer, Transfer.family_id))
         .options(joinedload(Transfer.family))
         .order_by(Transfer.state_changed_at, Transfer.id)
     ).all()
@@ -120,7 +131,7 @@ def my_work(viewer: User, who: str, today: date) -> MyWork | None:
         # Requests and supervisions for whoever's work is shown: a manager sees a member's, or the team's.
         to_decide=_requests("decide", people, viewer),
         to_approve=_requests("approve", people, viewer),
-        supervisions=supervision.due_for(people, today, viewer=viewer),
+        supervisions=supervision.due_for(people, today, viewer=viewer, rows=SUPERVISIONS_SHOWN),
         referrals=_referral_counts(viewer, today) if at_front_door(viewer) else {},
         to_sign_off=referrals.waiting_for_sign_off(viewer) if who == "me" else [],
     )

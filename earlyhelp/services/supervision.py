@@ -274,12 +274,20 @@ def cases_due(episodes: list[Episode], today: date) -> dict[int, Due]:
     }
 
 
-def _open_episodes(lead_ids: list[int], viewer: User) -> list[Episode]:
-    return db.session.scalars(
+def _open_episodes_query(lead_ids: list[int], viewer: User):
+    """The open episodes these people lead, oldest begun first, leaving out a family restricted from the viewer."""
+    return (
         select(Episode)
         .where(Episode.lead_id.in_(lead_ids), Episode.ended_on.is_(None), not_restricted_for(viewer, Episode.family_id))
-        .options(selectinload(Episode.family).selectinload(Family.members), selectinload(Episode.lead))
         .order_by(Episode.started_on, Episode.id)
+    )
+
+
+def _open_episodes(lead_ids: list[int], viewer: User) -> list[Episode]:
+    return db.session.scalars(
+        _open_episodes_query(lead_ids, viewer).options(
+            selectinload(Episode.family).selectinload(Family.members), selectinload(Episode.lead)
+        )
     ).all()
 
 
@@ -305,23 +313,68 @@ def due_for_team(viewer: User, today: date) -> tuple[list[tuple[User, Due]], lis
     )
 
 
-def due_for(people: list[User], today: date, *, viewer: User) -> list[Due]:
-    """Supervision these people give or receive that is due within a week or overdue, soonest first.
+@dataclass(frozen=True)
+class DueList:
+    """Supervision due within a week or overdue: the soonest (all of them, unless asked for fewer), and how many."""
+
+    shown: list[Due]
+    count: int
+
+
+def due_for(people: list[User], today: date, *, viewer: User, rows: int | None = None) -> DueList:
+    """Supervision these people give or receive that is due within a week or overdue, soonest first: the first
+    `rows` of them (all when None) and how many there are.
 
     The same clocks as the team's page (due_from): each practitioner among them (for a team manager among
-    them, each practitioner in their team) and each family those practitioners lead.
+    them, each practitioner in their team) and each family those practitioners lead. A family's date comes
+    from two columns (its episode's start, its latest case supervision); the family itself, with the household
+    its name is made from, is loaded only when it is among those shown, so a team of hundreds of families
+    loads a page's worth.
     """
     team_ids = [person.team_id for person in people if is_team_manager(person) and person.team_id is not None]
     supervised = db.session.scalars(
         select(User).where(User.team_id.in_(team_ids), User.active).order_by(User.name)
     ).all()
     practitioners = {p.id: p for p in [*people, *supervised] if not is_team_manager(p) and p.active}
-    rows = [
-        *practitioners_due(list(practitioners.values()), today).values(),
-        *cases_due(_open_episodes(list(practitioners), viewer), today).values(),
-    ]
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    return sorted((due for due in rows if due.next_due <= soon), key=lambda due: (due.next_due, due.label))
+    people_due = [
+        due for due in practitioners_due(list(practitioners.values()), today).values() if due.next_due <= soon
+    ]
+    # Each family's open episode (the latest begun, as cases_due keeps) and when its case supervision is due.
+    started = {
+        family_id: (episode_id, started_on)
+        for episode_id, family_id, started_on in db.session.execute(
+            _open_episodes_query(list(practitioners), viewer).with_only_columns(
+                Episode.id, Episode.family_id, Episode.started_on
+            )
+        )
+    }
+    last_due = dict(
+        db.session.execute(
+            select(Supervision.family_id, Supervision.next_supervision_on).where(
+                Supervision.id.in_(
+                    _latest_ids(Supervision.family_id, Supervision.kind == "case", Supervision.family_id.in_(started))
+                )
+            )
+        ).all()
+    )
+    families_due = {
+        episode_id: next_due
+        for family_id, (episode_id, started_on) in started.items()
+        if (next_due := last_due.get(family_id) or default_next_date(started_on)) <= soon
+    }
+    count = len(people_due) + len(families_due)
+    if rows is not None and count > rows:
+        # Only families due no later than the rows-th soonest of everything can be shown (ties by name).
+        cut = sorted([*(due.next_due for due in people_due), *families_due.values()])[rows - 1]
+        families_due = {episode_id: next_due for episode_id, next_due in families_due.items() if next_due <= cut}
+    episodes = db.session.scalars(
+        select(Episode)
+        .where(Episode.id.in_(families_due))
+        .options(selectinload(Episode.family).selectinload(Family.members), selectinload(Episode.lead))
+    ).all()
+    soonest = sorted([*people_due, *cases_due(episodes, today).values()], key=lambda due: (due.next_due, due.label))
+    return DueList(soonest[:rows], count)
 
 
 def due_for_record(record: Supervision, today: date) -> tuple[Due, Due | None]:

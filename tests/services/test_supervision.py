@@ -203,7 +203,7 @@ def test_my_supervisions_due_are_those_whose_next_date_comes_within_a_week(app):
     supervise(morgan, ash, held_on=date(2026, 1, 5), next_on=date(2026, 2, 2))
 
     def due(person):
-        return [(d.label, d.last, d.next_due) for d in due_for([person], TODAY, viewer=person)]
+        return [(d.label, d.last, d.next_due) for d in due_for([person], TODAY, viewer=person).shown]
 
     assert due(morgan) == [
         ("Robin Quillfeather", overdue, date(2026, 2, 4)),
@@ -223,6 +223,27 @@ def test_an_overdue_case_supervision_is_still_due_after_a_later_one_about_anothe
 
     _, families = due_for_team(morgan, TODAY)
     assert [due.state for family, _, due in families if family.id == first.id] == ["overdue"]
-    assert [(d.family.id, d.last, d.next_due) for d in due_for([robin], TODAY, viewer=robin) if d.family] == [
+    assert [(d.family.id, d.last, d.next_due) for d in due_for([robin], TODAY, viewer=robin).shown if d.family] == [
         (first.id, overdue, date(2026, 2, 4))
     ]
+
+
+def test_the_first_few_due_are_the_soonest_of_them_all_and_the_count_is_of_them_all(app):
+    """My work shows the soonest few: the same ones, in the same order, as the whole list, however the dates tie."""
+    morgan, robin, kit = manager(), practitioner(), practitioner("Kit Marrowby")
+    supervise(morgan, kit, held_on=date(2026, 1, 5), next_on=date(2026, 2, 2))  # Kit overdue
+    for index in range(9):
+        family = make_household(children=1)
+        # Never supervised: due 4 weeks after the episode began, three families to each day (a tie by name).
+        make_episode(family, lead=robin if index % 2 else kit, started_on=date(2026, 1, 5) + timedelta(days=index // 3))
+    supervise(morgan, robin, held_on=date(2026, 3, 2), next_on=date(2026, 3, 30))  # Robin not due
+
+    everything = due_for([morgan], TODAY, viewer=morgan)
+    assert everything.count == len(everything.shown) == 10
+    for rows in (1, 2, 3, 4, 5, 9):
+        first = due_for([morgan], TODAY, viewer=morgan, rows=rows)
+        assert first.count == 10
+        assert [(due.label, due.next_due) for due in first.shown] == [
+            (due.label, due.next_due) for due in everything.shown[:rows]
+        ]
+    assert [due.next_due for due in everything.shown] == sorted(due.next_due for due in everything.shown)

@@ -127,7 +127,8 @@ def returned_by(transfer: Transfer) -> TransferEvent | None:
 # The four working lists
 
 
-def _in_queue(name: str, user: User):
+def in_queue(name: str, user: User):
+    """The WHERE clause of one of the four lists for this person, before restricted families are left out."""
     match name:
         case "decide":
             # The receiving team sees what is sent to it; the front door, the step-ups for its daily meeting.
@@ -159,14 +160,14 @@ def queue(name: str, user: User) -> Select:
     is not named on."""
     return (
         select(Transfer)
-        .where(_in_queue(name, user), not_restricted_for(user, Transfer.family_id))
+        .where(in_queue(name, user), not_restricted_for(user, Transfer.family_id))
         .order_by(Transfer.state_changed_at, Transfer.id)
     )
 
 
 def queue_counts(user: User) -> dict[str, int]:
     """How many requests each of the four lists holds, in one query."""
-    conditions = {name: _in_queue(name, user) for name in QUEUES}
+    conditions = {name: in_queue(name, user) for name in QUEUES}
     row = db.session.execute(
         select(*(func.count(Transfer.id).filter(condition).label(name) for name, condition in conditions.items()))
         .select_from(Transfer)
