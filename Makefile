@@ -23,3 +23,4 @@ lock:
 	.venv/bin/python -m pip install -q pip-tools
 	$(PIP_COMPILE) $(UPGRADE) --output-file requirements/main.txt pyproject.toml
 	$(PIP_COMPILE) $(UPGRADE) --extra dev --constraint requirements/main.txt --output-file requirements/dev.txt pyproject.toml
+	$(PIP_COMPILE) $(UPGRADE) --extra bench --constraint requirements/dev.txt --output-file requirements/bench.txt pyproject.toml

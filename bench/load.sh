@@ -7,7 +7,7 @@
 # Each worker's resident memory (RSS) and the requests it has served (from gunicorn's access log, by pid) are
 # sampled every BENCH_SAMPLE_SECONDS (2) throughout. Writes ${BENCH_OUT:-bench/results}/load-<tier>-<engine>.json:
 # throughput, p50 and p95 per request type, failures, which tool drove the load, and each worker's memory before,
-# after, at most, and as a series. Locust is an optional dependency (pip install -e '.[bench]'); LOCUST names
+# after, at most, and as a series. Locust is an optional dependency (pip install --require-hashes -r requirements/bench.txt); LOCUST names
 # another locust executable. Without it the timed load is driven by bench/drive.py (the same mix), and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,7 +66,7 @@ if [ -x "$locust" ] || command -v "$locust" >/dev/null 2>&1; then
     --users "$users" --spawn-rate "$users" --run-time "${seconds}s" --csv "$work/locust" --only-summary \
     >"$work/locust.out" 2>&1 || true
 else
-  driver="bench/drive.py (Locust is not installed: pip install -e '.[bench]')"
+  driver="bench/drive.py (Locust is not installed: pip install --require-hashes -r requirements/bench.txt)"
   echo "Locust is not installed ($locust): the timed load is driven by bench/drive.py, the same mix" >&2
   .venv/bin/python -m bench.drive --host "http://127.0.0.1:$port" --manifest "$manifest" --seconds "$seconds" \
     --users "$users" --out "$work/drive.json"
