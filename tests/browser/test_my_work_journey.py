@@ -77,3 +77,20 @@ def test_a_busy_practitioner_sees_the_most_overdue_first_and_reaches_them_all(pe
     expect(busy.get_by_role("heading", level=1)).to_have_text("Your families")
     expect(busy.locator("#work-families-list li")).to_have_count(1)
     check_page(busy, "my-work-families")
+
+    # The family's own page shows its soonest steps; every one is a page away there too.
+    busy.locator("#work-families-list li a").first.click()
+    open_steps = OVERDUE - 1
+    expect(busy.locator("#all-next-steps")).to_have_text(f"See all {open_steps} open next steps")
+    busy.get_by_role("link", name=f"See all {open_steps} open next steps").click()
+    expect(busy.get_by_role("heading", level=1)).to_have_text("Open next steps")
+    expect(busy.locator("#family-next-steps tbody tr")).to_have_count(50)
+    check_page(busy, "family-next-steps")
+    busy.get_by_role("navigation", name="Pages of next steps").get_by_role("link", name="Next").click()
+    expect(busy.locator("#family-next-steps tbody tr")).to_have_count(open_steps - 50)
+    expect(busy.locator("#family-next-steps tbody tr").last).to_contain_text(
+        f"Call the school, week {OVERDUE - 1:02}"
+    )
+    check_page(busy, "family-next-steps-page-2")
+    busy.get_by_role("link", name="Back to the family").click()
+    expect(busy.locator("#next-steps-due")).to_be_visible()
