@@ -19,6 +19,8 @@ import json
 import uuid
 from datetime import datetime
 
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, IntegerField
@@ -77,27 +79,42 @@ def _listed(words: list[str]) -> str:
 
 
 class StaleEdit(Stale):
-    """Someone else saved the record after this person loaded it: who, when, and which fields."""
+    """The record was saved after this person loaded it: by whom, when, and which fields. Saved by the person
+    themself (a second tab or window), the message says so rather than naming them to themself."""
 
     def __init__(
         self,
         what: str,
         *,
-        who: str | None,
+        who,  # the User who saved it, or None when nobody is on record
         when: datetime | None,
         changed: list[str],
         current_version: int,
         current: dict,
     ):
-        who = who or "Someone else"
         when_words = f" on {clock.long_moment(when)}" if when else ""
-        fields = f": they changed {_listed(changed)}" if changed else ""
+        if _is_signed_in(who):
+            saver, fields = "You", f": you changed {_listed(changed)}" if changed else ""
+            where, what_they = " in another tab or window", "what you saved there"
+        else:
+            saver, fields = (
+                (who.name if who else "Someone else"),
+                f": they changed {_listed(changed)}" if changed else "",
+            )
+            where, what_they = "", "what they saved"
         super().__init__(
-            f"{who} saved {what}{when_words}, after you opened this page{fields}. Your changes are below but have"
-            " not been saved; the fields you did not change now show what they saved. Check, then save again",
+            f"{saver} saved {what}{where}{when_words}, after you opened this page{fields}. Your changes are below but"
+            f" have not been saved; the fields you did not change now show {what_they}. Check, then save again",
             current_version,
         )
         self.who, self.when, self.changed, self.current = who, when, changed, current
+
+
+def _is_signed_in(person) -> bool:
+    """Whether this is the person signed in to the request being answered."""
+    if person is None or not has_request_context():
+        return False
+    return current_user.is_authenticated and current_user.id == person.id
 
 
 class Versioned:

@@ -356,7 +356,7 @@ def _stale(what: str, record) -> StaleEdit:
     kept on the refusal for it."""
     refusal = StaleEdit(
         what,
-        who=record.updated_by.name if record.updated_by else None,
+        who=record.updated_by,
         when=record.updated_at,
         changed=[],
         current_version=record.version,

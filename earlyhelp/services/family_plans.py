@@ -358,7 +358,7 @@ def save_draft(
         current = draft_values(plan)
         raise StaleEdit(
             "this draft",
-            who=plan.updated_by.name if plan.updated_by else None,
+            who=plan.updated_by,
             when=plan.updated_at,
             changed=_field_words(plan, changed_since(current, loaded)),
             current_version=plan.edit_version,

@@ -829,7 +829,7 @@ def amend_referral(
         theirs = changed_since(current, loaded) if loaded is not None else set()
         raise StaleEdit(
             "this referral",
-            who=last.actor.name if last else None,
+            who=last.actor if last else None,
             when=last.at if last else None,
             changed=_labels_of([name for name in current if name in theirs]),
             current_version=referral.version,

@@ -88,9 +88,7 @@ def test_a_busy_practitioner_sees_the_most_overdue_first_and_reaches_them_all(pe
     check_page(busy, "family-next-steps")
     busy.get_by_role("navigation", name="Pages of next steps").get_by_role("link", name="Next").click()
     expect(busy.locator("#family-next-steps tbody tr")).to_have_count(open_steps - 50)
-    expect(busy.locator("#family-next-steps tbody tr").last).to_contain_text(
-        f"Call the school, week {OVERDUE - 1:02}"
-    )
+    expect(busy.locator("#family-next-steps tbody tr").last).to_contain_text(f"Call the school, week {OVERDUE - 1:02}")
     check_page(busy, "family-next-steps-page-2")
     busy.get_by_role("link", name="Back to the family").click()
     expect(busy.locator("#next-steps-due")).to_be_visible()

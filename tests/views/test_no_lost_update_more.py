@@ -287,3 +287,29 @@ def test_back_and_save_again_with_a_fresh_form_saves_one_case_note(client, robin
     key = client.page("case_notes.new", family_id=family.id).select_one("input[name=submission_key]")["value"]
     assert client.post("case_notes.new", other | {"submission_key": key}, family_id=family.id).status_code == 302
     assert notes() == 2, "a different note is a new note"
+
+
+def test_a_save_over_the_persons_own_save_in_another_tab_says_it_was_theirs(client, worker_and_family):
+    """Two tabs of the same record: the refusal does not name the person to themself."""
+    worker, family = worker_and_family
+    child = family.children[0]
+    first_tab = as_loaded(client.page("families.edit_person", family_id=family.id, person_id=child.id), "#first_name")
+    second_tab = as_loaded(client.page("families.edit_person", family_id=family.id, person_id=child.id), "#first_name")
+    saved = client.post(
+        "families.edit_person",
+        second_tab | {"school_or_setting": "Testtown Primary"},
+        family_id=family.id,
+        person_id=child.id,
+    )
+    assert saved.status_code == 302
+
+    refused = client.post(
+        "families.edit_person", first_tab | {"phone": "07700 900 982"}, family_id=family.id, person_id=child.id
+    )
+    [message] = error_messages(soup_of(refused))
+    assert message.startswith("You saved the details of "), message
+    assert " in another tab or window on " in message, message
+    assert "after you opened this page: you changed school or setting." in message, message
+    assert "now show what you saved there" in message, message
+    assert worker.name not in message
+    assert fresh(child).phone == "", "nothing was saved"

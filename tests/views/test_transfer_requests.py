@@ -407,7 +407,8 @@ def test_a_forged_version_is_stale_not_an_error(client):
     data = form_data(client.page("transfers.edit", transfer_id=transfer.id)) | {"version": "x9", "worries": "W."}
     response = client.post("transfers.edit", data, transfer_id=transfer.id)
     assert response.status_code == 200
-    assert error_messages(soup_of(response))[0].startswith("Kit Marrowby saved this request on")
+    # Nobody else has saved it: the newer save is the person's own (as from another tab).
+    assert error_messages(soup_of(response))[0].startswith("You saved this request in another tab or window on")
 
 
 def test_a_step_down_draft_says_why_it_cannot_be_sent_yet(client):

@@ -150,7 +150,7 @@ def save_handover_plan(
         theirs = changed_since(plan_values(plan), loaded) if loaded is not None else set()
         raise StaleEdit(
             "this handover plan",
-            who=plan.updated_by.name if plan.updated_by else None,
+            who=plan.updated_by,
             when=plan.updated_at,
             changed=[label[:1].lower() + label[1:] for name, label in HANDOVER_LABELS.items() if name in theirs],
             current_version=plan.version,

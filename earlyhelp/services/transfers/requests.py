@@ -392,7 +392,7 @@ def edit_request(
         current = current_answers(transfer)
         raise StaleEdit(
             "this request",
-            who=who.name,
+            who=who,
             when=when,
             changed=_labels_of(transfer, changed_since(current, loaded)) if loaded is not None else [],
             current_version=transfer.version,
