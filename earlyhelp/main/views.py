@@ -1,5 +1,7 @@
 """My work (the home page; a head of service's oversight home), notifications, and the health check."""
 
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
@@ -9,8 +11,9 @@ from earlyhelp.access import public, signed_in
 from earlyhelp.extensions import db
 from earlyhelp.main import bp
 from earlyhelp.main.work import my_work, open_episodes_led_by, whose_words, whose_work
+from earlyhelp.models.supervision import DUE_SOON_DAYS
 from earlyhelp.policy import is_administrator, is_head_of_service
-from earlyhelp.services import access_log, held_posts, next_steps, notifications
+from earlyhelp.services import access_log, held_posts, next_steps, notifications, supervision
 from earlyhelp.services.audit import record_read
 from earlyhelp.services.next_steps import Urgency
 from earlyhelp.web import page_number, render_page
@@ -74,6 +77,24 @@ def work_families():
         who=who,
         whose=whose_words(who, people),
         args={"who": who},
+    )
+
+
+@bp.get("/work/supervision")
+@signed_in
+def work_supervision():
+    """Every supervision due within a week or overdue for whoever's work is shown, soonest first (My work shows
+    the first few): a team's is bounded by its practitioners and the families they lead."""
+    who, people, _team = _whose_work_or_404()
+    today = clock.today()
+    dues = supervision.due_for(people, today, viewer=current_user)
+    record_read("list", "my_work", who)
+    return render_template(
+        "main/work_supervision.html",
+        dues=dues,
+        who=who,
+        whose=whose_words(who, people),
+        due_by=today + timedelta(days=DUE_SOON_DAYS),
     )
 
 

@@ -1023,11 +1023,13 @@ def _add_days_sqlite(element, compiler, **kw):
     return f"date({compiler.process(day, **kw)}, '+' || CAST({compiler.process(days, **kw)} AS TEXT) || ' days')"
 
 
-def _open_on(family_id, day):
-    """The family had an episode open on that day: a case with no open episode needs no supervision."""
+def _open_through(family_id, held_on, day):
+    """The family's episode open when the supervision was held was still open on that day: a case with no open
+    episode needs no supervision, and a family opened again starts a clock of its own (the first case
+    supervision measure), as every supervision page has it (services.supervision.cases_due)."""
     return exists().where(
         Episode.family_id == family_id,
-        Episode.started_on <= day,
+        Episode.started_on <= held_on,
         or_(Episode.ended_on.is_(None), Episode.ended_on >= day),
     )
 
@@ -1059,7 +1061,7 @@ def _case_supervisions_due(scope, filters):
             Supervision.kind == "case",
             day_in(due, filters.period),
             or_(due < clock.today(), met),
-            _open_on(Supervision.family_id, due),
+            _open_through(Supervision.family_id, Supervision.held_on, due),
         )
     )
     return limited(
@@ -1080,10 +1082,11 @@ CASE_SUPERVISION_ON_TIME = register(
         title="Case supervision on time",
         definition=(
             "Case supervisions due in the period, counted on the day due: the date of the next supervision agreed"
-            " at each case supervision (the rule every supervision page uses), while the family was open to a"
-            " service that day. On time: another case supervision of the family was held after it, on or before"
-            " that date. A date today or still to come, not yet met, is left out until it has passed. A family"
-            " never yet supervised is in the measure of first case supervisions. Broken down by the practitioner"
+            " at each case supervision (the rule every supervision page uses), while the family was still open in"
+            " the episode it was held in. On time: another case supervision of the family was held after it, on or"
+            " before that date. A date today or still to come, not yet met, is left out until it has passed. The"
+            " first case supervision of each episode (a family opened again included) is in the measure of first"
+            " case supervisions. Broken down by the practitioner"
             " supervised (by team, when the figures cover more than one team). Team and"
             " worker: the practitioner supervised, and their team."
         ),
@@ -1103,11 +1106,6 @@ def _first_case_supervisions_due(scope, filters):
     lead = aliased(User)
     lead_team = aliased(Team)
     case_supervision = aliased(Supervision)
-    before = exists().where(
-        case_supervision.kind == "case",
-        case_supervision.family_id == Episode.family_id,
-        case_supervision.held_on < Episode.started_on,
-    )
     met = exists().where(
         case_supervision.kind == "case",
         case_supervision.family_id == Episode.family_id,
@@ -1128,7 +1126,6 @@ def _first_case_supervisions_due(scope, filters):
         .outerjoin(lead_team, lead_team.id == Episode.team_id)
         .where(
             day_in(due, filters.period),
-            ~before,
             or_(due < clock.today(), met),
             or_(Episode.ended_on.is_(None), Episode.ended_on >= due),
         )
@@ -1150,13 +1147,13 @@ FIRST_CASE_SUPERVISION_ON_TIME = register(
         section=SECTION_SUPERVISION,
         title="First case supervision on time",
         definition=(
-            "Times a family was opened to a service without having been case-supervised before, whose first case"
-            " supervision was due in the period: the council's supervision interval (4 weeks unless it has set"
-            " another) after the day the family was opened (the rule every supervision page uses), counted on that"
-            " day, while the family was still open. On time: a case supervision of the family held from the day it"
-            " was opened to that"
-            " date. A date today or still to come, not yet met, is left out until it has passed. Broken down by"
-            " the family's lead. Team: the team holding the family; worker: its lead now; service: the service."
+            "Times a family was opened to a service (a family opened again starts again), whose first case "
+            "supervision of that episode was due in the period: the council's supervision interval (4 weeks "
+            "unless it has set another) after the day the family was opened (the rule every supervision page "
+            "uses), counted on that day, while the family was still open. On time: a case supervision of the "
+            "family held from the day it was opened to that date. A date today or still to come, not yet met, is "
+            "left out until it has passed. Broken down by the family's lead. Team: the team holding the family; "
+            "worker: its lead now; service: the service."
         ),
         kind=Kind.SHARE,
         rows=_first_case_supervisions_due,

@@ -1,10 +1,10 @@
 """Supervision records, and who is due or overdue for supervision.
 
-Who is due is the same everywhere (My work, the team's page, a supervision record's page): one definition,
-due_from. A practitioner by their latest supervision of any kind, and each family's case by its latest case
-supervision; with none, the usual interval after the practitioner's account was opened or the family's
-episode began. "Latest" is worked out in the database with a window function, so a page asks once however
-many people and families it shows.
+Who is due is the same everywhere (My work, the team's page, a supervision record's page): one definition, due_from.
+A practitioner by their latest supervision of any kind, and each family's case by its latest case supervision in the
+episode open now (a family opened again starts a clock of its own); with none, the usual interval after the
+practitioner's account was opened or the family's episode began. "Latest" is worked out in the database with a
+window function, so a page asks once however many people and families it shows.
 """
 
 from dataclasses import dataclass
@@ -201,7 +201,8 @@ def due_from(latest: Supervision | None, started_on: date, today: date, *, case:
     """The one definition of "supervision due", used by every page that shows it.
 
     With a supervision recorded, due on the next_supervision_on of the LATEST one (by date held, then as
-    recorded: for a practitioner their latest of any kind, for a family its latest case supervision). With
+    recorded: for a practitioner their latest of any kind, for a family its latest case supervision in its open
+    episode). With
     none, SUPERVISION_INTERVAL_WEEKS after `started_on`: the day the practitioner's account was opened, or the
     day the family's open episode began.
     """
@@ -255,10 +256,21 @@ def practitioners_due(practitioners: list[User], today: date) -> dict[int, Due]:
     }
 
 
+def _in_episode(episode_ids):
+    """Case supervisions held in these episodes (from the day each began): a family opened again starts a clock
+    of its own, not the one of a case supervision from before it was closed."""
+    return (
+        Supervision.kind == "case",
+        Supervision.family_id == Episode.family_id,
+        Episode.id.in_(episode_ids),
+        Supervision.held_on >= Episode.started_on,
+    )
+
+
 def cases_due(episodes: list[Episode], today: date) -> dict[int, Due]:
-    """Each open episode's family's case supervision clock, by family id: one statement, however many."""
-    ids = [episode.family_id for episode in episodes]
-    latest = _latest_ids(Supervision.family_id, Supervision.kind == "case", Supervision.family_id.in_(ids))
+    """Each open episode's family's case supervision clock, by family id: one statement, however many. Its
+    latest case supervision is the latest held in this episode."""
+    latest = _latest_ids(Supervision.family_id, *_in_episode([episode.id for episode in episodes]))
     records = {s.family_id: s for s in db.session.scalars(select(Supervision).where(Supervision.id.in_(latest)))}
     return {
         episode.family_id: due_from(
@@ -353,7 +365,7 @@ def due_for(people: list[User], today: date, *, viewer: User, rows: int | None =
         db.session.execute(
             select(Supervision.family_id, Supervision.next_supervision_on).where(
                 Supervision.id.in_(
-                    _latest_ids(Supervision.family_id, Supervision.kind == "case", Supervision.family_id.in_(started))
+                    _latest_ids(Supervision.family_id, *_in_episode([episode_id for episode_id, _ in started.values()]))
                 )
             )
         ).all()

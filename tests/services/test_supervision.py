@@ -247,3 +247,23 @@ def test_the_first_few_due_are_the_soonest_of_them_all_and_the_count_is_of_them_
             (due.label, due.next_due) for due in everything.shown[:rows]
         ]
     assert [due.next_due for due in everything.shown] == sorted(due.next_due for due in everything.shown)
+
+
+def test_a_family_opened_again_starts_its_case_supervision_clock_afresh(app):
+    """A case supervision from before the family was closed does not make its new episode overdue on its first day."""
+    morgan, robin, kit = manager(), practitioner(), practitioner("Kit Marrowby")
+    family = make_household(children=1)
+    make_episode(family, lead=kit, started_on=date(2025, 9, 1), ended_on=date(2025, 11, 28))
+    supervise(morgan, kit, held_on=date(2025, 10, 6), next_on=date(2025, 11, 3), family=family)
+    make_episode(family, lead=robin, started_on=date(2026, 2, 5))
+
+    [case] = [due for due in due_for([robin], TODAY, viewer=robin).shown if due.family]
+    assert (case.last, case.next_due) == (None, date(2026, 3, 5)), "4 weeks after the new episode began"
+    assert case.hint.startswith("No case supervision recorded yet: due 4 weeks after the episode began")
+    _, families = due_for_team(morgan, TODAY)
+    assert [(due.last, due.next_due) for fam, _, due in families if fam.id == family.id] == [(None, date(2026, 3, 5))]
+
+    # Supervised in this episode, its clock runs from that supervision.
+    latest = supervise(morgan, robin, held_on=date(2026, 3, 2), next_on=date(2026, 3, 9), family=family)
+    [case] = [due for due in due_for([robin], TODAY, viewer=robin).shown if due.family]
+    assert (case.last, case.next_due) == (latest, date(2026, 3, 9))

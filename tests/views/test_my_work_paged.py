@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from earlyhelp.clock import today
 from earlyhelp.extensions import db
+from earlyhelp.main.work import SUPERVISIONS_SHOWN
 from earlyhelp.models import AuditEvent
 from earlyhelp.services.next_steps import WORK_LIST_ROWS
 from tests.factories import make_episode, make_household, make_next_step, make_user
@@ -199,3 +200,31 @@ def test_the_families_list_costs_the_same_with_25_or_75_families(client):
     families_led_by(robin, 50)
     many = [statements_of(client, "main.home"), statements_of(client, "main.work_families")]
     assert few == many
+
+
+def test_my_work_shows_the_soonest_supervisions_due_and_links_to_them_all(client):
+    """The number on the link is the number on the page it opens, for whoever's work is shown."""
+    robin, kit = practitioner(), practitioner("Kit Marchbank")
+    morgan = make_user("team_manager", team_name="Early help team", name="Morgan Thistlewhite")
+    families_led_by(robin, SUPERVISIONS_SHOWN + 4)  # never case-supervised: all overdue
+    families_led_by(kit, 2)
+    client.sign_in(morgan)
+    for who, due in (("team", SUPERVISIONS_SHOWN + 6), (str(robin.id), SUPERVISIONS_SHOWN + 4)):
+        page = client.page("main.home", who=who)
+        assert len(page.select("#supervisions-due li")) == SUPERVISIONS_SHOWN
+        link = page.select_one("#supervisions-due-all a")
+        assert link.get_text() == f"See all {due} supervisions due"
+        listed = client.page(link["href"])
+        assert len(listed.select("#work-supervision-list li")) == due
+        assert f"{due} supervisions due by " in listed.get_text()
+        assert [item.get_text() for item in listed.select("#work-supervision-list li")][:SUPERVISIONS_SHOWN] == [
+            item.get_text() for item in page.select("#supervisions-due li")
+        ], "My work shows the first of the same list"
+    assert (
+        text_of(client.page("main.work_supervision", who=str(robin.id)), "h1") == "Robin Quillfeather's supervision due"
+    )
+    client.sign_out()
+    client.sign_in(kit)
+    page = client.page("main.home")
+    assert len(page.select("#supervisions-due li")) == 2 and page.select_one("#supervisions-due-all") is None
+    assert len(client.page("main.work_supervision", who=str(robin.id)).select("#work-supervision-list li")) == 2
