@@ -180,6 +180,18 @@ def max_length(limit: int, what: str) -> validators.Length:
     return validators.Length(max=limit, message=f"{what} must be {limit} characters or fewer")
 
 
+class _DateInput(GovDateInput):
+    """GovDateInput with the day, month and year ids made from the field's id (the library makes them from its
+    name), so a form given an id of its own (a row's change-date form, two of which can be open on one page)
+    has inputs of its own: "due_on-12-day". A field keeping its usual id keeps "due_on-day"."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        for item, part in zip(params["items"], ("day", "month", "year"), strict=True):
+            item["id"] = f"{params['id']}-{part}"
+        return params
+
+
 class GovDateField(DateField):
     """A GOV.UK day / month / year date input.
 
@@ -188,7 +200,7 @@ class GovDateField(DateField):
     htmx request) counts as blank, because GovDateInput unpacks exactly three parts and would otherwise fail.
     """
 
-    widget = GovDateInput()
+    widget = _DateInput()
 
     def __init__(self, label: str, *, what: str | None = None, required_message: str | None = None, **kwargs):
         self.what = what or label

@@ -406,3 +406,21 @@ def test_the_people_offered_as_owners_leave_out_administrators(app):
         labels = [choice.label for choice in new_step_form().owner_user.choices]
     assert "Robin Quillfeather (Early help team)" in labels
     assert not any("Ada Sysworth" in label for label in labels)
+
+
+def test_two_rows_change_date_forms_open_at_once_have_ids_of_their_own(client):
+    """Each row's form comes in place (htmx): two open on one page must not share an id, or a label would
+    put the cursor in the other row's box."""
+    owner = robin()
+    first, second = a_step(owner), a_step(owner, what="Book the review meeting")
+    client.sign_in(owner)
+    rows = [
+        soup_of(client.get("next_steps.reschedule", step_id=step.id, layout="work", headers={"HX-Request": "true"}))
+        for step in (first, second)
+    ]
+    ids = [element["id"] for row in rows for element in row.select("[id]")]
+    assert len(ids) == len(set(ids)), sorted(ids)
+    for row, step in zip(rows, (first, second), strict=True):
+        day = row.select_one(f"#due_on-{step.id}-day")
+        assert day is not None and day["name"] == "due_on"
+        assert row.find("label", string=lambda text: text and text.strip() == "Day")["for"] == f"due_on-{step.id}-day"
