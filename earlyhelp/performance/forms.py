@@ -47,8 +47,9 @@ def default_period() -> Period:
 PRESETS = (
     ("This month so far", 1, True),
     ("Last full month", 1, False),
-    ("3 months to today", 3, True),
-    ("12 months to today", 12, True),
+    # Calendar months, this one so far included: says what the period is ("3 months to today" read as 3 x 30 days).
+    ("This month and the 2 before", 3, True),
+    ("This month and the 11 before", 12, True),
 )
 
 

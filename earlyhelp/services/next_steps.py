@@ -317,6 +317,15 @@ class Urgency(StrEnum):
     def words(self) -> str:
         return {"overdue": "Overdue", "this-week": "Due this week", "later": "Later"}[self.value]
 
+    def heading(self, which: str) -> str:
+        """The heading of the page of every step of the list: "Overdue next steps", "Next steps due this week"."""
+        steps = "next steps" if which == "mine" else "steps for families and partners"
+        return {
+            "overdue": f"Overdue {steps}",
+            "this-week": f"{steps.capitalize()} due this week",
+            "later": f"{steps.capitalize()} due later",
+        }[self.value]
+
     def see_all(self, total: int, which: str) -> str:
         """The link to every step of the list: `which` is "mine" (their own) or "family" (families' and partners')."""
         steps = "next steps" if which == "mine" else "steps for families and partners"

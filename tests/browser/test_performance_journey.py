@@ -29,7 +29,7 @@ def test_a_team_manager_follows_a_figure_to_its_families_and_downloads_it(person
     check_page(manager, "performance-wrong-period")
 
     # The last 3 months, from the quick periods.
-    manager.get_by_role("link", name=re.compile("^3 months to today")).click()
+    manager.get_by_role("link", name=re.compile("^This month and the 2 before")).click()
     expect(manager.locator("#performance-period")).to_contain_text("to")
     check_page(manager, "performance-last-3-months")
 

@@ -60,6 +60,7 @@ def test_my_work_shows_the_most_overdue_steps_first_and_links_to_them_all(client
 
     first = client.page(link["href"])
     assert text_of(first, "h1") == "Overdue next steps"
+    assert first.title.get_text().startswith("Overdue next steps \u2013 Your work \u2013 My work")
     assert "60 steps, soonest first." in first.get_text()
     assert whats(first) == [f"Overdue {n:03}" for n in range(1, 51)]
     assert first.select_one(".govuk-back-link")["href"].endswith("#steps-overdue")
@@ -130,7 +131,8 @@ def test_the_family_and_partner_list_links_to_its_own_page(client):
     link = page.select_one("#family-steps-later-all a")
     assert link.get_text() == f"See all {WORK_LIST_ROWS + 5} later steps for families and partners"
     listed = client.page(link["href"])
-    assert text_of(listed, "h1") == "Later steps for families and partners"
+    assert text_of(listed, "h1") == "Steps for families and partners due later"
+    assert text_of(client.page("main.work_steps", list="this-week"), "h1") == "Next steps due this week"
     assert len(whats(listed)) == WORK_LIST_ROWS + 5
     assert page.select("#steps-later tbody tr") == []  # none of them is Robin's own
 
