@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from bench.notes import LOAD, NOTES
 from bench.run import RESULTS
 
 
@@ -50,8 +51,32 @@ def summary(tier: str, results: Path = RESULTS) -> str:
                 f"{total.get('p50_ms')} | {total.get('p95_ms')} | {total.get('failures')} | "
                 f"{', '.join(map(str, memory['before'].values()))} → {', '.join(map(str, memory['after'].values()))} |"
             )
+    lines += _why(reports, engines, loads)
     lines.append("")
     return "\n".join(lines)
+
+
+def _why(reports: dict, engines: list[str], loads: dict) -> list[str]:
+    """Each page that misses a target on either engine: by how much, why, what was done (bench/notes.py)."""
+    lines = ["", "## Targets missed: by how much, why, and what was done", ""]
+    for key, first in reports[engines[0]]["pages"].items():
+        missed = [
+            (engine, page["target"])
+            for engine in engines
+            if not (page := reports[engine]["pages"].get(key, {})).get("target", {}).get("met", True)
+        ]
+        if not missed:
+            continue
+        by = "; ".join(f"{engine} {target['value']} against at most {target['limit']}" for engine, target in missed)
+        why, done, next_ = NOTES.get(key, ("Not yet profiled.", "", ""))
+        lines.append(f"- **{first['title']}** ({first['target']['what']}): {by}. {why}")
+        if done:
+            lines.append(f"  Done: {done}")
+        if next_:
+            lines.append(f"  Next: {next_}")
+    if loads:
+        lines.append(f"- **Load** (at least 150 requests a second, p95 at most 100 ms): {LOAD}")
+    return lines
 
 
 def main(argv=None) -> int:

@@ -59,3 +59,21 @@ def test_the_report_is_written_as_json_and_as_a_markdown_table(smoke_report):
     table = (out / f"{stem}.md").read_text()
     assert "| Family page, typical family |" in table
     assert "Performance dashboard" in table
+
+
+def test_the_summary_says_why_each_missed_target_is_missed(smoke_report):
+    """Whether a target is met depends on the machine; what the summary says of a missed one does not."""
+    from bench import notes, summary
+
+    report, out, _ = smoke_report
+    assert set(notes.NOTES) == set(run.TARGETS), "every target has its note"
+    missed = json.loads((out / f"{TIER}-{report['engine']}.json").read_text())
+    for page in missed["pages"].values():
+        page["target"]["met"] = True
+    missed["pages"]["dashboard"]["target"] |= {"met": False, "value": 1705.3, "limit": 150}
+    (out / f"{TIER}-{report['engine']}.json").write_text(json.dumps(missed))
+    text = summary.summary(TIER, out)
+    why = text.split("## Targets missed: by how much, why, and what was done")[1]
+    assert f"**Performance dashboard** (p95 at most 150 ms): {report['engine']} 1705.3 against at most 150." in why
+    assert notes.NOTES["dashboard"][0] in why and "Next: A daily summary table" in why
+    assert "Family page, typical family" not in why, "a target met on every engine is not listed"
