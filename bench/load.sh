@@ -7,7 +7,8 @@
 # Each worker's resident memory (RSS) and the requests it has served (from gunicorn's access log, by pid) are
 # sampled every BENCH_SAMPLE_SECONDS (2) throughout. Writes ${BENCH_OUT:-bench/results}/load-<tier>-<engine>.json:
 # throughput, p50 and p95 per request type, failures, which tool drove the load, and each worker's memory before,
-# after, at most, and as a series. Locust is an optional dependency (pip install --require-hashes -r requirements/bench.txt); LOCUST names
+# after, at most, and as a series; then bench/alongside.py (a family page while the 400-step handover summary
+# renders) writes alongside-<tier>-<engine>.json. Locust is an optional dependency (pip install --require-hashes -r requirements/bench.txt); LOCUST names
 # another locust executable. Without it the timed load is driven by bench/drive.py (the same mix), and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,5 +81,9 @@ fi
 sleep "$sample_seconds"
 kill "$sampler" 2>/dev/null || true
 sampler=""
+
+# The 400-step handover summary rendering over and over while a family page is timed (issue 15, part 6).
+.venv/bin/python -m bench.alongside --host "http://127.0.0.1:$port" --manifest "$manifest" --out "$out" >/dev/null ||
+  echo "bench.alongside failed: no alongside-*.json this run" >&2
 
 .venv/bin/python -m bench.load_report "$manifest" "$work" "$seconds" "$users" "$driver" "$out"

@@ -51,6 +51,21 @@ def summary(tier: str, results: Path = RESULTS) -> str:
                 f"{total.get('p50_ms')} | {total.get('p95_ms')} | {total.get('failures')} | "
                 f"{', '.join(map(str, memory['before'].values()))} → {', '.join(map(str, memory['after'].values()))} |"
             )
+    besides = {
+        p.stem.split("-")[-1]: json.loads(p.read_text()) for p in sorted(results.glob(f"alongside-{tier}-*.json"))
+    }
+    if besides:
+        lines += ["", "Other requests while the 400-step handover summary renders (bench/alongside.py):", ""]
+        lines += [
+            "| Engine | Family page p95 alone ms | p95 beside the renders ms | Ratio | Summaries rendered | Met |"
+        ]
+        lines += ["|---|---:|---:|---:|---:|---|"]
+        for engine, beside in besides.items():
+            met = "met" if beside["met"] else f"**missed** (at most {beside['limit']} times)"
+            lines.append(
+                f"| {engine} | {beside['alone']['p95_ms']} | {beside['beside_renders']['p95_ms']} | "
+                f"{beside['ratio_p95']} | {beside['summaries_rendered']} | {met} |"
+            )
     lines += _why(reports, engines, loads)
     lines.append("")
     return "\n".join(lines)
