@@ -202,9 +202,8 @@ def due_from(latest: Supervision | None, started_on: date, today: date, *, case:
 
     With a supervision recorded, due on the next_supervision_on of the LATEST one (by date held, then as
     recorded: for a practitioner their latest of any kind, for a family its latest case supervision in its open
-    episode). With
-    none, SUPERVISION_INTERVAL_WEEKS after `started_on`: the day the practitioner's account was opened, or the
-    day the family's open episode began.
+    episode). With none, SUPERVISION_INTERVAL_WEEKS after `started_on`: the day the practitioner's account was
+    opened, or the day the family's open episode began.
     """
     what = "case supervision" if case else "supervision"
     if latest is not None:
