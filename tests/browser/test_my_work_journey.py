@@ -2,6 +2,7 @@
 there are, the rest are a page away, and a step is marked done from that page as from My work. All names are
 fictional."""
 
+import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
@@ -90,5 +91,17 @@ def test_a_busy_practitioner_sees_the_most_overdue_first_and_reaches_them_all(pe
     expect(busy.locator("#family-next-steps tbody tr")).to_have_count(open_steps - 50)
     expect(busy.locator("#family-next-steps tbody tr").last).to_contain_text(f"Call the school, week {OVERDUE - 1:02}")
     check_page(busy, "family-next-steps-page-2")
+    # Two rows' change-date forms open at once, each with its own inputs.
+    rows = busy.locator("#family-next-steps tbody tr")
+    rows.nth(0).get_by_role("link", name=re.compile("^Change date")).click()
+    expect(busy.get_by_role("group", name="New date")).to_have_count(1)
+    rows.nth(1).get_by_role("link", name=re.compile("^Change date")).click()
+    expect(busy.get_by_role("group", name="New date")).to_have_count(2)
+    check_page(busy, "family-next-steps-two-change-date-forms")
     busy.get_by_role("link", name="Back to the family").click()
     expect(busy.locator("#next-steps-due")).to_be_visible()
+
+    # Every supervision due is a page away.
+    busy.goto(url(live_app, "main.work_supervision"))
+    expect(busy.get_by_role("heading", level=1)).to_have_text("Your supervision due")
+    check_page(busy, "my-work-supervision-due")
